@@ -1,0 +1,48 @@
+# Letterbridge. `make run` for a local server, `make test` for the whole suite. `make help` lists all.
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+UV_VERSION := 0.13.8
+STAMP := $(VENV)/.installed
+TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/letterbridge
+TEST_REDIS_URL ?= redis://127.0.0.1:6379/14
+
+.DEFAULT_GOAL := help
+.PHONY: help install run test lint format migrations-check lock bench backup restore clean
+
+help: ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "} {printf "  %-18s %s\n", $$1, $$2}'
+
+$(STAMP): requirements.lock
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
+	$(BIN)/uv pip install --quiet --python $(BIN)/python --require-hashes -r requirements.lock
+	touch $(STAMP)
+
+install: $(STAMP) ## Create the virtualenv and install the locked dependencies
+
+lock: ## Re-resolve requirements.lock from pyproject.toml
+	test -x $(BIN)/uv || $(MAKE) install
+	$(BIN)/uv pip compile pyproject.toml --extra dev --python-version 3.11 --generate-hashes -q -o requirements.lock
+
+run: install ## Migrate, load demo data once, serve on 127.0.0.1:8000 with a Celery worker and beat
+	DJANGO_SETTINGS_MODULE=config.settings.local scripts/run.sh
+
+lint: install ## ruff (lint and format check)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: install ## Apply ruff's fixes and formatting
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+migrations-check: install ## Fail when models and migrations disagree
+	DJANGO_SETTINGS_MODULE=config.settings.test DATABASE_URL=$(TEST_DATABASE_URL) \
+		$(BIN)/python manage.py makemigrations --check --dry-run
+
+test: install lint migrations-check ## Lint, check migrations, run every test on PostgreSQL and Redis
+	DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} REDIS_URL=$${REDIS_URL:-$(TEST_REDIS_URL)} \
+		$(BIN)/pytest $(PYTEST_ARGS)
+
+clean: ## Remove the virtualenv and local data (var/)
+	rm -rf $(VENV) var

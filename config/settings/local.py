@@ -1,0 +1,15 @@
+"""Local development: `make run`. Safe defaults so a fresh clone starts with nothing configured."""
+
+import os
+
+os.environ.setdefault("DJANGO_DEBUG", "true")
+# Development-only keys: production.py has no defaults and refuses to start without real ones.
+os.environ.setdefault("DJANGO_SECRET_KEY", "local-development-only-not-secret")
+os.environ.setdefault("LETTERBRIDGE_TRACKING_KEY", "local-development-tracking-key")
+os.environ.setdefault("DJANGO_EMAIL_BACKEND", "django.core.mail.backends.filebased.EmailBackend")
+
+from .base import *  # noqa: E402
+
+ALLOWED_HOSTS = ["localhost", "127.0.0.1", "[::1]"]
+STATIC_ROOT = None  # runserver serves static files from the apps; collectstatic is for production
+WHITENOISE_USE_FINDERS = True

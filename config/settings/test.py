@@ -1,0 +1,27 @@
+"""The test suite: PostgreSQL and Redis, as in production. Celery runs eagerly in unit tests;
+integration tests start a real worker."""
+
+import os
+
+from django.core.exceptions import ImproperlyConfigured
+
+os.environ.setdefault("DJANGO_SECRET_KEY", "test-only-not-secret")
+os.environ.setdefault("LETTERBRIDGE_TRACKING_KEY", "test-only-tracking-key")
+os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/letterbridge")
+os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/14")
+
+from .base import *  # noqa: E402
+
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3" and env.bool("CI", False):
+    raise ImproperlyConfigured("The test suite runs on PostgreSQL in CI; DATABASE_URL is SQLite.")
+
+DEBUG = False
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # fast, tests only
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+CELERY_TASK_ALWAYS_EAGER = True
+CELERY_TASK_EAGER_PROPAGATES = True
+CACHES["default"]["KEY_PREFIX"] = "letterbridge-test"
+STORAGES["staticfiles"] = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}
+LETTERBRIDGE_SITE_URL = "http://testserver"
+STATIC_ROOT = None
+WHITENOISE_USE_FINDERS = True

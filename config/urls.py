@@ -1,0 +1,14 @@
+from django.conf import settings
+from django.contrib import admin
+from django.urls import include, path
+
+admin.site.site_header = f"{settings.LETTERBRIDGE_ORGANISATION_NAME} — translation desk"
+admin.site.site_title = settings.LETTERBRIDGE_ORGANISATION_NAME
+admin.site.index_title = "Letters, prisoners and postage"
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("letters/", include("letters.urls")),
+    path("", include("prisoners.urls")),
+]

@@ -1,0 +1,277 @@
+"""Demo data for local use: the people Write to Russia highlighted, told honestly (who is free,
+who has died, whose address we do not know), two staff logins, and letters in every state."""
+
+from datetime import date
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+
+from letters import services
+from letters.models import Letter, VolunteerProfile
+from prisoners.models import PrisonAddress, Prisoner
+
+DEMO_PASSWORD = "letterbridge-demo"  # noqa: S105 - local demo only; refused when DEBUG is off
+SEED_URL = "https://www.rightsinrussia.org/write-to-russia-8"
+
+PRISONERS = [
+    {
+        "slug": "bakhrom-khamroev",
+        "name_en": "Bakhrom Khamroev",
+        "name_ru": "Хамроев Бахром Мардонович",
+        "name_ru_dative": "Хамроеву Бахрому Мардоновичу",
+        "birth_year": 1963,
+        "status": Prisoner.Status.SENTENCED,
+        "accepts_letters": True,
+        "source_url": SEED_URL,
+        "case_summary": (
+            "Human rights defender, head of the Yordam Foundation for migrants and a former "
+            "member of Memorial Human Rights Centre. In custody since 24 February 2022; in May "
+            "2023 sentenced to 14 years (reduced by three months on appeal), the first three in "
+            "a cell-type prison. Memorial recognises him as a political prisoner."
+        ),
+        "notes_for_translators": (
+            "Devout Muslim. Write about daily life, family, books; nothing about his case or "
+            "the war."
+        ),
+        "address": {
+            "postal_index": "600020",
+            "region": "Владимирская область",
+            "city": "г. Владимир",
+            "street": "ул. Большая Нижегородская, д. 67",
+            "facility": "ФКУ Т-2 УФСИН России по Владимирской области",
+            "valid_from": date(2023, 12, 24),
+            "source": "Memorial, 24 December 2023 (Write to Russia)",
+            "is_demo": False,
+        },
+    },
+    {
+        "slug": "mikhail-zhilin",
+        "name_en": "Mikhail Zhilin",
+        "name_ru": "Жилин Михаил",
+        "name_ru_dative": "Жилину Михаилу",
+        "status": Prisoner.Status.SENTENCED,
+        "accepts_letters": True,
+        "is_demo": True,
+        "source_url": "https://www.rightsinrussia.org/write-to-russia-3/",
+        "case_summary": "Imprisoned for refusing to fight against Ukraine.",
+        "notes_for_translators": "Demo record: patronymic and year of birth to be confirmed.",
+        "address": {
+            "postal_index": "101000",
+            "region": "Демо-область",
+            "city": "г. Демо",
+            "street": "ул. Примерная, д. 1",
+            "facility": "ДЕМО-АДРЕС — НЕ ДЛЯ ОТПРАВКИ",
+            "valid_from": date(2024, 1, 1),
+            "source": "Demo data: not a real address",
+            "is_demo": True,
+        },
+    },
+    {
+        "slug": "aleksei-arbuzenko",
+        "name_en": "Aleksei Arbuzenko",
+        "name_ru": "Арбузенко Алексей",
+        "name_ru_dative": "Арбузенко Алексею",
+        "status": Prisoner.Status.SENTENCED,
+        "accepts_letters": True,
+        "is_demo": True,
+        "source_url": "https://www.rightsinrussia.org/write-to-russia-4/",
+        "case_summary": "Imprisoned for protesting the war against Ukraine.",
+        "address": {
+            "postal_index": "102000",
+            "region": "Демо-область",
+            "city": "г. Демо",
+            "street": "ул. Примерная, д. 2",
+            "facility": "ДЕМО-АДРЕС — НЕ ДЛЯ ОТПРАВКИ",
+            "valid_from": date(2024, 1, 1),
+            "source": "Demo data: not a real address",
+            "is_demo": True,
+        },
+    },
+    {
+        "slug": "evgeny-zinich",
+        "name_en": "Evgeny Zinich",
+        "name_ru": "Зинич Евгений",
+        "name_ru_dative": "Зиничу Евгению",
+        "status": Prisoner.Status.SENTENCED,
+        "accepts_letters": True,
+        "is_demo": True,
+        "source_url": "https://www.rightsinrussia.org/write-to-russia-6/",
+        "case_summary": (
+            "Imprisoned for his faith. We do not know his current address: letters to him are "
+            "translated and then held until we do."
+        ),
+    },
+    {
+        "slug": "aleksei-navalny",
+        "name_en": "Aleksei Navalny",
+        "name_ru": "Навальный Алексей Анатольевич",
+        "name_ru_dative": "Навальному Алексею Анатольевичу",
+        "birth_year": 1976,
+        "status": Prisoner.Status.DECEASED,
+        "accepts_letters": False,
+        "source_url": "https://www.rightsinrussia.org/write-to-russia-5/",
+        "case_summary": (
+            "Imprisoned for peaceful participation in electoral politics. He died in prison on "
+            "16 February 2024."
+        ),
+    },
+    {
+        "slug": "sasha-skochilenko",
+        "name_en": "Sasha (Alexandra) Skochilenko",
+        "name_ru": "Скочиленко Александра Юрьевна",
+        "name_ru_dative": "Скочиленко Александре Юрьевне",
+        "birth_year": 1990,
+        "status": Prisoner.Status.RELEASED,
+        "accepts_letters": False,
+        "source_url": "https://www.rightsinrussia.org/write-to-russia-2/",
+        "case_summary": (
+            "Imprisoned for a peaceful anti-war protest; freed in the prisoner exchange of "
+            "1 August 2024."
+        ),
+    },
+    {
+        "slug": "alsu-kurmasheva",
+        "name_en": "Alsu Kurmasheva",
+        "name_ru": "Курмашева Алсу",
+        "name_ru_dative": "Курмашевой Алсу",
+        "status": Prisoner.Status.RELEASED,
+        "accepts_letters": False,
+        "source_url": "https://www.rightsinrussia.org/write-to-russia-7/",
+        "case_summary": (
+            "Journalist held on remand for her work; freed in the prisoner exchange of "
+            "1 August 2024."
+        ),
+    },
+]
+
+LETTER_TEXTS = [
+    (
+        "en",
+        "Dear Bakhrom, I hope this letter finds you well. Here the first snow has fallen and "
+        "the children built a snowman in the park. I am reading a book about old gardens. "
+        "You are not forgotten. With warm wishes.",
+    ),
+    (
+        "de",
+        "Lieber Bakhrom, ich hoffe, es geht Ihnen gut. Bei uns blühen im Frühling die "
+        "Apfelbäume. Viele Menschen denken an Sie. Herzliche Grüße.",
+    ),
+    (
+        "en",
+        "Dear friend, I walked by the sea today and thought of you. I hope you have books "
+        "to read and that your family is well. Many people send their good wishes.",
+    ),
+]
+
+
+class Command(BaseCommand):
+    help = "Load demo prisoners, staff logins and letters (local use only; runs once)."
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--force", action="store_true", help="Run even with DEBUG off (never in production)."
+        )
+
+    def handle(self, *args, force: bool = False, **options):
+        if not settings.DEBUG and not force:
+            raise CommandError("Demo data is for local use: DEBUG is off. Use --force to insist.")
+        if Prisoner.objects.filter(slug="bakhrom-khamroev").exists():
+            self.stdout.write("Demo data already loaded.")
+            return
+        with transaction.atomic():
+            prisoners = self._prisoners()
+            coordinator, volunteer, reviewer = self._staff()
+        self._letters(prisoners, coordinator, volunteer, reviewer)
+        self.stdout.write(self.style.SUCCESS("Demo data loaded."))
+
+    def _prisoners(self) -> dict[str, Prisoner]:
+        result = {}
+        for data in PRISONERS:
+            data = dict(data)
+            address = data.pop("address", None)
+            prisoner = Prisoner.objects.create(**data)
+            if address:
+                PrisonAddress.objects.create(prisoner=prisoner, **address)
+            result[prisoner.slug] = prisoner
+        return result
+
+    def _staff(self):
+        User = get_user_model()
+        people = []
+        for username, group, languages in (
+            ("coordinator", "Coordinators", ["en", "de", "fr"]),
+            ("volunteer", "Volunteers", ["en", "de"]),
+            ("reviewer", "Coordinators", ["en", "de"]),
+        ):
+            user, created = User.objects.get_or_create(
+                username=username, defaults={"is_staff": True, "email": f"{username}@example.org"}
+            )
+            if created:
+                user.set_password(DEMO_PASSWORD)
+                user.save()
+            user.groups.add(Group.objects.get(name=group))
+            VolunteerProfile.objects.get_or_create(
+                user=user, defaults={"languages": languages, "claim_limit": 5}
+            )
+            people.append(User.objects.get(pk=user.pk))  # fresh permission cache
+        return people
+
+    def _letters(self, prisoners, coordinator, volunteer, reviewer):
+        khamroev, zhilin, zinich = (
+            prisoners["bakhrom-khamroev"],
+            prisoners["mikhail-zhilin"],
+            prisoners["evgeny-zinich"],
+        )
+
+        def submit(prisoner, i, delivery=Letter.Delivery.POST_FOR_ME, currency="GBP"):
+            language, text = LETTER_TEXTS[i % len(LETTER_TEXTS)]
+            return services.letter_submit(
+                prisoner_id=prisoner.pk,
+                supporter_name=["Anna", "Jonas", "Margaret", "Tom", "Claire"][i % 5],
+                supporter_email=f"supporter{i}@example.org",
+                supporter_country=["GB", "DE", "IE", "US", "FR"][i % 5],
+                language=language,
+                original_text=text,
+                delivery=delivery,
+                postage_currency=currency if delivery == Letter.Delivery.POST_FOR_ME else "",
+            ).letter
+
+        def translated(prisoner, i, **kw):
+            letter = submit(prisoner, i, **kw)
+            services.letter_claim(letter_id=letter.pk, volunteer=volunteer)
+            services.letter_save_translation(
+                letter_id=letter.pk,
+                actor=volunteer,
+                translation="Дорогой друг! Надеюсь, у вас всё хорошо. Вас не забыли. С теплом.",
+                base_version=0,
+            )
+            services.letter_hand_in(letter_id=letter.pk, volunteer=volunteer)
+            return letter
+
+        def approved(prisoner, i, **kw):
+            letter = translated(prisoner, i, **kw)
+            services.letter_approve(letter_id=letter.pk, reviewer=reviewer)
+            return letter
+
+        submit(khamroev, 0)
+        submit(zhilin, 1, delivery=Letter.Delivery.RETURN_TO_ME)
+        in_translation = submit(khamroev, 2)
+        services.letter_claim(letter_id=in_translation.pk, volunteer=volunteer)
+        translated(khamroev, 3)
+        paid = approved(khamroev, 4)
+        services.letter_set_postage(letter_id=paid.pk, postage=Letter.Postage.PAID, note="Demo.")
+        approved(zinich, 5)  # no address known: goes on hold
+        posted = approved(khamroev, 6, currency="EUR")
+        services.letter_set_postage(letter_id=posted.pk, postage=Letter.Postage.WAIVED)
+        services.letter_post(letter_id=posted.pk, coordinator=coordinator)
+        returned = approved(zhilin, 7, delivery=Letter.Delivery.RETURN_TO_ME)
+        services.letter_return(letter_id=returned.pk, coordinator=coordinator)
+        services.letter_cancel(letter_id=submit(khamroev, 8).pk)
+        services.letter_reject(
+            letter_id=submit(zhilin, 9).pk,
+            coordinator=coordinator,
+            reason="The letter discusses the prisoner's case, which could harm him.",
+        )

@@ -1,0 +1,305 @@
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from prisoners.models import Prisoner
+
+# Languages a supporter may write in; volunteers declare which of these they read.
+LANGUAGES = [
+    ("en", _("English")),
+    ("de", _("German")),
+    ("fr", _("French")),
+    ("es", _("Spanish")),
+    ("it", _("Italian")),
+    ("nl", _("Dutch")),
+    ("pl", _("Polish")),
+    ("uk", _("Ukrainian")),
+    ("ru", _("Russian")),
+]
+CURRENCIES = [("GBP", "GBP £"), ("USD", "USD $"), ("EUR", "EUR €")]
+
+
+class LetterStatus(models.TextChoices):
+    RECEIVED = "received", _("received")
+    IN_TRANSLATION = "in_translation", _("in translation")
+    TRANSLATED = "translated", _("translated")
+    APPROVED = "approved", _("approved")
+    ON_HOLD = "on_hold", _("on hold")
+    POSTED = "posted", _("posted")
+    RETURNED = "returned", _("returned")
+    CANCELLED = "cancelled", _("cancelled")
+    REJECTED = "rejected", _("rejected")
+
+
+class LetterDelivery(models.TextChoices):
+    POST_FOR_ME = "post_for_me", _("post it for me")
+    RETURN_TO_ME = "return_to_me", _("send me the translation to post myself")
+
+
+class LetterPostage(models.TextChoices):
+    NOT_NEEDED = "not_needed", _("not needed")
+    DUE = "due", _("due")
+    PAID = "paid", _("paid")
+    WAIVED = "waived", _("waived")
+    REFUNDED = "refunded", _("refunded")
+
+
+class Letter(models.Model):
+    Status = LetterStatus
+
+    Delivery = LetterDelivery
+
+    Postage = LetterPostage
+
+    reference = models.CharField(max_length=12, unique=True, editable=False)
+    prisoner = models.ForeignKey(Prisoner, on_delete=models.PROTECT, related_name="letters")
+    supporter_name = models.CharField(_("name to sign with"), max_length=120)
+    supporter_email = models.EmailField(_("e-mail"))
+    supporter_country = models.CharField(_("country"), max_length=2, blank=True)
+    locale = models.CharField(
+        _("language for e-mails"), max_length=8, choices=settings.LANGUAGES, default="en"
+    )
+    language = models.CharField(_("language of the letter"), max_length=8, choices=LANGUAGES)
+    original_text = models.TextField(_("letter"))
+    translation = models.TextField(_("Russian translation"), blank=True)
+    # Bumped by every saved draft, so a stale browser tab cannot overwrite a newer draft.
+    translation_version = models.PositiveIntegerField(default=0, editable=False)
+    translation_saved_at = models.DateTimeField(null=True, blank=True, editable=False)
+    review_comment = models.TextField(_("reviewer's comment to the translator"), blank=True)
+    flagged_at = models.DateTimeField(null=True, blank=True, editable=False)
+    flagged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="flagged_letters",
+        editable=False,
+    )
+    flag_reason = models.TextField(blank=True, editable=False)
+    delivery = models.CharField(max_length=20, choices=Delivery.choices)
+    status = models.CharField(
+        max_length=20, choices=Status.choices, default=Status.RECEIVED, editable=False
+    )
+    postage = models.CharField(
+        max_length=20, choices=Postage.choices, default=Postage.NOT_NEEDED, editable=False
+    )
+    postage_currency = models.CharField(max_length=3, choices=CURRENCIES, blank=True)
+
+    claimed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="claimed_letters",
+        editable=False,
+    )
+    claimed_at = models.DateTimeField(null=True, blank=True, editable=False)
+    claim_expires_at = models.DateTimeField(null=True, blank=True, editable=False)
+    claim_reminded_at = models.DateTimeField(null=True, blank=True, editable=False)
+    translated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="translated_letters",
+        editable=False,
+    )
+    posting_batch = models.ForeignKey(
+        "PostingBatch", on_delete=models.PROTECT, null=True, blank=True, related_name="letters"
+    )
+    rejection_reason = models.TextField(blank=True, editable=False)
+
+    # The tracking link is derived from a per-letter salt and LETTERBRIDGE_TRACKING_KEY; only
+    # its SHA-256 is stored, so the link cannot be rebuilt from the database alone.
+    tracking_salt = models.CharField(max_length=32, editable=False)
+    tracking_token_hash = models.CharField(max_length=64, unique=True, editable=False)
+
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    status_changed_at = models.DateTimeField(editable=False)
+    texts_erased_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    class Meta:
+        ordering = ["-created_at"]
+        permissions = [
+            ("translate_letter", "Can claim and translate letters"),
+            ("review_letter", "Can review and approve translations"),
+            ("coordinate_letters", "Can post, return, hold, reject and skip translation"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=LetterStatus.values), name="letter_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(delivery__in=LetterDelivery.values), name="letter_delivery_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(postage__in=LetterPostage.values), name="letter_postage_valid"
+            ),
+            # A letter is held by a volunteer exactly while it is in translation.
+            models.CheckConstraint(
+                condition=(
+                    Q(
+                        status="in_translation",
+                        claimed_by__isnull=False,
+                        claim_expires_at__isnull=False,
+                    )
+                    | (~Q(status="in_translation") & Q(claimed_by__isnull=True))
+                ),
+                name="letter_claimed_iff_in_translation",
+            ),
+            # Only letters we post need postage, and they need a currency to be paid in.
+            models.CheckConstraint(
+                condition=(
+                    Q(delivery="return_to_me", postage="not_needed")
+                    | (
+                        Q(delivery="post_for_me")
+                        & ~Q(postage="not_needed")
+                        & ~Q(postage_currency="")
+                    )
+                ),
+                name="letter_postage_matches_delivery",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="posted") | Q(postage__in=["paid", "waived"]),
+                name="letter_posted_only_when_postage_settled",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["status", "language", "created_at"], name="letter_queue_idx"),
+            models.Index(fields=["claimed_by", "status"], name="letter_claimant_idx"),
+            models.Index(fields=["prisoner", "created_at"], name="letter_prisoner_idx"),
+            models.Index(fields=["supporter_email"], name="letter_supporter_email_idx"),
+            models.Index(
+                fields=["claim_expires_at"],
+                condition=Q(status="in_translation"),
+                name="letter_claim_expiry_idx",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.reference
+
+
+class LetterEvent(models.Model):
+    """Append-only history of a letter: every transition and every side effect that ran."""
+
+    class Kind(models.TextChoices):
+        TRANSITION = "transition", _("status change")
+        NOTIFIED = "notified", _("supporter notified")
+        CLAIM_REMINDER = "claim_reminder", _("claim reminder sent")
+        POSTAGE = "postage", _("postage")
+        NOTE = "note", _("note")
+
+    letter = models.ForeignKey(Letter, on_delete=models.PROTECT, related_name="events")
+    kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.TRANSITION)
+    from_status = models.CharField(max_length=20, choices=Letter.Status.choices, blank=True)
+    to_status = models.CharField(max_length=20, choices=Letter.Status.choices, blank=True)
+    action = models.CharField(max_length=30, blank=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="letter_events",
+    )
+    note = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        indexes = [models.Index(fields=["letter", "created_at"], name="letterevent_letter_idx")]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(kind="transition") | ~Q(to_status=""),
+                name="letterevent_transition_has_target",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.letter_id}: {self.action or self.kind}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise ValueError("Letter events are append-only.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ValueError("Letter events are append-only.")
+
+
+class VolunteerProfile(models.Model):
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="volunteer_profile"
+    )
+    languages = models.JSONField(
+        _("languages translated from"),
+        default=list,
+        help_text=_('Language codes, e.g. ["en", "de"].'),
+    )
+    claim_limit = models.PositiveSmallIntegerField(_("letters held at once"), default=3)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(claim_limit__gte=1, claim_limit__lte=50),
+                name="volunteer_claim_limit_range",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Volunteer {self.user}"
+
+
+class PostingBatch(models.Model):
+    """Letters printed and posted together; postage spent is recorded per batch."""
+
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="posting_batches"
+    )
+    posted_on = models.DateField(null=True, blank=True)
+    postage_spent = models.PositiveIntegerField(_("postage spent (minor units)"), default=0)
+    postage_currency = models.CharField(max_length=3, choices=CURRENCIES, default="GBP")
+    note = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name_plural = "posting batches"
+
+    def __str__(self) -> str:
+        return f"Batch {self.pk} ({self.posted_on or 'not posted'})"
+
+
+class Notification(models.Model):
+    """One e-mail to a supporter, created with the event that calls for it and marked sent by
+    the worker, so a task that runs twice sends once and a lost task is found and re-run."""
+
+    class Kind(models.TextChoices):
+        RECEIVED = "received", _("received")
+        TRANSLATED = "translated", _("translated")
+        POSTED = "posted", _("posted")
+        RETURNED = "returned", _("returned")
+        CANCELLED = "cancelled", _("cancelled")
+        REJECTED = "rejected", _("rejected")
+        ON_HOLD = "on_hold", _("waiting for a new address")
+
+    letter = models.ForeignKey(Letter, on_delete=models.PROTECT, related_name="notifications")
+    event = models.OneToOneField(LetterEvent, on_delete=models.PROTECT, related_name="notification")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    created_at = models.DateTimeField(auto_now_add=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        indexes = [
+            models.Index(
+                fields=["created_at"],
+                condition=Q(sent_at__isnull=True),
+                name="notification_unsent_idx",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} for {self.letter_id}"

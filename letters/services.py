@@ -1,0 +1,660 @@
+"""Every change of a letter's status happens here, and only here.
+
+Each transition is one database transaction: the letter row is locked, the action's allowed-from
+states are checked, a ``LetterEvent`` is written, and side effects (e-mails, PDFs, refunds) are
+scheduled to run after commit. Callers (views, admin, tasks, webhooks) parse input, call one of
+these, and render the result or the ``LetterError`` it raised.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import timedelta
+from enum import StrEnum
+from functools import partial
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.mail import EmailMultiAlternatives
+from django.db import IntegrityError, transaction
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.translation import gettext_lazy as _
+
+from prisoners.models import Prisoner
+from prisoners.selectors import prisoner_current_address
+
+from . import tokens
+from .models import Letter, LetterEvent, Notification, PostingBatch, VolunteerProfile
+from .signals import letter_transitioned
+
+logger = logging.getLogger(__name__)
+
+S = Letter.Status
+
+
+class Action(StrEnum):
+    SUBMIT = "submit"
+    CLAIM = "claim"
+    RELEASE = "release"
+    EXPIRE_CLAIM = "expire_claim"
+    HAND_IN = "hand_in"
+    SEND_BACK = "send_back"
+    APPROVE = "approve"
+    SKIP_TRANSLATION = "skip_translation"
+    HOLD = "hold"
+    RELEASE_HOLD = "release_hold"
+    POST = "post"
+    RETURN = "return"
+    CANCEL = "cancel"
+    REJECT = "reject"
+
+
+# Letters still open: nothing has left the building, so the supporter may cancel and a
+# coordinator may reject.
+OPEN_STATES = frozenset({S.RECEIVED, S.IN_TRANSLATION, S.TRANSLATED, S.APPROVED, S.ON_HOLD})
+FINAL_STATES = frozenset({S.POSTED, S.RETURNED, S.CANCELLED, S.REJECTED})
+
+# action -> (states it may start from, state it leads to)
+TRANSITIONS: dict[Action, tuple[frozenset[str], str]] = {
+    Action.CLAIM: (frozenset({S.RECEIVED}), S.IN_TRANSLATION),
+    Action.RELEASE: (frozenset({S.IN_TRANSLATION}), S.RECEIVED),
+    Action.EXPIRE_CLAIM: (frozenset({S.IN_TRANSLATION}), S.RECEIVED),
+    Action.HAND_IN: (frozenset({S.IN_TRANSLATION}), S.TRANSLATED),
+    Action.SEND_BACK: (frozenset({S.TRANSLATED}), S.IN_TRANSLATION),
+    Action.APPROVE: (frozenset({S.TRANSLATED}), S.APPROVED),
+    Action.SKIP_TRANSLATION: (frozenset({S.RECEIVED}), S.APPROVED),
+    Action.HOLD: (frozenset({S.APPROVED}), S.ON_HOLD),
+    Action.RELEASE_HOLD: (frozenset({S.ON_HOLD}), S.APPROVED),
+    Action.POST: (frozenset({S.APPROVED}), S.POSTED),
+    Action.RETURN: (frozenset({S.APPROVED}), S.RETURNED),
+    Action.CANCEL: (OPEN_STATES, S.CANCELLED),
+    Action.REJECT: (OPEN_STATES, S.REJECTED),
+}
+
+# Transitions the supporter hears about, and the e-mail each one sends.
+NOTIFY: dict[Action, str] = {
+    Action.SUBMIT: Notification.Kind.RECEIVED,
+    Action.APPROVE: Notification.Kind.TRANSLATED,
+    Action.SKIP_TRANSLATION: Notification.Kind.TRANSLATED,
+    Action.HOLD: Notification.Kind.ON_HOLD,
+    Action.POST: Notification.Kind.POSTED,
+    Action.RETURN: Notification.Kind.RETURNED,
+    Action.CANCEL: Notification.Kind.CANCELLED,
+    Action.REJECT: Notification.Kind.REJECTED,
+}
+
+PERM_TRANSLATE = "letters.translate_letter"
+PERM_REVIEW = "letters.review_letter"
+PERM_COORDINATE = "letters.coordinate_letters"
+
+
+class LetterError(Exception):
+    """A refused request, with a message fit to show the person who made it."""
+
+    default_message = _("This cannot be done to this letter now.")
+
+    def __init__(self, message: str | None = None):
+        self.message = str(message or self.default_message)
+        super().__init__(self.message)
+
+
+class InvalidTransition(LetterError):
+    def __init__(self, action: str, status: str):
+        self.action, self.status = action, status
+        label = Letter.Status(status).label
+        super().__init__(
+            _("This letter is now “%(status)s”, so it cannot be changed that way.")
+            % {"status": label}
+        )
+
+
+class NotPermitted(LetterError):
+    default_message = _("You are not allowed to do that.")
+
+
+class ClaimLimitReached(LetterError):
+    default_message = _("You already hold as many letters as you may. Hand one in first.")
+
+
+class NothingToClaim(LetterError):
+    default_message = _("There is no letter waiting in your languages right now.")
+
+
+class PostageNotSettled(LetterError):
+    default_message = _("Postage for this letter is not paid or waived yet.")
+
+
+class NoCurrentAddress(LetterError):
+    default_message = _("The prisoner has no current address; the letter must wait.")
+
+
+class NotAcceptingLetters(LetterError):
+    default_message = _("This person cannot receive letters through us at the moment.")
+
+
+class StaleDraft(LetterError):
+    default_message = _(
+        "This translation was saved elsewhere after you opened it. Reload to see the newer text."
+    )
+
+
+@dataclass(frozen=True)
+class SubmittedLetter:
+    letter: Letter
+    token: str
+
+
+# --- helpers ---------------------------------------------------------------------------------
+
+
+def _require(actor: AbstractBaseUser | None, perm: str, *, system_allowed: bool = False) -> None:
+    if actor is None:
+        if system_allowed:
+            return
+        raise NotPermitted()
+    if not actor.has_perm(perm):
+        raise NotPermitted()
+
+
+def _lock(letter_id: int) -> Letter:
+    return (
+        Letter.objects.select_for_update(of=("self",)).select_related("prisoner").get(pk=letter_id)
+    )
+
+
+def _ensure_allowed(letter: Letter, action: Action) -> None:
+    """Check the state first, so a letter in the wrong state is refused as such before any
+    check of who may act on it."""
+    if letter.status not in TRANSITIONS[action][0]:
+        raise InvalidTransition(action, letter.status)
+
+
+def _transition(
+    letter: Letter, *, action: Action, actor: AbstractBaseUser | None, note: str = ""
+) -> LetterEvent:
+    _ensure_allowed(letter, action)
+    to = TRANSITIONS[action][1]
+    now = timezone.now()
+    event = LetterEvent.objects.create(
+        letter=letter,
+        kind=LetterEvent.Kind.TRANSITION,
+        from_status=letter.status,
+        to_status=to,
+        action=action,
+        actor=actor,
+        note=note,
+    )
+    from_status = letter.status
+    letter.status = to
+    letter.status_changed_at = now
+    if to != S.IN_TRANSLATION:
+        letter.claimed_by = None
+        letter.claimed_at = None
+        letter.claim_expires_at = None
+        letter.claim_reminded_at = None
+    _after_commit_announce(letter.pk, action, from_status, to)
+    if action in NOTIFY:
+        _queue_notification(letter, event, NOTIFY[action])
+    return event
+
+
+def _save(letter: Letter, *fields: str) -> None:
+    base = ["status", "status_changed_at", "claimed_by", "claimed_at", "claim_expires_at"]
+    letter.save(update_fields=[*base, "claim_reminded_at", *fields, "updated_at"])
+
+
+def _after_commit_announce(letter_id: int, action: str, from_status: str, to_status: str) -> None:
+    transaction.on_commit(
+        partial(
+            letter_transitioned.send_robust,
+            sender=Letter,
+            letter_id=letter_id,
+            action=str(action),
+            from_status=str(from_status),
+            to_status=str(to_status),
+        )
+    )
+
+
+def _queue_notification(letter: Letter, event: LetterEvent, kind: str) -> Notification:
+    from .tasks import send_notification
+
+    notification = Notification.objects.create(letter=letter, event=event, kind=kind)
+    # robust: a broker that is down must not turn a committed letter into an error page; the
+    # periodic sweep (notifications_resend_lost) sends what was never queued.
+    transaction.on_commit(partial(send_notification.delay, notification.pk), robust=True)
+    return notification
+
+
+def _claim_expiry():
+    return timezone.now() + timedelta(days=settings.LETTERBRIDGE_CLAIM_DAYS)
+
+
+def _hold_if_no_address(letter: Letter, *, actor: AbstractBaseUser | None) -> None:
+    """An approved letter whose prisoner has no known address waits on hold."""
+    if prisoner_current_address(prisoner=letter.prisoner) is None:
+        _transition(letter, action=Action.HOLD, actor=actor, note="No current address.")
+
+
+# --- the supporter ---------------------------------------------------------------------------
+
+
+@transaction.atomic
+def letter_submit(
+    *,
+    prisoner_id: int,
+    supporter_name: str,
+    supporter_email: str,
+    language: str,
+    original_text: str,
+    delivery: str,
+    postage_currency: str = "",
+    supporter_country: str = "",
+    locale: str = "en",
+) -> SubmittedLetter:
+    """A supporter's new letter: saved as received, its tracking token returned once."""
+    prisoner = Prisoner.objects.get(pk=prisoner_id)
+    if not prisoner.accepts_letters:
+        raise NotAcceptingLetters()
+    text = original_text.strip()
+    if not text:
+        raise LetterError(_("The letter is empty."))
+    if len(text) > settings.LETTERBRIDGE_MAX_LETTER_CHARS:
+        raise LetterError(
+            _("The letter is longer than %(max)d characters.")
+            % {"max": settings.LETTERBRIDGE_MAX_LETTER_CHARS}
+        )
+    if delivery == Letter.Delivery.POST_FOR_ME:
+        if postage_currency not in settings.LETTERBRIDGE_POSTAGE_FEES:
+            raise LetterError(_("Choose the currency to pay the postage in."))
+        postage = Letter.Postage.DUE
+    elif delivery == Letter.Delivery.RETURN_TO_ME:
+        postage, postage_currency = Letter.Postage.NOT_NEEDED, ""
+    else:
+        raise LetterError(_("Choose how the letter should be delivered."))
+
+    now = timezone.now()
+    salt = tokens.new_salt()
+    token = tokens.token_for(salt=salt)
+    letter = Letter(
+        prisoner=prisoner,
+        supporter_name=supporter_name.strip(),
+        supporter_email=supporter_email.strip(),
+        supporter_country=supporter_country,
+        locale=locale if locale in dict(settings.LANGUAGES) else "en",
+        language=language,
+        original_text=text,
+        delivery=delivery,
+        postage=postage,
+        postage_currency=postage_currency,
+        status=S.RECEIVED,
+        status_changed_at=now,
+        tracking_salt=salt,
+        tracking_token_hash=tokens.token_hash(token),
+    )
+    for _attempt in range(5):  # a reference collision is rare; retry with a new one
+        letter.reference = tokens.new_reference()
+        try:
+            with transaction.atomic():
+                letter.save()
+            break
+        except IntegrityError:
+            if Letter.objects.filter(reference=letter.reference).exists():
+                continue
+            raise
+    event = LetterEvent.objects.create(
+        letter=letter, kind=LetterEvent.Kind.TRANSITION, to_status=S.RECEIVED, action=Action.SUBMIT
+    )
+    _after_commit_announce(letter.pk, Action.SUBMIT, "", S.RECEIVED)
+    _queue_notification(letter, event, NOTIFY[Action.SUBMIT])
+    return SubmittedLetter(letter=letter, token=token)
+
+
+@transaction.atomic
+def letter_cancel(*, letter_id: int) -> Letter:
+    """The supporter withdraws the letter (the view has checked the tracking token)."""
+    letter = _lock(letter_id)
+    _transition(letter, action=Action.CANCEL, actor=None, note="Cancelled by the supporter.")
+    _save(letter)
+    return letter
+
+
+# --- volunteers ------------------------------------------------------------------------------
+
+
+def _check_claim_limit(volunteer: AbstractBaseUser) -> None:
+    # Locking the profile row serialises one volunteer's concurrent claims, so two tabs cannot
+    # both pass the limit check.
+    profile, _created = VolunteerProfile.objects.get_or_create(
+        user=volunteer, defaults={"claim_limit": settings.LETTERBRIDGE_DEFAULT_CLAIM_LIMIT}
+    )
+    profile = VolunteerProfile.objects.select_for_update().get(pk=profile.pk)
+    held = Letter.objects.filter(claimed_by=volunteer, status=S.IN_TRANSLATION).count()
+    if held >= profile.claim_limit:
+        raise ClaimLimitReached()
+
+
+def _claim(letter: Letter, volunteer: AbstractBaseUser, *, action=Action.CLAIM) -> Letter:
+    _transition(letter, action=action, actor=volunteer)
+    letter.claimed_by = volunteer
+    letter.claimed_at = timezone.now()
+    letter.claim_expires_at = _claim_expiry()
+    letter.claim_reminded_at = None
+    _save(letter)
+    return letter
+
+
+@transaction.atomic
+def letter_claim(*, letter_id: int, volunteer: AbstractBaseUser) -> Letter:
+    """Take one named letter. Whoever locks the row first wins; the rest get InvalidTransition."""
+    _require(volunteer, PERM_TRANSLATE)
+    _check_claim_limit(volunteer)
+    return _claim(_lock(letter_id), volunteer)
+
+
+@transaction.atomic
+def letter_claim_next(*, volunteer: AbstractBaseUser) -> Letter:
+    """Take the oldest waiting letter in the volunteer's languages, skipping rows another
+    volunteer is locking at this moment so nobody waits on anybody."""
+    _require(volunteer, PERM_TRANSLATE)
+    _check_claim_limit(volunteer)
+    languages = volunteer.volunteer_profile.languages
+    letter = (
+        Letter.objects.select_for_update(skip_locked=True, of=("self",))
+        .select_related("prisoner")
+        .filter(status=S.RECEIVED, language__in=languages)
+        .order_by("created_at", "pk")
+        .first()
+    )
+    if letter is None:
+        raise NothingToClaim()
+    return _claim(letter, volunteer)
+
+
+@transaction.atomic
+def letter_release(*, letter_id: int, actor: AbstractBaseUser) -> Letter:
+    """Give a claimed letter back to the queue (its claimant, or a coordinator)."""
+    letter = _lock(letter_id)
+    _ensure_allowed(letter, Action.RELEASE)
+    if letter.claimed_by_id != actor.pk and not actor.has_perm(PERM_COORDINATE):
+        raise NotPermitted(_("Only the volunteer holding this letter can release it."))
+    _transition(letter, action=Action.RELEASE, actor=actor)
+    _save(letter)
+    return letter
+
+
+@transaction.atomic
+def letter_expire_claim(*, letter_id: int) -> Letter | None:
+    """Release a claim whose deadline has passed. None when it was handed in or renewed."""
+    letter = _lock(letter_id)
+    if letter.status != S.IN_TRANSLATION or letter.claim_expires_at > timezone.now():
+        return None
+    _transition(letter, action=Action.EXPIRE_CLAIM, actor=None, note="The claim expired.")
+    _save(letter)
+    return letter
+
+
+@transaction.atomic
+def letter_save_translation(
+    *, letter_id: int, actor: AbstractBaseUser, translation: str, base_version: int
+) -> Letter:
+    """Save a draft. ``base_version`` is the version the editor started from: a stale tab
+    (someone saved since) is refused instead of overwriting the newer text."""
+    letter = _lock(letter_id)
+    may_edit = (letter.status == S.IN_TRANSLATION and letter.claimed_by_id == actor.pk) or (
+        letter.status == S.TRANSLATED and actor.has_perm(PERM_REVIEW)
+    )
+    if not may_edit:
+        raise NotPermitted(_("You cannot edit this translation now."))
+    if base_version != letter.translation_version:
+        raise StaleDraft()
+    letter.translation = translation
+    letter.translation_version += 1
+    letter.translation_saved_at = timezone.now()
+    letter.save(
+        update_fields=["translation", "translation_version", "translation_saved_at", "updated_at"]
+    )
+    return letter
+
+
+@transaction.atomic
+def letter_hand_in(*, letter_id: int, volunteer: AbstractBaseUser) -> Letter:
+    letter = _lock(letter_id)
+    _ensure_allowed(letter, Action.HAND_IN)
+    if letter.claimed_by_id != volunteer.pk:
+        raise NotPermitted(_("Only the volunteer holding this letter can hand it in."))
+    if not letter.translation.strip():
+        raise LetterError(_("The translation is empty."))
+    _transition(letter, action=Action.HAND_IN, actor=volunteer)
+    letter.translated_by = volunteer
+    _save(letter, "translated_by")
+    return letter
+
+
+def _require_reviewer(letter: Letter, reviewer: AbstractBaseUser) -> None:
+    _require(reviewer, PERM_REVIEW)
+    if letter.translated_by_id == reviewer.pk:
+        raise NotPermitted(_("A translation is reviewed by someone other than its translator."))
+
+
+@transaction.atomic
+def letter_send_back(*, letter_id: int, reviewer: AbstractBaseUser, comment: str) -> Letter:
+    """Return a translation to its translator with a comment they will see."""
+    letter = _lock(letter_id)
+    _ensure_allowed(letter, Action.SEND_BACK)
+    _require_reviewer(letter, reviewer)
+    if not comment.strip():
+        raise LetterError(_("Tell the translator what to change."))
+    translator = letter.translated_by
+    _transition(letter, action=Action.SEND_BACK, actor=reviewer, note=comment)
+    letter.claimed_by = translator
+    letter.claimed_at = timezone.now()
+    letter.claim_expires_at = _claim_expiry()
+    letter.review_comment = comment
+    _save(letter, "review_comment")
+    return letter
+
+
+@transaction.atomic
+def letter_approve(*, letter_id: int, reviewer: AbstractBaseUser) -> Letter:
+    letter = _lock(letter_id)
+    _ensure_allowed(letter, Action.APPROVE)
+    _require_reviewer(letter, reviewer)
+    if not letter.translation.strip():
+        raise LetterError(_("The translation is empty."))
+    _transition(letter, action=Action.APPROVE, actor=reviewer)
+    _hold_if_no_address(letter, actor=None)
+    _save(letter)
+    return letter
+
+
+@transaction.atomic
+def letter_skip_translation(*, letter_id: int, coordinator: AbstractBaseUser) -> Letter:
+    """A letter already in Russian, or to a prisoner who reads its language, goes as written."""
+    _require(coordinator, PERM_COORDINATE)
+    letter = _lock(letter_id)
+    _transition(letter, action=Action.SKIP_TRANSLATION, actor=coordinator)
+    letter.translation = letter.original_text
+    _hold_if_no_address(letter, actor=None)
+    _save(letter, "translation")
+    return letter
+
+
+# --- coordinators ----------------------------------------------------------------------------
+
+
+@transaction.atomic
+def letter_hold(*, letter_id: int, actor: AbstractBaseUser | None, note: str = "") -> Letter:
+    _require(actor, PERM_COORDINATE, system_allowed=True)
+    letter = _lock(letter_id)
+    _transition(letter, action=Action.HOLD, actor=actor, note=note)
+    _save(letter)
+    return letter
+
+
+@transaction.atomic
+def letter_release_hold(*, letter_id: int, actor: AbstractBaseUser | None) -> Letter:
+    """Back to approved once the prisoner's address is known."""
+    _require(actor, PERM_COORDINATE, system_allowed=True)
+    letter = _lock(letter_id)
+    _ensure_allowed(letter, Action.RELEASE_HOLD)
+    if prisoner_current_address(prisoner=letter.prisoner) is None:
+        raise NoCurrentAddress()
+    _transition(letter, action=Action.RELEASE_HOLD, actor=actor)
+    _save(letter)
+    return letter
+
+
+@transaction.atomic
+def letter_post(
+    *, letter_id: int, coordinator: AbstractBaseUser, batch: PostingBatch | None = None
+) -> Letter:
+    """The letter went into the post. Only with postage paid or waived and an address known."""
+    _require(coordinator, PERM_COORDINATE)
+    letter = _lock(letter_id)
+    _ensure_allowed(letter, Action.POST)
+    if letter.delivery != Letter.Delivery.POST_FOR_ME:
+        raise LetterError(_("The supporter posts this letter themselves; return it instead."))
+    if letter.postage not in (Letter.Postage.PAID, Letter.Postage.WAIVED):
+        raise PostageNotSettled()
+    if prisoner_current_address(prisoner=letter.prisoner) is None:
+        raise NoCurrentAddress()
+    _transition(letter, action=Action.POST, actor=coordinator)
+    letter.posting_batch = batch
+    _save(letter, "posting_batch")
+    return letter
+
+
+@transaction.atomic
+def letter_return(*, letter_id: int, coordinator: AbstractBaseUser | None) -> Letter:
+    """Send the translation and the Russian address back for the supporter to post."""
+    _require(coordinator, PERM_COORDINATE, system_allowed=True)
+    letter = _lock(letter_id)
+    _ensure_allowed(letter, Action.RETURN)
+    if letter.delivery != Letter.Delivery.RETURN_TO_ME:
+        raise LetterError(_("We post this letter; it cannot be returned."))
+    if prisoner_current_address(prisoner=letter.prisoner) is None:
+        raise NoCurrentAddress()
+    _transition(letter, action=Action.RETURN, actor=coordinator)
+    _save(letter)
+    return letter
+
+
+@transaction.atomic
+def letter_reject(*, letter_id: int, coordinator: AbstractBaseUser, reason: str) -> Letter:
+    """Stop a letter that could harm the prisoner; the supporter is told why."""
+    _require(coordinator, PERM_COORDINATE)
+    if not reason.strip():
+        raise LetterError(_("Give the supporter a reason."))
+    letter = _lock(letter_id)
+    _transition(letter, action=Action.REJECT, actor=coordinator, note=reason)
+    letter.rejection_reason = reason
+    _save(letter, "rejection_reason")
+    return letter
+
+
+# --- postage (called by payments) ------------------------------------------------------------
+
+
+@transaction.atomic
+def letter_set_postage(*, letter_id: int, postage: str, note: str = "") -> Letter:
+    """Payments tells letters where the postage stands; the posting guard reads this field."""
+    if postage not in (
+        Letter.Postage.DUE,
+        Letter.Postage.PAID,
+        Letter.Postage.WAIVED,
+        Letter.Postage.REFUNDED,
+    ):
+        raise ValueError(postage)
+    letter = _lock(letter_id)
+    if letter.delivery != Letter.Delivery.POST_FOR_ME:
+        raise LetterError(_("This letter needs no postage."))
+    if letter.postage == postage:
+        return letter
+    if letter.status == S.POSTED and postage not in (Letter.Postage.PAID, Letter.Postage.WAIVED):
+        raise LetterError(_("This letter has been posted; its postage stays settled."))
+    LetterEvent.objects.create(
+        letter=letter,
+        kind=LetterEvent.Kind.POSTAGE,
+        action=f"postage_{postage}",
+        note=note or f"Postage {letter.postage} → {postage}.",
+    )
+    letter.postage = postage
+    letter.save(update_fields=["postage", "updated_at"])
+    return letter
+
+
+# --- notifications ---------------------------------------------------------------------------
+
+
+def tracking_url(letter: Letter) -> str:
+    token = tokens.token_for(salt=letter.tracking_salt)
+    return settings.LETTERBRIDGE_SITE_URL + reverse("letters:track", args=[token])
+
+
+def notification_send(*, notification_id: int) -> bool:
+    """Send one e-mail once. The row lock makes a second run wait, then see it sent."""
+    with transaction.atomic():
+        notification = (
+            Notification.objects.select_for_update(of=("self",))
+            .select_related("letter", "letter__prisoner", "event")
+            .get(pk=notification_id)
+        )
+        if notification.sent_at is not None:
+            return False
+        letter = notification.letter
+        context = {
+            "letter": letter,
+            "prisoner": letter.prisoner,
+            "event": notification.event,
+            "tracking_url": tracking_url(letter),
+            "organisation": settings.LETTERBRIDGE_ORGANISATION_NAME,
+        }
+        with translation.override(letter.locale):
+            name = f"emails/letter_{notification.kind}"
+            subject = render_to_string(f"{name}_subject.txt", context).strip()
+            body = render_to_string(f"{name}.txt", context)
+            html = render_to_string(f"{name}.html", context)
+        message = EmailMultiAlternatives(subject=subject, body=body, to=[letter.supporter_email])
+        message.attach_alternative(html, "text/html")
+        message.send()
+        notification.sent_at = timezone.now()
+        notification.attempts += 1
+        notification.save(update_fields=["sent_at", "attempts"])
+        LetterEvent.objects.create(
+            letter=letter,
+            kind=LetterEvent.Kind.NOTIFIED,
+            action=f"email_{notification.kind}",
+            note=f"“{notification.get_kind_display()}” e-mail sent to the supporter.",
+        )
+    logger.info("notification sent id=%s kind=%s", notification.pk, notification.kind)
+    return True
+
+
+def notifications_resend_lost() -> int:
+    """Hand the worker again every notification still unsent after the grace period: its task
+    was lost (broker restarted, worker killed). Returns how many were queued."""
+    from .tasks import send_notification
+
+    cutoff = timezone.now() - settings.LETTERBRIDGE_NOTIFICATION_RESEND_AFTER
+    ids = list(
+        Notification.objects.filter(sent_at__isnull=True, created_at__lt=cutoff, attempts__lt=20)
+        .order_by("created_at")
+        .values_list("pk", flat=True)[:500]
+    )
+    for pk in ids:
+        send_notification.delay(pk)
+    return len(ids)
+
+
+def claims_release_expired() -> int:
+    """Release every claim past its deadline; each release is its own transaction and event."""
+    ids = list(
+        Letter.objects.filter(status=S.IN_TRANSLATION, claim_expires_at__lte=timezone.now())
+        .order_by("claim_expires_at")
+        .values_list("pk", flat=True)[:1000]
+    )
+    return sum(1 for pk in ids if letter_expire_claim(letter_id=pk) is not None)

@@ -1,0 +1,100 @@
+import pytest
+from django.contrib import admin
+from django.contrib.auth import get_user_model
+from django.urls import reverse
+
+from letters.models import Letter, LetterEvent, Notification
+from tests.factories import LetterFactory, PrisonerWithAddressFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def superuser_client(client):
+    user = get_user_model().objects.create_superuser("root", "root@example.org", "pw-long-enough")
+    client.force_login(user)
+    return client
+
+
+def test_every_admin_page_renders_for_every_model(superuser_client):
+    LetterFactory(status=Letter.Status.IN_TRANSLATION)
+    for model, model_admin in admin.site._registry.items():
+        opts = model._meta
+        changelist = reverse(f"admin:{opts.app_label}_{opts.model_name}_changelist")
+        assert superuser_client.get(changelist).status_code == 200, changelist
+        assert superuser_client.get(changelist, {"q": "x"}).status_code == 200, changelist
+        obj = model.objects.first()
+        if obj is not None:
+            change = reverse(f"admin:{opts.app_label}_{opts.model_name}_change", args=[obj.pk])
+            assert superuser_client.get(change).status_code == 200, change
+
+
+def test_status_is_read_only_in_the_admin(superuser_client):
+    letter = LetterFactory()
+    url = reverse("admin:letters_letter_change", args=[letter.pk])
+    response = superuser_client.get(url)
+    assert 'name="status"' not in response.content.decode()
+
+
+def test_letter_added_in_admin_goes_through_submit(
+    superuser_client, django_capture_on_commit_callbacks, outbox
+):
+    prisoner = PrisonerWithAddressFactory()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = superuser_client.post(
+            reverse("admin:letters_letter_add"),
+            {
+                "prisoner": prisoner.pk,
+                "supporter_name": "Margaret",
+                "supporter_email": "margaret@example.org",
+                "supporter_country": "GB",
+                "locale": "en",
+                "language": "en",
+                "original_text": "Dear friend, I think of you.",
+                "delivery": "post_for_me",
+                "postage_currency": "GBP",
+            },
+        )
+    assert response.status_code == 302
+    letter = Letter.objects.get()
+    assert letter.status == Letter.Status.RECEIVED
+    assert LetterEvent.objects.filter(letter=letter, action="submit").exists()
+    # the worker (eager here) sent the acknowledgement and recorded it in the history
+    assert Notification.objects.get(letter=letter).sent_at is not None
+    assert LetterEvent.objects.filter(letter=letter, kind="notified").exists()
+    assert len(outbox) == 1
+
+
+def test_admin_add_without_currency_keeps_input_and_says_why(superuser_client):
+    prisoner = PrisonerWithAddressFactory()
+    response = superuser_client.post(
+        reverse("admin:letters_letter_add"),
+        {
+            "prisoner": prisoner.pk,
+            "supporter_name": "Margaret",
+            "supporter_email": "margaret@example.org",
+            "locale": "en",
+            "language": "en",
+            "original_text": "Text that must survive the error.",
+            "delivery": "post_for_me",
+        },
+    )
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert "Choose the currency" in body
+    assert "Text that must survive the error." in body
+    assert not Letter.objects.exists()
+
+
+def test_skip_translation_admin_action(client, coordinator):
+    letter = LetterFactory(language="ru")
+    client.force_login(coordinator)
+    response = client.post(
+        reverse("admin:letters_letter_changelist"),
+        {"action": "skip_translation", "_selected_action": [letter.pk]},
+        follow=True,
+    )
+    assert response.status_code == 200
+    letter.refresh_from_db()
+    assert letter.status == Letter.Status.APPROVED
+    assert letter.translation == letter.original_text

@@ -1,0 +1,136 @@
+"""The project's own scaffolding: settings per environment, the Compose file, Celery's
+configuration, the demo data command."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+from django.conf import settings
+from django.core.management import call_command
+
+from config.celery import app as celery_app
+from letters.models import Letter
+from prisoners.models import PrisonAddress, Prisoner
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _manage(*args, env_overrides, settings_module="config.settings.production"):
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "LETTERBRIDGE_"))}
+    env.pop("DATABASE_URL", None)
+    env |= {"DJANGO_SETTINGS_MODULE": settings_module} | env_overrides
+    return subprocess.run(  # noqa: S603 - our own manage.py
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+PRODUCTION_ENV = {
+    "DJANGO_SECRET_KEY": "x" * 30 + "y" * 30 + "-production-secret-for-the-check",
+    "LETTERBRIDGE_TRACKING_KEY": "tracking-key-for-the-check",
+    "DJANGO_ALLOWED_HOSTS": "letters.example.org",
+    "DATABASE_URL": "postgres://postgres@127.0.0.1:5432/letterbridge",
+    "REDIS_URL": "redis://127.0.0.1:6379/14",
+}
+
+
+@pytest.mark.parametrize("missing", ["DJANGO_SECRET_KEY", "LETTERBRIDGE_TRACKING_KEY", "DATABASE_URL"])
+def test_production_refuses_to_start_without_each_secret(missing):
+    result = _manage("check", env_overrides={k: v for k, v in PRODUCTION_ENV.items() if k != missing})
+    assert result.returncode != 0
+    assert missing in result.stderr
+
+
+def test_production_settings_pass_the_deploy_check():
+    result = _manage("check", "--deploy", "--fail-level", "WARNING", env_overrides=PRODUCTION_ENV)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_tests_run_on_postgresql_and_redis():
+    assert settings.DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
+    assert settings.CACHES["default"]["BACKEND"].endswith("RedisCache")
+
+
+def test_ci_refuses_sqlite():
+    result = _manage(
+        "check",
+        settings_module="config.settings.test",
+        env_overrides={"CI": "true", "DATABASE_URL": "sqlite:////tmp/nope.sqlite3"},
+    )
+    assert result.returncode != 0
+    assert "PostgreSQL" in result.stderr
+
+
+def test_celery_is_configured_for_safe_delivery():
+    conf = celery_app.conf
+    assert conf.task_serializer == "json" and conf.accept_content == ["json"]
+    assert conf.task_acks_late is True
+    assert conf.task_reject_on_worker_lost is True
+    assert conf.task_time_limit > conf.task_soft_time_limit > 0
+    registered = set(celery_app.tasks.keys())
+    for entry in settings.CELERY_BEAT_SCHEDULE.values():
+        assert entry["task"] in registered, f"beat names a task no worker knows: {entry['task']}"
+
+
+def test_compose_file_runs_one_image_for_web_worker_and_beat():
+    compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+    services = compose["services"]
+    assert {"postgres", "redis", "web", "worker", "beat", "mailpit"} <= set(services)
+    images = {services[name]["image"] for name in ("web", "worker", "beat")}
+    assert len(images) == 1
+    assert "gunicorn" in services["web"]["command"]
+    assert "worker" in services["worker"]["command"]
+    assert "beat" in services["beat"]["command"]
+    for name in ("web", "worker", "beat"):
+        env = services[name]["environment"]
+        assert env["DATABASE_URL"].startswith("postgres://") and "@postgres:" in env["DATABASE_URL"]
+        assert env["REDIS_URL"] == "redis://redis:6379/0"
+        assert services[name]["depends_on"]["postgres"]["condition"] == "service_healthy"
+    assert (ROOT / "Dockerfile").exists()
+    for port in services["web"]["ports"]:
+        assert port.startswith("127.0.0.1:"), "publish on loopback only"
+
+
+def test_lock_file_pins_every_dependency():
+    lines = [
+        line
+        for line in (ROOT / "requirements.lock").read_text().splitlines()
+        if line and not line.startswith((" ", "#"))
+    ]
+    assert lines and all("==" in line for line in lines)
+    assert any(line.startswith("django==5.2") for line in lines)
+
+
+@pytest.mark.django_db
+def test_demo_data_loads_once_and_tells_the_truth(settings, capsys):
+    settings.DEBUG = True
+    call_command("load_demo_data")
+    call_command("load_demo_data")
+    assert "already loaded" in capsys.readouterr().out
+    assert Prisoner.objects.count() == 7
+    khamroev = Prisoner.objects.get(slug="bakhrom-khamroev")
+    address = PrisonAddress.objects.get(prisoner=khamroev)
+    assert not address.is_demo and address.postal_index == "600020"
+    assert address.one_line_ru().startswith("600020, Владимирская область, г. Владимир")
+    assert khamroev.recipient_line_ru == "Хамроеву Бахрому Мардоновичу, 1963 г.р."
+    assert PrisonAddress.objects.exclude(prisoner=khamroev).filter(is_demo=False).count() == 0
+    for slug in ("aleksei-navalny", "sasha-skochilenko", "alsu-kurmasheva"):
+        assert not Prisoner.objects.get(slug=slug).accepts_letters
+    statuses = set(Letter.objects.values_list("status", flat=True))
+    assert statuses == set(Letter.Status.values)
+
+
+@pytest.mark.django_db
+def test_demo_data_refused_without_debug(settings):
+    from django.core.management.base import CommandError
+
+    settings.DEBUG = False
+    with pytest.raises(CommandError):
+        call_command("load_demo_data")
