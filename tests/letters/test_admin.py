@@ -18,7 +18,7 @@ def superuser_client(client):
 
 def test_every_admin_page_renders_for_every_model(superuser_client):
     LetterFactory(status=Letter.Status.IN_TRANSLATION)
-    for model, model_admin in admin.site._registry.items():
+    for model in admin.site._registry:
         opts = model._meta
         changelist = reverse(f"admin:{opts.app_label}_{opts.model_name}_changelist")
         assert superuser_client.get(changelist).status_code == 200, changelist

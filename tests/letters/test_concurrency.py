@@ -67,9 +67,7 @@ def test_claim_next_twenty_threads_ten_letters_each_claimed_once():
     claimed = [o[2] for o in outcomes if o[0] == "ok"]
     assert sorted(claimed) == sorted(letter.pk for letter in letters)
     assert Counter(o[2] for o in outcomes if o[0] == "refused") == {"NothingToClaim": 10}
-    claims = Counter(
-        LetterEvent.objects.filter(action="claim").values_list("letter_id", flat=True)
-    )
+    claims = Counter(LetterEvent.objects.filter(action="claim").values_list("letter_id", flat=True))
     assert set(claims.values()) == {1} and len(claims) == 10
 
 

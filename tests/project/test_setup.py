@@ -41,9 +41,13 @@ PRODUCTION_ENV = {
 }
 
 
-@pytest.mark.parametrize("missing", ["DJANGO_SECRET_KEY", "LETTERBRIDGE_TRACKING_KEY", "DATABASE_URL"])
+@pytest.mark.parametrize(
+    "missing", ["DJANGO_SECRET_KEY", "LETTERBRIDGE_TRACKING_KEY", "DATABASE_URL"]
+)
 def test_production_refuses_to_start_without_each_secret(missing):
-    result = _manage("check", env_overrides={k: v for k, v in PRODUCTION_ENV.items() if k != missing})
+    result = _manage(
+        "check", env_overrides={k: v for k, v in PRODUCTION_ENV.items() if k != missing}
+    )
     assert result.returncode != 0
     assert missing in result.stderr
 
