@@ -44,5 +44,11 @@ test: install lint migrations-check ## Lint, check migrations, run every test on
 	DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} REDIS_URL=$${REDIS_URL:-$(TEST_REDIS_URL)} \
 		$(BIN)/pytest $(PYTEST_ARGS)
 
+backup: ## pg_dump DATABASE_URL to var/backups/ (owner-only file); prints its path
+	scripts/backup.sh
+
+restore: ## Restore FILE=var/backups/x.dump into DATABASE_URL (asks first; FORCE=1 to skip)
+	scripts/restore.sh "$(FILE)"
+
 clean: ## Remove the virtualenv and local data (var/)
 	rm -rf $(VENV) var

@@ -189,15 +189,36 @@ CELERY_BEAT_SCHEDULE = {
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    "filters": {"redact": {"()": "config.logging.RedactPersonalData"}},
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["redact"]}
+    },
     "root": {"handlers": ["console"], "level": env("DJANGO_LOG_LEVEL", default="INFO")},
     "loggers": {
-        # Request logs can carry tracking tokens in URLs; keep them at WARNING.
+        # Request logs can carry tracking tokens in URLs: keep them at WARNING, and redacted.
         "django.request": {"level": "WARNING"},
         "django.server": {"level": "WARNING"},
+        "celery": {"level": "INFO"},
     },
 }
+
+# --- Error reporting (optional) -------------------------------------------------------------
+# Off unless SENTRY_DSN is set. No personal data: no user details, no request bodies, no cookies.
+SENTRY_DSN = env("SENTRY_DSN", default="")
+if SENTRY_DSN:
+    import sentry_sdk
+
+    from config.sentry import scrub_event
+
+    sentry_sdk.init(
+        dsn=SENTRY_DSN,
+        send_default_pii=False,
+        max_request_body_size="never",
+        include_local_variables=False,
+        before_send=scrub_event,
+        traces_sample_rate=0.0,
+    )
 
 # --- Letterbridge ---------------------------------------------------------------------------
 LETTERBRIDGE_ORGANISATION_NAME = env("LETTERBRIDGE_ORGANISATION_NAME", default="Letterbridge")
