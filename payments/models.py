@@ -40,6 +40,15 @@ class Payment(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
     paid_at = models.DateTimeField(null=True, blank=True)
     refunded_at = models.DateTimeField(null=True, blank=True)
+    # Stripe Checkout: where to send the supporter back to while the session is open.
+    checkout_url = models.URLField(max_length=1000, blank=True)
+    checkout_expires_at = models.DateTimeField(null=True, blank=True)
+    # Refunds: asked for when the letter is cancelled or rejected (or a second payment arrives
+    # for a letter already settled); the last error stays visible to coordinators until it works.
+    refund_requested_at = models.DateTimeField(null=True, blank=True)
+    refund_attempts = models.PositiveSmallIntegerField(default=0)
+    refund_error = models.TextField(blank=True)
+    receipt_sent_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at"]
@@ -66,7 +75,14 @@ class Payment(models.Model):
                 name="one_settled_payment_per_letter",
             ),
         ]
-        indexes = [models.Index(fields=["status", "created_at"], name="payment_status_idx")]
+        indexes = [
+            models.Index(fields=["status", "created_at"], name="payment_status_idx"),
+            models.Index(
+                fields=["refund_requested_at"],
+                condition=Q(refund_requested_at__isnull=False, stripe_refund_id__isnull=True),
+                name="payment_refund_due_idx",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.amount / 100:.2f} {self.currency} ({self.status})"

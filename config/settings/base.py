@@ -183,6 +183,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "letters.tasks.resend_lost_notifications",
         "schedule": timedelta(minutes=10),
     },
+    "reconcile-payments": {
+        "task": "payments.tasks.reconcile_payments",
+        "schedule": timedelta(minutes=30),
+    },
 }
 
 # --- Logging --------------------------------------------------------------------------------
@@ -245,3 +249,14 @@ LETTERBRIDGE_NOTIFICATION_RESEND_AFTER = timedelta(
 # Tracking links are derived from this key (HMAC) and only their hash is stored: a copy of the
 # database alone cannot open a supporter's letter. Separate from SECRET_KEY so it can rotate alone.
 LETTERBRIDGE_TRACKING_KEY = env("LETTERBRIDGE_TRACKING_KEY")
+
+# --- Stripe (payments) ----------------------------------------------------------------------
+# Without STRIPE_SECRET_KEY the app runs as before: postage is recorded as due and coordinators
+# mark it paid or waived. STRIPE_API_BASE points the SDK at a local Stripe mock when set.
+STRIPE_SECRET_KEY = env("STRIPE_SECRET_KEY", default="")
+STRIPE_WEBHOOK_SECRET = env("STRIPE_WEBHOOK_SECRET", default="")
+STRIPE_API_BASE = env("STRIPE_API_BASE", default="https://api.stripe.com")
+# Pending Stripe payments older than this are checked against Stripe by the reconciliation task.
+LETTERBRIDGE_PAYMENT_RECONCILE_AFTER = timedelta(
+    minutes=env.int("LETTERBRIDGE_PAYMENT_RECONCILE_MINUTES", default=60)
+)
