@@ -303,3 +303,16 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} for {self.letter_id}"
+
+
+class PostingBatchDocument(models.Model):
+    """A batch's printable PDF, rendered by the worker. Kept in the database so the web and the
+    worker need no shared disk; the retention purge deletes it with the letter texts."""
+
+    batch = models.OneToOneField(PostingBatch, on_delete=models.CASCADE, related_name="document")
+    content = models.BinaryField()
+    letter_count = models.PositiveIntegerField(default=0)
+    rendered_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"PDF of batch {self.batch_id}"
