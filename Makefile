@@ -44,6 +44,10 @@ test: install lint migrations-check ## Lint, check migrations, run every test on
 	DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} REDIS_URL=$${REDIS_URL:-$(TEST_REDIS_URL)} \
 		$(BIN)/pytest $(PYTEST_ARGS)
 
+bench: install ## Load-test on PostgreSQL + Redis at 1k/100k/1M letters (SIZES=1000 for a quick run)
+	scripts/system-packages.sh
+	$(BIN)/python -m benchmarks.run --sizes $${SIZES:-1000,100000,1000000} --duration $${DURATION:-8}
+
 backup: ## pg_dump DATABASE_URL to var/backups/ (owner-only file); prints its path
 	scripts/backup.sh
 
