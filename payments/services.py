@@ -1,0 +1,577 @@
+"""Postage payments: every change of a Payment happens here.
+
+Locks are always taken letter first, then payment, so the webhook, the refund task, the
+reconciliation task and a coordinator can meet on one letter without deadlocking. Every change
+checks the payment's current state first: a duplicate or out-of-order Stripe event finds nothing
+to do. The letter hears where its postage stands through ``letters.services.letter_set_postage``
+(the posting guard reads that); its value is derived from all of the letter's payments, so the
+same events in any order leave the same letter.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import timedelta
+from functools import partial
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.mail import EmailMultiAlternatives
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _t
+from django.utils.translation import gettext_lazy as _
+
+from letters.models import Letter
+from letters.services import (
+    OPEN_STATES,
+    PERM_COORDINATE,
+    LetterError,
+    letter_set_postage,
+    tracking_url,
+)
+
+from . import stripe_api
+from .models import Payment
+
+logger = logging.getLogger(__name__)
+
+P = Payment.Status
+CLOSED_LETTER_STATES = frozenset({Letter.Status.CANCELLED, Letter.Status.REJECTED})
+# A session still open for less than this is not handed out again; a new one is made.
+CHECKOUT_REUSE_MARGIN_SECONDS = 5 * 60
+
+
+class PaymentError(Exception):
+    """A refused request, with a message fit to show the person who made it."""
+
+    default_message = _("This cannot be done to this payment now.")
+
+    def __init__(self, message=None):
+        self.message = str(message or self.default_message)
+        super().__init__(self.message)
+
+
+class NotLinkedYet(Exception):
+    """A Stripe event about a payment we cannot identify yet (a refund that arrived before the
+    checkout events that name its PaymentIntent). Answered non-2xx so Stripe delivers it again."""
+
+
+@dataclass(frozen=True)
+class CheckoutStart:
+    outcome: str  # redirect | settled | unconfigured | not_payable | unavailable
+    url: str = ""
+    message: str = ""
+
+
+def postage_fee(currency: str) -> int:
+    return settings.LETTERBRIDGE_POSTAGE_FEES[currency]
+
+
+def _require_coordinator(actor: AbstractBaseUser) -> None:
+    if actor is None or not actor.has_perm(PERM_COORDINATE):
+        raise PaymentError(_("You are not allowed to do that."))
+
+
+def _lock_letter(letter_id: int) -> Letter:
+    return Letter.objects.select_for_update(of=("self",)).get(pk=letter_id)
+
+
+def _lock_payment(payment_id: int) -> tuple[Letter, Payment]:
+    """Letter first, then the payment: the one lock order used everywhere."""
+    letter_id = Payment.objects.filter(pk=payment_id).values_list("letter_id", flat=True).get()
+    letter = _lock_letter(letter_id)
+    payment = Payment.objects.select_for_update().get(pk=payment_id)
+    return letter, payment
+
+
+def _add_note(payment: Payment, note: str) -> None:
+    stamp = timezone.now().strftime("%Y-%m-%d %H:%M")
+    payment.note = f"{payment.note}\n{stamp} {note}".strip()
+
+
+def _sync_letter_postage(letter: Letter, note: str) -> None:
+    """Tell the letter where its postage stands, from all of its payments."""
+    if letter.delivery != Letter.Delivery.POST_FOR_ME:
+        return
+    payments = Payment.objects.filter(letter_id=letter.pk)
+    if payments.filter(status=P.PAID).exists():
+        target = Letter.Postage.PAID
+    elif payments.filter(status=P.WAIVED).exists():
+        target = Letter.Postage.WAIVED
+    else:
+        latest = payments.order_by("-created_at", "-pk").values_list("status", flat=True).first()
+        target = Letter.Postage.REFUNDED if latest == P.REFUNDED else Letter.Postage.DUE
+    try:
+        letter_set_postage(letter_id=letter.pk, postage=target, note=note)
+    except LetterError as refusal:  # a posted letter keeps its settled postage
+        logger.warning("letter %s postage stays (%s)", letter.pk, refusal.message)
+
+
+def _request_refund(payment: Payment, reason: str) -> None:
+    """Mark a payment to be refunded and queue the refund after commit (idempotent)."""
+    from .tasks import refund_payment
+
+    if payment.refund_requested_at is None:
+        payment.refund_requested_at = timezone.now()
+        _add_note(payment, reason)
+    if payment.provider == Payment.Provider.STRIPE:
+        transaction.on_commit(partial(refund_payment.delay, payment.pk), robust=True)
+    else:
+        payment.refund_error = _t("Paid by hand: refund it by hand, then mark it refunded.")
+
+
+def _queue_receipt(payment: Payment) -> None:
+    from .tasks import send_payment_receipt
+
+    transaction.on_commit(partial(send_payment_receipt.delay, payment.pk), robust=True)
+
+
+def _mark_paid(letter: Letter, payment: Payment, *, how: str) -> bool:
+    """pending/failed/expired -> paid, unless the letter is settled by another payment already
+    (then this money goes back). Returns whether anything changed."""
+    if payment.status not in (P.PENDING, P.FAILED, P.EXPIRED):
+        return False
+    settled_elsewhere = (
+        Payment.objects.filter(letter_id=letter.pk, status__in=[P.PAID, P.WAIVED])
+        .exclude(pk=payment.pk)
+        .exists()
+    )
+    if settled_elsewhere:
+        if payment.refund_requested_at is None:
+            _request_refund(payment, "Paid after the postage was already settled; refunding.")
+            payment.save()
+            return True
+        return False
+    payment.status = P.PAID
+    payment.paid_at = timezone.now()
+    payment.save()
+    _sync_letter_postage(letter, note=f"Postage paid ({how}).")
+    _queue_receipt(payment)
+    if letter.status in CLOSED_LETTER_STATES:
+        _request_refund(payment, "Paid after the letter was closed; refunding.")
+        payment.save()
+    return True
+
+
+# --- the supporter ---------------------------------------------------------------------------
+
+
+def payment_checkout_start(*, letter_id: int) -> CheckoutStart:
+    """Send the supporter to Stripe Checkout for the letter's postage. An open session is
+    reused; a new attempt after a failed or expired one is a new Payment (and idempotency key).
+    The Payment row is committed before Stripe is called, so a webhook never meets a session we
+    do not know, and a repeated click reuses the same idempotency key."""
+    if not stripe_api.is_configured():
+        return CheckoutStart(
+            "unconfigured",
+            message=_t(
+                "Online payment is not available. Your postage is recorded as due; a "
+                "coordinator will mark it paid or waived."
+            ),
+        )
+    with transaction.atomic():
+        letter = _lock_letter(letter_id)
+        if letter.delivery != Letter.Delivery.POST_FOR_ME or letter.status not in OPEN_STATES:
+            return CheckoutStart("not_payable", message=_t("This letter needs no postage now."))
+        if letter.postage in (Letter.Postage.PAID, Letter.Postage.WAIVED):
+            return CheckoutStart("settled", message=_t("The postage for this letter is settled."))
+        payment = (
+            Payment.objects.filter(
+                letter_id=letter.pk, provider=Payment.Provider.STRIPE, status=P.PENDING
+            )
+            .order_by("-created_at", "-pk")
+            .first()
+        )
+        now = timezone.now()
+        if payment is not None and payment.checkout_url and payment.checkout_expires_at:
+            left = (payment.checkout_expires_at - now).total_seconds()
+            if left > CHECKOUT_REUSE_MARGIN_SECONDS:
+                return CheckoutStart("redirect", url=payment.checkout_url)
+        if payment is None or payment.stripe_checkout_session_id:
+            # none yet, or its session is closing: the reconciliation task settles that one
+            currency = letter.postage_currency
+            payment = Payment.objects.create(
+                letter=letter,
+                provider=Payment.Provider.STRIPE,
+                status=P.PENDING,
+                currency=currency,
+                amount=postage_fee(currency),
+            )
+        base = tracking_url(letter)
+        with translation.override(letter.locale):
+            product = _t("Postage for letter %(reference)s") % {"reference": letter.reference}
+        request = dict(
+            payment_id=payment.pk,
+            letter_reference=letter.reference,
+            amount=payment.amount,
+            currency=payment.currency,
+            product_name=product,
+            success_url=f"{base}?payment=done",
+            cancel_url=f"{base}?payment=cancelled",
+            locale=letter.locale if letter.locale in ("en", "ru") else "auto",
+        )
+    try:
+        session = stripe_api.checkout_session_create(**request)
+    except (stripe_api.StripeUnavailable, stripe_api.StripeRefused):
+        return CheckoutStart(
+            "unavailable",
+            message=_t(
+                "The payment service could not be reached. Nothing was charged; please try "
+                "again in a few minutes."
+            ),
+        )
+    with transaction.atomic():
+        _letter, payment = _lock_payment(request["payment_id"])
+        if not payment.stripe_checkout_session_id:
+            payment.stripe_checkout_session_id = session.id
+            payment.checkout_url = session.url or ""
+            payment.checkout_expires_at = session.expires_at
+            payment.save()
+    return CheckoutStart("redirect", url=session.url or payment.checkout_url)
+
+
+# --- Stripe's view of a payment (webhooks and reconciliation) --------------------------------
+
+
+def _payment_id_for_session(session: stripe_api.CheckoutSession) -> int | None:
+    found = (
+        Payment.objects.filter(stripe_checkout_session_id=session.id)
+        .values_list("pk", flat=True)
+        .first()
+    )
+    if found is not None:
+        return found
+    candidate = (
+        Payment.objects.filter(pk=session.payment_id, provider=Payment.Provider.STRIPE)
+        .values("pk", "stripe_checkout_session_id", "letter__reference")
+        .first()
+        if session.payment_id
+        else None
+    )
+    if candidate is None:
+        return None
+    if candidate["stripe_checkout_session_id"] not in (None, session.id):
+        return None
+    if session.metadata.get("letter_reference") != candidate["letter__reference"]:
+        return None
+    return candidate["pk"]
+
+
+@transaction.atomic
+def payment_apply_session(
+    *, session: stripe_api.CheckoutSession, failed: bool = False
+) -> Payment | None:
+    """Apply what a Checkout Session says: paid only when its payment_status is "paid";
+    ``failed`` for checkout.session.async_payment_failed; expired when Stripe expired it.
+    Returns the payment, or None when the session is not ours."""
+    payment_id = _payment_id_for_session(session)
+    if payment_id is None:
+        logger.info("stripe session not ours, ignored")
+        return None
+    letter, payment = _lock_payment(payment_id)
+    if not payment.stripe_checkout_session_id:
+        payment.stripe_checkout_session_id = session.id
+    if session.payment_intent and not payment.stripe_payment_intent_id:
+        payment.stripe_payment_intent_id = session.payment_intent
+    if session.payment_status == "paid":
+        if session.amount_total is not None and (
+            session.amount_total != payment.amount
+            or (session.currency or payment.currency) != payment.currency
+        ):
+            _add_note(payment, f"Stripe reports {session.amount_total} {session.currency}.")
+        payment.save()
+        _mark_paid(letter, payment, how="card, Stripe")
+    elif failed and payment.status == P.PENDING:
+        payment.status = P.FAILED
+        _add_note(payment, "The payment failed at Stripe.")
+        payment.save()
+    elif session.status == "expired" and payment.status == P.PENDING:
+        payment.status = P.EXPIRED
+        payment.checkout_url = ""
+        payment.save()
+    else:
+        payment.save()
+    return payment
+
+
+@transaction.atomic
+def payment_charge_refunded(*, charge: stripe_api.Charge) -> Payment | None:
+    """A charge was refunded at Stripe (by our refund task or from the dashboard)."""
+    if not charge.payment_intent:
+        return None
+    payment_id = (
+        Payment.objects.filter(stripe_payment_intent_id=charge.payment_intent)
+        .values_list("pk", flat=True)
+        .first()
+    )
+    if payment_id is None:
+        raise NotLinkedYet(charge.payment_intent)
+    letter, payment = _lock_payment(payment_id)
+    if not (charge.refunded or charge.amount_refunded >= payment.amount):
+        _add_note(payment, f"Partly refunded at Stripe: {charge.amount_refunded}.")
+        payment.save()
+        return payment
+    if payment.status == P.REFUNDED:
+        return payment
+    if payment.status not in (P.PAID, P.PENDING, P.FAILED, P.EXPIRED):
+        return payment
+    payment.status = P.REFUNDED
+    payment.refunded_at = timezone.now()
+    payment.refund_error = ""
+    if charge.refund_id and not payment.stripe_refund_id:
+        taken = Payment.objects.filter(stripe_refund_id=charge.refund_id).exists()
+        payment.stripe_refund_id = None if taken else charge.refund_id
+    payment.save()
+    _sync_letter_postage(letter, note="Postage refunded (Stripe).")
+    return payment
+
+
+# --- refunds ---------------------------------------------------------------------------------
+
+
+def payment_refund_request(*, letter_id: int) -> list[int]:
+    """The letter was cancelled or rejected: every payment that settled it goes back. Returns
+    the ids of payments newly marked; a second call marks none."""
+    marked = []
+    with transaction.atomic():
+        _lock_letter(letter_id)
+        payments = Payment.objects.select_for_update().filter(
+            letter_id=letter_id, status=P.PAID, refund_requested_at__isnull=True
+        )
+        for payment in payments:
+            _request_refund(payment, "The letter was closed; refunding.")
+            payment.save()
+            marked.append(payment.pk)
+    return marked
+
+
+def payment_refund(*, payment_id: int) -> bool:
+    """Refund one payment at Stripe, once. The row stays locked during the call, so a second
+    run waits and then finds it refunded; the idempotency key covers a retried request. A
+    refusal is kept on the payment for coordinators. Raises StripeUnavailable (after saving the
+    error) so the task retries later."""
+    unavailable: stripe_api.StripeUnavailable | None = None
+    with transaction.atomic():
+        letter, payment = _lock_payment(payment_id)
+        if payment.status == P.REFUNDED or payment.stripe_refund_id:
+            return False
+        if payment.refund_requested_at is None:
+            return False
+        if payment.provider != Payment.Provider.STRIPE or not payment.stripe_payment_intent_id:
+            payment.refund_error = _t("Paid by hand: refund it by hand, then mark it refunded.")
+            payment.save()
+            return False
+        payment.refund_attempts += 1
+        try:
+            refund = stripe_api.refund_create(
+                payment_id=payment.pk,
+                payment_intent=payment.stripe_payment_intent_id,
+                amount=payment.amount,
+            )
+        except stripe_api.StripeUnavailable as error:
+            payment.refund_error = _t("Stripe could not be reached: %(error)s") % {"error": error}
+            payment.save()
+            unavailable = error
+        except stripe_api.StripeRefused as error:
+            payment.refund_error = _t("Stripe refused the refund: %(error)s") % {"error": error}
+            payment.save()
+            return False
+        else:
+            if refund.status in ("failed", "canceled"):
+                payment.refund_error = _t("Stripe reports the refund %(status)s.") % {
+                    "status": refund.status
+                }
+                payment.save()
+                return False
+            payment.stripe_refund_id = refund.id
+            payment.status = P.REFUNDED
+            payment.refunded_at = timezone.now()
+            payment.refund_error = ""
+            payment.save()
+            _sync_letter_postage(letter, note="Postage refunded.")
+            return True
+    raise unavailable
+
+
+# --- coordinators ----------------------------------------------------------------------------
+
+
+def _ensure_unsettled(letter: Letter) -> None:
+    if letter.delivery != Letter.Delivery.POST_FOR_ME:
+        raise PaymentError(_("The supporter posts this letter themselves; it has no postage."))
+    if letter.status in CLOSED_LETTER_STATES:
+        raise PaymentError(_("This letter is closed."))
+    if Payment.objects.filter(letter_id=letter.pk, status__in=[P.PAID, P.WAIVED]).exists():
+        raise PaymentError(_("The postage for this letter is already settled."))
+
+
+@transaction.atomic
+def payment_waive(*, letter_id: int, coordinator: AbstractBaseUser, note: str = "") -> Payment:
+    """The organisation covers the postage."""
+    _require_coordinator(coordinator)
+    letter = _lock_letter(letter_id)
+    _ensure_unsettled(letter)
+    payment = Payment.objects.create(
+        letter=letter,
+        provider=Payment.Provider.WAIVED,
+        status=P.WAIVED,
+        currency=letter.postage_currency,
+        amount=0,
+        note=f"Waived by {coordinator.get_username()}. {note}".strip(),
+    )
+    _sync_letter_postage(letter, note="Postage waived by a coordinator.")
+    return payment
+
+
+@transaction.atomic
+def payment_record_manual(
+    *,
+    letter_id: int,
+    coordinator: AbstractBaseUser,
+    amount: int,
+    currency: str,
+    note: str = "",
+) -> Payment:
+    """Postage paid by bank transfer or cash."""
+    _require_coordinator(coordinator)
+    if currency not in settings.LETTERBRIDGE_POSTAGE_FEES:
+        raise PaymentError(_("Choose one of the currencies we take."))
+    if amount <= 0:
+        raise PaymentError(_("The amount must be more than zero."))
+    letter = _lock_letter(letter_id)
+    _ensure_unsettled(letter)
+    payment = Payment.objects.create(
+        letter=letter,
+        provider=Payment.Provider.MANUAL,
+        status=P.PENDING,
+        currency=currency,
+        amount=amount,
+        note=f"Recorded by {coordinator.get_username()}. {note}".strip(),
+    )
+    _mark_paid(letter, payment, how="by hand")
+    return payment
+
+
+@transaction.atomic
+def payment_mark_refunded_by_hand(
+    *, payment_id: int, coordinator: AbstractBaseUser, note: str = ""
+) -> Payment:
+    """A manual payment the organisation has paid back itself."""
+    _require_coordinator(coordinator)
+    letter, payment = _lock_payment(payment_id)
+    if payment.provider != Payment.Provider.MANUAL or payment.status != P.PAID:
+        raise PaymentError(_("Only a manual payment that is paid can be marked refunded."))
+    payment.status = P.REFUNDED
+    payment.refunded_at = timezone.now()
+    payment.refund_error = ""
+    _add_note(payment, f"Refunded by hand ({coordinator.get_username()}). {note}".strip())
+    payment.save()
+    _sync_letter_postage(letter, note="Postage refunded by hand.")
+    return payment
+
+
+def payment_refund_retry(*, payment_id: int, coordinator: AbstractBaseUser) -> None:
+    """A coordinator asks for a failed refund to be tried again."""
+    from .tasks import refund_payment
+
+    _require_coordinator(coordinator)
+    with transaction.atomic():
+        _letter, payment = _lock_payment(payment_id)
+        if payment.refund_requested_at is None or payment.status == P.REFUNDED:
+            raise PaymentError(_("This payment is not waiting for a refund."))
+        transaction.on_commit(partial(refund_payment.delay, payment.pk), robust=True)
+
+
+# --- e-mail ----------------------------------------------------------------------------------
+
+
+def payment_receipt_send(*, payment_id: int) -> bool:
+    """Thank the supporter for the postage, once (the row lock makes a second run wait, then
+    see it sent)."""
+    with transaction.atomic():
+        payment = (
+            Payment.objects.select_for_update(of=("self",))
+            .select_related("letter", "letter__prisoner")
+            .get(pk=payment_id)
+        )
+        if payment.receipt_sent_at is not None or payment.status != P.PAID:
+            return False
+        letter = payment.letter
+        context = {
+            "letter": letter,
+            "prisoner": letter.prisoner,
+            "payment": payment,
+            "amount": f"{payment.amount / 100:.2f} {payment.currency}",
+            "tracking_url": tracking_url(letter),
+            "organisation": settings.LETTERBRIDGE_ORGANISATION_NAME,
+        }
+        with translation.override(letter.locale):
+            subject = render_to_string("payments/emails/receipt_subject.txt", context).strip()
+            body = render_to_string("payments/emails/receipt.txt", context)
+            html = render_to_string("payments/emails/receipt.html", context)
+        message = EmailMultiAlternatives(subject=subject, body=body, to=[letter.supporter_email])
+        message.attach_alternative(html, "text/html")
+        message.send()
+        payment.receipt_sent_at = timezone.now()
+        payment.save(update_fields=["receipt_sent_at", "updated_at"])
+    logger.info("payment receipt sent payment=%s", payment_id)
+    return True
+
+
+# --- reconciliation --------------------------------------------------------------------------
+
+
+def payments_reconcile() -> int:
+    """Pending Stripe payments older than the threshold are checked against their Checkout
+    Session and settled as Stripe says (webhooks lost or never configured). Refunds that were
+    asked for but never made are queued again. Returns how many payments changed; a second run
+    finds them settled and changes nothing."""
+    from .tasks import refund_payment
+
+    if not stripe_api.is_configured():
+        return 0
+    now = timezone.now()
+    cutoff = now - settings.LETTERBRIDGE_PAYMENT_RECONCILE_AFTER
+    pending = list(
+        Payment.objects.filter(
+            provider=Payment.Provider.STRIPE,
+            status=P.PENDING,
+            created_at__lt=cutoff,
+            stripe_checkout_session_id__isnull=False,
+        )
+        .order_by("created_at")
+        .values_list("pk", "stripe_checkout_session_id")[:500]
+    )
+    changed = 0
+    for pk, session_id in pending:
+        try:
+            session = stripe_api.checkout_session_retrieve(session_id)
+        except stripe_api.StripeRefused:
+            logger.warning("reconcile: Stripe refused to show the session of payment %s", pk)
+            continue
+        except stripe_api.StripeUnavailable:
+            logger.warning("reconcile: Stripe unavailable; stopping this run")
+            break
+        payment = payment_apply_session(session=session)
+        if payment is not None and payment.status != P.PENDING:
+            changed += 1
+    # A session whose creation never came back (Stripe down) can no longer be paid after a day.
+    stale = Payment.objects.filter(
+        provider=Payment.Provider.STRIPE,
+        status=P.PENDING,
+        stripe_checkout_session_id__isnull=True,
+        created_at__lt=now - timedelta(days=1),
+    )
+    changed += stale.update(status=P.EXPIRED, updated_at=now)
+    lost_refunds = Payment.objects.filter(
+        provider=Payment.Provider.STRIPE,
+        refund_requested_at__lt=cutoff,
+        stripe_refund_id__isnull=True,
+        refund_attempts__lt=10,
+    ).exclude(status=P.REFUNDED)
+    for pk in lost_refunds.values_list("pk", flat=True)[:200]:
+        refund_payment.delay(pk)
+    return changed

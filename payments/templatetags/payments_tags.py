@@ -1,0 +1,34 @@
+from django import template
+from django.conf import settings
+
+from letters.models import Letter
+from payments import stripe_api
+from payments.models import Payment
+
+register = template.Library()
+
+_CLOSED = (Letter.Status.POSTED, Letter.Status.CANCELLED, Letter.Status.REJECTED)
+
+
+@register.simple_tag
+def postage_state(letter: Letter) -> dict:
+    """What the tracking page says about postage: paid, waived, refunded, waiting for payment,
+    payment failed (try again), or due."""
+    if letter.delivery != Letter.Delivery.POST_FOR_ME:
+        return {"state": "none"}
+    latest = letter.payments.order_by("-created_at", "-pk").first()
+    if letter.postage in (Letter.Postage.PAID, Letter.Postage.WAIVED, Letter.Postage.REFUNDED):
+        state = letter.postage
+    elif latest is not None and latest.status == Payment.Status.PENDING and latest.checkout_url:
+        state = "waiting"
+    elif latest is not None and latest.status in (Payment.Status.FAILED, Payment.Status.EXPIRED):
+        state = "failed"
+    else:
+        state = "due"
+    fee = settings.LETTERBRIDGE_POSTAGE_FEES.get(letter.postage_currency, 0)
+    return {
+        "state": state,
+        "can_pay": letter.status not in _CLOSED and state in ("due", "waiting", "failed"),
+        "online": stripe_api.is_configured(),
+        "amount": f"{fee / 100:.2f} {letter.postage_currency}",
+    }

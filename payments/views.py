@@ -1,0 +1,27 @@
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from letters.selectors import letter_by_token
+
+from . import services
+
+
+@require_POST
+def checkout(request: HttpRequest, token: str) -> HttpResponse:
+    """The tracking page's "pay" button: off to Stripe Checkout, or back with a message."""
+    letter = letter_by_token(token=token)
+    if letter is None:
+        raise Http404
+    start = services.payment_checkout_start(letter_id=letter.pk)
+    if start.outcome == "redirect" and start.url:
+        response = redirect(start.url)
+        response.status_code = 303
+        return response
+    level = messages.WARNING if start.outcome == "unavailable" else messages.INFO
+    messages.add_message(request, level, start.message)
+    response = redirect(reverse("letters:track", args=[token]))
+    response["Referrer-Policy"] = "no-referrer"
+    return response

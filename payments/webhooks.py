@@ -1,0 +1,85 @@
+"""Stripe's webhook endpoint. It only parses: the signature is checked against the raw body,
+the event id is stored in the same transaction that applies it (so an event is applied once,
+and a handler that fails stores nothing and Stripe delivers again), and each event type is
+handed to one service.
+
+Answers: 200 applied, already applied, or a type we ignore; 400 a bad signature or body;
+409 an event we cannot place yet (Stripe retries); 503 a handler failed (Stripe retries).
+Never 500.
+"""
+
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_POST
+
+from . import services, stripe_api
+from .models import StripeEvent
+
+logger = logging.getLogger(__name__)
+
+
+def _session(obj: dict[str, Any]) -> None:
+    services.payment_apply_session(session=stripe_api.session_from(obj))
+
+
+def _session_failed(obj: dict[str, Any]) -> None:
+    services.payment_apply_session(session=stripe_api.session_from(obj), failed=True)
+
+
+def _charge_refunded(obj: dict[str, Any]) -> None:
+    services.payment_charge_refunded(charge=stripe_api.charge_from(obj))
+
+
+HANDLERS: dict[str, Callable[[dict[str, Any]], None]] = {
+    "checkout.session.completed": _session,
+    "checkout.session.async_payment_succeeded": _session,
+    "checkout.session.async_payment_failed": _session_failed,
+    "checkout.session.expired": _session,
+    "charge.refunded": _charge_refunded,
+}
+
+
+def _answer(status: int, detail: str) -> JsonResponse:
+    return JsonResponse({"detail": detail}, status=status)
+
+
+@csrf_exempt
+@require_POST
+def stripe_webhook(request: HttpRequest) -> HttpResponse:
+    try:
+        event = stripe_api.webhook_event(
+            payload=request.body, signature=request.headers.get("Stripe-Signature")
+        )
+    except stripe_api.BadWebhook as error:
+        logger.warning("stripe webhook refused: %s", error)
+        return _answer(400, "bad signature or body")
+    handler = HANDLERS.get(event["type"])
+    if handler is None:
+        return _answer(200, "ignored")
+    try:
+        with transaction.atomic():
+            try:
+                with transaction.atomic():
+                    StripeEvent.objects.create(
+                        stripe_id=event["id"],
+                        type=event["type"],
+                        livemode=bool(event.get("livemode")),
+                    )
+            except IntegrityError:
+                return _answer(200, "already applied")
+            handler(event["data"]["object"])
+    except services.NotLinkedYet:
+        logger.info("stripe webhook %s: not linked to a payment yet", event["type"])
+        return _answer(409, "not linked to a payment yet; deliver again later")
+    except (KeyError, TypeError, ValueError):
+        logger.warning("stripe webhook %s: unreadable object", event["type"])
+        return _answer(400, "unreadable event object")
+    except Exception:
+        logger.exception("stripe webhook %s: handler failed", event["type"])
+        return _answer(503, "not applied; deliver again later")
+    return _answer(200, "applied")
