@@ -620,6 +620,10 @@ def notification_send(*, notification_id: int) -> bool:
             html = render_to_string(f"{name}.html", context)
         message = EmailMultiAlternatives(subject=subject, body=body, to=[letter.supporter_email])
         message.attach_alternative(html, "text/html")
+        if notification.kind == Notification.Kind.RETURNED:
+            from .pdf import render_return_pdf
+
+            message.attach(f"{letter.reference}.pdf", render_return_pdf(letter), "application/pdf")
         message.send()
         notification.sent_at = timezone.now()
         notification.attempts += 1
@@ -658,3 +662,45 @@ def claims_release_expired() -> int:
         .values_list("pk", flat=True)[:1000]
     )
     return sum(1 for pk in ids if letter_expire_claim(letter_id=pk) is not None)
+
+
+# --- address changes (prisoners announces them; see letters.receivers) -----------------------
+
+
+def letters_hold_for_prisoner(*, prisoner_id: int) -> list[int]:
+    """Hold every approved letter to a prisoner who has no current address (in transit).
+    Each hold is its own transaction; returns the ids held. Safe to run twice."""
+    prisoner = Prisoner.objects.get(pk=prisoner_id)
+    if prisoner_current_address(prisoner=prisoner) is not None:
+        return []
+    ids = list(
+        Letter.objects.filter(prisoner_id=prisoner_id, status=S.APPROVED).values_list(
+            "pk", flat=True
+        )
+    )
+    held = []
+    for pk in ids:
+        try:
+            letter_hold(letter_id=pk, actor=None, note="The prisoner has no current address.")
+        except InvalidTransition:
+            continue  # posted, cancelled or already held meanwhile
+        held.append(pk)
+    return held
+
+
+def letters_release_holds_for_prisoner(*, prisoner_id: int) -> list[int]:
+    """The prisoner's new address is known: every letter on hold goes back to approved.
+    Returns the ids released; a second run finds none and releases nothing."""
+    ids = list(
+        Letter.objects.filter(prisoner_id=prisoner_id, status=S.ON_HOLD).values_list(
+            "pk", flat=True
+        )
+    )
+    released = []
+    for pk in ids:
+        try:
+            letter_release_hold(letter_id=pk, actor=None)
+        except (InvalidTransition, NoCurrentAddress):
+            continue
+        released.append(pk)
+    return released

@@ -31,3 +31,48 @@ def release_expired_claims() -> int:
     from .services import claims_release_expired
 
     return claims_release_expired()
+
+
+# --- posting, returning, address changes, and the periodic pipeline (issue 6) ---------------
+
+
+@shared_task(acks_late=True, autoretry_for=(SMTPException, ConnectionError), max_retries=5)
+def return_letter(letter_id: int) -> None:
+    from .posting import letter_return_process
+
+    letter_return_process(letter_id=letter_id)
+
+
+@shared_task(acks_late=True)
+def render_batch_pdf(batch_id: int) -> None:
+    from .posting import batch_render_pdf
+
+    batch_render_pdf(batch_id=batch_id)
+
+
+@shared_task(acks_late=True, autoretry_for=(SMTPException, ConnectionError), max_retries=5)
+def sync_prisoner_holds(prisoner_id: int) -> None:
+    from .pipeline import letters_sync_holds_for_prisoner
+
+    letters_sync_holds_for_prisoner(prisoner_id=prisoner_id)
+
+
+@shared_task(acks_late=True)
+def sweep_side_effects() -> dict:
+    from .pipeline import side_effects_sweep
+
+    return side_effects_sweep()
+
+
+@shared_task(acks_late=True)
+def send_coordinators_digest() -> int:
+    from .pipeline import coordinators_digest
+
+    return coordinators_digest()
+
+
+@shared_task(acks_late=True)
+def purge_letter_texts() -> int:
+    from .pipeline import letters_purge_texts
+
+    return letters_purge_texts()

@@ -249,6 +249,21 @@ LETTERBRIDGE_NOTIFICATION_RESEND_AFTER = timedelta(
 # Tracking links are derived from this key (HMAC) and only their hash is stored: a copy of the
 # database alone cannot open a supporter's letter. Separate from SECRET_KEY so it can rotate alone.
 LETTERBRIDGE_TRACKING_KEY = env("LETTERBRIDGE_TRACKING_KEY")
+# PDFs (letters/pdf.py): TrueType fonts with Cyrillic. Empty means ParaType's PT Serif / PT Sans
+# from the fontpkg-pt-serif / fontpkg-pt-sans packages; set a path to use another font.
+LETTERBRIDGE_PDF_FONT_SERIF = env("LETTERBRIDGE_PDF_FONT_SERIF", default="")
+LETTERBRIDGE_PDF_FONT_SERIF_BOLD = env("LETTERBRIDGE_PDF_FONT_SERIF_BOLD", default="")
+LETTERBRIDGE_PDF_FONT_SANS = env("LETTERBRIDGE_PDF_FONT_SANS", default="")
+LETTERBRIDGE_PDF_FONT_SANS_BOLD = env("LETTERBRIDGE_PDF_FONT_SANS_BOLD", default="")
+# Envelope printed for each posted letter: "DL" (220 x 110 mm) or "C5" (229 x 162 mm).
+LETTERBRIDGE_ENVELOPE = env("LETTERBRIDGE_ENVELOPE", default="DL")
+# Coordinators' daily digest lists letters that have sat in one state longer than this.
+LETTERBRIDGE_STUCK_DAYS = env.int("LETTERBRIDGE_STUCK_DAYS", default=14)
+# Side effects (a return, a batch PDF, an address change) not done this long after they were due
+# are run again by the sweep.
+LETTERBRIDGE_SWEEP_GRACE = timedelta(
+    minutes=env.int("LETTERBRIDGE_SWEEP_GRACE_MINUTES", default=10)
+)
 
 # --- Stripe (payments) ----------------------------------------------------------------------
 # Without STRIPE_SECRET_KEY the app runs as before: postage is recorded as due and coordinators

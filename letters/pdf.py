@@ -1,0 +1,406 @@
+"""PDFs: the letter in Russian, its envelope in Russian postal order, a posting batch (letters and
+envelopes in the same order), and the supporter's return pack.
+
+ReportLab with ParaType's PT Serif (letters) and PT Sans (envelopes, instructions): both cover
+Cyrillic and come from pip packages, so no system font is needed. Paths can be overridden in
+settings (``LETTERBRIDGE_PDF_FONT_*``). Rendering reads the database only through the objects
+passed in; callers load them with the related prisoner.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+from collections.abc import Iterable, Sequence
+from datetime import date
+from functools import cache
+from pathlib import Path
+from xml.sax.saxutils import escape
+
+from django.conf import settings
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from reportlab.lib import colors
+from reportlab.lib.enums import TA_RIGHT
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.styles import ParagraphStyle
+from reportlab.lib.units import mm
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.ttfonts import TTFont
+from reportlab.pdfgen.canvas import Canvas
+from reportlab.platypus import (
+    BaseDocTemplate,
+    CondPageBreak,
+    Flowable,
+    Frame,
+    KeepTogether,
+    NextPageTemplate,
+    PageBreak,
+    PageTemplate,
+    Paragraph,
+    Spacer,
+)
+
+from prisoners.models import PrisonAddress
+from prisoners.selectors import prisoner_current_address
+
+from .models import Letter
+
+SERIF, SERIF_BOLD, SANS, SANS_BOLD = "serif", "serif-bold", "sans", "sans-bold"
+
+ENVELOPES = {"DL": (220 * mm, 110 * mm), "C5": (229 * mm, 162 * mm)}
+
+# "Written in English" needs the language in the prepositional case.
+LANGUAGE_PREPOSITIONAL_RU = {
+    "en": "английском",
+    "de": "немецком",
+    "fr": "французском",
+    "es": "испанском",
+    "it": "итальянском",
+    "nl": "нидерландском",
+    "pl": "польском",
+    "uk": "украинском",
+}
+MONTHS_GENITIVE_RU = [
+    "января",
+    "февраля",
+    "марта",
+    "апреля",
+    "мая",
+    "июня",
+    "июля",
+    "августа",
+    "сентября",
+    "октября",
+    "ноября",
+    "декабря",
+]
+GREY = colors.HexColor("#555555")
+
+
+class PdfError(Exception):
+    """A letter that cannot be printed (no address, text erased)."""
+
+
+def _default_font(package: str, filename: str) -> str:
+    import importlib
+
+    module = importlib.import_module(package)
+    return str(Path(module.__file__).parent / "files" / filename)
+
+
+@cache
+def register_fonts() -> dict[str, str]:
+    """Register the four faces once per process; returns role -> ReportLab font name. The name
+    includes the file's path, so a font changed in settings is registered anew."""
+    faces = {
+        SERIF: (settings.LETTERBRIDGE_PDF_FONT_SERIF, "fontpkg_pt_serif", "PT_Serif-Web-Regular"),
+        SERIF_BOLD: (
+            settings.LETTERBRIDGE_PDF_FONT_SERIF_BOLD,
+            "fontpkg_pt_serif",
+            "PT_Serif-Web-Bold",
+        ),
+        SANS: (settings.LETTERBRIDGE_PDF_FONT_SANS, "fontpkg_pt_sans", "PT_Sans-Web-Regular"),
+        SANS_BOLD: (
+            settings.LETTERBRIDGE_PDF_FONT_SANS_BOLD,
+            "fontpkg_pt_sans",
+            "PT_Sans-Web-Bold",
+        ),
+    }
+    names = {}
+    for role, (override, package, stem) in faces.items():
+        path = override or _default_font(package, f"{stem}.ttf")
+        name = f"{role}-{hashlib.sha256(path.encode()).hexdigest()[:10]}"
+        pdfmetrics.registerFont(TTFont(name, path))
+        names[role] = name
+    return names
+
+
+def _styles() -> dict[str, ParagraphStyle]:
+    f = register_fonts()
+    body = ParagraphStyle("body", fontName=f[SERIF], fontSize=11.5, leading=16, spaceAfter=7)
+    return {
+        "body": body,
+        "to": ParagraphStyle("to", parent=body, fontName=f[SERIF_BOLD], spaceAfter=2),
+        "date": ParagraphStyle("date", parent=body, alignment=TA_RIGHT, spaceAfter=14),
+        "signature": ParagraphStyle("sig", parent=body, alignment=TA_RIGHT, spaceBefore=10),
+        "note": ParagraphStyle(
+            "note", parent=body, fontName=f[SANS], fontSize=8.5, leading=11, textColor=GREY
+        ),
+        "h1": ParagraphStyle("h1", fontName=f[SANS_BOLD], fontSize=16, leading=20, spaceAfter=8),
+        "h2": ParagraphStyle(
+            "h2", fontName=f[SANS_BOLD], fontSize=12, leading=15, spaceBefore=8, spaceAfter=4
+        ),
+        "text": ParagraphStyle("text", fontName=f[SANS], fontSize=10.5, leading=14.5, spaceAfter=5),
+        "address": ParagraphStyle("address", fontName=f[SANS], fontSize=14, leading=19),
+        "address_bold": ParagraphStyle("address_b", fontName=f[SANS_BOLD], fontSize=14, leading=19),
+    }
+
+
+def date_ru(day: date) -> str:
+    return f"{day.day} {MONTHS_GENITIVE_RU[day.month - 1]} {day.year} г."
+
+
+def _paragraphs(text: str) -> list[str]:
+    """Blank lines separate paragraphs; single line breaks are kept."""
+    blocks = [b.strip() for b in text.replace("\r\n", "\n").split("\n\n")]
+    return [escape(b).replace("\n", "<br/>") for b in blocks if b]
+
+
+def _address_for(letter: Letter) -> PrisonAddress:
+    address = prisoner_current_address(prisoner=letter.prisoner)
+    if address is None:
+        raise PdfError(f"{letter.reference}: the prisoner has no current address.")
+    address.prisoner = letter.prisoner
+    return address
+
+
+def _letter_story(letter: Letter, styles: dict[str, ParagraphStyle], *, day: date) -> list:
+    if letter.texts_erased_at is not None or not letter.translation.strip():
+        raise PdfError(f"{letter.reference}: there is no translation to print.")
+    story: list = [
+        Paragraph(escape(letter.prisoner.recipient_line_ru), styles["to"]),
+        Paragraph(date_ru(day), styles["date"]),
+    ]
+    story += [Paragraph(p, styles["body"]) for p in _paragraphs(letter.translation)]
+    story.append(Paragraph(escape(letter.supporter_name), styles["signature"]))
+    language = LANGUAGE_PREPOSITIONAL_RU.get(letter.language)
+    if language:
+        note = (
+            f"Письмо написано на {language} языке и переведено на русский "
+            f"волонтёрами {escape(settings.LETTERBRIDGE_ORGANISATION_NAME)}."
+        )
+        story += [Spacer(1, 8 * mm), Paragraph(note, styles["note"])]
+    return story
+
+
+class Envelope(Flowable):
+    """One envelope face filling the page: the sender top left, the recipient bottom right,
+    each in Russian Post's order (Кому, Куда, index), the country last in capitals."""
+
+    def __init__(self, address_lines: Sequence[str], return_lines: Sequence[str], size):
+        super().__init__()
+        self.address_lines = list(address_lines)
+        self.return_lines = list(return_lines)
+        self.width, self.height = size
+
+    def wrap(self, available_width, available_height):
+        return self.width, self.height
+
+    def draw(self):
+        canvas: Canvas = self.canv
+        f = register_fonts()
+        w, h = self.width, self.height
+        margin = 10 * mm
+        # Sender
+        canvas.setFillColor(GREY)
+        canvas.setFont(f[SANS], 7.5)
+        y = h - margin
+        canvas.drawString(margin, y, "От кого / From:")
+        canvas.setFillColor(colors.black)
+        canvas.setFont(f[SANS], 9)
+        for line in self.return_lines:
+            y -= 11
+            canvas.drawString(margin, y, line)
+        # Recipient: recipient line, then Куда (facility, street, city, region), index, country.
+        *recipient, index, country = self.address_lines
+        name, *where = recipient
+        left = w * 0.42
+        block_width = w - left - margin
+        size, leading = 11.5, 14.5
+        rows: list[tuple[str, str, float, object]] = [("Кому:", f[SANS], 7.5, GREY)]
+        rows += [
+            (part, f[SANS_BOLD], size, colors.black) for part in _wrap(name, block_width, size)
+        ]
+        rows.append(("Куда:", f[SANS], 7.5, GREY))
+        for line in where:
+            rows += [(part, f[SANS], size, colors.black) for part in _wrap(line, block_width, size)]
+        rows.append((index, f[SANS_BOLD], 15, colors.black))
+        rows.append((country, f[SANS_BOLD], size, colors.black))
+        y = margin + 2 * mm + leading * (len(rows) - 1)
+        for text, font, font_size, colour in rows:
+            canvas.setFont(font, font_size)
+            canvas.setFillColor(colour)
+            canvas.drawString(left, y, text)
+            y -= leading
+        canvas.setFillColor(colors.black)
+
+
+def _wrap(text: str, width: float, size: float) -> list[str]:
+    from reportlab.lib.utils import simpleSplit
+
+    return simpleSplit(text, register_fonts()[SANS_BOLD], size, width) or [""]
+
+
+def envelope_size() -> tuple[float, float]:
+    return ENVELOPES.get(settings.LETTERBRIDGE_ENVELOPE, ENVELOPES["DL"])
+
+
+class _Document(BaseDocTemplate):
+    """A4 pages for letters, envelope-sized pages for envelopes, switched per flowable."""
+
+    def __init__(self, buffer, *, title: str, reference_footer: bool = True):
+        super().__init__(
+            buffer,
+            pagesize=A4,
+            title=title,
+            author=settings.LETTERBRIDGE_ORGANISATION_NAME,
+            creator="Letterbridge",
+            leftMargin=22 * mm,
+            rightMargin=22 * mm,
+            topMargin=20 * mm,
+            bottomMargin=20 * mm,
+            pageCompression=1,
+        )
+        self.footer = ""
+        env_w, env_h = envelope_size()
+        a4 = Frame(self.leftMargin, self.bottomMargin, self.width, self.height, id="a4")
+        envelope = Frame(0, 0, env_w, env_h, 0, 0, 0, 0, id="envelope")
+        self.addPageTemplates(
+            [
+                PageTemplate(id="a4", frames=[a4], pagesize=A4, onPageEnd=self._footer),
+                PageTemplate(id="envelope", frames=[envelope], pagesize=(env_w, env_h)),
+            ]
+        )
+
+    def _footer(self, canvas: Canvas, doc) -> None:
+        if not self.footer:
+            return
+        canvas.saveState()
+        canvas.setFont(register_fonts()[SANS], 7.5)
+        canvas.setFillColor(GREY)
+        canvas.drawRightString(A4[0] - 22 * mm, 10 * mm, f"{self.footer} · {doc.page}")
+        canvas.restoreState()
+
+
+class _Footer(Flowable):
+    """Sets the reference printed at the foot of the following pages."""
+
+    def __init__(self, text: str):
+        super().__init__()
+        self.text = text
+        self.width = self.height = 0
+
+    def wrap(self, *args):
+        return 0, 0
+
+    def draw(self):
+        self.canv._doctemplate.footer = self.text
+
+
+def return_address_lines() -> list[str]:
+    return [line.strip() for line in settings.LETTERBRIDGE_RETURN_ADDRESS if line.strip()]
+
+
+def _build(story: list, *, title: str) -> bytes:
+    register_fonts()
+    buffer = io.BytesIO()
+    _Document(buffer, title=title).build(story)
+    return buffer.getvalue()
+
+
+def _letter_and_envelope(letter: Letter, styles, *, day: date, first: bool) -> list:
+    address = _address_for(letter)
+    story: list = []
+    if not first:
+        story += [NextPageTemplate("a4"), PageBreak()]
+    story.append(_Footer(letter.reference))
+    story += _letter_story(letter, styles, day=day)
+    story += [
+        NextPageTemplate("envelope"),
+        PageBreak(),
+        _Footer(""),
+        Envelope(address.lines_ru(), return_address_lines(), envelope_size()),
+    ]
+    return story
+
+
+def render_letter_pdf(letter: Letter, *, day: date | None = None) -> bytes:
+    """One letter in Russian followed by its envelope."""
+    styles = _styles()
+    story = _letter_and_envelope(letter, styles, day=day or timezone.localdate(), first=True)
+    return _build(story, title=f"{letter.reference}")
+
+
+def render_batch_pdf(letters: Iterable[Letter], *, day: date | None = None) -> bytes:
+    """Every letter of a posting batch, each followed by its envelope, in the order given."""
+    styles = _styles()
+    day = day or timezone.localdate()
+    story: list = []
+    for position, letter in enumerate(letters):
+        story += _letter_and_envelope(letter, styles, day=day, first=position == 0)
+    if not story:
+        raise PdfError("The batch has no letters.")
+    return _build(story, title="Letterbridge posting batch")
+
+
+def render_return_pdf(letter: Letter) -> bytes:
+    """The supporter's pack for a ``return_to_me`` letter: how to post it from abroad (in the
+    supporter's language), the letter in Russian, and the address sheet to copy or glue on."""
+    styles = _styles()
+    address = _address_for(letter)
+    lines = address.lines_ru()
+    with translation.override(letter.locale):
+        intro = [
+            _Footer(letter.reference),
+            Paragraph(
+                escape(_("Your letter to %(name)s") % {"name": letter.prisoner.name_en}),
+                styles["h1"],
+            ),
+            Paragraph(
+                escape(
+                    _(
+                        "Here is your letter translated into Russian, ready to post. Prisons in "
+                        "Russia accept only letters in Russian, and the censor reads each one."
+                    )
+                ),
+                styles["text"],
+            ),
+            Paragraph(escape(_("How to post it from abroad")), styles["h2"]),
+        ]
+        steps = [
+            _("Print page 2 onwards (the letter) on plain white paper. Do not add anything."),
+            _(
+                "Address an envelope exactly as on the address sheet, in Russian, line by line "
+                "in the same order. You may cut the sheet out and glue it on. Keep the last line "
+                "“RUSSIA / РОССИЯ” in capitals so your post office routes it."
+            ),
+            _("Write your own name and address in the top left corner (Latin letters are fine)."),
+            _(
+                "Buy an international letter stamp at the post office (an ordinary letter up to "
+                "20 g). Registered post is not needed and can delay it."
+            ),
+            _(
+                "Do not send money, stamps, photos with other people, or printed articles: the "
+                "censor may withhold the whole letter."
+            ),
+            _(
+                "Letters to Russia take one to three months. A reply, if it comes, will be in "
+                "Russian."
+            ),
+        ]
+        intro += [
+            Paragraph(f"{number}. {escape(step)}", styles["text"])
+            for number, step in enumerate(steps, start=1)
+        ]
+        sheet_title = _("Address sheet")
+        one_line_label = _("On one line (for forms):")
+    story = intro + [PageBreak()]
+    story += _letter_story(letter, styles, day=timezone.localdate())
+    story += [PageBreak(), Paragraph(escape(sheet_title), styles["h2"]), Spacer(1, 6 * mm)]
+    *recipient, index, country = lines
+    sheet = [
+        Paragraph("Кому:", styles["note"]),
+        Paragraph(escape(recipient[0]), styles["address_bold"]),
+    ]
+    sheet.append(Paragraph("Куда:", styles["note"]))
+    sheet += [Paragraph(escape(line), styles["address"]) for line in recipient[1:]]
+    sheet += [
+        Paragraph(escape(index), styles["address_bold"]),
+        Paragraph(escape(country), styles["address_bold"]),
+        Spacer(1, 10 * mm),
+        Paragraph(escape(one_line_label), styles["note"]),
+        Paragraph(escape(address.one_line_ru()), styles["text"]),
+    ]
+    story += [CondPageBreak(90 * mm), KeepTogether(sheet)]
+    return _build(story, title=f"{letter.reference}")

@@ -1,0 +1,174 @@
+"""Posting and returning: batches of letters printed and posted together, and the return of
+``return_to_me`` letters to their supporters. Status changes go through ``letters.services``;
+this module chooses which letters, renders their PDFs and records the batch."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import date
+from functools import partial
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import IntegrityError, transaction
+from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from prisoners.models import PrisonAddress, Prisoner
+
+from . import pdf, services
+from .models import CURRENCIES, Letter, PostingBatch, PostingBatchDocument
+
+logger = logging.getLogger(__name__)
+
+S = Letter.Status
+
+
+def has_current_address() -> Exists:
+    """Letters whose prisoner has an address valid today (as prisoner_current_address)."""
+    today = timezone.localdate()
+    return Exists(
+        PrisonAddress.objects.filter(prisoner=OuterRef("prisoner"), valid_from__lte=today).filter(
+            Q(valid_until__isnull=True) | Q(valid_until__gte=today)
+        )
+    )
+
+
+def letters_ready_to_post() -> QuerySet[Letter]:
+    """Approved letters we post, postage paid or waived, not in a batch yet, to a prisoner
+    with a known address, in printing order."""
+    return (
+        Letter.objects.filter(
+            status=S.APPROVED,
+            delivery=Letter.Delivery.POST_FOR_ME,
+            postage__in=[Letter.Postage.PAID, Letter.Postage.WAIVED],
+            posting_batch__isnull=True,
+            flagged_at__isnull=True,
+        )
+        .exclude(prisoner__status=Prisoner.Status.IN_TRANSIT)
+        .filter(has_current_address())
+        .select_related("prisoner")
+        .order_by("prisoner__name_ru", "created_at", "pk")
+    )
+
+
+def batch_letters(batch: PostingBatch) -> QuerySet[Letter]:
+    """A batch's letters in the order they are printed (and listed to the coordinator)."""
+    return (
+        Letter.objects.filter(posting_batch=batch)
+        .select_related("prisoner")
+        .order_by("prisoner__name_ru", "created_at", "pk")
+    )
+
+
+@transaction.atomic
+def batch_prepare(
+    *, coordinator: AbstractBaseUser, letter_ids: list[int] | None = None
+) -> PostingBatch:
+    """Put the letters ready to post (or the chosen ones among them) into a new batch and
+    have its PDF rendered by the worker."""
+    services._require(coordinator, services.PERM_COORDINATE)
+    ready = letters_ready_to_post()
+    if letter_ids is not None:
+        ready = ready.filter(pk__in=letter_ids)
+    ids = list(
+        Letter.objects.select_for_update(of=("self",))
+        .filter(pk__in=ready.values("pk"))
+        .values_list("pk", flat=True)
+    )
+    if not ids:
+        raise services.LetterError(_("No letter is ready to post."))
+    batch = PostingBatch.objects.create(created_by=coordinator)
+    Letter.objects.filter(pk__in=ids).update(posting_batch=batch, updated_at=timezone.now())
+    transaction.on_commit(partial(_queue_render, batch.pk), robust=True)
+    logger.info("posting batch prepared id=%s letters=%s", batch.pk, len(ids))
+    return batch
+
+
+def _queue_render(batch_id: int) -> None:
+    from .tasks import render_batch_pdf
+
+    render_batch_pdf.delay(batch_id)
+
+
+def batch_render_pdf(*, batch_id: int) -> PostingBatchDocument:
+    """Render the batch's PDF once; a second run returns the stored one."""
+    existing = PostingBatchDocument.objects.filter(batch_id=batch_id).first()
+    if existing is not None:
+        return existing
+    batch = PostingBatch.objects.get(pk=batch_id)
+    letters = list(batch_letters(batch).filter(status=S.APPROVED))
+    content = pdf.render_batch_pdf(letters)
+    try:
+        with transaction.atomic():
+            return PostingBatchDocument.objects.create(
+                batch=batch, content=content, letter_count=len(letters)
+            )
+    except IntegrityError:  # another worker finished first
+        return PostingBatchDocument.objects.get(batch_id=batch_id)
+
+
+@dataclass
+class BatchPosted:
+    batch: PostingBatch
+    posted: list[str] = field(default_factory=list)
+    skipped: list[tuple[str, str]] = field(default_factory=list)  # (reference, why)
+
+
+@transaction.atomic
+def batch_mark_posted(
+    *,
+    batch_id: int,
+    coordinator: AbstractBaseUser,
+    posted_on: date,
+    postage_spent: int,
+    postage_currency: str,
+) -> BatchPosted:
+    """The batch went into the post: each approved letter in it is posted (its event, its
+    e-mail to the supporter). Letters that changed meanwhile (cancelled, held) leave the batch
+    and are reported, so the coordinator takes them out of the pile."""
+    services._require(coordinator, services.PERM_COORDINATE)
+    batch = PostingBatch.objects.select_for_update().get(pk=batch_id)
+    if batch.posted_on is not None:
+        raise services.LetterError(_("This batch was already marked posted."))
+    if postage_currency not in dict(CURRENCIES):
+        raise services.LetterError(_("Choose the currency the postage was paid in."))
+    if postage_spent < 0:
+        raise services.LetterError(_("Postage spent cannot be negative."))
+    if posted_on > timezone.localdate():
+        raise services.LetterError(_("The posting date cannot be in the future."))
+    result = BatchPosted(batch=batch)
+    for letter_id, reference in batch_letters(batch).values_list("pk", "reference"):
+        try:
+            services.letter_post(letter_id=letter_id, coordinator=coordinator, batch=batch)
+        except services.LetterError as error:
+            Letter.objects.filter(pk=letter_id).update(posting_batch=None)
+            result.skipped.append((reference, error.message))
+            continue
+        result.posted.append(reference)
+    if not result.posted:
+        raise services.LetterError(_("No letter in this batch can be posted any more."))
+    batch.posted_on = posted_on
+    batch.postage_spent = postage_spent
+    batch.postage_currency = postage_currency
+    batch.save(update_fields=["posted_on", "postage_spent", "postage_currency"])
+    logger.info("posting batch posted id=%s letters=%s", batch.pk, len(result.posted))
+    return result
+
+
+def letter_return_process(*, letter_id: int) -> Letter | None:
+    """Return an approved ``return_to_me`` letter: check its PDF renders, then move it to
+    returned (whose e-mail carries the PDF). None when there is nothing to do; safe to repeat."""
+    letter = Letter.objects.select_related("prisoner").get(pk=letter_id)
+    if letter.status != S.APPROVED or letter.delivery != Letter.Delivery.RETURN_TO_ME:
+        return None
+    try:
+        pdf.render_return_pdf(letter)
+    except pdf.PdfError:
+        services.letters_hold_for_prisoner(prisoner_id=letter.prisoner_id)
+        return None
+    try:
+        return services.letter_return(letter_id=letter_id, coordinator=None)
+    except (services.InvalidTransition, services.NoCurrentAddress):
+        return None

@@ -1,0 +1,94 @@
+"""Changes to a prisoner's dated address history. Each is one transaction that keeps exactly one
+open address (``valid_until`` NULL) and announces the change after commit, so letters waiting on
+the address can be held or released by the letters app."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from functools import partial
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from .models import PrisonAddress, Prisoner
+from .signals import prisoner_address_changed
+
+
+def _announce(prisoner_id: int) -> None:
+    transaction.on_commit(
+        partial(prisoner_address_changed.send_robust, sender=Prisoner, prisoner_id=prisoner_id)
+    )
+
+
+def _close_open_address(prisoner: Prisoner, *, last_day: date) -> None:
+    """End the open address on ``last_day`` (never before the day it began)."""
+    current = (
+        PrisonAddress.objects.select_for_update()
+        .filter(prisoner=prisoner, valid_until__isnull=True)
+        .first()
+    )
+    if current is not None:
+        current.valid_until = max(last_day, current.valid_from)
+        current.save(update_fields=["valid_until"])
+
+
+@transaction.atomic
+def prisoner_address_add(
+    *,
+    prisoner_id: int,
+    facility: str,
+    street: str,
+    city: str,
+    postal_index: str,
+    region: str = "",
+    valid_from: date | None = None,
+    source: str = "",
+    status: str | None = None,
+) -> PrisonAddress:
+    """Record the prisoner's new address. The previous one ends the day before; a prisoner in
+    transit is no longer (``status`` if given, else sentenced)."""
+    prisoner = Prisoner.objects.select_for_update().get(pk=prisoner_id)
+    valid_from = valid_from or timezone.localdate()
+    postal_index = postal_index.strip()
+    if not (len(postal_index) == 6 and postal_index.isdigit()):
+        raise ValidationError({"postal_index": _("A Russian postal index is six digits.")})
+    if not (facility.strip() and street.strip() and city.strip()):
+        raise ValidationError(_("Facility, street and city are all needed for an envelope."))
+    _close_open_address(prisoner, last_day=valid_from - timedelta(days=1))
+    address = PrisonAddress.objects.create(
+        prisoner=prisoner,
+        facility=facility.strip(),
+        street=street.strip(),
+        city=city.strip(),
+        region=region.strip(),
+        postal_index=postal_index,
+        valid_from=valid_from,
+        source=source.strip(),
+    )
+    new_status = status or (
+        Prisoner.Status.SENTENCED
+        if prisoner.status == Prisoner.Status.IN_TRANSIT
+        else prisoner.status
+    )
+    if new_status != prisoner.status:
+        prisoner.status = new_status
+        prisoner.save(update_fields=["status", "updated_at"])
+    _announce(prisoner.pk)
+    return address
+
+
+@transaction.atomic
+def prisoner_mark_in_transit(*, prisoner_id: int, since: date | None = None) -> Prisoner:
+    """The prisoner is being moved (этап): the old address ends and letters wait."""
+    prisoner = Prisoner.objects.select_for_update().get(pk=prisoner_id)
+    if prisoner.status in (Prisoner.Status.RELEASED, Prisoner.Status.DECEASED):
+        raise ValidationError(_("A released or deceased person is not in transit."))
+    since = since or timezone.localdate()
+    _close_open_address(prisoner, last_day=since)
+    if prisoner.status != Prisoner.Status.IN_TRANSIT:
+        prisoner.status = Prisoner.Status.IN_TRANSIT
+        prisoner.save(update_fields=["status", "updated_at"])
+    _announce(prisoner.pk)
+    return prisoner
