@@ -5,6 +5,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = Path(environ.Env().str("LETTERBRIDGE_VAR_DIR", default=str(BASE_DIR / "var")))
@@ -188,6 +189,24 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": timedelta(minutes=30),
     },
 }
+# Posting pipeline (letters.pipeline): the sweep re-queues side effects that never ran; the digest
+# and the retention purge run once a day (the digest sends at most one e-mail a day).
+CELERY_BEAT_SCHEDULE.update(
+    {
+        "sweep-side-effects": {
+            "task": "letters.tasks.sweep_side_effects",
+            "schedule": timedelta(minutes=10),
+        },
+        "coordinators-digest": {
+            "task": "letters.tasks.send_coordinators_digest",
+            "schedule": crontab(hour=7, minute=0),
+        },
+        "purge-letter-texts": {
+            "task": "letters.tasks.purge_letter_texts",
+            "schedule": crontab(hour=3, minute=30),
+        },
+    }
+)
 
 # --- Logging --------------------------------------------------------------------------------
 LOGGING = {
