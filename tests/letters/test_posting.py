@@ -1,0 +1,143 @@
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from letters import posting, services
+from letters.models import Letter, LetterEvent, Notification, PostingBatchDocument
+from tests.factories import LetterFactory, PrisonerWithAddressFactory
+
+pytestmark = pytest.mark.django_db
+S = Letter.Status
+
+
+def _ready(**kwargs) -> Letter:
+    defaults = {"status": S.APPROVED, "postage": Letter.Postage.PAID}
+    return LetterFactory(**(defaults | kwargs))
+
+
+def test_prepare_puts_only_ready_letters_in_the_batch_and_renders_its_pdf(
+    coordinator, django_capture_on_commit_callbacks
+):
+    # given letters ready to post, and letters that are not
+    ready = [_ready(), _ready(postage=Letter.Postage.WAIVED)]
+    unpaid = _ready(postage=Letter.Postage.DUE)
+    in_transit = _ready(prisoner=PrisonerWithAddressFactory(status="in_transit"))
+    returned_kind = LetterFactory(status=S.APPROVED, delivery=Letter.Delivery.RETURN_TO_ME)
+    translated = LetterFactory(status=S.TRANSLATED, postage=Letter.Postage.PAID)
+    # when a coordinator prepares today's post
+    with django_capture_on_commit_callbacks(execute=True):
+        batch = posting.batch_prepare(coordinator=coordinator)
+    # then the batch holds exactly the ready letters and its PDF was rendered by the task
+    assert set(posting.batch_letters(batch)) == set(ready)
+    for letter in (unpaid, in_transit, returned_kind, translated):
+        letter.refresh_from_db()
+        assert letter.posting_batch_id is None
+    document = PostingBatchDocument.objects.get(batch=batch)
+    assert document.letter_count == 2
+    assert bytes(document.content).startswith(b"%PDF")
+    # and a second render returns the same document
+    assert posting.batch_render_pdf(batch_id=batch.pk).pk == document.pk
+
+
+def test_prepare_with_nothing_ready_says_so(coordinator):
+    _ready(postage=Letter.Postage.DUE)
+    with pytest.raises(services.LetterError, match="No letter is ready"):
+        posting.batch_prepare(coordinator=coordinator)
+
+
+def test_prepare_needs_a_coordinator(volunteer):
+    _ready()
+    with pytest.raises(services.NotPermitted):
+        posting.batch_prepare(coordinator=volunteer)
+
+
+def test_mark_posted_posts_each_letter_with_event_and_email_and_reports_changed_ones(
+    coordinator, outbox, django_capture_on_commit_callbacks
+):
+    # given a prepared batch of three, one cancelled by its supporter after printing
+    letters = [_ready() for _ in range(3)]
+    batch = posting.batch_prepare(coordinator=coordinator)
+    services.letter_cancel(letter_id=letters[2].pk)
+    outbox.clear()
+    # when the coordinator marks it posted
+    with django_capture_on_commit_callbacks(execute=True):
+        result = posting.batch_mark_posted(
+            batch_id=batch.pk,
+            coordinator=coordinator,
+            posted_on=timezone.localdate(),
+            postage_spent=495,
+            postage_currency="GBP",
+        )
+    # then two letters are posted with their events and e-mails, the cancelled one left out
+    assert sorted(result.posted) == sorted(x.reference for x in letters[:2])
+    assert [ref for ref, _why in result.skipped] == [letters[2].reference]
+    for letter in letters[:2]:
+        letter.refresh_from_db()
+        assert (letter.status, letter.posting_batch_id) == (S.POSTED, batch.pk)
+        assert letter.events.filter(action="post", actor=coordinator).count() == 1
+        assert Notification.objects.get(letter=letter, kind="posted").sent_at is not None
+    letters[2].refresh_from_db()
+    assert letters[2].posting_batch_id is None
+    assert sorted(m.to[0] for m in outbox) == sorted(x.supporter_email for x in letters[:2])
+    batch.refresh_from_db()
+    assert (batch.posted_on, batch.postage_spent) == (timezone.localdate(), 495)
+    # and marking it again is refused, changing nothing
+    with pytest.raises(services.LetterError, match="already"):
+        posting.batch_mark_posted(
+            batch_id=batch.pk,
+            coordinator=coordinator,
+            posted_on=timezone.localdate(),
+            postage_spent=1,
+            postage_currency="GBP",
+        )
+    assert LetterEvent.objects.filter(action="post").count() == 2
+
+
+def test_mark_posted_refuses_a_date_in_the_future(coordinator):
+    _ready()
+    batch = posting.batch_prepare(coordinator=coordinator)
+    with pytest.raises(services.LetterError, match="future"):
+        posting.batch_mark_posted(
+            batch_id=batch.pk,
+            coordinator=coordinator,
+            posted_on=timezone.localdate() + timedelta(days=1),
+            postage_spent=100,
+            postage_currency="GBP",
+        )
+
+
+def test_approving_a_return_letter_returns_it_with_the_pdf_attached(
+    coordinator, outbox, django_capture_on_commit_callbacks
+):
+    # given a translated return_to_me letter
+    letter = LetterFactory(status=S.TRANSLATED, delivery=Letter.Delivery.RETURN_TO_ME)
+    # when a reviewer approves it (the worker does the rest)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.letter_approve(letter_id=letter.pk, reviewer=coordinator)
+    # then it is returned, the supporter gets one e-mail with the PDF
+    letter.refresh_from_db()
+    assert letter.status == S.RETURNED
+    assert letter.events.filter(action="return", actor=None).count() == 1
+    returned = [m for m in outbox if "returned" in m.subject.lower() or m.attachments]
+    assert len(returned) == 1
+    ((name, content, mimetype),) = returned[0].attachments
+    assert (name, mimetype) == (f"{letter.reference}.pdf", "application/pdf")
+    assert content.startswith(b"%PDF")
+    # and running the return again does nothing
+    assert posting.letter_return_process(letter_id=letter.pk) is None
+
+
+def test_approving_a_return_letter_to_a_prisoner_in_transit_holds_it(
+    coordinator, outbox, django_capture_on_commit_callbacks
+):
+    letter = LetterFactory(
+        status=S.TRANSLATED,
+        delivery=Letter.Delivery.RETURN_TO_ME,
+        prisoner=PrisonerWithAddressFactory(status="in_transit"),
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        services.letter_approve(letter_id=letter.pk, reviewer=coordinator)
+    letter.refresh_from_db()
+    assert letter.status == S.ON_HOLD
+    assert not any(m.attachments for m in outbox)
