@@ -7,6 +7,7 @@ admin.site.site_title = settings.LETTERBRIDGE_ORGANISATION_NAME
 admin.site.index_title = "Letters, prisoners and postage"
 
 urlpatterns = [
+    path("admin/coordination/", include("letters.coordination")),
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("letters/", include("letters.urls")),

@@ -1,33 +1,142 @@
-from django.contrib import admin
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
 
+from . import services
 from .models import PrisonAddress, Prisoner
 
 
-class PrisonAddressInline(admin.StackedInline):
+class PrisonAddressInline(admin.TabularInline):
+    """The dated history, read-only: a new address goes through "Record a new address" so the
+    previous one is closed and waiting letters are released."""
+
     model = PrisonAddress
     extra = 0
-    fields = [
-        ("postal_index", "region", "city"),
-        "street",
-        "facility",
-        ("valid_from", "valid_until"),
-        ("source", "is_demo"),
-    ]
+    can_delete = False
+    fields = ["postal_index", "region", "city", "street", "facility", "valid_from", "valid_until"]
+    readonly_fields = fields
+    ordering = ["-valid_from"]
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+class NewAddressForm(forms.Form):
+    postal_index = forms.RegexField(
+        label=_("Postal index"),
+        regex=r"^\s*[0-9]{6}\s*$",
+        error_messages={"invalid": _("A Russian postal index is six digits.")},
+    )
+    region = forms.CharField(label=_("Region"), max_length=120, required=False)
+    city = forms.CharField(label=_("City or settlement"), max_length=120)
+    street = forms.CharField(label=_("Street and number"), max_length=200)
+    facility = forms.CharField(
+        label=_("Facility"),
+        max_length=300,
+        help_text=_("e.g. ФКУ Т-2 УФСИН России по Владимирской области"),
+    )
+    valid_from = forms.DateField(
+        label=_("Valid from"), widget=forms.DateInput(attrs={"type": "date"})
+    )
+    source = forms.CharField(label=_("Source"), max_length=300, required=False)
+
+
+@admin.action(description=_("Mark in transit (этап): letters wait for the new address"))
+def mark_in_transit(modeladmin, request, queryset):
+    done = 0
+    for prisoner in queryset:
+        try:
+            services.prisoner_mark_in_transit(prisoner_id=prisoner.pk)
+        except ValidationError as error:
+            modeladmin.message_user(request, f"{prisoner}: {error.messages[0]}", messages.WARNING)
+        else:
+            done += 1
+    if done:
+        modeladmin.message_user(
+            request,
+            _("%(n)d prisoner(s) in transit; their approved letters are on hold.") % {"n": done},
+            messages.SUCCESS,
+        )
 
 
 @admin.register(Prisoner)
 class PrisonerAdmin(admin.ModelAdmin):
-    list_display = ["name_en", "name_ru", "status", "accepts_letters", "birth_year", "is_demo"]
+    list_display = [
+        "name_en",
+        "name_ru",
+        "status",
+        "accepts_letters",
+        "birth_year",
+        "is_demo",
+        "new_address_link",
+    ]
     list_filter = ["status", "accepts_letters", "is_demo"]
     search_fields = ["name_en", "name_ru", "slug"]
     prepopulated_fields = {"slug": ["name_en"]}
     inlines = [PrisonAddressInline]
+    actions = [mark_in_transit]
     fieldsets = [
         (None, {"fields": ["name_en", "slug", "status", "accepts_letters", "is_demo"]}),
         ("Russian", {"fields": ["name_ru", "name_ru_dative", "birth_year"]}),
         ("About", {"fields": ["case_summary", "source_url"]}),
         ("For translators", {"fields": ["reads_languages", "notes_for_translators"]}),
     ]
+
+    @admin.display(description=_("Address"))
+    def new_address_link(self, obj):
+        url = reverse("admin:prisoners_prisoner_new_address", args=[obj.pk])
+        return format_html('<a href="{}">{}</a>', url, _("Record a new address"))
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if change and "status" in form.changed_data and obj.status == Prisoner.Status.IN_TRANSIT:
+            services.prisoner_mark_in_transit(prisoner_id=obj.pk)
+
+    def get_urls(self):
+        return [
+            path(
+                "<int:prisoner_id>/new-address/",
+                self.admin_site.admin_view(self.new_address_view),
+                name="prisoners_prisoner_new_address",
+            ),
+            *super().get_urls(),
+        ]
+
+    def new_address_view(self, request, prisoner_id: int):
+        if not request.user.has_perm("prisoners.add_prisonaddress"):
+            raise PermissionDenied
+        prisoner = get_object_or_404(Prisoner, pk=prisoner_id)
+        form = NewAddressForm(request.POST or None, initial={"valid_from": timezone.localdate()})
+        if request.method == "POST" and form.is_valid():
+            try:
+                services.prisoner_address_add(prisoner_id=prisoner.pk, **form.cleaned_data)
+            except ValidationError as error:
+                if hasattr(error, "error_dict"):
+                    for field, errors in error.message_dict.items():
+                        form.add_error(field if field in form.fields else None, errors)
+                else:
+                    form.add_error(None, error)
+            else:
+                self.message_user(
+                    request,
+                    _("New address recorded; letters waiting for it are being released."),
+                    messages.SUCCESS,
+                )
+                return redirect("admin:prisoners_prisoner_change", prisoner.pk)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("New address for %(name)s") % {"name": prisoner.name_en},
+            "prisoner": prisoner,
+            "form": form,
+            "opts": self.model._meta,
+            "history": prisoner.addresses.order_by("-valid_from"),
+        }
+        return render(request, "admin/prisoners/new_address.html", context)
 
 
 @admin.register(PrisonAddress)
@@ -46,3 +155,9 @@ class PrisonAddressAdmin(admin.ModelAdmin):
     list_select_related = ["prisoner"]
     autocomplete_fields = ["prisoner"]
     date_hierarchy = "valid_from"
+    # Typos may be corrected here; the dates and new addresses go through the prisoner's
+    # "Record a new address" page, which keeps one current address and releases held letters.
+    readonly_fields = ["prisoner", "valid_from", "valid_until"]
+
+    def has_add_permission(self, request):
+        return False

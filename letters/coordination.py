@@ -1,0 +1,300 @@
+"""Coordinators' admin pages: the dashboard, preparing today's post (a batch and its PDF), and
+marking a batch posted. Views parse, call a service (letters.posting) and render; they live in
+the admin (``admin.site.admin_view``) and need the ``coordinate_letters`` permission."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date, timedelta
+from functools import wraps
+
+from django import forms
+from django.conf import settings
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.db.models import Count, Min, Q, Sum
+from django.db.models.functions import TruncWeek
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import path
+from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_http_methods
+
+from prisoners.models import Prisoner
+
+from . import posting, services
+from .models import CURRENCIES, Letter, PostingBatch, PostingBatchDocument
+
+S = Letter.Status
+OPEN_STATES = [S.RECEIVED, S.IN_TRANSLATION, S.TRANSLATED, S.APPROVED, S.ON_HOLD]
+
+# Payments may register a function returning postage collected per currency (minor units), so
+# the dashboard can show the balance without letters importing payments.
+postage_collected_provider: Callable[[], dict[str, int]] | None = None
+
+
+def register_postage_collected(provider: Callable[[], dict[str, int]]) -> None:
+    global postage_collected_provider
+    postage_collected_provider = provider
+
+
+def coordinator_view(view):
+    @wraps(view)
+    def checked(request, *args, **kwargs):
+        if not request.user.has_perm(services.PERM_COORDINATE):
+            raise PermissionDenied
+        return view(request, *args, **kwargs)
+
+    return admin.site.admin_view(checked)
+
+
+def _context(request, title: str, **extra) -> dict:
+    return {**admin.site.each_context(request), "title": title, **extra}
+
+
+# --- the dashboard ---------------------------------------------------------------------------
+
+
+def weekly_chart_svg(weeks: list[tuple[date, int, int]]) -> str:
+    """Bars of letters received and posted or returned per week, as inline SVG (no script)."""
+    width, height, pad, top = 640, 200, 28, 12
+    peak = max([max(r, d) for _w, r, d in weeks] + [1])
+    slot = (width - pad) / max(len(weeks), 1)
+    bar = max(slot / 2 - 3, 2)
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height + 24}" '
+        f'role="img" class="lb-chart" aria-labelledby="chart-title">',
+        format_html('<title id="chart-title">{}</title>', _("Letters per week")),
+        f'<line x1="{pad}" y1="{height}" x2="{width}" y2="{height}" stroke="#999"/>',
+        f'<text x="0" y="{top + 4}" font-size="11">{peak}</text>',
+        f'<text x="0" y="{height}" font-size="11">0</text>',
+    ]
+    for i, (week, received, done) in enumerate(weeks):
+        x = pad + i * slot
+        for offset, value, colour, label in (
+            (0, received, "#417690", _("received")),
+            (bar + 2, done, "#70bf2b", _("posted or returned")),
+        ):
+            h = (height - top) * value / peak
+            parts.append(
+                format_html(
+                    '<rect x="{}" y="{}" width="{}" height="{}" fill="{}">'
+                    "<title>{}: {} {}</title></rect>",
+                    f"{x + offset:.1f}",
+                    f"{height - h:.1f}",
+                    f"{bar:.1f}",
+                    f"{h:.1f}",
+                    colour,
+                    week.strftime("%d %b"),
+                    value,
+                    label,
+                )
+            )
+        if i % 2 == 0:
+            parts.append(
+                format_html(
+                    '<text x="{}" y="{}" font-size="10">{}</text>',
+                    f"{x:.1f}",
+                    height + 16,
+                    week.strftime("%d %b"),
+                )
+            )
+    parts.append("</svg>")
+    return mark_safe("".join(str(p) for p in parts))  # noqa: S308 (every value escaped above)
+
+
+def _weeks(now, count: int = 12) -> list[tuple[date, int, int]]:
+    start = timezone.localdate(now) - timedelta(weeks=count - 1)
+    start -= timedelta(days=start.weekday())
+    received = dict(
+        Letter.objects.filter(created_at__date__gte=start)
+        .annotate(week=TruncWeek("created_at"))
+        .values("week")
+        .annotate(n=Count("pk"))
+        .values_list("week", "n")
+    )
+    done = dict(
+        Letter.objects.filter(status__in=[S.POSTED, S.RETURNED], status_changed_at__date__gte=start)
+        .annotate(week=TruncWeek("status_changed_at"))
+        .values("week")
+        .annotate(n=Count("pk"))
+        .values_list("week", "n")
+    )
+    received = {timezone.localdate(k) if hasattr(k, "hour") else k: v for k, v in received.items()}
+    done = {timezone.localdate(k) if hasattr(k, "hour") else k: v for k, v in done.items()}
+    return [
+        (
+            start + timedelta(weeks=i),
+            received.get(start + timedelta(weeks=i), 0),
+            done.get(start + timedelta(weeks=i), 0),
+        )
+        for i in range(count)
+    ]
+
+
+def postage_balance() -> list[dict]:
+    """Per currency: postage spent on posted batches and, if payments told us, collected."""
+    spent = dict(
+        PostingBatch.objects.filter(posted_on__isnull=False)
+        .values("postage_currency")
+        .annotate(total=Sum("postage_spent"))
+        .values_list("postage_currency", "total")
+    )
+    collected = postage_collected_provider() if postage_collected_provider else None
+    rows = []
+    for currency, _label in CURRENCIES:
+        row = {"currency": currency, "spent": spent.get(currency, 0) / 100}
+        if collected is not None:
+            row["collected"] = collected.get(currency, 0) / 100
+            row["balance"] = row["collected"] - row["spent"]
+        if row["spent"] or row.get("collected"):
+            rows.append(row)
+    return rows
+
+
+@coordinator_view
+def dashboard(request):
+    now = timezone.now()
+    by_state = {
+        row["status"]: row
+        for row in Letter.objects.filter(status__in=OPEN_STATES)
+        .values("status")
+        .annotate(n=Count("pk"), oldest=Min("status_changed_at"))
+    }
+    states = [
+        {
+            "status": state,
+            "label": Letter.Status(state).label,
+            "count": by_state.get(state, {}).get("n", 0),
+            "oldest_days": (now - by_state[state]["oldest"]).days if state in by_state else None,
+            "stuck": state in by_state
+            and (now - by_state[state]["oldest"]).days > settings.LETTERBRIDGE_STUCK_DAYS,
+        }
+        for state in OPEN_STATES
+    ]
+    fewest = (
+        Prisoner.objects.filter(accepts_letters=True)
+        .annotate(
+            letters_count=Count("letters", filter=~Q(letters__status__in=[S.CANCELLED, S.REJECTED]))
+        )
+        .order_by("letters_count", "name_en")[:10]
+    )
+    context = _context(
+        request,
+        _("Coordinator's dashboard"),
+        states=states,
+        chart=weekly_chart_svg(_weeks(now)),
+        balance=postage_balance(),
+        balance_known=postage_collected_provider is not None,
+        fewest=fewest,
+        ready_count=posting.letters_ready_to_post().count(),
+        stuck_days=settings.LETTERBRIDGE_STUCK_DAYS,
+    )
+    return render(request, "admin/letters/posting/dashboard.html", context)
+
+
+# --- preparing and posting batches ------------------------------------------------------------
+
+
+@coordinator_view
+@require_http_methods(["GET", "POST"])
+def prepare(request):
+    ready = list(posting.letters_ready_to_post()[:1000])
+    if request.method == "POST":
+        chosen = [int(pk) for pk in request.POST.getlist("letter") if pk.isdigit()]
+        if not chosen:
+            messages.warning(request, _("Choose at least one letter."))
+        else:
+            try:
+                batch = posting.batch_prepare(coordinator=request.user, letter_ids=chosen)
+            except services.LetterError as error:
+                messages.error(request, error.message)
+            else:
+                messages.success(
+                    request, _("Batch %(id)s prepared; its PDF is being made.") % {"id": batch.pk}
+                )
+                return redirect("letters_coordination:batch", batch.pk)
+    open_batches = PostingBatch.objects.filter(posted_on__isnull=True).annotate(
+        letters_count=Count("letters")
+    )
+    context = _context(request, _("Prepare today's post"), ready=ready, open_batches=open_batches)
+    return render(request, "admin/letters/posting/prepare.html", context)
+
+
+class MarkPostedForm(forms.Form):
+    posted_on = forms.DateField(
+        label=_("Posted on"), widget=forms.DateInput(attrs={"type": "date"})
+    )
+    postage_spent = forms.DecimalField(
+        label=_("Postage spent"), min_value=0, max_digits=9, decimal_places=2
+    )
+    postage_currency = forms.ChoiceField(label=_("Currency"), choices=CURRENCIES)
+
+
+@coordinator_view
+@require_http_methods(["GET", "POST"])
+def batch_detail(request, batch_id: int):
+    batch = get_object_or_404(PostingBatch, pk=batch_id)
+    form = MarkPostedForm(
+        request.POST or None,
+        initial={"posted_on": timezone.localdate(), "postage_currency": batch.postage_currency},
+    )
+    if request.method == "POST" and batch.posted_on is None and form.is_valid():
+        data = form.cleaned_data
+        try:
+            result = posting.batch_mark_posted(
+                batch_id=batch.pk,
+                coordinator=request.user,
+                posted_on=data["posted_on"],
+                postage_spent=int(data["postage_spent"] * 100),
+                postage_currency=data["postage_currency"],
+            )
+        except services.LetterError as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(
+                request,
+                _("%(n)d letter(s) posted; their supporters are being told.")
+                % {"n": len(result.posted)},
+            )
+            for reference, why in result.skipped:
+                messages.warning(
+                    request,
+                    _("%(ref)s was not posted (take it out of the pile): %(why)s")
+                    % {"ref": reference, "why": why},
+                )
+            return redirect("letters_coordination:batch", batch.pk)
+    has_pdf = PostingBatchDocument.objects.filter(batch=batch).exists()
+    context = _context(
+        request,
+        _("Posting batch %(id)s") % {"id": batch.pk},
+        batch=batch,
+        letters=posting.batch_letters(batch),
+        has_pdf=has_pdf,
+        form=form,
+        spent=batch.postage_spent / 100,
+    )
+    return render(request, "admin/letters/posting/batch.html", context)
+
+
+@coordinator_view
+def batch_pdf(request, batch_id: int):
+    document = PostingBatchDocument.objects.filter(batch_id=batch_id).first()
+    if document is None:
+        raise Http404(_("The PDF is not ready yet."))
+    response = HttpResponse(bytes(document.content), content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="batch-{batch_id}.pdf"'
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+app_name = "letters_coordination"
+urlpatterns = [
+    path("dashboard/", dashboard, name="dashboard"),
+    path("posting/", prepare, name="prepare"),
+    path("posting/<int:batch_id>/", batch_detail, name="batch"),
+    path("posting/<int:batch_id>/pdf/", batch_pdf, name="batch_pdf"),
+]

@@ -1,0 +1,163 @@
+import re
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from letters import coordination
+from letters.models import Letter, PostingBatch, PostingBatchDocument
+from prisoners.models import PrisonAddress, Prisoner
+from tests.factories import LetterFactory, PrisonerWithAddressFactory
+
+pytestmark = pytest.mark.django_db
+S = Letter.Status
+
+
+def _ready(**kwargs):
+    return LetterFactory(status=S.APPROVED, postage=Letter.Postage.PAID, **kwargs)
+
+
+def test_dashboard_shows_states_chart_postage_and_fewest_letters(client, coordinator):
+    # given some letters, a posted batch, and a prisoner nobody has written to
+    LetterFactory(status=S.RECEIVED, status_changed_at=timezone.now() - timezone.timedelta(days=40))
+    LetterFactory(status=S.POSTED)
+    PostingBatch.objects.create(
+        created_by=coordinator, posted_on=timezone.localdate(), postage_spent=1234
+    )
+    lonely = PrisonerWithAddressFactory(name_en="Aaron Lonely")
+    client.force_login(coordinator)
+    # when the coordinator opens the dashboard
+    response = client.get(reverse("letters_coordination:dashboard"))
+    # then every part is there
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "<svg" in page and "Letters per week" in page
+    assert "40 days" in page
+    assert "12.34" in page
+    assert lonely.name_en in page
+
+
+def test_dashboard_shows_balance_when_payments_registers_collected(
+    client, coordinator, monkeypatch
+):
+    monkeypatch.setattr(coordination, "postage_collected_provider", lambda: {"GBP": 2000})
+    PostingBatch.objects.create(
+        created_by=coordinator, posted_on=timezone.localdate(), postage_spent=500
+    )
+    client.force_login(coordinator)
+    page = client.get(reverse("letters_coordination:dashboard")).content.decode()
+    assert "20.00" in page and "15.00" in page
+
+
+def test_coordination_pages_refuse_volunteers(client, volunteer):
+    client.force_login(volunteer)
+    for name in ("dashboard", "prepare"):
+        assert client.get(reverse(f"letters_coordination:{name}")).status_code == 403
+
+
+def test_prepare_then_print_then_mark_posted_through_the_admin(
+    client, coordinator, outbox, django_capture_on_commit_callbacks
+):
+    # given two letters ready to post
+    letters = [_ready(), _ready()]
+    client.force_login(coordinator)
+    page = client.get(reverse("letters_coordination:prepare")).content.decode()
+    assert all(letter.reference in page for letter in letters)
+    # when the coordinator makes a batch of both
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            reverse("letters_coordination:prepare"), {"letter": [x.pk for x in letters]}
+        )
+    batch = PostingBatch.objects.get()
+    assert response.status_code == 302
+    # then the batch page links the PDF, which downloads
+    page = client.get(reverse("letters_coordination:batch", args=[batch.pk])).content.decode()
+    assert reverse("letters_coordination:batch_pdf", args=[batch.pk]) in page
+    pdf = client.get(reverse("letters_coordination:batch_pdf", args=[batch.pk]))
+    assert pdf["Content-Type"] == "application/pdf" and pdf.content.startswith(b"%PDF")
+    # and marking it posted posts both and tells their supporters
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            reverse("letters_coordination:batch", args=[batch.pk]),
+            {
+                "posted_on": timezone.localdate().isoformat(),
+                "postage_spent": "4.95",
+                "postage_currency": "GBP",
+            },
+        )
+    assert response.status_code == 302
+    batch.refresh_from_db()
+    assert batch.postage_spent == 495
+    assert set(Letter.objects.values_list("status", flat=True)) == {S.POSTED}
+    assert len(outbox) == 2
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        {"posted_on": "not a date", "postage_spent": "1", "postage_currency": "GBP"},
+        {"posted_on": "2020-01-01", "postage_spent": "-1", "postage_currency": "GBP"},
+        {"posted_on": "2020-01-01", "postage_spent": "1", "postage_currency": "XXX"},
+        {"posted_on": "2999-01-01", "postage_spent": "1", "postage_currency": "GBP"},
+        {},
+    ],
+)
+def test_bad_mark_posted_input_is_shown_not_a_500(client, coordinator, data):
+    _ready()
+    client.force_login(coordinator)
+    from letters import posting
+
+    batch = posting.batch_prepare(coordinator=coordinator)
+    response = client.post(reverse("letters_coordination:batch", args=[batch.pk]), data)
+    assert response.status_code in (200, 302)
+    assert not Letter.objects.filter(status=S.POSTED).exists()
+
+
+def test_batch_pdf_not_ready_is_404(client, coordinator):
+    batch = PostingBatch.objects.create(created_by=coordinator)
+    client.force_login(coordinator)
+    response = client.get(reverse("letters_coordination:batch_pdf", args=[batch.pk]))
+    assert response.status_code == 404
+    assert not PostingBatchDocument.objects.exists()
+
+
+def test_new_address_form_records_it_and_releases_held_letters(
+    client, coordinator, django_capture_on_commit_callbacks
+):
+    # given a prisoner in transit with a held letter
+    prisoner = PrisonerWithAddressFactory(status=Prisoner.Status.IN_TRANSIT)
+    PrisonAddress.objects.filter(prisoner=prisoner).update(valid_until=timezone.localdate())
+    letter = LetterFactory(prisoner=prisoner, status=S.ON_HOLD)
+    client.force_login(coordinator)
+    url = reverse("admin:prisoners_prisoner_new_address", args=[prisoner.pk])
+    # when a bad index is typed, nothing is lost and the error is shown
+    data = {
+        "postal_index": "12345",
+        "city": "г. Покров",
+        "street": "ул. Франца Штольверка, д. 2",
+        "facility": "ФКУ ИК-2 УФСИН России по Владимирской области",
+        "valid_from": timezone.localdate().isoformat(),
+    }
+    page = client.post(url, data).content.decode()
+    assert "six digits" in page and "ул. Франца Штольверка, д. 2" in page
+    # and then the corrected address is recorded
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(url, data | {"postal_index": "601120"})
+    assert response.status_code == 302
+    letter.refresh_from_db()
+    assert letter.status == S.APPROVED
+    assert re.search("601120", PrisonAddress.objects.get(valid_until=None).one_line_ru())
+
+
+def test_mark_in_transit_admin_action_holds_letters(
+    client, coordinator, django_capture_on_commit_callbacks
+):
+    letter = _ready()
+    client.force_login(coordinator)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(
+            reverse("admin:prisoners_prisoner_changelist"),
+            {"action": "mark_in_transit", "_selected_action": [letter.prisoner_id]},
+        )
+    letter.refresh_from_db()
+    assert letter.status == S.ON_HOLD
