@@ -1,22 +1,228 @@
-from django.contrib import admin
+"""Coordinators' postage desk: payments with filters, waive a fee or record a manual payment,
+retry or close refunds, and the postage ledger. Every change goes through payments.services."""
 
+from decimal import Decimal
+
+from django import forms
+from django.conf import settings
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.db.models import Q
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+
+from letters.models import CURRENCIES, Letter
+from letters.services import PERM_COORDINATE
+
+from . import selectors, services
 from .models import Payment, StripeEvent
+
+
+def _money(minor: int, currency: str) -> str:
+    return f"{minor / 100:.2f} {currency}"
+
+
+class RefundProblemFilter(admin.SimpleListFilter):
+    title = _("refund")
+    parameter_name = "refund"
+
+    def lookups(self, request, model_admin):
+        return [
+            ("failed", _("refund failed (needs attention)")),
+            ("waiting", _("refund asked for, not done")),
+        ]
+
+    def queryset(self, request, queryset):
+        waiting = Q(refund_requested_at__isnull=False) & ~Q(status=Payment.Status.REFUNDED)
+        if self.value() == "failed":
+            return queryset.filter(waiting & ~Q(refund_error=""))
+        if self.value() == "waiting":
+            return queryset.filter(waiting)
+        return queryset
+
+
+class SettlePostageForm(forms.Form):
+    HOW = [
+        ("manual", _("Paid by bank transfer or cash")),
+        ("waive", _("Waive the fee (we pay the postage)")),
+    ]
+    reference = forms.CharField(label=_("Letter reference"), max_length=20)
+    how = forms.ChoiceField(label=_("How"), choices=HOW, widget=forms.RadioSelect)
+    amount = forms.DecimalField(
+        label=_("Amount received"),
+        max_digits=7,
+        decimal_places=2,
+        min_value=Decimal("0.01"),
+        required=False,
+        help_text=_("For a manual payment. Empty means the standard fee."),
+    )
+    currency = forms.ChoiceField(
+        label=_("Currency"),
+        choices=[("", _("the letter's currency"))] + list(CURRENCIES),
+        required=False,
+    )
+    note = forms.CharField(
+        label=_("Note"), widget=forms.Textarea(attrs={"rows": 3}), required=False
+    )
+
+    letter: Letter | None = None
+
+    def clean_reference(self):
+        reference = self.cleaned_data["reference"].strip().upper()
+        self.letter = Letter.objects.filter(reference=reference).first()
+        if self.letter is None:
+            raise forms.ValidationError(_("No letter has this reference."))
+        return reference
+
+
+@admin.action(description=_("Try the refund again"))
+def retry_refund(modeladmin, request, queryset):
+    for payment in queryset:
+        try:
+            services.payment_refund_retry(payment_id=payment.pk, coordinator=request.user)
+        except services.PaymentError as error:
+            modeladmin.message_user(request, f"{payment.letter}: {error.message}", messages.WARNING)
+        else:
+            modeladmin.message_user(request, f"{payment.letter}: {_('refund queued')}")
+
+
+@admin.action(description=_("Mark refunded (paid back by hand)"))
+def mark_refunded_by_hand(modeladmin, request, queryset):
+    for payment in queryset:
+        try:
+            services.payment_mark_refunded_by_hand(payment_id=payment.pk, coordinator=request.user)
+        except services.PaymentError as error:
+            modeladmin.message_user(request, f"{payment.letter}: {error.message}", messages.WARNING)
+        else:
+            modeladmin.message_user(request, f"{payment.letter}: {_('marked refunded')}")
 
 
 @admin.register(Payment)
 class PaymentAdmin(admin.ModelAdmin):
-    list_display = ["created_at", "letter", "provider", "status", "amount", "currency", "paid_at"]
-    list_filter = ["status", "provider", "currency"]
-    search_fields = ["letter__reference", "stripe_checkout_session_id", "stripe_payment_intent_id"]
+    list_display = [
+        "created_at",
+        "letter",
+        "provider",
+        "status",
+        "amount_display",
+        "paid_at",
+        "refund_state",
+    ]
+    list_filter = ["status", "provider", "currency", RefundProblemFilter]
+    search_fields = [
+        "letter__reference",
+        "stripe_checkout_session_id",
+        "stripe_payment_intent_id",
+        "stripe_refund_id",
+    ]
     list_select_related = ["letter"]
     date_hierarchy = "created_at"
     readonly_fields = [f.name for f in Payment._meta.fields]
+    actions = [retry_refund, mark_refunded_by_hand]
+    change_list_template = "admin/payments/payment/change_list.html"
+
+    @admin.display(description=_("amount"), ordering="amount")
+    def amount_display(self, obj):
+        return _money(obj.amount, obj.currency)
+
+    @admin.display(description=_("refund"))
+    def refund_state(self, obj):
+        if obj.status == Payment.Status.REFUNDED:
+            return _("refunded")
+        if obj.refund_requested_at is None:
+            return ""
+        if obj.refund_error:
+            return format_html('<strong class="errornote">{}</strong>', obj.refund_error)
+        return _("asked for")
 
     def has_add_permission(self, request):
         return False
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        if not request.user.has_perm(PERM_COORDINATE):
+            actions.pop("retry_refund", None)
+            actions.pop("mark_refunded_by_hand", None)
+        return actions
+
+    def get_urls(self):
+        view = self.admin_site.admin_view
+        return [
+            path("settle/", view(self.settle_view), name="payments_payment_settle"),
+            path("ledger/", view(self.ledger_view), name="payments_payment_ledger"),
+            *super().get_urls(),
+        ]
+
+    def _require_coordinator(self, request):
+        if not request.user.has_perm(PERM_COORDINATE):
+            raise PermissionDenied
+
+    def settle_view(self, request):
+        """Waive a letter's fee, or record postage paid by bank transfer or cash."""
+        self._require_coordinator(request)
+        if request.method == "POST":
+            form = SettlePostageForm(request.POST)
+            if form.is_valid():
+                data, letter = form.cleaned_data, form.letter
+                try:
+                    if data["how"] == "waive":
+                        services.payment_waive(
+                            letter_id=letter.pk, coordinator=request.user, note=data["note"]
+                        )
+                    else:
+                        currency = data["currency"] or letter.postage_currency or "GBP"
+                        amount = (
+                            int(data["amount"] * 100)
+                            if data["amount"]
+                            else settings.LETTERBRIDGE_POSTAGE_FEES[currency]
+                        )
+                        services.payment_record_manual(
+                            letter_id=letter.pk,
+                            coordinator=request.user,
+                            amount=amount,
+                            currency=currency,
+                            note=data["note"],
+                        )
+                except services.PaymentError as error:
+                    form.add_error(None, error.message)
+                else:
+                    self.message_user(
+                        request, _("Postage for %(ref)s recorded.") % {"ref": letter.reference}
+                    )
+                    url = reverse("admin:payments_payment_changelist")
+                    return redirect(f"{url}?q={letter.reference}")
+        else:
+            form = SettlePostageForm(initial={"reference": request.GET.get("reference", "")})
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": _("Waive a fee or record a manual payment"),
+            "form": form,
+            "fees": [
+                _money(amount, currency)
+                for currency, amount in settings.LETTERBRIDGE_POSTAGE_FEES.items()
+            ],
+        }
+        return TemplateResponse(request, "admin/payments/settle.html", context)
+
+    def ledger_view(self, request):
+        """Postage collected vs spent, by currency, per month and per posting batch."""
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": _("Postage ledger"),
+            "months": selectors.ledger_by_month(),
+            "batches": selectors.ledger_by_batch(),
+        }
+        return TemplateResponse(request, "admin/payments/ledger.html", context)
 
 
 @admin.register(StripeEvent)

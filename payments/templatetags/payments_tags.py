@@ -32,3 +32,12 @@ def postage_state(letter: Letter) -> dict:
         "online": stripe_api.is_configured(),
         "amount": f"{fee / 100:.2f} {letter.postage_currency}",
     }
+
+
+@register.filter
+def minor_units(value) -> str:
+    """220 -> "2.20" (amounts are stored in pence and cents)."""
+    try:
+        return f"{int(value) / 100:.2f}"
+    except (TypeError, ValueError):
+        return ""
