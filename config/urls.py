@@ -9,6 +9,7 @@ admin.site.index_title = "Letters, prisoners and postage"
 urlpatterns = [
     path("admin/coordination/", include("letters.coordination")),
     path("admin/", admin.site.urls),
+    path("staff/", include("accounts.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("letters/", include("letters.urls")),
     path("payments/", include("payments.urls")),

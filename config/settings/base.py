@@ -60,7 +60,14 @@ LOCAL_APPS = [
     "letters.apps.LettersConfig",
     "payments.apps.PaymentsConfig",
 ]
-INSTALLED_APPS = DJANGO_APPS + LOCAL_APPS
+THIRD_PARTY_APPS = [
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+    "axes",
+]
+LOCAL_APPS += ["accounts.apps.AccountsConfig"]
+INSTALLED_APPS = DJANGO_APPS + THIRD_PARTY_APPS + LOCAL_APPS
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
@@ -71,7 +78,11 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "accounts.middleware.StaffSessionTimeoutMiddleware",
+    "accounts.middleware.RequireTwoFactorMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "axes.middleware.AxesMiddleware",  # last: turns lockouts into a clear page
 ]
 
 TEMPLATES = [
@@ -242,6 +253,27 @@ if SENTRY_DSN:
         before_send=scrub_event,
         traces_sample_rate=0.0,
     )
+
+# --- Staff sign-in --------------------------------------------------------------------------
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",  # refuses locked-out sign-ins, right password or not
+    "django.contrib.auth.backends.ModelBackend",
+]
+LOGIN_URL = "admin:login"
+# Five failures lock the username and, separately, the address, for the cool-off period.
+AXES_FAILURE_LIMIT = 5
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("LETTERBRIDGE_LOCKOUT_MINUTES", default=30))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_VERBOSE = False
+AXES_IPWARE_PROXY_COUNT = env.int("LETTERBRIDGE_PROXY_COUNT", default=0)
+# A second factor (TOTP, backup codes) before any staff page; always on in production.
+LETTERBRIDGE_REQUIRE_2FA = env.bool("LETTERBRIDGE_REQUIRE_2FA", default=False)
+OTP_TOTP_ISSUER = env("LETTERBRIDGE_ORGANISATION_NAME", default="Letterbridge")
+# Staff sessions end after 30 minutes idle and 12 hours in all.
+LETTERBRIDGE_STAFF_IDLE_SECONDS = 30 * 60
+LETTERBRIDGE_STAFF_SESSION_SECONDS = 12 * 60 * 60
+SESSION_COOKIE_AGE = LETTERBRIDGE_STAFF_SESSION_SECONDS
 
 # --- Letterbridge ---------------------------------------------------------------------------
 LETTERBRIDGE_ORGANISATION_NAME = env("LETTERBRIDGE_ORGANISATION_NAME", default="Letterbridge")

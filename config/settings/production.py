@@ -30,3 +30,6 @@ CSRF_COOKIE_HTTPONLY = True
 CSRF_COOKIE_SAMESITE = "Lax"
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
 X_FRAME_OPTIONS = "DENY"
+
+# --- Staff ----------------------------------------------------------------------------------
+LETTERBRIDGE_REQUIRE_2FA = True  # no staff page without a second factor, whatever the env says

@@ -25,6 +25,8 @@ STORAGES["staticfiles"] = {"BACKEND": "django.contrib.staticfiles.storage.Static
 LETTERBRIDGE_SITE_URL = "http://testserver"
 STATIC_ROOT = None
 WHITENOISE_USE_FINDERS = True
+# Lockouts are tested explicitly (override AXES_ENABLED); elsewhere tests sign in directly.
+AXES_ENABLED = False
 # Integration tests start a real worker with LETTERBRIDGE_EAGER=false and a file e-mail backend
 # (DJANGO_EMAIL_BACKEND, DJANGO_EMAIL_FILE_PATH) so the test can count what it sent.
 CELERY_TASK_ALWAYS_EAGER = env.bool("LETTERBRIDGE_EAGER", default=True)

@@ -57,6 +57,17 @@ def test_production_settings_pass_the_deploy_check():
     assert result.returncode == 0, result.stdout + result.stderr
 
 
+def test_production_requires_two_factor_whatever_the_environment_says():
+    result = _manage(
+        "shell",
+        "-c",
+        "from django.conf import settings; print(settings.LETTERBRIDGE_REQUIRE_2FA)",
+        env_overrides=PRODUCTION_ENV | {"LETTERBRIDGE_REQUIRE_2FA": "false"},
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == "True"
+
+
 def test_tests_run_on_postgresql_and_redis():
     assert settings.DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
     assert settings.CACHES["default"]["BACKEND"].endswith("RedisCache")
@@ -78,6 +89,7 @@ def test_celery_is_configured_for_safe_delivery():
     assert conf.task_acks_late is True
     assert conf.task_reject_on_worker_lost is True
     assert conf.task_time_limit > conf.task_soft_time_limit > 0
+    celery_app.loader.import_default_modules()  # what a worker does at start
     registered = set(celery_app.tasks.keys())
     for entry in settings.CELERY_BEAT_SCHEDULE.values():
         assert entry["task"] in registered, f"beat names a task no worker knows: {entry['task']}"
