@@ -299,8 +299,10 @@ def _build(story: list, *, title: str) -> bytes:
     return buffer.getvalue()
 
 
-def _letter_and_envelope(letter: Letter, styles, *, day: date, first: bool) -> list:
-    address = _address_for(letter)
+def _letter_and_envelope(
+    letter: Letter, styles, *, day: date, first: bool, address: PrisonAddress | None = None
+) -> list:
+    address = address or _address_for(letter)
     story: list = []
     if not first:
         story += [NextPageTemplate("a4"), PageBreak()]
@@ -322,13 +324,26 @@ def render_letter_pdf(letter: Letter, *, day: date | None = None) -> bytes:
     return _build(story, title=f"{letter.reference}")
 
 
-def render_batch_pdf(letters: Iterable[Letter], *, day: date | None = None) -> bytes:
-    """Every letter of a posting batch, each followed by its envelope, in the order given."""
+def render_batch_pdf(
+    letters: Iterable[Letter],
+    *,
+    day: date | None = None,
+    addresses: dict[int, PrisonAddress] | None = None,
+) -> bytes:
+    """Every letter of a posting batch, each followed by its envelope, in the order given.
+    ``addresses`` (prisoner id -> address) skips looking each one up."""
     styles = _styles()
     day = day or timezone.localdate()
+    addresses = addresses or {}
     story: list = []
     for position, letter in enumerate(letters):
-        story += _letter_and_envelope(letter, styles, day=day, first=position == 0)
+        story += _letter_and_envelope(
+            letter,
+            styles,
+            day=day,
+            first=position == 0,
+            address=addresses.get(letter.prisoner_id),
+        )
     if not story:
         raise PdfError("The batch has no letters.")
     return _build(story, title="Letterbridge posting batch")
