@@ -12,6 +12,8 @@ RUN pip install --no-cache-dir uv==0.13.8 \
     && uv pip install --system --no-cache --require-hashes -r requirements.lock
 COPY . .
 RUN DJANGO_SECRET_KEY=build-only LETTERBRIDGE_TRACKING_KEY=build-only DJANGO_ALLOWED_HOSTS=x \
+    LETTERBRIDGE_ENCRYPTION_KEYS=YnVpbGQtb25seS1ub3QtYS1yZWFsLWtleS0wMDAwMDA= \
+    LETTERBRIDGE_LOOKUP_KEY=build-only \
     DATABASE_URL=sqlite:////tmp/build.sqlite3 REDIS_URL=redis://localhost:6379/0 \
     python manage.py collectstatic --noinput \
     && mkdir -p /app/var && chown -R letterbridge /app/var

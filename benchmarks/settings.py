@@ -7,6 +7,10 @@ os.environ.setdefault(
     "DJANGO_SECRET_KEY", "benchmark-only-secret-key-not-for-production-use-0123456789"
 )
 os.environ.setdefault("LETTERBRIDGE_TRACKING_KEY", "benchmark-only-tracking-key")
+os.environ.setdefault(
+    "LETTERBRIDGE_ENCRYPTION_KEYS", "YmVuY2htYXJrLW9ubHktZW5jcnlwdGlvbi1rZXktMDE="
+)
+os.environ.setdefault("LETTERBRIDGE_LOOKUP_KEY", "benchmark-only-lookup-key")
 os.environ.setdefault("DJANGO_ALLOWED_HOSTS", "127.0.0.1,localhost")
 os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/letterbridge_bench")
 os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/13")

@@ -300,6 +300,10 @@ LETTERBRIDGE_NOTIFICATION_RESEND_AFTER = timedelta(
 # Tracking links are derived from this key (HMAC) and only their hash is stored: a copy of the
 # database alone cannot open a supporter's letter. Separate from SECRET_KEY so it can rotate alone.
 LETTERBRIDGE_TRACKING_KEY = env("LETTERBRIDGE_TRACKING_KEY")
+# Letter texts and supporters' names and e-mails are stored encrypted (config/crypto.py) under
+# these Fernet keys, newest first; e-mails are looked up by a hash keyed with the second key.
+LETTERBRIDGE_ENCRYPTION_KEYS = env.list("LETTERBRIDGE_ENCRYPTION_KEYS")
+LETTERBRIDGE_LOOKUP_KEY = env("LETTERBRIDGE_LOOKUP_KEY")
 # PDFs (letters/pdf.py): TrueType fonts with Cyrillic. Empty means ParaType's PT Serif / PT Sans
 # from the fontpkg-pt-serif / fontpkg-pt-sans packages; set a path to use another font.
 LETTERBRIDGE_PDF_FONT_SERIF = env("LETTERBRIDGE_PDF_FONT_SERIF", default="")

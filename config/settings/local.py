@@ -6,6 +6,10 @@ os.environ.setdefault("DJANGO_DEBUG", "true")
 # Development-only keys: production.py has no defaults and refuses to start without real ones.
 os.environ.setdefault("DJANGO_SECRET_KEY", "local-development-only-not-secret")
 os.environ.setdefault("LETTERBRIDGE_TRACKING_KEY", "local-development-tracking-key")
+os.environ.setdefault(
+    "LETTERBRIDGE_ENCRYPTION_KEYS", "bGV0dGVyYnJpZGdlLWxvY2FsLWRldi1rZXktMDAwMDE="
+)
+os.environ.setdefault("LETTERBRIDGE_LOOKUP_KEY", "local-development-lookup-key")
 os.environ.setdefault("DJANGO_EMAIL_BACKEND", "django.core.mail.backends.filebased.EmailBackend")
 
 from .base import *  # noqa: E402

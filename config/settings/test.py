@@ -7,6 +7,10 @@ from django.core.exceptions import ImproperlyConfigured
 
 os.environ.setdefault("DJANGO_SECRET_KEY", "test-only-not-secret")
 os.environ.setdefault("LETTERBRIDGE_TRACKING_KEY", "test-only-tracking-key")
+os.environ.setdefault(
+    "LETTERBRIDGE_ENCRYPTION_KEYS", "bGV0dGVyYnJpZGdlLXRlc3Qtb25seS1rZXktMDAwMDE="
+)
+os.environ.setdefault("LETTERBRIDGE_LOOKUP_KEY", "test-only-lookup-key")
 os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/letterbridge")
 os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/14")
 

@@ -35,6 +35,8 @@ def _manage(*args, env_overrides, settings_module="config.settings.production"):
 PRODUCTION_ENV = {
     "DJANGO_SECRET_KEY": "x" * 30 + "y" * 30 + "-production-secret-for-the-check",
     "LETTERBRIDGE_TRACKING_KEY": "tracking-key-for-the-check",
+    "LETTERBRIDGE_ENCRYPTION_KEYS": "bGV0dGVyYnJpZGdlLXRlc3Qtb25seS1rZXktMDAwMDI=",
+    "LETTERBRIDGE_LOOKUP_KEY": "lookup-key-for-the-check",
     "DJANGO_ALLOWED_HOSTS": "letters.example.org",
     "DATABASE_URL": "postgres://postgres@127.0.0.1:5432/letterbridge",
     "REDIS_URL": "redis://127.0.0.1:6379/14",
@@ -42,7 +44,14 @@ PRODUCTION_ENV = {
 
 
 @pytest.mark.parametrize(
-    "missing", ["DJANGO_SECRET_KEY", "LETTERBRIDGE_TRACKING_KEY", "DATABASE_URL"]
+    "missing",
+    [
+        "DJANGO_SECRET_KEY",
+        "LETTERBRIDGE_TRACKING_KEY",
+        "LETTERBRIDGE_ENCRYPTION_KEYS",
+        "LETTERBRIDGE_LOOKUP_KEY",
+        "DATABASE_URL",
+    ],
 )
 def test_production_refuses_to_start_without_each_secret(missing):
     result = _manage(

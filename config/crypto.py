@@ -1,0 +1,101 @@
+"""Encryption at rest for supporters' identities and letter texts.
+
+Values are encrypted with Fernet (AES-128-CBC + HMAC-SHA256) under keys from the environment
+(LETTERBRIDGE_ENCRYPTION_KEYS: comma-separated, newest first), never SECRET_KEY. MultiFernet
+decrypts with any listed key and encrypts with the first, so keys rotate without downtime:
+put a new key first, run `manage.py rotate_encryption_keys`, then drop the old one.
+Look-ups (a supporter's letters by e-mail) use a keyed hash, not the clear value.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from functools import lru_cache
+
+from cryptography.fernet import Fernet, InvalidToken, MultiFernet
+from django.conf import settings
+from django.core.exceptions import FieldError, ImproperlyConfigured
+from django.db import models
+from django.db.models.lookups import Exact
+
+PREFIX = "fernet:"  # marks ciphertext, so a clear legacy value is recognised and re-encrypted
+
+
+@lru_cache(maxsize=4)
+def _fernet(keys: tuple[str, ...]) -> MultiFernet:
+    if not keys:
+        raise ImproperlyConfigured("LETTERBRIDGE_ENCRYPTION_KEYS is empty.")
+    try:
+        return MultiFernet([Fernet(key.encode()) for key in keys])
+    except ValueError as error:
+        raise ImproperlyConfigured(
+            "LETTERBRIDGE_ENCRYPTION_KEYS must hold Fernet keys "
+            "(python -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key())')."
+        ) from error
+
+
+def fernet() -> MultiFernet:
+    return _fernet(tuple(settings.LETTERBRIDGE_ENCRYPTION_KEYS))
+
+
+def encrypt(value: str) -> str:
+    return PREFIX + fernet().encrypt(value.encode()).decode()
+
+
+def decrypt(value: str) -> str:
+    if not value.startswith(PREFIX):
+        return value  # written before encryption was switched on; re-encrypted on next save
+    try:
+        return fernet().decrypt(value[len(PREFIX) :].encode()).decode()
+    except InvalidToken as error:
+        raise ImproperlyConfigured(
+            "A value cannot be decrypted with any key in LETTERBRIDGE_ENCRYPTION_KEYS."
+        ) from error
+
+
+def rotate(value: str) -> str:
+    """Re-encrypt under the newest key (clear legacy values get encrypted)."""
+    if not value.startswith(PREFIX):
+        return encrypt(value)
+    return PREFIX + fernet().rotate(value[len(PREFIX) :].encode()).decode()
+
+
+def lookup_hash(value: str) -> str:
+    """A keyed hash for equality look-ups (e-mail addresses, normalised to lower case)."""
+    key = settings.LETTERBRIDGE_LOOKUP_KEY.encode()
+    return hmac.new(key, value.strip().lower().encode(), hashlib.sha256).hexdigest()
+
+
+class EncryptedTextField(models.TextField):
+    """A text column holding ciphertext; Python code sees clear text. Not searchable: look
+    values up through a separate keyed-hash column."""
+
+    def from_db_value(self, value, expression, connection):
+        if value is None or value == "":
+            return value
+        return decrypt(value)
+
+    def get_prep_value(self, value):
+        value = super().get_prep_value(value)
+        if value is None or value == "":
+            return value
+        if value.startswith(PREFIX):
+            return value
+        return encrypt(value)
+
+    def get_lookup(self, lookup_name):
+        if lookup_name == "exact":
+            return EmptyOnlyExact
+        if lookup_name == "isnull":
+            return super().get_lookup(lookup_name)
+        return None  # contains & co. cannot work on ciphertext: fail loudly instead of lying
+
+
+class EmptyOnlyExact(Exact):
+    """Ciphertext differs every time, so equality only makes sense against the empty value."""
+
+    def get_prep_lookup(self):
+        if self.rhs not in ("", None):
+            raise FieldError("Encrypted fields can only be compared with ''; use a hash column.")
+        return super().get_prep_lookup()
