@@ -19,3 +19,21 @@ def letter_timeline(*, letter: Letter) -> QuerySet[LetterEvent]:
     return letter.events.filter(kind=LetterEvent.Kind.TRANSITION).only(
         "to_status", "action", "created_at"
     )
+
+
+# The most links one "Find my letters" e-mail carries, newest first.
+FIND_LETTERS_LIMIT = 50
+
+
+def letter_ids_for_email(*, email: str) -> list[int]:
+    """Ids of the letters written from this address, newest first. Matches the address as typed
+    or in lower case, so the index on supporter_email serves the look-up."""
+    email = email.strip()
+    if not email:
+        return []
+    variants = {email, email.lower()}
+    return list(
+        Letter.objects.filter(supporter_email__in=variants)
+        .order_by("-created_at", "-pk")
+        .values_list("pk", flat=True)[:FIND_LETTERS_LIMIT]
+    )

@@ -704,3 +704,40 @@ def letters_release_holds_for_prisoner(*, prisoner_id: int) -> list[int]:
             continue
         released.append(pk)
     return released
+
+
+# --- "find my letters" -----------------------------------------------------------------------
+
+
+def letter_links_send(*, letter_ids: list[int], request_id: str, locale: str = "en") -> bool:
+    """E-mail the tracking links of these letters (found by their writer's address) to that
+    address. ``request_id`` makes a task that runs twice send one e-mail. Returns whether an
+    e-mail went out."""
+    from django.core.cache import cache
+
+    done_key = f"letter-links-sent:{request_id}"
+    if cache.get(done_key):
+        return False
+    letters = list(
+        Letter.objects.filter(pk__in=letter_ids)
+        .select_related("prisoner")
+        .order_by("-created_at", "-pk")
+    )
+    if not letters:
+        return False
+    address = letters[0].supporter_email
+    letters = [letter for letter in letters if letter.supporter_email.lower() == address.lower()]
+    context = {
+        "items": [{"letter": letter, "url": tracking_url(letter)} for letter in letters],
+        "organisation": settings.LETTERBRIDGE_ORGANISATION_NAME,
+    }
+    with translation.override(locale if locale in dict(settings.LANGUAGES) else "en"):
+        subject = render_to_string("emails/letter_links_subject.txt", context).strip()
+        body = render_to_string("emails/letter_links.txt", context)
+        html = render_to_string("emails/letter_links.html", context)
+    message = EmailMultiAlternatives(subject=subject, body=body, to=[address])
+    message.attach_alternative(html, "text/html")
+    message.send()
+    cache.set(done_key, 1, timeout=7 * 24 * 3600)
+    logger.info("letter links sent count=%s", len(letters))
+    return True

@@ -76,3 +76,16 @@ def purge_letter_texts() -> int:
     from .pipeline import letters_purge_texts
 
     return letters_purge_texts()
+
+
+@shared_task(
+    acks_late=True,
+    autoretry_for=(SMTPException, ConnectionError, TimeoutError),
+    retry_backoff=True,
+    max_retries=5,
+)
+def send_letter_links(letter_ids: list[int], request_id: str, locale: str = "en") -> None:
+    """Find my letters: ids only; the e-mail address is read from the letters."""
+    from .services import letter_links_send
+
+    letter_links_send(letter_ids=letter_ids, request_id=request_id, locale=locale)

@@ -13,7 +13,6 @@ plain records below, never in SDK objects.
 
 from __future__ import annotations
 
-import json
 import logging
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -250,13 +249,14 @@ def webhook_event(*, payload: bytes, signature: str | None) -> dict[str, Any]:
     if not signature:
         raise BadWebhook("no Stripe-Signature header")
     try:
-        stripe.WebhookSignature.verify_header(
+        # verifies the v1 signature over the raw bytes and the timestamp, then parses
+        event = stripe.Webhook.construct_event(
             payload, signature, secret, tolerance=WEBHOOK_TOLERANCE_SECONDS
         )
-        data = json.loads(payload)
+        data = event.to_dict()
     except stripe.SignatureVerificationError as error:
         raise BadWebhook("signature") from error
-    except (ValueError, TypeError) as error:  # not UTF-8, not JSON
+    except (ValueError, TypeError, AttributeError, KeyError) as error:  # not UTF-8 / JSON / event
         raise BadWebhook("body") from error
     if not isinstance(data, dict) or data.get("object") != "event":
         raise BadWebhook("not an event")

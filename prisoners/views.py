@@ -1,13 +1,41 @@
-from django.shortcuts import get_object_or_404, render
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import render
 
-from .models import Prisoner
+from .selectors import (
+    SORT_FEWEST,
+    SORT_NAME,
+    SORTS,
+    prisoner_current_address,
+    prisoner_directory,
+    prisoner_profile,
+)
+
+PAGE_SIZE = 30
 
 
 def prisoner_list(request):
-    prisoners = Prisoner.objects.order_by("-accepts_letters", "name_en")
-    return render(request, "prisoners/prisoner_list.html", {"prisoners": prisoners})
+    sort = request.GET.get("sort", SORT_NAME)
+    if sort not in SORTS:
+        sort = SORT_NAME
+    page = Paginator(prisoner_directory(sort=sort), PAGE_SIZE).get_page(request.GET.get("page"))
+    context = {
+        "page": page,
+        "prisoners": page.object_list,
+        "sort": sort,
+        "sort_name": SORT_NAME,
+        "sort_fewest": SORT_FEWEST,
+    }
+    return render(request, "prisoners/prisoner_list.html", context)
 
 
 def prisoner_detail(request, slug: str):
-    prisoner = get_object_or_404(Prisoner, slug=slug)
-    return render(request, "prisoners/prisoner_detail.html", {"prisoner": prisoner})
+    prisoner = prisoner_profile(slug=slug)
+    if prisoner is None:
+        raise Http404
+    context = {
+        "prisoner": prisoner,
+        # Only whether we can deliver now: the address itself is never shown to the public.
+        "address_known": prisoner_current_address(prisoner=prisoner) is not None,
+    }
+    return render(request, "prisoners/prisoner_detail.html", context)

@@ -148,3 +148,54 @@ def test_webhook_event_refuses_what_it_cannot_trust(stripe_on, case):
 
 def test_the_tolerance_is_stripes_default_never_zero():
     assert stripe_api.WEBHOOK_TOLERANCE_SECONDS == 300
+
+
+def test_stripe_api_base_points_the_real_http_client_at_a_local_stripe(settings, monkeypatch):
+    """STRIPE_API_BASE (for a local Stripe mock): the SDK's own HTTP client, over a socket."""
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+    from urllib.parse import parse_qsl
+
+    seen = []
+
+    class LocalStripe(BaseHTTPRequestHandler):
+        def do_POST(self):
+            body = self.rfile.read(int(self.headers["Content-Length"])).decode()
+            seen.append((self.path, dict(self.headers), dict(parse_qsl(body))))
+            answer = json.dumps(stripe_fake.checkout_session(id="cs_test_local")).encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(answer)))
+            self.end_headers()
+            self.wfile.write(answer)
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), LocalStripe)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        settings.STRIPE_SECRET_KEY = stripe_fake.SECRET_KEY
+        settings.STRIPE_API_BASE = f"http://127.0.0.1:{server.server_address[1]}"
+        monkeypatch.setattr(stripe_api, "http_client", None)
+
+        session = stripe_api.checkout_session_create(
+            payment_id=5,
+            letter_reference="LB-LOCAL234",
+            amount=273,
+            currency="USD",
+            product_name="Postage",
+            success_url="http://testserver/s",
+            cancel_url="http://testserver/c",
+        )
+    finally:
+        server.shutdown()
+        server.server_close()
+
+    assert session.id == "cs_test_local"
+    ((path, headers, params),) = seen
+    assert path == "/v1/checkout/sessions"
+    assert headers["Idempotency-Key"] == "letterbridge-payment-5-checkout"
+    assert params["line_items[0][price_data][unit_amount]"] == "273"
+    assert params["line_items[0][price_data][currency]"] == "usd"

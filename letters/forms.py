@@ -1,0 +1,206 @@
+"""The supporter's forms. They parse and validate only; letters.services does the work."""
+
+from django import forms
+from django.conf import settings
+from django.utils.translation import gettext_lazy as _
+
+from prisoners.selectors import prisoners_accepting_letters
+
+from .models import LANGUAGES, Letter
+
+CURRENCY_SYMBOLS = {"GBP": "£", "USD": "$", "EUR": "€"}
+
+# Where supporters usually write from. The country is optional and only helps us plan postage;
+# "another country" and "prefer not to say" both store nothing.
+COUNTRIES = [
+    ("AM", _("Armenia")),
+    ("AU", _("Australia")),
+    ("AT", _("Austria")),
+    ("BE", _("Belgium")),
+    ("CA", _("Canada")),
+    ("HR", _("Croatia")),
+    ("CY", _("Cyprus")),
+    ("CZ", _("Czechia")),
+    ("DK", _("Denmark")),
+    ("EE", _("Estonia")),
+    ("FI", _("Finland")),
+    ("FR", _("France")),
+    ("GE", _("Georgia")),
+    ("DE", _("Germany")),
+    ("GR", _("Greece")),
+    ("HU", _("Hungary")),
+    ("IS", _("Iceland")),
+    ("IE", _("Ireland")),
+    ("IL", _("Israel")),
+    ("IT", _("Italy")),
+    ("JP", _("Japan")),
+    ("KZ", _("Kazakhstan")),
+    ("LV", _("Latvia")),
+    ("LT", _("Lithuania")),
+    ("LU", _("Luxembourg")),
+    ("MD", _("Moldova")),
+    ("ME", _("Montenegro")),
+    ("NL", _("Netherlands")),
+    ("NZ", _("New Zealand")),
+    ("NO", _("Norway")),
+    ("PL", _("Poland")),
+    ("PT", _("Portugal")),
+    ("RO", _("Romania")),
+    ("RS", _("Serbia")),
+    ("SK", _("Slovakia")),
+    ("SI", _("Slovenia")),
+    ("ES", _("Spain")),
+    ("SE", _("Sweden")),
+    ("CH", _("Switzerland")),
+    ("TR", _("Türkiye")),
+    ("UA", _("Ukraine")),
+    ("GB", _("United Kingdom")),
+    ("US", _("United States")),
+]
+
+
+def postage_fee_label(currency: str) -> str:
+    """The fee as a supporter reads it, e.g. "£2.20", from settings in minor units."""
+    minor = settings.LETTERBRIDGE_POSTAGE_FEES[currency]
+    return f"{CURRENCY_SYMBOLS.get(currency, currency + ' ')}{minor // 100}.{minor % 100:02d}"
+
+
+def postage_currency_choices() -> list[tuple[str, str]]:
+    return [
+        (code, f"{postage_fee_label(code)} ({code})") for code in settings.LETTERBRIDGE_POSTAGE_FEES
+    ]
+
+
+class LetterTextField(forms.CharField):
+    """Counts characters the way the page's counter does: a browser sends each line break as
+    CR LF, but the supporter typed (and the counter counted) one character."""
+
+    def to_python(self, value):
+        if isinstance(value, str):
+            value = value.replace("\r\n", "\n").replace("\r", "\n")
+        return super().to_python(value)
+
+    def widget_attrs(self, widget):
+        attrs = super().widget_attrs(widget)
+        # No maxlength: a browser would silently cut a pasted letter. The counter warns instead,
+        # and an over-long letter comes back with a message and all its text.
+        attrs.pop("maxlength", None)
+        return attrs
+
+
+class LetterForm(forms.Form):
+    prisoner = forms.ModelChoiceField(
+        label=_("Who are you writing to?"),
+        queryset=None,
+        to_field_name="slug",
+        empty_label=_("Choose a person"),
+        error_messages={
+            "invalid_choice": _("Choose one of the people listed; this one cannot get letters now.")
+        },
+    )
+    supporter_name = forms.CharField(
+        label=_("Name to sign with"),
+        max_length=120,
+        help_text=_("A first name is enough. The prisoner and the prison censor will see it."),
+        widget=forms.TextInput(attrs={"autocomplete": "name"}),
+    )
+    supporter_email = forms.EmailField(
+        label=_("Your e-mail address"),
+        max_length=254,
+        help_text=_(
+            "We send your letter's private link and news of each step here. Translators and the "
+            "prisoner never see it."
+        ),
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+    )
+    supporter_country = forms.ChoiceField(
+        label=_("Country you live in"),
+        required=False,
+        choices=[("", _("Prefer not to say, or not listed"))] + COUNTRIES,
+    )
+    language = forms.ChoiceField(
+        label=_("Language of your letter"),
+        choices=[("", _("Choose a language"))] + LANGUAGES,
+    )
+    original_text = LetterTextField(
+        label=_("Your letter"),
+        max_length=settings.LETTERBRIDGE_MAX_LETTER_CHARS,
+        widget=forms.Textarea(attrs={"rows": 14, "data-counter": "letter-counter"}),
+        error_messages={
+            "max_length": _(
+                "Your letter has %(show_value)d characters; the limit is %(limit_value)d. "
+                "Please shorten it — nothing you wrote has been lost."
+            )
+        },
+    )
+    delivery = forms.ChoiceField(
+        label=_("How should the letter reach the prison?"),
+        choices=[
+            (Letter.Delivery.POST_FOR_ME, _("Post it for me")),
+            (
+                Letter.Delivery.RETURN_TO_ME,
+                _("Send me the translation and the address in Russian; I will post it myself"),
+            ),
+        ],
+        widget=forms.RadioSelect,
+        initial=Letter.Delivery.POST_FOR_ME,
+    )
+    postage_currency = forms.ChoiceField(
+        label=_("Pay the postage in"),
+        required=False,
+        widget=forms.RadioSelect,
+    )
+    consent = forms.BooleanField(
+        label=_(
+            "I have read the privacy notice and agree that Letterbridge keeps my name, e-mail "
+            "and letter to deliver it."
+        ),
+        error_messages={"required": _("Please tick the box to agree to the privacy notice.")},
+    )
+    # A honeypot: hidden from people by the stylesheet, filled in by many robots.
+    website = forms.CharField(
+        label=_("Leave this field empty"),
+        required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "tabindex": "-1"}),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["prisoner"].queryset = prisoners_accepting_letters()
+        self.fields["postage_currency"].choices = postage_currency_choices()
+        if not self.fields["postage_currency"].initial:
+            self.fields["postage_currency"].initial = next(iter(settings.LETTERBRIDGE_POSTAGE_FEES))
+
+    def clean_website(self):
+        if self.cleaned_data.get("website"):
+            raise forms.ValidationError(
+                _(
+                    "This form looks as if it was filled in automatically. If you are a person, "
+                    "please empty the field “Leave this field empty” and send again."
+                )
+            )
+        return ""
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("delivery") == Letter.Delivery.POST_FOR_ME:
+            if not cleaned.get("postage_currency"):
+                self.add_error(
+                    "postage_currency", _("Choose the currency you will pay the postage in.")
+                )
+        else:
+            cleaned["postage_currency"] = ""
+        return cleaned
+
+    @property
+    def honeypot_tripped(self) -> bool:
+        return "website" in self.errors
+
+
+class FindLettersForm(forms.Form):
+    email = forms.EmailField(
+        label=_("Your e-mail address"),
+        max_length=254,
+        help_text=_("The address you gave when you wrote."),
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+    )

@@ -1,0 +1,48 @@
+"""Per-address rate limits for the public forms, counted in the shared cache (Redis).
+
+The address is never stored: the cache key holds a keyed hash of it, so Redis keys say nothing
+about who wrote. A cache that is down lets the request through rather than failing the page."""
+
+import hashlib
+import hmac
+import logging
+import time
+
+from django.conf import settings
+from django.core.cache import cache
+
+logger = logging.getLogger(__name__)
+
+# scope -> (requests allowed, per this many seconds). Override with LETTERBRIDGE_RATE_LIMITS.
+DEFAULT_LIMITS = {
+    "letter": (5, 60 * 60),
+    "find": (5, 60 * 60),
+    "cancel": (10, 60 * 60),
+}
+
+
+def _limit(scope: str) -> tuple[int, int]:
+    limits = {**DEFAULT_LIMITS, **getattr(settings, "LETTERBRIDGE_RATE_LIMITS", {})}
+    return limits[scope]
+
+
+def client_address(request) -> str:
+    return request.META.get("REMOTE_ADDR", "") or "unknown"
+
+
+def rate_limit_exceeded(request, *, scope: str) -> bool:
+    """Count one request from this address in ``scope``; True once it is over the limit."""
+    allowed, window = _limit(scope)
+    digest = hmac.new(
+        settings.SECRET_KEY.encode(), client_address(request).encode(), hashlib.sha256
+    ).hexdigest()[:32]
+    key = f"ratelimit:{scope}:{digest}:{int(time.time() // window)}"
+    try:
+        if cache.add(key, 1, timeout=window + 60):
+            return allowed < 1
+        return cache.incr(key) > allowed
+    except ValueError:  # the key expired between add and incr: this is the window's first hit
+        return False
+    except Exception:  # a cache outage must not turn a letter into an error page
+        logger.warning("rate limit cache unavailable for scope=%s", scope)
+        return False
