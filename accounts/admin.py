@@ -2,6 +2,7 @@ from axes.models import AccessAttempt
 from django.contrib import admin, messages
 
 from . import services
+from .models import LetterAccess
 
 
 @admin.action(description="Unlock (lift the lockout for these usernames and addresses)")
@@ -18,3 +19,22 @@ if admin.site.is_registered(AccessAttempt):
         *(admin.site._registry[AccessAttempt].actions or []),
         unlock,
     ]
+
+
+@admin.register(LetterAccess)
+class LetterAccessAdmin(admin.ModelAdmin):
+    list_display = ["accessed_at", "user", "letter", "page"]
+    list_filter = ["page", ("accessed_at", admin.DateFieldListFilter)]
+    search_fields = ["user__username", "letter__reference"]
+    list_select_related = ["user", "letter"]
+    date_hierarchy = "accessed_at"
+    show_full_result_count = False
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -1,0 +1,25 @@
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class LetterAccess(models.Model):
+    """Who opened which letter's text, when, and on which page: staff access is itself audited."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="letter_accesses"
+    )
+    letter = models.ForeignKey(
+        "letters.Letter", on_delete=models.PROTECT, related_name="staff_accesses"
+    )
+    page = models.CharField(_("page"), max_length=80)
+    accessed_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-accessed_at"]
+        verbose_name = _("staff access to a letter")
+        verbose_name_plural = _("staff access to letters")
+        indexes = [models.Index(fields=["letter", "accessed_at"], name="letteraccess_letter_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.user} opened letter {self.letter_id} ({self.page})"
