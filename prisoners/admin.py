@@ -34,11 +34,14 @@ class NewAddressForm(forms.Form):
     )
     region = forms.CharField(label=_("Region"), max_length=120, required=False)
     city = forms.CharField(label=_("City or settlement"), max_length=120)
-    street = forms.CharField(label=_("Street and number"), max_length=200)
+    street = forms.CharField(
+        label=_("Street and number"), max_length=200, widget=forms.TextInput(attrs={"size": 50})
+    )
     facility = forms.CharField(
         label=_("Facility"),
         max_length=300,
         help_text=_("e.g. ФКУ Т-2 УФСИН России по Владимирской области"),
+        widget=forms.TextInput(attrs={"size": 70}),
     )
     valid_from = forms.DateField(
         label=_("Valid from"), widget=forms.DateInput(attrs={"type": "date"})
