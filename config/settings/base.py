@@ -82,9 +82,6 @@ MIDDLEWARE = [
     "accounts.middleware.StaffSessionTimeoutMiddleware",
     "accounts.middleware.RequireTwoFactorMiddleware",
     "accounts.audit.LetterAccessAuditMiddleware",
-    "django_otp.middleware.OTPMiddleware",
-    "accounts.middleware.StaffSessionTimeoutMiddleware",
-    "accounts.middleware.RequireTwoFactorMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",  # last: turns lockouts into a clear page
 ]
