@@ -527,14 +527,20 @@ def payment_receipt_send(*, payment_id: int) -> bool:
 def payments_reconcile() -> int:
     """Pending Stripe payments older than the threshold are checked against their Checkout
     Session and settled as Stripe says (webhooks lost or never configured). Refunds that were
-    asked for but never made are queued again. Returns how many payments changed; a second run
-    finds them settled and changes nothing."""
-    from .tasks import refund_payment
+    asked for but never made, and receipts never sent, are queued again. Returns how many
+    payments changed; a second run finds them settled and changes nothing."""
+    from .tasks import refund_payment, send_payment_receipt
 
-    if not stripe_api.is_configured():
-        return 0
     now = timezone.now()
     cutoff = now - settings.LETTERBRIDGE_PAYMENT_RECONCILE_AFTER
+    # Receipts whose task was lost (broker down at commit) are handed to the worker again.
+    unsent = Payment.objects.filter(
+        status=P.PAID, receipt_sent_at__isnull=True, paid_at__lt=cutoff
+    ).values_list("pk", flat=True)[:200]
+    for pk in unsent:
+        send_payment_receipt.delay(pk)
+    if not stripe_api.is_configured():
+        return 0
     pending = list(
         Payment.objects.filter(
             provider=Payment.Provider.STRIPE,
