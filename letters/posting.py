@@ -139,7 +139,28 @@ def batch_mark_posted(
     if posted_on > timezone.localdate():
         raise services.LetterError(_("The posting date cannot be in the future."))
     result = BatchPosted(batch=batch)
-    for letter_id, reference in batch_letters(batch).values_list("pk", "reference"):
+    document = PostingBatchDocument.objects.filter(batch=batch).only("rendered_at").first()
+    printed_at = document.rendered_at if document else batch.created_at
+    rows = list(batch_letters(batch).values_list("pk", "reference", "prisoner_id", "status"))
+    moved = set(
+        PrisonAddress.objects.filter(
+            prisoner_id__in={row[2] for row in rows}, created_at__gt=printed_at
+        ).values_list("prisoner_id", flat=True)
+    )
+    changed = set(
+        Letter.objects.filter(
+            pk__in=[row[0] for row in rows], status_changed_at__gt=printed_at
+        ).values_list("pk", flat=True)
+    )
+    for letter_id, reference, prisoner_id, status in rows:
+        stale = prisoner_id in moved or letter_id in changed
+        if stale and status == S.APPROVED:
+            # What was printed is stale (a new address, or held and released meanwhile).
+            Letter.objects.filter(pk=letter_id).update(posting_batch=None)
+            result.skipped.append(
+                (reference, str(_("It changed after printing; it goes in the next batch.")))
+            )
+            continue
         try:
             services.letter_post(letter_id=letter_id, coordinator=coordinator, batch=batch)
         except services.LetterError as error:

@@ -141,3 +141,44 @@ def test_approving_a_return_letter_to_a_prisoner_in_transit_holds_it(
     letter.refresh_from_db()
     assert letter.status == S.ON_HOLD
     assert not any(m.attachments for m in outbox)
+
+
+def test_a_letter_whose_prisoner_moved_after_printing_is_not_posted_from_the_old_pdf(
+    coordinator, django_capture_on_commit_callbacks
+):
+    # given a printed batch of two letters
+    from prisoners.services import prisoner_address_add, prisoner_mark_in_transit
+
+    moved, held_and_back, stays = _ready(), _ready(), _ready()
+    with django_capture_on_commit_callbacks(execute=True):
+        batch = posting.batch_prepare(coordinator=coordinator)
+    # when one prisoner gets a new address, and another goes in transit and comes back
+    address = {
+        "facility": "ФКУ ИК-2 УФСИН России по Владимирской области",
+        "street": "ул. Франца Штольверка, д. 2",
+        "city": "г. Покров",
+        "postal_index": "601120",
+    }
+    with django_capture_on_commit_callbacks(execute=True):
+        prisoner_address_add(prisoner_id=moved.prisoner_id, **address)
+    with django_capture_on_commit_callbacks(execute=True):
+        prisoner_mark_in_transit(prisoner_id=held_and_back.prisoner_id)
+    with django_capture_on_commit_callbacks(execute=True):
+        prisoner_address_add(prisoner_id=held_and_back.prisoner_id, **address)
+    held_and_back.refresh_from_db()
+    assert held_and_back.status == S.APPROVED
+    # and the batch is marked posted
+    result = posting.batch_mark_posted(
+        batch_id=batch.pk,
+        coordinator=coordinator,
+        posted_on=timezone.localdate(),
+        postage_spent=220,
+        postage_currency="GBP",
+    )
+    # then only the unchanged letter is posted; the others wait for the next batch
+    assert result.posted == [stays.reference]
+    assert {ref for ref, _why in result.skipped} == {moved.reference, held_and_back.reference}
+    for letter in (moved, held_and_back):
+        letter.refresh_from_db()
+        assert (letter.status, letter.posting_batch_id) == (S.APPROVED, None)
+    assert posting.letters_ready_to_post().count() == 2
