@@ -117,3 +117,18 @@ def test_block_without_stripe_says_a_coordinator_will_mark_it(stripe_off):
 def test_block_is_empty_for_letters_the_supporter_posts(stripe_on):
     letter = LetterFactory(delivery=Letter.Delivery.RETURN_TO_ME)
     assert _block(letter).strip() == ""
+
+
+def test_the_tracking_page_shows_the_block_and_its_button(client, stripe_on):
+    # given a letter whose postage is due, with Stripe configured
+    letter = LetterFactory()
+    token = _token(letter)
+
+    # when the supporter opens the tracking page
+    response = client.get(reverse("letters:track", args=[token]))
+
+    # then the postage block offers to pay, posting to the checkout with the token
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert "Postage due: 2.20 GBP." in body
+    assert f'action="{reverse("payments:checkout", args=[token])}"' in body
