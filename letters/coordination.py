@@ -242,6 +242,17 @@ def batch_detail(request, batch_id: int):
         request.POST or None,
         initial={"posted_on": timezone.localdate(), "postage_currency": batch.postage_currency},
     )
+    if request.method == "POST" and "discard" in request.POST:
+        try:
+            freed = posting.batch_discard(batch_id=batch.pk, coordinator=request.user)
+        except services.LetterError as error:
+            messages.error(request, error.message)
+            return redirect("letters_coordination:batch", batch.pk)
+        messages.success(
+            request,
+            _("Batch discarded; %(n)d letter(s) are ready for the next one.") % {"n": freed},
+        )
+        return redirect("letters_coordination:prepare")
     if request.method == "POST" and batch.posted_on is None and form.is_valid():
         data = form.cleaned_data
         try:

@@ -193,3 +193,19 @@ def letter_return_process(*, letter_id: int) -> Letter | None:
         return services.letter_return(letter_id=letter_id, coordinator=None)
     except (services.InvalidTransition, services.NoCurrentAddress):
         return None
+
+
+@transaction.atomic
+def batch_discard(*, batch_id: int, coordinator: AbstractBaseUser) -> int:
+    """Give up a batch that will not be posted (misprinted, lost): its letters are free for
+    the next one. Returns how many letters were freed."""
+    services._require(coordinator, services.PERM_COORDINATE)
+    batch = PostingBatch.objects.select_for_update().get(pk=batch_id)
+    if batch.posted_on is not None:
+        raise services.LetterError(_("A posted batch cannot be discarded."))
+    freed = Letter.objects.filter(posting_batch=batch).update(
+        posting_batch=None, updated_at=timezone.now()
+    )
+    batch.delete()
+    logger.info("posting batch discarded id=%s letters=%s", batch_id, freed)
+    return freed

@@ -161,3 +161,16 @@ def test_mark_in_transit_admin_action_holds_letters(
         )
     letter.refresh_from_db()
     assert letter.status == S.ON_HOLD
+
+
+def test_discarding_a_batch_frees_its_letters(client, coordinator):
+    letter = _ready()
+    from letters import posting
+
+    batch = posting.batch_prepare(coordinator=coordinator)
+    client.force_login(coordinator)
+    response = client.post(reverse("letters_coordination:batch", args=[batch.pk]), {"discard": "1"})
+    assert response.status_code == 302
+    assert not PostingBatch.objects.exists()
+    letter.refresh_from_db()
+    assert letter.posting_batch_id is None and letter.status == S.APPROVED
