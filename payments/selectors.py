@@ -146,3 +146,14 @@ def ledger_by_batch(*, limit: int = 50) -> list[LedgerPeriod]:
             )
         )
     return periods
+
+
+def postage_collected_by_currency() -> dict[str, int]:
+    """All postage collected and kept (paid, less refunds), per currency, in minor units: what
+    the coordinators' dashboard sets against postage spent."""
+    return dict(
+        Payment.objects.filter(status=P.PAID)
+        .values("currency")
+        .annotate(total=Sum("amount"))
+        .values_list("currency", "total")
+    )

@@ -185,3 +185,20 @@ def test_ledger_puts_older_months_apart(coordinator):
     StripePaymentFactory(status=P.PAID, paid_at=old)
     StripePaymentFactory(status=P.PAID, paid_at=timezone.now())
     assert len(selectors.ledger_by_month()) == 2
+
+
+def test_the_coordinators_dashboard_gets_postage_collected_from_payments(coordinator):
+    from letters import coordination
+
+    StripePaymentFactory(status=P.PAID, paid_at=timezone.now())
+    StripePaymentFactory(status=P.REFUNDED, paid_at=timezone.now(), refunded_at=timezone.now())
+    PostingBatch.objects.create(
+        created_by=coordinator,
+        posted_on=timezone.localdate(),
+        postage_spent=150,
+        postage_currency="GBP",
+    )
+
+    (gbp,) = coordination.postage_balance()
+
+    assert gbp == {"currency": "GBP", "spent": 1.5, "collected": 2.2, "balance": 2.2 - 1.5}
