@@ -174,3 +174,11 @@ def test_discarding_a_batch_frees_its_letters(client, coordinator):
     assert not PostingBatch.objects.exists()
     letter.refresh_from_db()
     assert letter.posting_batch_id is None and letter.status == S.APPROVED
+
+
+def test_admin_index_and_batches_link_the_coordination_pages(client, coordinator):
+    client.force_login(coordinator)
+    dashboard = reverse("letters_coordination:dashboard")
+    assert dashboard in client.get(reverse("admin:index")).content.decode()
+    batches = client.get(reverse("admin:letters_postingbatch_changelist")).content.decode()
+    assert reverse("letters_coordination:prepare") in batches
