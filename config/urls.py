@@ -12,6 +12,7 @@ urlpatterns = [
     path("staff/", include("accounts.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("letters/", include("letters.urls")),
+    path("my-data/", include("rights.urls")),
     path("payments/", include("payments.urls")),
     path("", include("prisoners.urls")),
 ]

@@ -590,6 +590,43 @@ def letter_set_postage(*, letter_id: int, postage: str, note: str = "") -> Lette
 # --- notifications ---------------------------------------------------------------------------
 
 
+# --- supporters' rights ----------------------------------------------------------------------
+
+
+@transaction.atomic
+def letter_erase_supporter_data(*, letter_id: int) -> Letter:
+    """The supporter asked us to forget them: an open letter is cancelled first (its postage is
+    refunded through the cancellation), then their identity and every text of the letter are
+    erased. The row, its status and its dated history stay, so counts and accounts still add up."""
+    letter = _lock(letter_id)
+    if not letter.supporter_email and letter.texts_erased_at:
+        return letter  # already erased: nothing left to forget
+    if letter.status in OPEN_STATES:
+        _transition(letter, action=Action.CANCEL, actor=None, note="Cancelled at erasure.")
+        _save(letter)
+    now = timezone.now()
+    Letter.objects.filter(pk=letter.pk).update(
+        supporter_name="",
+        supporter_email="",
+        supporter_country="",
+        original_text="",
+        translation="",
+        review_comment="",
+        flag_reason="",
+        rejection_reason="",
+        texts_erased_at=now,
+        updated_at=now,
+    )
+    LetterEvent.objects.create(
+        letter=letter,
+        kind=LetterEvent.Kind.NOTE,
+        action="supporter_erased",
+        note="The supporter's data was erased at their request.",
+    )
+    letter.refresh_from_db()
+    return letter
+
+
 def tracking_url(letter: Letter) -> str:
     token = tokens.token_for(salt=letter.tracking_salt)
     return settings.LETTERBRIDGE_SITE_URL + reverse("letters:track", args=[token])
@@ -606,6 +643,11 @@ def notification_send(*, notification_id: int) -> bool:
         if notification.sent_at is not None:
             return False
         letter = notification.letter
+        if not letter.supporter_email:
+            # The supporter had their data erased: there is nobody to write to any more.
+            notification.sent_at = timezone.now()
+            notification.save(update_fields=["sent_at"])
+            return False
         context = {
             "letter": letter,
             "prisoner": letter.prisoner,

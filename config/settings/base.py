@@ -66,7 +66,7 @@ THIRD_PARTY_APPS = [
     "django_otp.plugins.otp_static",
     "axes",
 ]
-LOCAL_APPS += ["accounts.apps.AccountsConfig"]
+LOCAL_APPS += ["accounts.apps.AccountsConfig", "rights.apps.RightsConfig"]
 INSTALLED_APPS = DJANGO_APPS + THIRD_PARTY_APPS + LOCAL_APPS
 
 MIDDLEWARE = [

@@ -1,0 +1,13 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+
+class RightsRequestForm(forms.Form):
+    email = forms.EmailField(label=_("The e-mail address you wrote from"), max_length=254)
+
+
+class EraseForm(forms.Form):
+    confirm = forms.BooleanField(
+        label=_("I understand: letters not yet posted are cancelled, and this cannot be undone."),
+        required=True,
+    )

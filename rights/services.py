@@ -1,0 +1,138 @@
+"""A supporter's data, found through their letters: export it whole, or erase it.
+
+The supporter proves they own the address by following a link we e-mail to it. The link
+carries only the ids of their letters, signed and dated; it expires after a day."""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from django.conf import settings
+from django.core import signing
+from django.core.mail import EmailMultiAlternatives
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone, translation
+
+from letters import services as letter_services
+from letters.models import Letter
+
+logger = logging.getLogger(__name__)
+
+LINK_SALT = "letterbridge.rights.link"
+LINK_MAX_AGE = timedelta(hours=24)
+
+
+class LinkExpired(Exception):
+    pass
+
+
+def rights_link_token(*, letter_ids: list[int]) -> str:
+    return signing.dumps({"ids": sorted(letter_ids)}, salt=LINK_SALT, compress=True)
+
+
+def rights_letter_ids(*, token: str) -> list[int]:
+    """The letter ids a valid link stands for; LinkExpired for a forged, altered or old one."""
+    try:
+        data = signing.loads(token, salt=LINK_SALT, max_age=LINK_MAX_AGE)
+    except signing.BadSignature as error:  # includes SignatureExpired
+        raise LinkExpired from error
+    ids = data.get("ids") if isinstance(data, dict) else None
+    if not isinstance(ids, list) or not all(isinstance(i, int) for i in ids):
+        raise LinkExpired
+    return ids
+
+
+def rights_link_send(*, letter_ids: list[int], locale: str = "en") -> bool:
+    """E-mail the link to the address these letters were written from."""
+    letters = list(Letter.objects.filter(pk__in=letter_ids).exclude(supporter_email=""))
+    if not letters:
+        return False
+    address = letters[0].supporter_email
+    ids = [letter.pk for letter in letters if letter.supporter_email.lower() == address.lower()]
+    token = rights_link_token(letter_ids=ids)
+    context = {
+        "url": settings.LETTERBRIDGE_SITE_URL + reverse("rights:home", args=[token]),
+        "count": len(ids),
+        "organisation": settings.LETTERBRIDGE_ORGANISATION_NAME,
+    }
+    with translation.override(locale if locale in dict(settings.LANGUAGES) else "en"):
+        subject = render_to_string("rights/email_link_subject.txt", context).strip()
+        body = render_to_string("rights/email_link.txt", context)
+    EmailMultiAlternatives(subject=subject, body=body, to=[address]).send()
+    logger.info("data rights link sent letters=%s", len(ids))
+    return True
+
+
+def _iso(value) -> str | None:
+    return value.isoformat() if value else None
+
+
+def supporter_data_export(*, letter_ids: list[int]) -> dict:
+    """Everything we hold about the supporter of these letters, as plain data."""
+    letters = (
+        Letter.objects.filter(pk__in=letter_ids)
+        .select_related("prisoner")
+        .prefetch_related("events", "payments")
+        .order_by("created_at", "pk")
+    )
+    exported = []
+    for letter in letters:
+        exported.append(
+            {
+                "reference": letter.reference,
+                "to": letter.prisoner.name_en,
+                "written_at": _iso(letter.created_at),
+                "your_name": letter.supporter_name,
+                "your_email": letter.supporter_email,
+                "your_country": letter.supporter_country,
+                "email_language": letter.locale,
+                "letter_language": letter.language,
+                "letter": letter.original_text,
+                "russian_translation": letter.translation,
+                "delivery": letter.delivery,
+                "status": letter.status,
+                "postage": letter.postage,
+                "texts_erased_at": _iso(letter.texts_erased_at),
+                "history": [
+                    {"at": _iso(event.created_at), "what": event.action or event.kind}
+                    for event in letter.events.all()
+                    if event.kind in ("transition", "notified", "postage")
+                ],
+                "payments": [
+                    {
+                        "provider": payment.provider,
+                        "status": payment.status,
+                        "amount": f"{payment.amount / 100:.2f}",
+                        "currency": payment.currency,
+                        "created_at": _iso(payment.created_at),
+                        "paid_at": _iso(payment.paid_at),
+                        "refunded_at": _iso(payment.refunded_at),
+                    }
+                    for payment in letter.payments.all()
+                ],
+            }
+        )
+    return {
+        "generated_at": timezone.now().isoformat(),
+        "organisation": settings.LETTERBRIDGE_ORGANISATION_NAME,
+        "letters": exported,
+        "not_held": (
+            "We keep no account, password or IP address for supporters. Card details are held "
+            "by Stripe, never by us."
+        ),
+    }
+
+
+def supporter_erase(*, letter_ids: list[int]) -> dict[str, int]:
+    """Cancel what has not been sent (paid postage is refunded) and erase identity and texts
+    from every letter. Each letter is its own transaction; a second run changes nothing."""
+    cancelled = erased = 0
+    pending = Letter.objects.filter(pk__in=letter_ids).exclude(supporter_email="")
+    for letter_id, status in pending.values_list("pk", "status"):
+        letter_services.letter_erase_supporter_data(letter_id=letter_id)
+        cancelled += status in letter_services.OPEN_STATES
+        erased += 1
+    logger.info("supporter data erased letters=%s cancelled=%s", erased, cancelled)
+    return {"erased": erased, "cancelled": cancelled}

@@ -1,0 +1,91 @@
+import json
+from functools import partial
+
+from django.db import transaction
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods
+
+from letters.models import Letter
+from letters.ratelimit import rate_limit_exceeded
+from letters.selectors import letter_ids_for_email
+
+from . import services, tasks
+from .forms import EraseForm, RightsRequestForm
+
+
+def _private(response):
+    response["Cache-Control"] = "private, no-store"
+    response["Referrer-Policy"] = "no-referrer"
+    return response
+
+
+@require_http_methods(["GET", "POST"])
+def rights_request(request):
+    """An address in, a link out by e-mail; the same answer whether or not we know it."""
+    form = RightsRequestForm(request.POST or None)
+    status = 200
+    if request.method == "POST" and form.is_valid():
+        if rate_limit_exceeded(request, scope="find"):
+            form.add_error(None, _("Too many requests from your connection. Try again later."))
+            status = 429
+        else:
+            ids = letter_ids_for_email(email=form.cleaned_data["email"])
+            if ids:
+                send = partial(tasks.send_rights_link.delay, ids, get_language() or "en")
+                transaction.on_commit(send, robust=True)
+            return redirect("rights:requested")
+    return _private(render(request, "rights/request.html", {"form": form}, status=status))
+
+
+def rights_requested(request):
+    return render(request, "rights/requested.html")
+
+
+def _letters_or_expired(request, token):
+    try:
+        ids = services.rights_letter_ids(token=token)
+    except services.LinkExpired:
+        return None, _private(render(request, "rights/expired.html", status=404))
+    return ids, None
+
+
+@never_cache
+def rights_home(request, token: str):
+    ids, expired = _letters_or_expired(request, token)
+    if expired:
+        return expired
+    letters = Letter.objects.filter(pk__in=ids).select_related("prisoner").order_by("-created_at")
+    context = {"letters": letters, "token": token, "form": EraseForm()}
+    return _private(render(request, "rights/home.html", context))
+
+
+@never_cache
+def rights_export(request, token: str):
+    ids, expired = _letters_or_expired(request, token)
+    if expired:
+        return expired
+    data = services.supporter_data_export(letter_ids=ids)
+    response = HttpResponse(
+        json.dumps(data, ensure_ascii=False, indent=2), content_type="application/json"
+    )
+    response["Content-Disposition"] = 'attachment; filename="letterbridge-my-data.json"'
+    return _private(response)
+
+
+@never_cache
+@require_http_methods(["POST"])
+def rights_erase(request, token: str):
+    ids, expired = _letters_or_expired(request, token)
+    if expired:
+        return expired
+    form = EraseForm(request.POST)
+    if not form.is_valid():
+        letters = Letter.objects.filter(pk__in=ids).select_related("prisoner")
+        context = {"letters": letters, "token": token, "form": form}
+        return _private(render(request, "rights/home.html", context, status=400))
+    result = services.supporter_erase(letter_ids=ids)
+    return _private(render(request, "rights/erased.html", {"result": result}))

@@ -1,0 +1,113 @@
+"""A supporter sees everything we hold about them, and has it erased, from an e-mailed link."""
+
+import json
+import re
+from datetime import timedelta
+
+import pytest
+import time_machine
+from django.urls import reverse
+from django.utils import timezone
+
+from letters.models import Letter, LetterEvent
+from payments.models import Payment
+from rights import services
+from tests.factories import LetterFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def _link_from(outbox) -> str:
+    match = re.search(r"https?://\S+/my-data/(\S+)/", outbox[-1].body)
+    assert match, outbox[-1].body
+    return match.group(1)
+
+
+def test_request_sends_a_link_only_to_known_addresses_and_answers_the_same(
+    client, outbox, django_capture_on_commit_callbacks
+):
+    LetterFactory(supporter_email="anna@example.org")
+    with django_capture_on_commit_callbacks(execute=True):
+        known = client.post(reverse("rights:request"), {"email": "anna@example.org"})
+        unknown = client.post(reverse("rights:request"), {"email": "nobody@example.org"})
+    assert known.status_code == unknown.status_code == 302
+    assert known["Location"] == unknown["Location"]
+    assert [m.to for m in outbox] == [["anna@example.org"]]
+
+
+def test_bad_address_keeps_the_input_and_says_why(client):
+    response = client.post(reverse("rights:request"), {"email": "not an address"})
+    assert response.status_code == 200
+    assert "not an address" in response.content.decode()
+    assert "valid email" in response.content.decode().lower()
+
+
+def test_export_holds_letters_texts_and_payments_of_that_supporter_only(
+    client, outbox, django_capture_on_commit_callbacks
+):
+    mine = LetterFactory(supporter_email="anna@example.org", original_text="marker-mine")
+    Payment.objects.create(
+        letter=mine, provider="manual", status="paid", currency="GBP", amount=220
+    )
+    LetterFactory(supporter_email="other@example.org", original_text="marker-other")
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("rights:request"), {"email": "anna@example.org"})
+    token = _link_from(outbox)
+    page = client.get(reverse("rights:home", args=[token]))
+    assert page.status_code == 200 and mine.reference in page.content.decode()
+    response = client.get(reverse("rights:export", args=[token]))
+    assert response.status_code == 200
+    assert "no-store" in response["Cache-Control"] and "private" in response["Cache-Control"]
+    data = json.loads(response.content)
+    assert [item["reference"] for item in data["letters"]] == [mine.reference]
+    assert data["letters"][0]["letter"] == "marker-mine"
+    assert data["letters"][0]["your_email"] == "anna@example.org"
+    assert data["letters"][0]["payments"][0] | {"created_at": None} == {
+        "provider": "manual",
+        "status": "paid",
+        "amount": "2.20",
+        "currency": "GBP",
+        "created_at": None,
+        "paid_at": None,
+        "refunded_at": None,
+    }
+    assert "marker-other" not in response.content.decode()
+
+
+def test_erase_cancels_open_letters_erases_identity_and_texts_and_is_idempotent(
+    client, django_capture_on_commit_callbacks
+):
+    open_letter = LetterFactory(supporter_email="anna@example.org", supporter_name="Anna K")
+    posted = LetterFactory(supporter_email="anna@example.org", status=Letter.Status.POSTED)
+    token = services.rights_link_token(letter_ids=[open_letter.pk, posted.pk])
+
+    refused = client.post(reverse("rights:erase", args=[token]), {})
+    assert refused.status_code == 400
+    assert Letter.objects.get(pk=open_letter.pk).supporter_name == "Anna K"
+
+    with django_capture_on_commit_callbacks(execute=True):
+        done = client.post(reverse("rights:erase", args=[token]), {"confirm": "on"})
+    assert done.status_code == 200
+    for letter in Letter.objects.filter(pk__in=[open_letter.pk, posted.pk]):
+        assert (letter.supporter_name, letter.supporter_email, letter.original_text) == ("", "", "")
+        assert letter.texts_erased_at is not None
+    assert Letter.objects.get(pk=open_letter.pk).status == Letter.Status.CANCELLED
+    assert Letter.objects.get(pk=posted.pk).status == Letter.Status.POSTED
+    events = LetterEvent.objects.filter(action="supporter_erased").count()
+    assert events == 2
+    # a second run changes nothing
+    assert services.supporter_erase(letter_ids=[open_letter.pk, posted.pk]) == {
+        "erased": 0,
+        "cancelled": 0,
+    }
+    assert LetterEvent.objects.filter(action="supporter_erased").count() == events
+
+
+def test_links_expire_and_cannot_be_forged(client):
+    letter = LetterFactory()
+    token = services.rights_link_token(letter_ids=[letter.pk])
+    assert client.get(reverse("rights:home", args=[token[:-2] + "xx"])).status_code == 404
+    forged = token.replace(str(letter.pk), str(letter.pk + 1))
+    assert client.get(reverse("rights:export", args=[forged])).status_code == 404
+    with time_machine.travel(timezone.now() + timedelta(hours=25)):
+        assert client.get(reverse("rights:home", args=[token])).status_code == 404
