@@ -1,0 +1,510 @@
+"""The supporter's pages: write, confirm, track, cancel, find again."""
+
+import re
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from letters import services, tasks, tokens
+from letters.models import Letter, Notification
+from prisoners.models import Prisoner
+from tests.factories import (
+    CoordinatorFactory,
+    LetterFactory,
+    PrisonerFactory,
+    PrisonerWithAddressFactory,
+    VolunteerFactory,
+)
+
+pytestmark = pytest.mark.django_db
+S = Letter.Status
+
+
+def form_data(prisoner, **overrides):
+    data = {
+        "prisoner": prisoner.slug,
+        "supporter_name": "Anna",
+        "supporter_email": "anna@example.org",
+        "supporter_country": "GB",
+        "language": "en",
+        "original_text": "Dear Bakhrom,\r\nthe first snow fell today. You are not forgotten.",
+        "delivery": "post_for_me",
+        "postage_currency": "EUR",
+        "consent": "on",
+        "website": "",
+    }
+    return data | overrides
+
+
+def track_url(letter):
+    return reverse("letters:track", args=[tokens.token_for(salt=letter.tracking_salt)])
+
+
+def textarea_value(html: str) -> str:
+    match = re.search(r'<textarea name="original_text"[^>]*>(.*?)</textarea>', html, re.S)
+    assert match, "the letter's textarea is on the page"
+    return match.group(1)
+
+
+# --- writing ---------------------------------------------------------------------------------
+
+
+def test_write_page_preselects_the_prisoner_from_the_profile_link(client):
+    prisoner = PrisonerFactory(name_en="Bakhrom Khamroev")
+
+    response = client.get(reverse("letters:write"), {"to": prisoner.slug})
+
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "Write to Bakhrom Khamroev" in html
+    assert f'<option value="{prisoner.slug}" selected>' in html
+
+
+def test_write_page_ignores_a_prisoner_who_accepts_no_letters(client):
+    prisoner = PrisonerFactory(status=Prisoner.Status.RELEASED, accepts_letters=False)
+
+    response = client.get(reverse("letters:write"), {"to": prisoner.slug})
+
+    assert response.status_code == 200
+    assert f'value="{prisoner.slug}"' not in response.content.decode()
+
+
+def test_submit_saves_the_letter_and_shows_the_confirmation(
+    client, outbox, django_capture_on_commit_callbacks
+):
+    prisoner = PrisonerWithAddressFactory(name_en="Bakhrom Khamroev")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("letters:write"), form_data(prisoner))
+
+    letter = Letter.objects.get()
+    assert response.status_code == 302
+    token = response["Location"].split("/track/")[1].split("/")[0]
+    assert tokens.token_hash(token) == letter.tracking_token_hash
+    assert (letter.status, letter.postage, letter.postage_currency) == (S.RECEIVED, "due", "EUR")
+    assert (
+        letter.original_text == "Dear Bakhrom,\nthe first snow fell today. You are not forgotten."
+    )
+    assert (letter.supporter_country, letter.locale) == ("GB", "en")
+    assert letter.events.get(kind="transition").action == "submit"
+
+    confirmation = client.get(response["Location"])
+    html = confirmation.content.decode()
+    assert confirmation.status_code == 200
+    assert letter.reference in html
+    assert f"http://testserver/letters/track/{token}/" in html
+    assert "€2.52" in html
+    assert confirmation["Cache-Control"] == "private, no-store"
+    assert confirmation["Referrer-Policy"] == "no-referrer"
+
+    assert len(outbox) == 1
+    assert outbox[0].to == ["anna@example.org"]
+    assert f"http://testserver/letters/track/{token}/" in outbox[0].body
+    assert Notification.objects.get().sent_at is not None
+
+
+def test_submit_in_russian_records_the_supporters_language(client):
+    prisoner = PrisonerFactory()
+    client.cookies["django_language"] = "ru"
+
+    client.post(reverse("letters:write"), form_data(prisoner))
+
+    assert Letter.objects.get().locale == "ru"
+
+
+def test_return_to_me_ignores_the_currency(client):
+    prisoner = PrisonerFactory()
+
+    client.post(reverse("letters:write"), form_data(prisoner, delivery="return_to_me"))
+
+    letter = Letter.objects.get()
+    assert (letter.postage, letter.postage_currency) == ("not_needed", "")
+
+
+def test_a_form_with_errors_keeps_the_text_and_names_each_problem(client):
+    prisoner = PrisonerFactory()
+    data = form_data(
+        prisoner, supporter_email="not an address", consent="", language="", postage_currency=""
+    )
+
+    response = client.post(reverse("letters:write"), data)
+
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert Letter.objects.count() == 0
+    assert "the first snow fell today. You are not forgotten." in textarea_value(html)
+    assert 'value="Anna"' in html
+    assert "Your letter is not sent yet" in html
+    assert "Enter a valid email address." in html
+    assert "Please tick the box to agree to the privacy notice." in html
+    assert "Choose the currency you will pay the postage in." in html
+    assert 'href="#id_language"' in html
+
+
+def test_an_over_long_letter_comes_back_whole_with_its_length(client, settings):
+    prisoner = PrisonerFactory()
+    text = "a" * (settings.LETTERBRIDGE_MAX_LETTER_CHARS + 5)
+
+    response = client.post(reverse("letters:write"), form_data(prisoner, original_text=text))
+
+    html = response.content.decode()
+    assert Letter.objects.count() == 0
+    assert textarea_value(html).strip() == text
+    limit = settings.LETTERBRIDGE_MAX_LETTER_CHARS
+    assert f"has {limit + 5} characters; the limit is {limit}" in html
+
+
+def test_line_breaks_count_as_one_character_like_the_counter(client, settings):
+    prisoner = PrisonerFactory()
+    settings.LETTERBRIDGE_MAX_LETTER_CHARS = 6000  # the form's limit is read at import
+    lines = ["x" * 99] * 60  # 60 lines of 99 + 59 line breaks = 5999 characters
+    text = "\r\n".join(lines)
+
+    response = client.post(reverse("letters:write"), form_data(prisoner, original_text=text))
+
+    assert response.status_code == 302
+    assert len(Letter.objects.get().original_text) == 5999
+
+
+def test_the_honeypot_stops_the_letter_but_keeps_the_text(client):
+    prisoner = PrisonerFactory()
+
+    response = client.post(
+        reverse("letters:write"), form_data(prisoner, website="http://spam.example")
+    )
+
+    html = response.content.decode()
+    assert Letter.objects.count() == 0
+    assert "looks as if it was filled in automatically" in html
+    assert "the first snow fell today" in textarea_value(html)
+
+
+def test_the_rate_limit_answers_429_and_keeps_the_text(client, settings):
+    settings.LETTERBRIDGE_RATE_LIMITS = {"letter": (2, 3600)}
+    prisoner = PrisonerFactory()
+    for _ in range(2):
+        assert client.post(reverse("letters:write"), form_data(prisoner)).status_code == 302
+
+    response = client.post(
+        reverse("letters:write"), form_data(prisoner, original_text="A third letter, kept.")
+    )
+
+    assert response.status_code == 429
+    assert Letter.objects.count() == 2
+    assert "A third letter, kept." in textarea_value(response.content.decode())
+    assert "Please wait a while and send again" in response.content.decode()
+
+
+def test_the_rate_limit_is_per_address(client, settings):
+    settings.LETTERBRIDGE_RATE_LIMITS = {"letter": (1, 3600)}
+    prisoner = PrisonerFactory()
+    assert client.post(reverse("letters:write"), form_data(prisoner)).status_code == 302
+
+    other = Client(REMOTE_ADDR="203.0.113.9")
+    response = other.post(reverse("letters:write"), form_data(prisoner))
+
+    assert response.status_code == 302
+
+
+def test_the_rate_limit_keeps_no_address_in_the_cache(client):
+    from django.core.cache import cache
+
+    client.post(reverse("letters:write"), form_data(PrisonerFactory()), REMOTE_ADDR="198.51.100.7")
+
+    keys = [key.decode() for key in cache._cache.get_client().keys("*ratelimit*")]
+    assert keys, "the attempt was counted"
+    assert not any("198.51.100.7" in key for key in keys)
+
+
+def test_a_prisoner_who_stopped_accepting_letters_is_refused_politely(client):
+    prisoner = PrisonerFactory()
+    data = form_data(prisoner)
+    Prisoner.objects.filter(pk=prisoner.pk).update(accepts_letters=False)
+
+    response = client.post(reverse("letters:write"), data)
+
+    assert response.status_code == 200
+    assert Letter.objects.count() == 0
+    assert "this one cannot get letters now" in response.content.decode()
+
+
+def test_the_write_page_answers_only_get_and_post(client):
+    assert client.put(reverse("letters:write")).status_code == 405
+
+
+# --- tracking --------------------------------------------------------------------------------
+
+
+def test_tracking_shows_each_step_with_its_date(client):
+    prisoner = PrisonerWithAddressFactory()
+    submitted = services.letter_submit(
+        prisoner_id=prisoner.pk,
+        supporter_name="Anna",
+        supporter_email="anna@example.org",
+        language="en",
+        original_text="Hello",
+        delivery="return_to_me",
+    )
+    url = reverse("letters:track", args=[submitted.token])
+    before = client.get(url).content.decode()
+    assert "We received your letter" in before
+    assert "A volunteer started translating it" not in before
+
+    services.letter_claim(letter_id=submitted.letter.pk, volunteer=VolunteerFactory())
+
+    after = client.get(url).content.decode()
+    assert "A volunteer started translating it" in after
+    assert after.count("<time datetime=") == 2
+    assert "Next: another volunteer checks the translation." in after
+
+
+def test_tracking_a_rejected_letter_shows_the_reason_escaped(client):
+    letter = LetterFactory()
+    services.letter_reject(
+        letter_id=letter.pk, coordinator=CoordinatorFactory(), reason="<b>Mentions the case</b>"
+    )
+
+    html = client.get(track_url(letter)).content.decode()
+
+    assert "Not sent" in html
+    assert "&lt;b&gt;Mentions the case&lt;/b&gt;" in html
+    assert "<b>Mentions the case</b>" not in html
+    assert "Cancel this letter" not in html
+
+
+def test_tracking_shows_postage_and_the_delivery_choice(client):
+    letter = LetterFactory(postage_currency="USD")
+
+    html = client.get(track_url(letter)).content.decode()
+
+    assert "$2.73" in html
+    assert letter.get_postage_display() in html
+    assert letter.get_delivery_display() in html
+
+
+def test_the_confirmation_offers_payment_once_payments_provides_checkout(client):
+    from django.urls import NoReverseMatch
+
+    letter = LetterFactory()
+    token = tokens.token_for(salt=letter.tracking_salt)
+
+    html = client.get(reverse("letters:sent", args=[token])).content.decode()
+
+    try:
+        checkout = reverse("payments:checkout", args=[token])
+    except NoReverseMatch:
+        assert "Pay £2.20 postage" not in html
+    else:
+        assert f'<form method="post" action="{checkout}">' in html
+        assert "Pay £2.20 postage" in html
+
+
+def test_a_paid_letter_is_offered_no_payment(client):
+    letter = LetterFactory(postage="paid")
+
+    html = client.get(reverse("letters:sent", args=[tokens.token_for(salt=letter.tracking_salt)]))
+
+    assert "Pay £2.20 postage" not in html.content.decode()
+
+
+def test_tracking_escapes_everything_the_supporter_typed(client):
+    letter = LetterFactory(
+        supporter_name="<script>alert(1)</script>", original_text="<img src=x onerror=alert(2)>"
+    )
+
+    html = client.get(track_url(letter)).content.decode()
+
+    assert "<script>alert(1)" not in html
+    assert "<img src=x" not in html
+    assert "&lt;img src=x onerror=alert(2)&gt;" in html
+
+
+def test_tracking_an_unknown_or_malformed_token_is_404(client):
+    assert client.get(reverse("letters:track", args=["0" * 43])).status_code == 404
+    assert client.get(reverse("letters:track", args=["x" * 500])).status_code == 404
+    assert client.get(reverse("letters:sent", args=["0" * 43])).status_code == 404
+
+
+def test_the_translation_pdf_is_offered_only_when_a_pdf_module_provides_it(client):
+    from letters.views import returned_pdf_provider
+
+    letter = LetterFactory(status=S.RETURNED, delivery="return_to_me")
+    token = tokens.token_for(salt=letter.tracking_salt)
+
+    html = client.get(track_url(letter)).content.decode()
+    pdf = client.get(reverse("letters:returned_pdf", args=[token]))
+
+    if returned_pdf_provider() is None:
+        assert "translation.pdf" not in html
+        assert pdf.status_code == 404
+    else:
+        assert "translation.pdf" in html
+        assert pdf.status_code == 200
+        assert pdf["Content-Type"] == "application/pdf"
+
+
+def test_the_pdf_is_not_served_before_the_letter_is_returned(client):
+    letter = LetterFactory(status=S.APPROVED, delivery="return_to_me")
+    token = tokens.token_for(salt=letter.tracking_salt)
+
+    assert client.get(reverse("letters:returned_pdf", args=[token])).status_code == 404
+
+
+# --- cancelling ------------------------------------------------------------------------------
+
+
+def test_cancel_stops_an_open_letter(client, outbox, django_capture_on_commit_callbacks):
+    letter = LetterFactory(status=S.IN_TRANSLATION)
+    token = tokens.token_for(salt=letter.tracking_salt)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("letters:cancel", args=[token]), follow=True)
+
+    letter.refresh_from_db()
+    html = response.content.decode()
+    assert letter.status == S.CANCELLED
+    assert "Your letter is cancelled." in html
+    assert "Cancelled at your request" in html
+    assert "Cancel this letter" not in html
+    assert [m.subject for m in outbox] == [f"Your letter was cancelled ({letter.reference})"]
+
+
+def test_cancel_after_posting_changes_nothing(client):
+    letter = LetterFactory(status=S.POSTED)
+    token = tokens.token_for(salt=letter.tracking_salt)
+
+    response = client.post(reverse("letters:cancel", args=[token]), follow=True)
+
+    letter.refresh_from_db()
+    assert letter.status == S.POSTED
+    assert "cannot be changed that way" in response.content.decode()
+
+
+def test_cancel_needs_post_and_a_csrf_token(client):
+    letter = LetterFactory()
+    url = reverse("letters:cancel", args=[tokens.token_for(salt=letter.tracking_salt)])
+
+    assert client.get(url).status_code == 405
+    assert Client(enforce_csrf_checks=True).post(url).status_code == 403
+    letter.refresh_from_db()
+    assert letter.status == S.RECEIVED
+
+
+def test_cancel_with_a_wrong_token_is_404(client):
+    assert client.post(reverse("letters:cancel", args=["0" * 43])).status_code == 404
+
+
+# --- find my letters -------------------------------------------------------------------------
+
+
+def test_find_my_letters_sends_every_link_to_a_known_address(
+    client, outbox, django_capture_on_commit_callbacks, monkeypatch
+):
+    mine = [LetterFactory(supporter_email="anna@example.org") for _ in range(3)]
+    LetterFactory(supporter_email="someone-else@example.org")
+    sent_args = []
+    original = tasks.send_letter_links.delay
+    monkeypatch.setattr(
+        tasks.send_letter_links,
+        "delay",
+        lambda *args: sent_args.append(args) or original(*args),
+    )
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("letters:find"), {"email": "Anna@Example.org"})
+
+    assert response.status_code == 302
+    assert response["Location"] == reverse("letters:find_sent")
+    assert len(outbox) == 1
+    assert outbox[0].to == ["anna@example.org"]
+    for letter in mine:
+        assert letter.reference in outbox[0].body
+        assert tokens.token_for(salt=letter.tracking_salt) in outbox[0].body
+    assert "someone-else" not in outbox[0].body
+    # The task carries ids, a random request id and a language, never the address.
+    (letter_ids, request_id, locale), *_ = sent_args
+    assert sorted(letter_ids) == sorted(letter.pk for letter in mine)
+    assert "anna" not in repr(sent_args).lower()
+
+
+def test_find_my_letters_answers_the_same_for_an_unknown_address(
+    client, outbox, django_capture_on_commit_callbacks
+):
+    LetterFactory(supporter_email="anna@example.org")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        known = client.post(reverse("letters:find"), {"email": "anna@example.org"})
+        unknown = client.post(reverse("letters:find"), {"email": "nobody@example.org"})
+
+    assert (known.status_code, known["Location"]) == (unknown.status_code, unknown["Location"])
+    assert len(outbox) == 1
+
+
+def test_the_links_email_is_sent_once_per_request(outbox):
+    letter = LetterFactory()
+
+    first = services.letter_links_send(letter_ids=[letter.pk], request_id="abc")
+    again = services.letter_links_send(letter_ids=[letter.pk], request_id="abc")
+
+    assert (first, again) == (True, False)
+    assert len(outbox) == 1
+
+
+def test_the_links_email_speaks_the_supporters_language(outbox):
+    letter = LetterFactory()
+
+    services.letter_links_send(letter_ids=[letter.pk], request_id="ru-1", locale="ru")
+
+    assert "Ваши письма" in outbox[0].subject
+
+
+def test_find_my_letters_rejects_a_bad_address_clearly(client, outbox):
+    response = client.post(reverse("letters:find"), {"email": "anna at example"})
+
+    assert response.status_code == 200
+    assert "Enter a valid email address." in response.content.decode()
+    assert outbox == []
+
+
+def test_find_my_letters_is_rate_limited(client, settings):
+    settings.LETTERBRIDGE_RATE_LIMITS = {"find": (1, 3600)}
+    client.post(reverse("letters:find"), {"email": "a@example.org"})
+
+    response = client.post(reverse("letters:find"), {"email": "a@example.org"})
+
+    assert response.status_code == 429
+    assert "Too many requests" in response.content.decode()
+
+
+# --- languages and static pages --------------------------------------------------------------
+
+
+def test_the_pages_render_in_russian(client):
+    prisoner = PrisonerWithAddressFactory()
+    submitted = services.letter_submit(
+        prisoner_id=prisoner.pk,
+        supporter_name="Анна",
+        supporter_email="anna@example.org",
+        language="en",
+        original_text="Hello",
+        delivery="return_to_me",
+    )
+    client.cookies["django_language"] = "ru"
+
+    write = client.get(reverse("letters:write")).content.decode()
+    track = client.get(reverse("letters:track", args=[submitted.token])).content.decode()
+    find = client.get(reverse("letters:find")).content.decode()
+
+    assert '<html lang="ru">' in write
+    assert "Отправить письмо" in write
+    assert "Прежде чем писать" in write
+    assert "Мы получили ваше письмо" in track
+    assert "Найти мои письма" in find
+
+
+def test_the_privacy_notice_renders(client):
+    response = client.get(reverse("letters:privacy"))
+
+    assert response.status_code == 200
+    assert "never your e-mail address" in response.content.decode()
