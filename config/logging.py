@@ -8,7 +8,7 @@ import logging
 import re
 
 EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
-TRACKING_URL = re.compile(r"(/letters/(?:track|pdf|cancel|data|erase)/)[^/\s\"']+")
+TRACKING_URL = re.compile(r"(/letters/(?:track|pdf|cancel|data|erase)/|/my-data/)[^/\s\"']+")
 LONG_HEX = re.compile(r"\b[0-9a-f]{32,}\b")
 
 

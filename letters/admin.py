@@ -1,10 +1,11 @@
 from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
+from django.utils.translation import gettext_lazy as _
 
 from prisoners.models import Prisoner
 
-from . import services
+from . import desk, selectors, services
 from .models import Letter, LetterEvent, Notification, PostingBatch, VolunteerProfile
 
 
@@ -39,12 +40,24 @@ class LetterAddForm(forms.ModelForm):
 
 
 class LetterEventInline(admin.TabularInline):
+    """The letter's history on its admin page: every event with its actor."""
+
     model = LetterEvent
     extra = 0
     can_delete = False
     fields = ["created_at", "kind", "action", "from_status", "to_status", "actor", "note"]
     readonly_fields = fields
     ordering = ["created_at", "pk"]
+    verbose_name_plural = _("history")
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("actor")
+
+    def has_view_permission(self, request, obj=None):
+        # Whoever may open the letter (LetterAdmin's queryset decides) may read its history.
+        if obj is None:
+            return False
+        return selectors.letters_visible_to(user=request.user).filter(pk=obj.pk).exists()
 
     def has_add_permission(self, request, obj=None):
         return False
@@ -65,7 +78,10 @@ def _run_each(modeladmin, request, queryset, call, done: str) -> None:
         modeladmin.message_user(request, f"{ok} letter(s) {done}.", messages.SUCCESS)
 
 
-@admin.action(description="Skip translation (already in Russian or readable)")
+@admin.action(
+    description="Skip translation (already in Russian or readable)",
+    permissions=["coordinate"],
+)
 def skip_translation(modeladmin, request, queryset):
     _run_each(
         modeladmin,
@@ -76,7 +92,7 @@ def skip_translation(modeladmin, request, queryset):
     )
 
 
-@admin.action(description="Release from hold (address now known)")
+@admin.action(description="Release from hold (address now known)", permissions=["coordinate"])
 def release_hold(modeladmin, request, queryset):
     _run_each(
         modeladmin,
@@ -87,7 +103,7 @@ def release_hold(modeladmin, request, queryset):
     )
 
 
-@admin.action(description="Return to the supporter to post themselves")
+@admin.action(description="Return to the supporter to post themselves", permissions=["coordinate"])
 def return_to_supporter(modeladmin, request, queryset):
     _run_each(
         modeladmin,
@@ -98,8 +114,32 @@ def return_to_supporter(modeladmin, request, queryset):
     )
 
 
+# What a volunteer may see of a letter: the work, never the supporter, postage or tracking.
+VOLUNTEER_FIELDS = [
+    "reference",
+    "prisoner",
+    "language",
+    "status",
+    "original_text",
+    "translation",
+    "translation_saved_at",
+    "review_comment",
+    "claim_expires_at",
+    "created_at",
+]
+# Lookups a volunteer's changelist accepts in its URL (filters, date hierarchy); anything else,
+# such as ?supporter_email__startswith=, is refused so it cannot be used to probe.
+VOLUNTEER_LOOKUPS = {"status", "language", "prisoner", "created_at"}
+
+
 @admin.register(Letter)
 class LetterAdmin(admin.ModelAdmin):
+    """Coordinators see and act on every letter; volunteers see only the letters their work
+    needs (letters_visible_to) and only the fields of VOLUNTEER_FIELDS. The translation desk's
+    pages (letters.desk) hang under this admin's URLs."""
+
+    change_list_template = "admin/letters/letter/change_list.html"
+    change_form_template = "admin/letters/letter/change_form.html"
     list_display = [
         "reference",
         "prisoner",
@@ -109,9 +149,20 @@ class LetterAdmin(admin.ModelAdmin):
         "postage",
         "created_at",
         "claimed_by",
+        "flagged",
     ]
-    list_filter = ["status", "delivery", "postage", "language", "prisoner"]
-    search_fields = ["reference", "prisoner__name_en"]
+    volunteer_list_display = ["reference", "prisoner", "language", "status", "created_at"]
+    list_filter = [
+        "status",
+        "delivery",
+        "postage",
+        "language",
+        ("flagged_at", admin.EmptyFieldListFilter),
+        "prisoner",
+    ]
+    volunteer_list_filter = ["status", "language"]
+    search_fields = ["reference", "prisoner__name_en", "=supporter_email"]
+    volunteer_search_fields = ["reference"]
     list_select_related = ["prisoner", "claimed_by"]
     date_hierarchy = "created_at"
     inlines = [LetterEventInline]
@@ -131,17 +182,72 @@ class LetterAdmin(admin.ModelAdmin):
         "original_text",
         "translation",
         "translation_version",
+        "translation_saved_at",
         "claimed_by",
         "claimed_at",
         "claim_expires_at",
+        "claim_reminded_at",
         "translated_by",
         "review_comment",
+        "flagged_at",
+        "flagged_by",
+        "flag_reason",
         "rejection_reason",
         "posting_batch",
         "created_at",
         "status_changed_at",
         "texts_erased_at",
     ]
+
+    # --- who sees what --------------------------------------------------------------------
+
+    def _coordinator(self, request) -> bool:
+        return selectors.user_is_coordinator(user=request.user)
+
+    def has_coordinate_permission(self, request) -> bool:
+        return self._coordinator(request)
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request)
+        if self._coordinator(request):
+            return queryset
+        return (queryset & selectors.letters_visible_to(user=request.user)).defer(
+            *selectors.SUPPORTER_FIELDS
+        )
+
+    def get_list_display(self, request):
+        if self._coordinator(request):
+            return self.list_display
+        return self.volunteer_list_display
+
+    def get_list_display_links(self, request, list_display):
+        return ["reference"]
+
+    def get_list_filter(self, request):
+        if self._coordinator(request):
+            return self.list_filter
+        return self.volunteer_list_filter
+
+    def get_search_fields(self, request):
+        if self._coordinator(request):
+            return self.search_fields
+        return self.volunteer_search_fields
+
+    def lookup_allowed(self, lookup, value, request=None):
+        if request is not None and not self._coordinator(request):
+            if lookup.split("__", 1)[0] not in VOLUNTEER_LOOKUPS:
+                return False
+        return super().lookup_allowed(lookup, value, request)
+
+    def get_list_select_related(self, request):
+        return self.list_select_related if self._coordinator(request) else ["prisoner"]
+
+    def get_urls(self):
+        return desk.Desk(self).get_urls() + super().get_urls()
+
+    @admin.display(description=_("flagged"), boolean=True, ordering="flagged_at")
+    def flagged(self, obj) -> bool:
+        return obj.flagged_at is not None
 
     def get_form(self, request, obj=None, change=False, **kwargs):
         if obj is None:
@@ -152,15 +258,29 @@ class LetterAdmin(admin.ModelAdmin):
         return self.inlines if obj is not None else []
 
     def get_readonly_fields(self, request, obj=None):
-        return self.readonly_fields if obj is not None else []
+        if obj is None:
+            return []
+        return self.readonly_fields if self._coordinator(request) else VOLUNTEER_FIELDS
 
     def get_fields(self, request, obj=None):
         if obj is None:
             return LetterAddForm.Meta.fields
-        return self.readonly_fields
+        return self.readonly_fields if self._coordinator(request) else VOLUNTEER_FIELDS
 
     def has_delete_permission(self, request, obj=None):
         return False  # letters are cancelled or rejected, never deleted
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        extra_context = extra_context or {}
+        letter = self.get_object(request, object_id)
+        if letter is not None:
+            user = request.user
+            extra_context["desk_links"] = desk.letter_links(user=user, letter=letter)
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def changelist_view(self, request, extra_context=None):
+        extra_context = (extra_context or {}) | {"desk_tabs": desk.Desk(self).tabs(request)}
+        return super().changelist_view(request, extra_context)
 
     def save_model(self, request, obj, form, change):
         if change:
@@ -188,6 +308,14 @@ class LetterEventAdmin(admin.ModelAdmin):
     search_fields = ["letter__reference"]
     list_select_related = ["letter", "actor"]
     date_hierarchy = "created_at"
+
+    def get_queryset(self, request):
+        # Should a volunteer ever be given this permission, they still see only the history of
+        # letters they may open.
+        queryset = super().get_queryset(request)
+        if selectors.user_is_coordinator(user=request.user):
+            return queryset
+        return queryset.filter(letter__in=selectors.letters_visible_to(user=request.user))
 
     def has_add_permission(self, request):
         return False
@@ -231,6 +359,12 @@ class NotificationAdmin(admin.ModelAdmin):
     list_filter = ["kind", ("sent_at", admin.EmptyFieldListFilter)]
     search_fields = ["letter__reference"]
     list_select_related = ["letter"]
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request)
+        if selectors.user_is_coordinator(user=request.user):
+            return queryset
+        return queryset.none()
 
     def has_add_permission(self, request):
         return False

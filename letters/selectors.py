@@ -1,7 +1,9 @@
-from django.db.models import QuerySet
+from django.conf import settings
+from django.db.models import Q, QuerySet
+from django.db.models.functions import Length
 
 from . import tokens
-from .models import Letter, LetterEvent
+from .models import Letter, LetterEvent, VolunteerProfile
 
 
 def letter_by_token(*, token: str) -> Letter | None:
@@ -37,3 +39,141 @@ def letter_ids_for_email(*, email: str) -> list[int]:
         .order_by("-created_at", "-pk")
         .values_list("pk", flat=True)[:FIND_LETTERS_LIMIT]
     )
+
+
+# --- the translation desk (staff) ------------------------------------------------------------
+# Volunteers see only what the work needs: never the supporter's identity, payments or the
+# tracking link, nor letters held by others. These querysets are the one place that decides.
+
+PERM_TRANSLATE = "letters.translate_letter"
+PERM_REVIEW = "letters.review_letter"
+PERM_COORDINATE = "letters.coordinate_letters"
+
+# Never loaded for the desk pages, so a template cannot show them by mistake.
+SUPPORTER_FIELDS = (
+    "supporter_name",
+    "supporter_email",
+    "supporter_country",
+    "locale",
+    "tracking_salt",
+    "tracking_token_hash",
+)
+
+
+def volunteer_languages(*, user) -> list[str]:
+    languages = (
+        VolunteerProfile.objects.filter(user_id=user.pk).values_list("languages", flat=True).first()
+    )
+    return [code for code in (languages or []) if isinstance(code, str)]
+
+
+def volunteer_claim_limit(*, user) -> int:
+    limit = VolunteerProfile.objects.filter(user_id=user.pk).values_list("claim_limit", flat=True)
+    return limit.first() or settings.LETTERBRIDGE_DEFAULT_CLAIM_LIMIT
+
+
+def user_is_coordinator(*, user) -> bool:
+    return user.has_perm(PERM_COORDINATE)
+
+
+def letters_visible_to(*, user) -> QuerySet[Letter]:
+    """Every letter a staff member may open. Coordinators: all of them. Volunteers: letters
+    waiting in their languages, those they hold, those they handed in and still under review,
+    and (with the reviewer permission) translations waiting for review in their languages."""
+    if user_is_coordinator(user=user):
+        return Letter.objects.all()
+    if not (user.has_perm(PERM_TRANSLATE) or user.has_perm(PERM_REVIEW)):
+        return Letter.objects.none()
+    languages = volunteer_languages(user=user)
+    S = Letter.Status
+    visible = (
+        Q(status=S.RECEIVED, language__in=languages)
+        | Q(status=S.IN_TRANSLATION, claimed_by_id=user.pk)
+        | Q(status=S.TRANSLATED, translated_by_id=user.pk)
+    )
+    if user.has_perm(PERM_REVIEW):
+        visible |= Q(status=S.TRANSLATED, language__in=languages)
+    return Letter.objects.filter(visible)
+
+
+def _desk(queryset: QuerySet[Letter]) -> QuerySet[Letter]:
+    return queryset.select_related("prisoner").defer(*SUPPORTER_FIELDS)
+
+
+def letters_queue(*, user, language: str = "") -> QuerySet[Letter]:
+    """Letters waiting for a translator, oldest first: in the volunteer's languages (a
+    coordinator sees every language). Flagged letters wait for a coordinator instead."""
+    queryset = Letter.objects.filter(status=Letter.Status.RECEIVED, flagged_at__isnull=True)
+    if not user_is_coordinator(user=user):
+        queryset = queryset.filter(language__in=volunteer_languages(user=user))
+    if language:
+        queryset = queryset.filter(language=language)
+    return (
+        _desk(queryset)
+        .defer("original_text", "translation")
+        .annotate(length=Length("original_text"))
+        .order_by("created_at", "pk")
+    )
+
+
+def letters_held_by(*, user) -> QuerySet[Letter]:
+    """The letters a volunteer is translating, the nearest deadline first."""
+    return _desk(
+        Letter.objects.filter(status=Letter.Status.IN_TRANSLATION, claimed_by_id=user.pk)
+    ).order_by("claim_expires_at", "pk")
+
+
+def letters_handed_in_by(*, user) -> QuerySet[Letter]:
+    """Translations the volunteer handed in that still wait for review."""
+    return _desk(
+        Letter.objects.filter(status=Letter.Status.TRANSLATED, translated_by_id=user.pk)
+    ).order_by("status_changed_at", "pk")
+
+
+def letters_for_review(*, user) -> QuerySet[Letter]:
+    """Handed-in translations this person may review, the longest waiting first: never their
+    own; a volunteer reviewer only in the languages they read."""
+    if not (user.has_perm(PERM_REVIEW) or user_is_coordinator(user=user)):
+        return Letter.objects.none()
+    queryset = Letter.objects.filter(status=Letter.Status.TRANSLATED).exclude(
+        translated_by_id=user.pk
+    )
+    if not user_is_coordinator(user=user):
+        queryset = queryset.filter(language__in=volunteer_languages(user=user))
+    return (
+        _desk(queryset)
+        .select_related("translated_by")
+        .annotate(length=Length("original_text"))
+        .order_by("status_changed_at", "pk")
+    )
+
+
+def letters_flagged() -> QuerySet[Letter]:
+    """Open letters a volunteer flagged, waiting for a coordinator's decision, oldest first."""
+    open_states = [
+        Letter.Status.RECEIVED,
+        Letter.Status.IN_TRANSLATION,
+        Letter.Status.TRANSLATED,
+        Letter.Status.APPROVED,
+        Letter.Status.ON_HOLD,
+    ]
+    return (
+        _desk(Letter.objects.filter(flagged_at__isnull=False, status__in=open_states))
+        .select_related("flagged_by")
+        .order_by("flagged_at", "pk")
+    )
+
+
+def letter_for_desk(*, user, letter_id: int) -> Letter | None:
+    """One letter for a desk page, or None when this person may not open it."""
+    return (
+        _desk(letters_visible_to(user=user))
+        .select_related("claimed_by", "translated_by", "flagged_by")
+        .filter(pk=letter_id)
+        .first()
+    )
+
+
+def letter_history(*, letter: Letter) -> QuerySet[LetterEvent]:
+    """The whole history for staff: every event with its actor."""
+    return letter.events.select_related("actor").order_by("created_at", "pk")

@@ -141,6 +141,13 @@ class StaleDraft(LetterError):
     )
 
 
+class LetterFlagged(LetterError):
+    default_message = _(
+        "A volunteer flagged this letter as possibly harmful; a coordinator decides before it "
+        "goes on."
+    )
+
+
 @dataclass(frozen=True)
 class SubmittedLetter:
     letter: Letter
@@ -163,6 +170,11 @@ def _lock(letter_id: int) -> Letter:
     return (
         Letter.objects.select_for_update(of=("self",)).select_related("prisoner").get(pk=letter_id)
     )
+
+
+def _ensure_not_flagged(letter: Letter) -> None:
+    if letter.flagged_at is not None:
+        raise LetterFlagged()
 
 
 def _ensure_allowed(letter: Letter, action: Action) -> None:
@@ -338,6 +350,8 @@ def _check_claim_limit(volunteer: AbstractBaseUser) -> None:
 
 
 def _claim(letter: Letter, volunteer: AbstractBaseUser, *, action=Action.CLAIM) -> Letter:
+    _ensure_allowed(letter, action)
+    _ensure_not_flagged(letter)
     _transition(letter, action=action, actor=volunteer)
     letter.claimed_by = volunteer
     letter.claimed_at = timezone.now()
@@ -365,7 +379,7 @@ def letter_claim_next(*, volunteer: AbstractBaseUser) -> Letter:
     letter = (
         Letter.objects.select_for_update(skip_locked=True, of=("self",))
         .select_related("prisoner")
-        .filter(status=S.RECEIVED, language__in=languages)
+        .filter(status=S.RECEIVED, language__in=languages, flagged_at__isnull=True)
         .order_by("created_at", "pk")
         .first()
     )
@@ -463,6 +477,7 @@ def letter_approve(*, letter_id: int, reviewer: AbstractBaseUser) -> Letter:
     letter = _lock(letter_id)
     _ensure_allowed(letter, Action.APPROVE)
     _require_reviewer(letter, reviewer)
+    _ensure_not_flagged(letter)
     if not letter.translation.strip():
         raise LetterError(_("The translation is empty."))
     _transition(letter, action=Action.APPROVE, actor=reviewer)
@@ -476,6 +491,8 @@ def letter_skip_translation(*, letter_id: int, coordinator: AbstractBaseUser) ->
     """A letter already in Russian, or to a prisoner who reads its language, goes as written."""
     _require(coordinator, PERM_COORDINATE)
     letter = _lock(letter_id)
+    _ensure_allowed(letter, Action.SKIP_TRANSLATION)
+    _ensure_not_flagged(letter)
     _transition(letter, action=Action.SKIP_TRANSLATION, actor=coordinator)
     letter.translation = letter.original_text
     _hold_if_no_address(letter, actor=None)
@@ -783,3 +800,137 @@ def letter_links_send(*, letter_ids: list[int], request_id: str, locale: str = "
     cache.set(done_key, 1, timeout=7 * 24 * 3600)
     logger.info("letter links sent count=%s", len(letters))
     return True
+
+
+# --- the translation desk: flags and claim reminders -----------------------------------------
+
+
+class FlagDecision(StrEnum):
+    REJECT = "reject"
+    LET_GO_ON = "let_go_on"
+
+
+@transaction.atomic
+def letter_flag(*, letter_id: int, volunteer: AbstractBaseUser, reason: str) -> Letter:
+    """A volunteer fears the letter could harm the prisoner. It stops (no claim, no approval)
+    until a coordinator rejects it or lets it go on."""
+    if not (volunteer.has_perm(PERM_TRANSLATE) or volunteer.has_perm(PERM_REVIEW)):
+        raise NotPermitted()
+    reason = reason.strip()
+    if not reason:
+        raise LetterError(_("Say what worries you about this letter."))
+    letter = _lock(letter_id)
+    if letter.status not in OPEN_STATES:
+        raise InvalidTransition("flag", letter.status)
+    if letter.flagged_at is not None:
+        raise LetterError(_("This letter is already flagged; a coordinator will decide."))
+    letter.flagged_at = timezone.now()
+    letter.flagged_by = volunteer
+    letter.flag_reason = reason
+    LetterEvent.objects.create(
+        letter=letter, kind=LetterEvent.Kind.NOTE, action="flag", actor=volunteer, note=reason
+    )
+    letter.save(update_fields=["flagged_at", "flagged_by", "flag_reason", "updated_at"])
+    return letter
+
+
+@transaction.atomic
+def letter_flag_clear(*, letter_id: int, coordinator: AbstractBaseUser, note: str = "") -> Letter:
+    """The coordinator read the flagged letter and lets it go on. The flag's reason stays in
+    the history."""
+    _require(coordinator, PERM_COORDINATE)
+    letter = _lock(letter_id)
+    if letter.flagged_at is None:
+        raise LetterError(_("This letter is not flagged."))
+    LetterEvent.objects.create(
+        letter=letter,
+        kind=LetterEvent.Kind.NOTE,
+        action="flag_cleared",
+        actor=coordinator,
+        note=note.strip() or "Checked by a coordinator: the letter goes on.",
+    )
+    letter.flagged_at = None
+    letter.flagged_by = None
+    letter.flag_reason = ""
+    letter.save(update_fields=["flagged_at", "flagged_by", "flag_reason", "updated_at"])
+    return letter
+
+
+@transaction.atomic
+def letter_flag_decide(
+    *, letter_id: int, coordinator: AbstractBaseUser, decision: str, reason: str = ""
+) -> Letter:
+    """Settle a flag: reject the letter (``reason`` is what the supporter is told) or let it
+    go on (``reason`` is an optional note for the history)."""
+    _require(coordinator, PERM_COORDINATE)
+    if decision == FlagDecision.REJECT:
+        letter = _lock(letter_id)
+        if letter.flagged_at is None:
+            raise LetterError(_("This letter is not flagged."))
+        return letter_reject(letter_id=letter_id, coordinator=coordinator, reason=reason)
+    if decision == FlagDecision.LET_GO_ON:
+        return letter_flag_clear(letter_id=letter_id, coordinator=coordinator, note=reason)
+    raise LetterError(_("Choose to reject the letter or to let it go on."))
+
+
+def _claim_reminder_due(letter: Letter, now) -> bool:
+    soon = now + timedelta(hours=settings.LETTERBRIDGE_CLAIM_REMINDER_HOURS)
+    return (
+        letter.status == S.IN_TRANSLATION
+        and letter.claim_reminded_at is None
+        and now < letter.claim_expires_at <= soon
+    )
+
+
+@transaction.atomic
+def letter_remind_claim(*, letter_id: int) -> bool:
+    """E-mail the volunteer holding the letter that the claim ends soon, once per claim, and
+    record it. False when no reminder is due (handed in, released, already reminded)."""
+    letter = (
+        Letter.objects.select_for_update(of=("self",))
+        .select_related("prisoner", "claimed_by")
+        .get(pk=letter_id)
+    )
+    now = timezone.now()
+    if not _claim_reminder_due(letter, now):
+        return False
+    volunteer = letter.claimed_by
+    if volunteer.email:
+        context = {
+            "letter": letter,
+            "volunteer": volunteer,
+            "translate_url": settings.LETTERBRIDGE_SITE_URL
+            + reverse("admin:letters_letter_desk_translate", args=[letter.pk]),
+            "organisation": settings.LETTERBRIDGE_ORGANISATION_NAME,
+        }
+        subject = render_to_string("emails/claim_reminder_subject.txt", context).strip()
+        body = render_to_string("emails/claim_reminder.txt", context)
+        EmailMultiAlternatives(subject=subject, body=body, to=[volunteer.email]).send()
+        note = "Reminder e-mailed to the volunteer: the claim ends soon."
+    else:
+        note = "The claim ends soon; the volunteer has no e-mail address to remind."
+    letter.claim_reminded_at = now
+    letter.save(update_fields=["claim_reminded_at", "updated_at"])
+    LetterEvent.objects.create(
+        letter=letter, kind=LetterEvent.Kind.CLAIM_REMINDER, action="claim_reminder", note=note
+    )
+    logger.info("claim reminder letter=%s", letter.pk)
+    return True
+
+
+def claims_remind_expiring() -> int:
+    """Remind every volunteer whose claim ends within LETTERBRIDGE_CLAIM_REMINDER_HOURS; each
+    reminder is its own transaction and event, so a second run sends nothing twice."""
+    now = timezone.now()
+    soon = now + timedelta(hours=settings.LETTERBRIDGE_CLAIM_REMINDER_HOURS)
+    ids = list(
+        Letter.objects.filter(
+            status=S.IN_TRANSLATION,
+            claim_reminded_at__isnull=True,
+            claim_expires_at__gt=now,
+            claim_expires_at__lte=soon,
+        )
+        .order_by("claim_expires_at")
+        .values_list("pk", flat=True)[:1000]
+    )
+    return sum(1 for pk in ids if letter_remind_claim(letter_id=pk))

@@ -89,3 +89,10 @@ def send_letter_links(letter_ids: list[int], request_id: str, locale: str = "en"
     from .services import letter_links_send
 
     letter_links_send(letter_ids=letter_ids, request_id=request_id, locale=locale)
+
+
+@shared_task(acks_late=True)
+def remind_expiring_claims() -> int:
+    from .services import claims_remind_expiring
+
+    return claims_remind_expiring()

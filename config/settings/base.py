@@ -192,6 +192,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "letters.tasks.release_expired_claims",
         "schedule": timedelta(minutes=15),
     },
+    "remind-expiring-claims": {
+        "task": "letters.tasks.remind_expiring_claims",
+        "schedule": timedelta(minutes=15),
+    },
     "resend-lost-notifications": {
         "task": "letters.tasks.resend_lost_notifications",
         "schedule": timedelta(minutes=10),

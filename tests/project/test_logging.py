@@ -11,6 +11,8 @@ def test_redact_removes_emails_tokens_and_long_secrets():
     assert "anna.k+x@example.org" not in cleaned and "[email]" in cleaned
     assert token not in cleaned and "/letters/track/[token]" in cleaned
     assert "ab" * 20 not in cleaned
+    rights = redact("Not Found: /my-data/eyJpZHMiOlszNDFdfQ:1xWL7E:16TuIG0Z/export.json")
+    assert rights == "Not Found: /my-data/[token]/export.json"
 
 
 def test_filter_rewrites_formatted_records(caplog):

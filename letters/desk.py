@@ -1,0 +1,590 @@
+"""The volunteers' translation desk: admin pages for the queue, "my letters", translating and
+reviewing, flags. Views only parse input, call one service and render; every letter is fetched
+through ``letters.selectors``, which decide what this person may see."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_http_methods
+
+from . import selectors, services
+from .models import LANGUAGES, Letter
+
+QUEUE_PAGE_SIZE = 50
+REVIEW_PAGE_SIZE = 100
+
+# A kind default for the coordinator to edit: what the supporter reads when a letter is stopped.
+KIND_REJECTION = gettext_lazy(
+    "Thank you for writing. We have not sent this letter: every letter is read by the prison "
+    "censor, and parts of yours could cause the prisoner trouble. Please write again about "
+    "everyday things: your days, books, films, nature, that you think of them. It means a lot."
+)
+
+
+def _url(name: str, *args) -> str:
+    return reverse(f"admin:letters_letter_desk_{name}", args=args)
+
+
+def _can_translate(user) -> bool:
+    return user.has_perm(selectors.PERM_TRANSLATE)
+
+
+def _can_review(user) -> bool:
+    return user.has_perm(selectors.PERM_REVIEW) or selectors.user_is_coordinator(user=user)
+
+
+def _int(value, default: int | None = None) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return default
+
+
+def _max_translation_chars() -> int:
+    return settings.LETTERBRIDGE_MAX_LETTER_CHARS * 3
+
+
+class Desk:
+    """The desk's views, mounted under the letter admin's URLs (see ``LetterAdmin.get_urls``)
+    so they share the admin's login, CSRF protection and look."""
+
+    def __init__(self, model_admin):
+        self.model_admin = model_admin
+        self.site = model_admin.admin_site
+
+    def get_urls(self):
+        get, post, both = ["GET"], ["POST"], ["GET", "POST"]
+        routes = [
+            ("desk/", self.queue, "queue", get),
+            ("desk/claim-next/", self.claim_next, "claim_next", post),
+            ("desk/mine/", self.mine, "mine", get),
+            ("desk/review/", self.review_list, "review_list", get),
+            ("desk/flags/", self.flags, "flags", get),
+            ("<int:letter_id>/desk/claim/", self.claim, "claim", post),
+            ("<int:letter_id>/desk/translate/", self.translate, "translate", both),
+            ("<int:letter_id>/desk/autosave/", self.autosave, "autosave", post),
+            ("<int:letter_id>/desk/release/", self.release, "release", post),
+            ("<int:letter_id>/desk/review/", self.review, "review", both),
+            ("<int:letter_id>/desk/flag/", self.flag, "flag", both),
+            ("<int:letter_id>/desk/decide/", self.decide, "decide", both),
+            ("<int:letter_id>/desk/skip/", self.skip, "skip", post),
+        ]
+        return [
+            path(
+                route,
+                self.site.admin_view(require_http_methods(methods)(view)),
+                name=f"letters_letter_desk_{name}",
+            )
+            for route, view, name, methods in routes
+        ]
+
+    # --- helpers ------------------------------------------------------------------------------
+
+    def _render(self, request, template: str, title: str, context: dict) -> TemplateResponse:
+        user = request.user
+        base = {
+            **self.site.each_context(request),
+            "opts": Letter._meta,
+            "title": title,
+            "desk_tabs": self.tabs(request),
+            "can_translate": _can_translate(user),
+            "can_review": _can_review(user),
+            "is_coordinator": selectors.user_is_coordinator(user=user),
+        }
+        return TemplateResponse(request, f"admin/letters/desk/{template}", base | context)
+
+    def tabs(self, request) -> list[dict]:
+        user = request.user
+        tabs = []
+        if _can_translate(user) or selectors.user_is_coordinator(user=user):
+            tabs.append({"name": "queue", "label": _("Queue"), "url": _url("queue")})
+        if _can_translate(user):
+            tabs.append({"name": "mine", "label": _("My letters"), "url": _url("mine")})
+        if _can_review(user):
+            tabs.append({"name": "review", "label": _("Review"), "url": _url("review_list")})
+        if selectors.user_is_coordinator(user=user):
+            tabs.append({"name": "flags", "label": _("Flagged"), "url": _url("flags")})
+        return tabs
+
+    def _letter_or_redirect(self, request, letter_id: int):
+        letter = selectors.letter_for_desk(user=request.user, letter_id=letter_id)
+        if letter is None:
+            messages.warning(request, _("That letter is not available to you."))
+            return None, redirect(_url("queue") if _can_translate(request.user) else "admin:index")
+        return letter, None
+
+    def _denied(self, request) -> HttpResponse:
+        messages.warning(request, _("You are not allowed to do that."))
+        return redirect("admin:index")
+
+    # --- the queue ----------------------------------------------------------------------------
+
+    def queue(self, request: HttpRequest) -> HttpResponse:
+        user = request.user
+        coordinator = selectors.user_is_coordinator(user=user)
+        if not (_can_translate(user) or coordinator):
+            return self._denied(request)
+        languages = dict(LANGUAGES)
+        language = request.GET.get("language", "")
+        if language not in languages:
+            language = ""
+        page = Paginator(
+            selectors.letters_queue(user=user, language=language), QUEUE_PAGE_SIZE
+        ).get_page(request.GET.get("page"))
+        held = selectors.letters_held_by(user=user).count()
+        limit = selectors.volunteer_claim_limit(user=user)
+        now = timezone.now()
+        rows = [
+            {
+                "letter": letter,
+                "age": now - letter.created_at,
+                "skippable": coordinator
+                and (letter.language == "ru" or letter.language in letter.prisoner.reads_languages),
+            }
+            for letter in page.object_list
+        ]
+        my_languages = selectors.volunteer_languages(user=user)
+        return self._render(
+            request,
+            "queue.html",
+            _("Letters waiting for a translator"),
+            {
+                "tab": "queue",
+                "page": page,
+                "rows": rows,
+                "held": held,
+                "limit": limit,
+                "at_limit": held >= limit,
+                "my_languages": [languages.get(code, code) for code in my_languages],
+                "language": language,
+                "language_choices": LANGUAGES if coordinator else [],
+            },
+        )
+
+    def claim_next(self, request: HttpRequest) -> HttpResponse:
+        try:
+            letter = services.letter_claim_next(volunteer=request.user)
+        except services.NothingToClaim as error:
+            messages.info(request, error.message)
+            return redirect(_url("queue"))
+        except services.LetterError as error:
+            messages.warning(request, error.message)
+            return redirect(_url("queue"))
+        messages.success(
+            request,
+            _("Letter %(ref)s is yours until %(deadline)s.")
+            % {"ref": letter.reference, "deadline": _deadline(letter)},
+        )
+        return redirect(_url("translate", letter.pk))
+
+    def claim(self, request: HttpRequest, letter_id: int) -> HttpResponse:
+        user = request.user
+        letter = selectors.letter_for_desk(user=user, letter_id=letter_id)
+        if letter is not None and letter.claimed_by_id == user.pk:
+            messages.info(request, _("You already hold this letter."))
+            return redirect(_url("translate", letter.pk))
+        if letter is None or letter.status != Letter.Status.RECEIVED:
+            # Taken by someone else meanwhile (or never one of ours): say so without naming it.
+            messages.info(request, _("Someone was faster and took that letter. Try the next one."))
+            return redirect(_url("queue"))
+        try:
+            letter = services.letter_claim(letter_id=letter.pk, volunteer=user)
+        except services.InvalidTransition:
+            messages.info(request, _("Someone was faster and took that letter. Try the next one."))
+            return redirect(_url("queue"))
+        except services.LetterError as error:
+            messages.warning(request, error.message)
+            return redirect(_url("queue"))
+        messages.success(
+            request,
+            _("Letter %(ref)s is yours until %(deadline)s.")
+            % {"ref": letter.reference, "deadline": _deadline(letter)},
+        )
+        return redirect(_url("translate", letter.pk))
+
+    def mine(self, request: HttpRequest) -> HttpResponse:
+        user = request.user
+        if not _can_translate(user):
+            return self._denied(request)
+        now = timezone.now()
+        soon = now + timedelta(hours=settings.LETTERBRIDGE_CLAIM_REMINDER_HOURS)
+        held = [
+            {
+                "letter": letter,
+                "left": letter.claim_expires_at - now,
+                "soon": letter.claim_expires_at <= soon,
+            }
+            for letter in selectors.letters_held_by(user=user)
+        ]
+        return self._render(
+            request,
+            "mine.html",
+            _("My letters"),
+            {
+                "tab": "mine",
+                "held": held,
+                "handed_in": selectors.letters_handed_in_by(user=user),
+                "keep_drafts": ",".join(str(row["letter"].pk) for row in held),
+            },
+        )
+
+    # --- translating --------------------------------------------------------------------------
+
+    def translate(self, request: HttpRequest, letter_id: int) -> HttpResponse:
+        user = request.user
+        letter, response = self._letter_or_redirect(request, letter_id)
+        if response:
+            return response
+        if letter.status != Letter.Status.IN_TRANSLATION or letter.claimed_by_id != user.pk:
+            if letter.status == Letter.Status.TRANSLATED and _can_review(user):
+                return redirect(_url("review", letter.pk))
+            messages.info(
+                request,
+                _("Letter %(ref)s is not yours to translate now.") % {"ref": letter.reference},
+            )
+            return redirect(_url("mine") if _can_translate(user) else _url("queue"))
+        text, base_version, conflict = letter.translation, letter.translation_version, None
+        if request.method == "POST":
+            text = request.POST.get("translation", "")
+            action = request.POST.get("action", "save")
+            outcome = self._save_posted(request, letter, text)
+            if isinstance(outcome, services.StaleDraft):
+                conflict = outcome.message
+                letter.refresh_from_db()
+                base_version = letter.translation_version
+            elif isinstance(outcome, services.LetterError):
+                messages.error(request, outcome.message)
+                base_version = _int(request.POST.get("base_version"), letter.translation_version)
+            elif action == "hand_in":
+                try:
+                    services.letter_hand_in(letter_id=letter.pk, volunteer=user)
+                except services.LetterError as error:
+                    messages.error(request, error.message)
+                    letter.refresh_from_db()
+                    base_version = letter.translation_version
+                else:
+                    messages.success(
+                        request,
+                        _("Thank you. Letter %(ref)s is handed in; a reviewer will check it.")
+                        % {"ref": letter.reference},
+                    )
+                    return redirect(_url("mine"))
+            else:
+                messages.success(request, _("Draft saved."))
+                return redirect(_url("translate", letter.pk))
+        return self._render(
+            request,
+            "translate.html",
+            _("Translate letter %(ref)s") % {"ref": letter.reference},
+            {
+                "tab": "mine",
+                "letter": letter,
+                "prisoner": letter.prisoner,
+                "text": text,
+                "base_version": base_version,
+                "conflict": conflict,
+                "saved_text": letter.translation if conflict else None,
+                "autosave_url": _url("autosave", letter.pk),
+                "storage_key": f"letterbridge-draft-{letter.pk}",
+                "max_chars": _max_translation_chars(),
+                "deadline": letter.claim_expires_at,
+            },
+        )
+
+    def _save_posted(self, request, letter: Letter, text: str):
+        """Save the posted text if it differs from what is stored. Returns the error (as a
+        value, so the page can keep what was typed) or None."""
+        base_version = _int(request.POST.get("base_version"))
+        if base_version is None:
+            return services.LetterError(_("The page was incomplete. Reload it and try again."))
+        if len(text) > _max_translation_chars():
+            return services.LetterError(
+                _("The translation is longer than %(max)d characters.")
+                % {"max": _max_translation_chars()}
+            )
+        if text == letter.translation:
+            return None  # nothing new (an autosave may have stored it a moment ago)
+        try:
+            saved = services.letter_save_translation(
+                letter_id=letter.pk, actor=request.user, translation=text, base_version=base_version
+            )
+        except services.LetterError as error:
+            return error
+        letter.translation = saved.translation
+        letter.translation_version = saved.translation_version
+        return None
+
+    def autosave(self, request: HttpRequest, letter_id: int) -> JsonResponse:
+        letter = selectors.letter_for_desk(user=request.user, letter_id=letter_id)
+        if letter is None:
+            return JsonResponse({"error": _("That letter is not available to you.")}, status=404)
+        text = request.POST.get("translation")
+        base_version = _int(request.POST.get("base_version"))
+        if text is None or base_version is None:
+            return JsonResponse(
+                {"error": _("The page was incomplete. Reload it and try again.")}, status=400
+            )
+        if len(text) > _max_translation_chars():
+            return JsonResponse(
+                {
+                    "error": _("The translation is longer than %(max)d characters.")
+                    % {"max": _max_translation_chars()}
+                },
+                status=400,
+            )
+        try:
+            saved = services.letter_save_translation(
+                letter_id=letter.pk, actor=request.user, translation=text, base_version=base_version
+            )
+        except services.StaleDraft as error:
+            letter.refresh_from_db(fields=["translation_version"])
+            return JsonResponse(
+                {"error": error.message, "version": letter.translation_version}, status=409
+            )
+        except services.LetterError as error:
+            return JsonResponse({"error": error.message}, status=403)
+        return JsonResponse(
+            {
+                "version": saved.translation_version,
+                "saved_at": saved.translation_saved_at.isoformat(),
+                "message": _("Draft saved at %(time)s.")
+                % {"time": timezone.localtime(saved.translation_saved_at).strftime("%H:%M:%S")},
+            }
+        )
+
+    def release(self, request: HttpRequest, letter_id: int) -> HttpResponse:
+        letter, response = self._letter_or_redirect(request, letter_id)
+        if response:
+            return response
+        try:
+            services.letter_release(letter_id=letter.pk, actor=request.user)
+        except services.LetterError as error:
+            messages.warning(request, error.message)
+            return redirect(_url("mine"))
+        messages.success(
+            request,
+            _("Letter %(ref)s is back in the queue; its draft stays with it.")
+            % {"ref": letter.reference},
+        )
+        return redirect(_url("mine") if _can_translate(request.user) else _url("queue"))
+
+    # --- review -------------------------------------------------------------------------------
+
+    def review_list(self, request: HttpRequest) -> HttpResponse:
+        if not _can_review(request.user):
+            return self._denied(request)
+        page = Paginator(
+            selectors.letters_for_review(user=request.user), REVIEW_PAGE_SIZE
+        ).get_page(request.GET.get("page"))
+        return self._render(
+            request,
+            "review_list.html",
+            _("Translations waiting for review"),
+            {"tab": "review", "page": page, "now": timezone.now()},
+        )
+
+    def review(self, request: HttpRequest, letter_id: int) -> HttpResponse:
+        user = request.user
+        if not _can_review(user):
+            return self._denied(request)
+        letter, response = self._letter_or_redirect(request, letter_id)
+        if response:
+            return response
+        if letter.status != Letter.Status.TRANSLATED:
+            messages.info(
+                request,
+                _("Letter %(ref)s is not waiting for review.") % {"ref": letter.reference},
+            )
+            return redirect(_url("review_list"))
+        own = letter.translated_by_id == user.pk
+        text, base_version, conflict = letter.translation, letter.translation_version, None
+        comment = ""
+        if request.method == "POST" and not own:
+            text = request.POST.get("translation", "")
+            comment = request.POST.get("comment", "")
+            action = request.POST.get("action", "save")
+            outcome = self._save_posted(request, letter, text)
+            if isinstance(outcome, services.StaleDraft):
+                conflict = outcome.message
+                letter.refresh_from_db()
+                base_version = letter.translation_version
+            elif isinstance(outcome, services.LetterError):
+                messages.error(request, outcome.message)
+                base_version = _int(request.POST.get("base_version"), letter.translation_version)
+            else:
+                base_version = letter.translation_version
+                done = self._review_action(request, letter, action, comment)
+                if done is not None:
+                    return done
+        return self._render(
+            request,
+            "review.html",
+            _("Review letter %(ref)s") % {"ref": letter.reference},
+            {
+                "tab": "review",
+                "letter": letter,
+                "prisoner": letter.prisoner,
+                "own": own,
+                "text": text,
+                "comment": comment,
+                "base_version": base_version,
+                "conflict": conflict,
+                "saved_text": letter.translation if conflict else None,
+                "autosave_url": _url("autosave", letter.pk),
+                "storage_key": f"letterbridge-review-{letter.pk}",
+                "max_chars": _max_translation_chars(),
+                "kind_rejection": KIND_REJECTION,
+            },
+        )
+
+    def _review_action(self, request, letter: Letter, action: str, comment: str):
+        user = request.user
+        try:
+            if action == "approve":
+                services.letter_approve(letter_id=letter.pk, reviewer=user)
+                messages.success(
+                    request, _("Letter %(ref)s is approved.") % {"ref": letter.reference}
+                )
+                return redirect(_url("review_list"))
+            if action == "send_back":
+                services.letter_send_back(letter_id=letter.pk, reviewer=user, comment=comment)
+                messages.success(
+                    request,
+                    _("Letter %(ref)s went back to its translator with your comment.")
+                    % {"ref": letter.reference},
+                )
+                return redirect(_url("review_list"))
+        except services.LetterError as error:
+            messages.error(request, error.message)
+            return None
+        messages.success(request, _("Your changes are saved."))
+        return redirect(_url("review", letter.pk))
+
+    # --- flags --------------------------------------------------------------------------------
+
+    def flag(self, request: HttpRequest, letter_id: int) -> HttpResponse:
+        letter, response = self._letter_or_redirect(request, letter_id)
+        if response:
+            return response
+        reason = ""
+        if request.method == "POST":
+            reason = request.POST.get("reason", "")
+            try:
+                services.letter_flag(letter_id=letter.pk, volunteer=request.user, reason=reason)
+            except services.LetterError as error:
+                messages.error(request, error.message)
+            else:
+                messages.success(
+                    request,
+                    _("Thank you. A coordinator will read letter %(ref)s and decide.")
+                    % {"ref": letter.reference},
+                )
+                if letter.claimed_by_id == request.user.pk:
+                    return redirect(_url("translate", letter.pk))
+                return redirect(_url("queue"))
+        return self._render(
+            request,
+            "flag.html",
+            _("Flag letter %(ref)s") % {"ref": letter.reference},
+            {"tab": "", "letter": letter, "prisoner": letter.prisoner, "reason": reason},
+        )
+
+    def flags(self, request: HttpRequest) -> HttpResponse:
+        if not selectors.user_is_coordinator(user=request.user):
+            return self._denied(request)
+        return self._render(
+            request,
+            "flags.html",
+            _("Flagged letters"),
+            {"tab": "flags", "letters": selectors.letters_flagged()[:200]},
+        )
+
+    def decide(self, request: HttpRequest, letter_id: int) -> HttpResponse:
+        if not selectors.user_is_coordinator(user=request.user):
+            return self._denied(request)
+        letter, response = self._letter_or_redirect(request, letter_id)
+        if response:
+            return response
+        if letter.flagged_at is None:
+            messages.info(request, _("Letter %(ref)s is not flagged.") % {"ref": letter.reference})
+            return redirect(_url("flags"))
+        decision = request.POST.get("decision", "")
+        reason = request.POST.get("reason", str(KIND_REJECTION))
+        note = request.POST.get("note", "")
+        if request.method == "POST":
+            try:
+                services.letter_flag_decide(
+                    letter_id=letter.pk,
+                    coordinator=request.user,
+                    decision=decision,
+                    reason=reason if decision == services.FlagDecision.REJECT else note,
+                )
+            except services.LetterError as error:
+                messages.error(request, error.message)
+            else:
+                if decision == services.FlagDecision.REJECT:
+                    done = _("Letter %(ref)s is rejected; the supporter is told why.")
+                else:
+                    done = _("Letter %(ref)s goes on.")
+                messages.success(request, done % {"ref": letter.reference})
+                return redirect(_url("flags"))
+        return self._render(
+            request,
+            "decide.html",
+            _("Decide on flagged letter %(ref)s") % {"ref": letter.reference},
+            {
+                "tab": "flags",
+                "letter": letter,
+                "prisoner": letter.prisoner,
+                "reason": reason,
+                "note": note,
+            },
+        )
+
+    def skip(self, request: HttpRequest, letter_id: int) -> HttpResponse:
+        letter, response = self._letter_or_redirect(request, letter_id)
+        if response:
+            return response
+        try:
+            services.letter_skip_translation(letter_id=letter.pk, coordinator=request.user)
+        except services.LetterError as error:
+            messages.warning(request, error.message)
+        else:
+            messages.success(
+                request,
+                _("Letter %(ref)s goes on as written, without translation.")
+                % {"ref": letter.reference},
+            )
+        return redirect(_url("queue"))
+
+
+def _deadline(letter: Letter) -> str:
+    return timezone.localtime(letter.claim_expires_at).strftime("%d %b %Y, %H:%M")
+
+
+def letter_links(*, user, letter: Letter) -> list[dict]:
+    """Desk pages for one letter, for its admin page: what this person can do with it now."""
+    S = Letter.Status
+    links = []
+    if letter.status == S.IN_TRANSLATION and letter.claimed_by_id == user.pk:
+        links.append({"label": _("Translate"), "url": _url("translate", letter.pk)})
+    if letter.status == S.TRANSLATED and _can_review(user) and letter.translated_by_id != user.pk:
+        links.append({"label": _("Review"), "url": _url("review", letter.pk)})
+    open_states = {S.RECEIVED, S.IN_TRANSLATION, S.TRANSLATED, S.APPROVED, S.ON_HOLD}
+    if letter.status in open_states:
+        if letter.flagged_at is None and (_can_translate(user) or _can_review(user)):
+            links.append({"label": _("Flag as harmful"), "url": _url("flag", letter.pk)})
+        if letter.flagged_at is not None and selectors.user_is_coordinator(user=user):
+            links.append({"label": _("Decide on the flag"), "url": _url("decide", letter.pk)})
+    return links
