@@ -296,7 +296,7 @@ def batch_pdf(request, batch_id: int):
     document = PostingBatchDocument.objects.filter(batch_id=batch_id).first()
     if document is None:
         raise Http404(_("The PDF is not ready yet."))
-    response = HttpResponse(bytes(document.content), content_type="application/pdf")
+    response = HttpResponse(posting.batch_pdf_bytes(document), content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="batch-{batch_id}.pdf"'
     response["Cache-Control"] = "private, no-store"
     return response

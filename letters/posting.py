@@ -15,6 +15,7 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from config import crypto
 from prisoners.models import PrisonAddress, Prisoner
 
 from . import pdf, services
@@ -92,8 +93,14 @@ def _queue_render(batch_id: int) -> None:
     render_batch_pdf.delay(batch_id)
 
 
+def batch_pdf_bytes(document: PostingBatchDocument) -> bytes:
+    """The stored PDF, decrypted: it holds letter texts, so it is encrypted at rest."""
+    return crypto.fernet().decrypt(bytes(document.content))
+
+
 def batch_render_pdf(*, batch_id: int) -> PostingBatchDocument:
-    """Render the batch's PDF once; a second run returns the stored one."""
+    """Render the batch's PDF once (encrypted like the letter texts); a second run returns the
+    stored one."""
     existing = PostingBatchDocument.objects.filter(batch_id=batch_id).first()
     if existing is not None:
         return existing
@@ -103,7 +110,7 @@ def batch_render_pdf(*, batch_id: int) -> PostingBatchDocument:
     try:
         with transaction.atomic():
             return PostingBatchDocument.objects.create(
-                batch=batch, content=content, letter_count=len(letters)
+                batch=batch, content=crypto.fernet().encrypt(content), letter_count=len(letters)
             )
     except IntegrityError:  # another worker finished first
         return PostingBatchDocument.objects.get(batch_id=batch_id)

@@ -35,7 +35,8 @@ def test_prepare_puts_only_ready_letters_in_the_batch_and_renders_its_pdf(
         assert letter.posting_batch_id is None
     document = PostingBatchDocument.objects.get(batch=batch)
     assert document.letter_count == 2
-    assert bytes(document.content).startswith(b"%PDF")
+    assert b"%PDF" not in bytes(document.content)  # encrypted at rest, like the letter texts
+    assert posting.batch_pdf_bytes(document).startswith(b"%PDF")
     # and a second render returns the same document
     assert posting.batch_render_pdf(batch_id=batch.pk).pk == document.pk
 
