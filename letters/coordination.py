@@ -5,7 +5,7 @@ the admin (``admin.site.admin_view``) and need the ``coordinate_letters`` permis
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 from functools import wraps
 
 from django import forms
@@ -106,33 +106,28 @@ def weekly_chart_svg(weeks: list[tuple[date, int, int]]) -> str:
     return mark_safe("".join(str(p) for p in parts))  # noqa: S308 (every value escaped above)
 
 
+def _per_week(queryset, field: str, since: datetime) -> dict[date, int]:
+    rows = (
+        queryset.filter(**{f"{field}__gte": since})
+        .annotate(week=TruncWeek(field))
+        .values("week")
+        .annotate(n=Count("pk"))
+        .values_list("week", "n")
+    )
+    return {timezone.localdate(week): n for week, n in rows}
+
+
 def _weeks(now, count: int = 12) -> list[tuple[date, int, int]]:
+    """(Monday, letters received, letters posted or returned) for the last ``count`` weeks."""
     start = timezone.localdate(now) - timedelta(weeks=count - 1)
     start -= timedelta(days=start.weekday())
-    received = dict(
-        Letter.objects.filter(created_at__date__gte=start)
-        .annotate(week=TruncWeek("created_at"))
-        .values("week")
-        .annotate(n=Count("pk"))
-        .values_list("week", "n")
+    since = timezone.make_aware(datetime.combine(start, time.min))
+    received = _per_week(Letter.objects.all(), "created_at", since)
+    done = _per_week(
+        Letter.objects.filter(status__in=[S.POSTED, S.RETURNED]), "status_changed_at", since
     )
-    done = dict(
-        Letter.objects.filter(status__in=[S.POSTED, S.RETURNED], status_changed_at__date__gte=start)
-        .annotate(week=TruncWeek("status_changed_at"))
-        .values("week")
-        .annotate(n=Count("pk"))
-        .values_list("week", "n")
-    )
-    received = {timezone.localdate(k) if hasattr(k, "hour") else k: v for k, v in received.items()}
-    done = {timezone.localdate(k) if hasattr(k, "hour") else k: v for k, v in done.items()}
-    return [
-        (
-            start + timedelta(weeks=i),
-            received.get(start + timedelta(weeks=i), 0),
-            done.get(start + timedelta(weeks=i), 0),
-        )
-        for i in range(count)
-    ]
+    mondays = [start + timedelta(weeks=i) for i in range(count)]
+    return [(monday, received.get(monday, 0), done.get(monday, 0)) for monday in mondays]
 
 
 def postage_balance() -> list[dict]:

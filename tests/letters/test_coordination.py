@@ -182,3 +182,19 @@ def test_admin_index_and_batches_link_the_coordination_pages(client, coordinator
     assert dashboard in client.get(reverse("admin:index")).content.decode()
     batches = client.get(reverse("admin:letters_postingbatch_changelist")).content.decode()
     assert reverse("letters_coordination:prepare") in batches
+
+
+def test_weekly_counts_fall_in_their_week(coordinator):
+    # given letters received this week and three weeks ago, one posted this week
+    now = timezone.now()
+    LetterFactory()
+    old = LetterFactory()
+    Letter.objects.filter(pk=old.pk).update(created_at=now - timezone.timedelta(weeks=3))
+    LetterFactory(status=S.POSTED)
+    # when the weeks are counted
+    weeks = coordination._weeks(now)
+    # then twelve Mondays, the counts in the right ones
+    assert len(weeks) == 12 and all(monday.weekday() == 0 for monday, _r, _d in weeks)
+    assert weeks[-1][1:] == (2, 1)
+    assert weeks[-4][1] == 1
+    assert sum(r for _m, r, _d in weeks) == 3
