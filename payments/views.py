@@ -2,6 +2,7 @@ from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from letters.selectors import letter_by_token
@@ -9,6 +10,18 @@ from letters.selectors import letter_by_token
 from . import services
 
 
+def _no_referrer(response: HttpResponse) -> HttpResponse:
+    response["Referrer-Policy"] = "no-referrer"  # the URL carries the tracking token
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+# CSRF-exempt on purpose: the tracking page is served with "Referrer-Policy: no-referrer", so
+# browsers send "Origin: null" with its forms and Django's origin check would refuse every real
+# click. The unguessable tracking token in the path is the credential: a forged cross-site post
+# would need it, and whoever has it can open the letter anyway. The only effect is a pending
+# payment and a Checkout Session for the letter's own postage.
+@csrf_exempt
 @require_POST
 def checkout(request: HttpRequest, token: str) -> HttpResponse:
     """The tracking page's "pay" button: off to Stripe Checkout, or back with a message."""
@@ -19,9 +32,7 @@ def checkout(request: HttpRequest, token: str) -> HttpResponse:
     if start.outcome == "redirect" and start.url:
         response = redirect(start.url)
         response.status_code = 303
-        return response
+        return _no_referrer(response)
     level = messages.WARNING if start.outcome == "unavailable" else messages.INFO
     messages.add_message(request, level, start.message)
-    response = redirect(reverse("letters:track", args=[token]))
-    response["Referrer-Policy"] = "no-referrer"
-    return response
+    return _no_referrer(redirect(reverse("letters:track", args=[token])))

@@ -3,7 +3,7 @@
 import pytest
 from django.contrib.messages import get_messages
 from django.template.loader import render_to_string
-from django.test import RequestFactory
+from django.test import Client, RequestFactory
 from django.urls import reverse
 from django.utils import timezone
 
@@ -132,3 +132,19 @@ def test_the_tracking_page_shows_the_block_and_its_button(client, stripe_on):
     assert response.status_code == 200
     assert "Postage due: 2.20 GBP." in body
     assert f'action="{reverse("payments:checkout", args=[token])}"' in body
+
+
+def test_checkout_works_from_a_no_referrer_page_whose_forms_send_origin_null(stripe_on):
+    # given a browser on the tracking page (Referrer-Policy: no-referrer), which sends
+    # "Origin: null" with the form, and CSRF checks enforced as in production
+    letter = LetterFactory()
+    session = stripe_fake.checkout_session(id="cs_test_null", url="https://checkout.stripe.com/x")
+    stripe_on.on("POST", "/v1/checkout/sessions", session)
+    browser = Client(enforce_csrf_checks=True)
+
+    # when the pay button is pressed
+    response = browser.post(reverse("payments:checkout", args=[_token(letter)]), HTTP_ORIGIN="null")
+
+    # then the supporter goes to Stripe, and the token is not leaked to Stripe as a referrer
+    assert response.status_code == 303
+    assert response["Referrer-Policy"] == "no-referrer"
