@@ -249,22 +249,12 @@ def double_claims() -> int:
     return doubles
 
 
-def first_url(*candidates) -> str | None:
-    for name, args in candidates:
-        url = url_or_none(name, *args)
-        if url:
-            return url
-    return None
-
-
 def page_specs(prisoner_slug: str, token: str, coordinator: str, volunteer: str) -> list[dict]:
     """Every page measured, in the order of the table. A page whose URL does not exist in this
     build is reported as missing, never silently dropped."""
     volunteer_cookie = staff_cookie(volunteer)
     coordinator_cookie = staff_cookie(coordinator)
-    letter_form = first_url(
-        ("letters:write", (prisoner_slug,)), ("letters:write", ()), ("letters:new", ())
-    )
+    letter_form = url_or_none("letters:write")
     form_body = urlencode(
         {
             "csrfmiddlewaretoken": CSRF,
@@ -302,7 +292,7 @@ def page_specs(prisoner_slug: str, token: str, coordinator: str, volunteer: str)
         {"name": "tracking page", "path": url_or_none("letters:track", token), "p95_target": 100},
         {
             "name": "volunteer queue",
-            "path": first_url(("admin:letters_queue", ()), ("desk:queue", ())),
+            "path": url_or_none("admin:letters_letter_desk_queue"),
             "headers": {"Cookie": volunteer_cookie},
             "p95_target": 100,
         },
@@ -510,7 +500,7 @@ def main(argv: list[str] | None = None) -> int:
             specs = page_specs(prisoner_slug, token, "bench-coordinator", "bench-volunteer-0")
             base = f"http://{HOST}:{server.port}"
             results += measure_pages(base, specs, size, args.duration)
-            claim_url = first_url(("admin:letters_claim_next", ()), ("desk:claim_next", ()))
+            claim_url = url_or_none("admin:letters_letter_desk_claim_next")
             race = Result(name="claim next, 20 volunteers", size=size)
             if claim_url:
                 data = claim_next_race(
