@@ -508,3 +508,28 @@ def test_the_privacy_notice_renders(client):
 
     assert response.status_code == 200
     assert "never your e-mail address" in response.content.decode()
+
+
+@pytest.mark.parametrize("claims", [0, 12])
+def test_the_tracking_page_runs_the_same_queries_however_long_the_history(
+    client, claims, django_assert_max_num_queries
+):
+    prisoner = PrisonerWithAddressFactory()
+    submitted = services.letter_submit(
+        prisoner_id=prisoner.pk,
+        supporter_name="Anna",
+        supporter_email="anna@example.org",
+        language="en",
+        original_text="Hello",
+        delivery="post_for_me",
+        postage_currency="GBP",
+    )
+    volunteer = VolunteerFactory()
+    for _ in range(claims):
+        services.letter_claim(letter_id=submitted.letter.pk, volunteer=volunteer)
+        services.letter_release(letter_id=submitted.letter.pk, actor=volunteer)
+
+    with django_assert_max_num_queries(4):
+        response = client.get(reverse("letters:track", args=[submitted.token]))
+
+    assert response.content.decode().count("<time datetime=") == 1 + 2 * claims

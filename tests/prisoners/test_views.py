@@ -1,0 +1,137 @@
+"""The directory and profile pages: counts, sorting, the letter form, constant queries."""
+
+from datetime import timedelta
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from letters.models import Letter
+from prisoners.models import Prisoner
+from prisoners.selectors import month_start, prisoner_directory
+from tests.factories import LetterFactory, PrisonerFactory, PrisonerWithAddressFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def _prisoners_with_letters(count: int, letters_each: int) -> list[Prisoner]:
+    prisoners = [PrisonerWithAddressFactory() for _ in range(count)]
+    for prisoner in prisoners:
+        for _ in range(letters_each):
+            LetterFactory(prisoner=prisoner)
+    return prisoners
+
+
+def test_letters_this_month_count_only_letters_still_on_their_way():
+    prisoner = PrisonerWithAddressFactory()
+    LetterFactory(prisoner=prisoner)
+    LetterFactory(prisoner=prisoner, status=Letter.Status.POSTED)
+    LetterFactory(prisoner=prisoner, status=Letter.Status.CANCELLED)
+    LetterFactory(prisoner=prisoner, status=Letter.Status.REJECTED)
+    old = LetterFactory(prisoner=prisoner)
+    Letter.objects.filter(pk=old.pk).update(created_at=month_start() - timedelta(seconds=1))
+
+    (listed,) = prisoner_directory()
+
+    assert listed.letters_this_month == 2
+
+
+def test_fewest_letters_first_puts_the_least_written_to_on_top(client):
+    busy = PrisonerWithAddressFactory(name_en="Anna Busy")
+    quiet = PrisonerWithAddressFactory(name_en="Zoya Quiet")
+    closed = PrisonerFactory(
+        name_en="Aaron Free", status=Prisoner.Status.RELEASED, accepts_letters=False
+    )
+    for _ in range(3):
+        LetterFactory(prisoner=busy)
+
+    by_name = [p.name_en for p in prisoner_directory()]
+    fewest = [p.name_en for p in prisoner_directory(sort="fewest")]
+
+    assert by_name == ["Anna Busy", "Zoya Quiet", closed.name_en]
+    assert fewest == ["Zoya Quiet", "Anna Busy", closed.name_en]
+    html = client.get(reverse("prisoners:list"), {"sort": "fewest"}).content.decode()
+    assert html.index(quiet.name_en) < html.index(busy.name_en)
+    assert "<strong>3</strong> letters this month" in html
+
+
+def test_an_unknown_sort_falls_back_to_names(client):
+    response = client.get(reverse("prisoners:list"), {"sort": "<script>", "page": "x"})
+
+    assert response.status_code == 200
+    assert "<script>" not in response.content.decode()
+
+
+@pytest.mark.parametrize("size", [2, 12])
+def test_the_directory_runs_the_same_queries_whatever_its_size(
+    client, size, django_assert_max_num_queries
+):
+    _prisoners_with_letters(size, letters_each=size)
+
+    with django_assert_max_num_queries(2):  # the page count and the page of prisoners
+        response = client.get(reverse("prisoners:list"), {"sort": "fewest"})
+
+    assert response.status_code == 200
+    assert response.content.decode().count('class="prisoner-card"') == size
+
+
+@pytest.mark.parametrize("letters_count", [1, 25])
+def test_the_profile_runs_the_same_queries_whatever_the_letters(
+    client, letters_count, django_assert_max_num_queries
+):
+    (prisoner,) = _prisoners_with_letters(1, letters_each=letters_count)
+
+    with django_assert_max_num_queries(2):  # the prisoner with its count, and its address
+        response = client.get(reverse("prisoners:detail", args=[prisoner.slug]))
+
+    assert response.status_code == 200
+    assert f"<strong>{letters_count}</strong> letter" in response.content.decode()
+
+
+def test_the_profile_carries_the_letter_form_for_that_prisoner(client):
+    prisoner = PrisonerWithAddressFactory(name_en="Bakhrom Khamroev")
+
+    html = client.get(reverse("prisoners:detail", args=[prisoner.slug])).content.decode()
+
+    assert f'action="{reverse("letters:write")}"' in html
+    assert f'<input type="hidden" name="prisoner" value="{prisoner.slug}"' in html
+    assert "Before you write" in html
+    assert "£2.20 (GBP)" in html and "$2.73 (USD)" in html and "€2.52 (EUR)" in html
+
+
+def test_the_profile_of_someone_in_transit_says_the_letter_will_wait(client):
+    prisoner = PrisonerFactory(status=Prisoner.Status.IN_TRANSIT)
+
+    html = client.get(reverse("prisoners:detail", args=[prisoner.slug])).content.decode()
+
+    assert "we keep your letter safe" in html
+
+
+def test_the_profile_of_someone_released_has_no_form(client):
+    prisoner = PrisonerFactory(status=Prisoner.Status.RELEASED, accepts_letters=False)
+
+    html = client.get(reverse("prisoners:detail", args=[prisoner.slug])).content.decode()
+
+    assert "We cannot forward letters to this person." in html
+    assert 'name="original_text"' not in html
+
+
+def test_profile_text_is_escaped(client):
+    prisoner = PrisonerFactory(name_en="<b>Bold</b>", case_summary="<script>x()</script>")
+
+    html = client.get(reverse("prisoners:detail", args=[prisoner.slug])).content.decode()
+
+    assert "<script>x()" not in html and "&lt;script&gt;x()&lt;/script&gt;" in html
+    assert "<b>Bold</b>" not in html
+
+
+def test_an_unknown_or_overlong_slug_is_404(client):
+    assert client.get(reverse("prisoners:detail", args=["nobody"])).status_code == 404
+    assert client.get(f"/prisoners/{'a' * 300}/").status_code == 404
+
+
+def test_month_start_is_the_first_midnight_of_the_month():
+    start = month_start()
+
+    assert (start.day, start.hour, start.minute) == (1, 0, 0)
+    assert start <= timezone.localtime()
