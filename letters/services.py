@@ -680,9 +680,16 @@ def notification_send(*, notification_id: int) -> bool:
         message = EmailMultiAlternatives(subject=subject, body=body, to=[letter.supporter_email])
         message.attach_alternative(html, "text/html")
         if notification.kind == Notification.Kind.RETURNED:
-            from .pdf import render_return_pdf
+            from .pdf import PdfError, render_return_pdf
 
-            message.attach(f"{letter.reference}.pdf", render_return_pdf(letter), "application/pdf")
+            # No address now (moved into transit since): send without it; the tracking page
+            # offers the PDF once the address is known again.
+            try:
+                pdf = render_return_pdf(letter)
+            except PdfError:
+                logger.warning("return PDF not attached notification=%s", notification.pk)
+            else:
+                message.attach(f"{letter.reference}.pdf", pdf, "application/pdf")
         message.send()
         notification.sent_at = timezone.now()
         notification.attempts += 1

@@ -183,3 +183,23 @@ def test_a_letter_whose_prisoner_moved_after_printing_is_not_posted_from_the_old
         letter.refresh_from_db()
         assert (letter.status, letter.posting_batch_id) == (S.APPROVED, None)
     assert posting.letters_ready_to_post().count() == 2
+
+
+def test_return_email_goes_without_pdf_when_the_prisoner_moved_in_between(
+    coordinator, outbox, django_capture_on_commit_callbacks
+):
+    # given a letter returned, its e-mail not yet sent, and the prisoner now in transit
+    from letters.services import notification_send
+    from prisoners.models import Prisoner
+
+    letter = LetterFactory(status=S.APPROVED, delivery=Letter.Delivery.RETURN_TO_ME)
+    services.letter_return(letter_id=letter.pk, coordinator=coordinator)
+    Prisoner.objects.filter(pk=letter.prisoner_id).update(status=Prisoner.Status.IN_TRANSIT)
+    notification = Notification.objects.get(letter=letter, kind="returned")
+    # when the e-mail task runs
+    assert notification_send(notification_id=notification.pk) is True
+    # then the supporter is told, without an attachment, and it is not retried
+    (message,) = outbox
+    assert message.attachments == []
+    notification.refresh_from_db()
+    assert notification.sent_at is not None
