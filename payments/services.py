@@ -225,10 +225,12 @@ def payment_checkout_start(*, letter_id: int) -> CheckoutStart:
         )
     with transaction.atomic():
         _letter, payment = _lock_payment(request["payment_id"])
-        if not payment.stripe_checkout_session_id:
+        # the webhook may have linked the session already (it can arrive before this)
+        if payment.stripe_checkout_session_id in (None, session.id):
             payment.stripe_checkout_session_id = session.id
-            payment.checkout_url = session.url or ""
-            payment.checkout_expires_at = session.expires_at
+            if payment.status == P.PENDING:
+                payment.checkout_url = session.url or ""
+                payment.checkout_expires_at = session.expires_at
             payment.save()
     return CheckoutStart("redirect", url=session.url or payment.checkout_url)
 

@@ -474,3 +474,34 @@ def test_reconciliation_without_stripe_keys_does_nothing(stripe_off):
     assert services.payments_reconcile() == 0
     payment.refresh_from_db()
     assert payment.status == P.PENDING
+
+
+def test_a_webhook_that_beats_the_checkout_response_still_finds_its_payment(
+    stripe_on, client, django_capture_on_commit_callbacks
+):
+    # given Stripe delivering checkout.session.completed (paid) before its answer to the
+    # session creation reaches us
+    letter = LetterFactory()
+    statuses = []
+
+    def created_and_paid_at_once(match, params):
+        session = _created_session(match, params)
+        paid = dict(session, status="complete", payment_status="paid", payment_intent="pi_fast")
+        evt = stripe_fake.event("checkout.session.completed", paid)
+        statuses.append(stripe_fake.deliver(client, evt).status_code)
+        return session
+
+    stripe_on.on("POST", "/v1/checkout/sessions", created_and_paid_at_once)
+
+    # when the supporter starts checkout
+    with django_capture_on_commit_callbacks(execute=True):
+        services.payment_checkout_start(letter_id=letter.pk)
+
+    # then the webhook found the payment by its metadata, and nothing was overwritten after
+    assert statuses == [200]
+    payment = Payment.objects.get(letter=letter)
+    assert payment.status == P.PAID
+    assert payment.stripe_checkout_session_id == f"cs_test_for_{payment.pk}"
+    assert payment.stripe_payment_intent_id == "pi_fast"
+    letter.refresh_from_db()
+    assert letter.postage == Letter.Postage.PAID
