@@ -111,8 +111,13 @@ def side_effects_sweep(*, now: datetime | None = None) -> dict[str, int]:
         return_letter.delay(pk)
     batches = list(
         PostingBatch.objects.filter(
-            posted_on__isnull=True, document__isnull=True, created_at__lt=cutoff
-        ).values_list("pk", flat=True)[:50]
+            posted_on__isnull=True,
+            document__isnull=True,
+            created_at__lt=cutoff,
+            letters__status=S.APPROVED,
+        )
+        .distinct()
+        .values_list("pk", flat=True)[:50]
     )
     for pk in batches:
         render_batch_pdf.delay(pk)

@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 
 from config import crypto
 from prisoners.models import PrisonAddress, Prisoner
+from prisoners.selectors import prisoner_current_address
 
 from . import pdf, services
 from .models import CURRENCIES, Letter, PostingBatch, PostingBatchDocument
@@ -98,15 +99,26 @@ def batch_pdf_bytes(document: PostingBatchDocument) -> bytes:
     return crypto.fernet().decrypt(bytes(document.content))
 
 
-def batch_render_pdf(*, batch_id: int) -> PostingBatchDocument:
+def batch_render_pdf(*, batch_id: int) -> PostingBatchDocument | None:
     """Render the batch's PDF once (encrypted like the letter texts); a second run returns the
-    stored one."""
+    stored one. A letter whose prisoner has lost the address since leaves the batch; None when
+    no letter is left to print."""
     existing = PostingBatchDocument.objects.filter(batch_id=batch_id).first()
     if existing is not None:
         return existing
     batch = PostingBatch.objects.get(pk=batch_id)
-    letters = list(batch_letters(batch).filter(status=S.APPROVED))
-    content = pdf.render_batch_pdf(letters)
+    letters, addresses = [], {}
+    for letter in batch_letters(batch).filter(status=S.APPROVED):
+        address = prisoner_current_address(prisoner=letter.prisoner)
+        if address is None:
+            Letter.objects.filter(pk=letter.pk).update(posting_batch=None)
+            continue
+        addresses[letter.prisoner_id] = address
+        letters.append(letter)
+    if not letters:
+        logger.warning("posting batch has nothing to print id=%s", batch_id)
+        return None
+    content = pdf.render_batch_pdf(letters, addresses=addresses)
     try:
         with transaction.atomic():
             return PostingBatchDocument.objects.create(

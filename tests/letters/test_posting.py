@@ -203,3 +203,19 @@ def test_return_email_goes_without_pdf_when_the_prisoner_moved_in_between(
     assert message.attachments == []
     notification.refresh_from_db()
     assert notification.sent_at is not None
+
+
+def test_a_letter_that_lost_its_address_before_printing_leaves_the_batch(coordinator):
+    # given a batch of two, one prisoner's address gone before the worker prints
+    from prisoners.models import Prisoner
+
+    kept, lost = _ready(), _ready()
+    batch = posting.batch_prepare(coordinator=coordinator)
+    Prisoner.objects.filter(pk=lost.prisoner_id).update(status=Prisoner.Status.IN_TRANSIT)
+    # when the PDF is rendered
+    document = posting.batch_render_pdf(batch_id=batch.pk)
+    # then it prints the other one, and the lost one waits outside the batch
+    assert document.letter_count == 1
+    assert list(posting.batch_letters(batch)) == [kept]
+    lost.refresh_from_db()
+    assert lost.posting_batch_id is None
