@@ -13,7 +13,8 @@ from payments.models import Payment
 from tests.factories import LetterFactory
 from tests.payments import stripe_fake
 
-pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+# serialized_rollback: its flush must not recreate content types under later serialized tests
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
 CHROMIUM_ARGS = [
     "--no-sandbox",
