@@ -45,18 +45,26 @@ class LetterEventInline(admin.TabularInline):
     model = LetterEvent
     extra = 0
     can_delete = False
-    fields = ["created_at", "kind", "action", "from_status", "to_status", "actor", "note"]
+    fields = ["created_at", "kind", "action", "from_status", "to_status", "by", "note"]
     readonly_fields = fields
     ordering = ["created_at", "pk"]
     verbose_name_plural = _("history")
+
+    @admin.display(description=_("by"))
+    def by(self, event) -> str:
+        # The name only: a link to the user admin would lead volunteers to a refusal.
+        return event.actor.get_username() if event.actor_id else _("the system")
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("actor")
 
     def has_view_permission(self, request, obj=None):
-        # Whoever may open the letter (LetterAdmin's queryset decides) may read its history.
-        if obj is None:
+        # Whoever may open the letter may read its history: LetterAdmin's queryset decides
+        # which letters those are, and the inline only ever lists the open letter's events.
+        if not request.user.has_perm("letters.view_letter"):
             return False
+        if obj is None:
+            return True
         return selectors.letters_visible_to(user=request.user).filter(pk=obj.pk).exists()
 
     def has_add_permission(self, request, obj=None):

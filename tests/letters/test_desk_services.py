@@ -1,0 +1,179 @@
+"""Services behind the desk: flags and claim reminders."""
+
+from datetime import timedelta
+
+import pytest
+from django.conf import settings
+from django.utils import timezone
+
+from letters import services, tasks
+from letters.models import Letter, LetterEvent
+from tests.factories import CoordinatorFactory, LetterFactory, VolunteerFactory
+
+pytestmark = pytest.mark.django_db
+S = Letter.Status
+
+
+# --- flags ------------------------------------------------------------------------------------
+
+
+def test_flag_stops_the_letter_and_records_who_and_why():
+    # given a waiting letter and a volunteer
+    letter = LetterFactory()
+    volunteer = VolunteerFactory()
+
+    # when the volunteer flags it
+    services.letter_flag(
+        letter_id=letter.pk, volunteer=volunteer, reason="  Talks about the case. "
+    )
+
+    # then it is flagged, with a note event by the volunteer, and nobody can claim it
+    letter.refresh_from_db()
+    assert letter.flagged_by == volunteer and letter.flag_reason == "Talks about the case."
+    event = letter.events.get(action="flag")
+    assert (event.kind, event.actor, event.note) == ("note", volunteer, "Talks about the case.")
+    with pytest.raises(services.LetterFlagged):
+        services.letter_claim(letter_id=letter.pk, volunteer=VolunteerFactory())
+    with pytest.raises(services.NothingToClaim):
+        services.letter_claim_next(volunteer=VolunteerFactory())
+
+
+def test_flag_needs_a_reason_and_is_not_doubled():
+    letter = LetterFactory()
+    volunteer = VolunteerFactory()
+    with pytest.raises(services.LetterError, match="worries"):
+        services.letter_flag(letter_id=letter.pk, volunteer=volunteer, reason="  ")
+    services.letter_flag(letter_id=letter.pk, volunteer=volunteer, reason="Mentions the war.")
+    with pytest.raises(services.LetterError, match="already flagged"):
+        services.letter_flag(letter_id=letter.pk, volunteer=volunteer, reason="Again.")
+    assert letter.events.filter(action="flag").count() == 1
+
+
+def test_flagged_translation_cannot_be_approved_until_let_go_on():
+    # given a handed-in translation flagged by its reviewer
+    letter = LetterFactory(status=S.TRANSLATED)
+    reviewer, coordinator = CoordinatorFactory(), CoordinatorFactory()
+    services.letter_flag(letter_id=letter.pk, volunteer=reviewer, reason="Codes in the text?")
+
+    # when the reviewer tries to approve, then it is refused
+    with pytest.raises(services.LetterFlagged):
+        services.letter_approve(letter_id=letter.pk, reviewer=reviewer)
+
+    # when a coordinator lets it go on, then it can be approved
+    services.letter_flag_decide(
+        letter_id=letter.pk, coordinator=coordinator, decision="let_go_on", reason="Checked."
+    )
+    services.letter_approve(letter_id=letter.pk, reviewer=reviewer)
+    letter.refresh_from_db()
+    assert letter.status == S.APPROVED and letter.flagged_at is None
+    cleared = letter.events.get(action="flag_cleared")
+    assert (cleared.actor, cleared.note) == (coordinator, "Checked.")
+
+
+def test_coordinator_rejects_a_flagged_letter_and_the_supporter_is_told_why(
+    django_capture_on_commit_callbacks, outbox
+):
+    # given a flagged letter
+    letter = LetterFactory()
+    services.letter_flag(letter_id=letter.pk, volunteer=VolunteerFactory(), reason="The war.")
+    coordinator = CoordinatorFactory()
+
+    # when the coordinator rejects it with a kind reason
+    with django_capture_on_commit_callbacks(execute=True):
+        services.letter_flag_decide(
+            letter_id=letter.pk,
+            coordinator=coordinator,
+            decision="reject",
+            reason="Thank you for writing; please write about everyday things.",
+        )
+
+    # then it is rejected by the coordinator and the supporter gets the reason by e-mail
+    letter.refresh_from_db()
+    assert letter.status == S.REJECTED
+    assert letter.events.get(action="reject").actor == coordinator
+    assert len(outbox) == 1 and "everyday things" in outbox[0].body
+
+
+def test_only_coordinators_decide_flags():
+    letter = LetterFactory()
+    volunteer = VolunteerFactory()
+    services.letter_flag(letter_id=letter.pk, volunteer=volunteer, reason="Insults.")
+    with pytest.raises(services.NotPermitted):
+        services.letter_flag_decide(
+            letter_id=letter.pk, coordinator=volunteer, decision="let_go_on"
+        )
+    with pytest.raises(services.LetterError, match="Choose"):
+        services.letter_flag_decide(
+            letter_id=letter.pk, coordinator=CoordinatorFactory(), decision="maybe"
+        )
+
+
+# --- claim reminders --------------------------------------------------------------------------
+
+
+def _claim_ending_in(hours: float) -> Letter:
+    letter = LetterFactory(status=S.IN_TRANSLATION)
+    Letter.objects.filter(pk=letter.pk).update(
+        claim_expires_at=timezone.now() + timedelta(hours=hours)
+    )
+    return Letter.objects.get(pk=letter.pk)
+
+
+def test_reminder_goes_once_to_the_volunteer_before_the_claim_ends(outbox):
+    # given one claim ending within the reminder window and one far from it
+    due = _claim_ending_in(settings.LETTERBRIDGE_CLAIM_REMINDER_HOURS - 1)
+    later = _claim_ending_in(settings.LETTERBRIDGE_CLAIM_REMINDER_HOURS + 24)
+
+    # when the beat task runs twice
+    first = tasks.remind_expiring_claims.delay().get()
+    second = tasks.remind_expiring_claims.delay().get()
+
+    # then one reminder went to the volunteer holding the due letter, recorded as an event
+    assert (first, second) == (1, 0)
+    assert len(outbox) == 1
+    message = outbox[0]
+    assert message.to == [due.claimed_by.email]
+    assert due.reference in message.subject
+    assert f"/admin/letters/letter/{due.pk}/desk/translate/" in message.body
+    assert due.supporter_email not in message.body and due.supporter_name not in message.body
+    due.refresh_from_db()
+    assert due.claim_reminded_at is not None
+    assert LetterEvent.objects.filter(letter=due, kind="claim_reminder").count() == 1
+    assert not LetterEvent.objects.filter(letter=later, kind="claim_reminder").exists()
+
+
+def test_a_new_claim_gets_its_own_reminder(outbox):
+    # given a reminded claim that was released and claimed again
+    letter = _claim_ending_in(1)
+    services.claims_remind_expiring()
+    services.letter_release(letter_id=letter.pk, actor=letter.claimed_by)
+    volunteer = VolunteerFactory()
+    services.letter_claim(letter_id=letter.pk, volunteer=volunteer)
+    Letter.objects.filter(pk=letter.pk).update(claim_expires_at=timezone.now() + timedelta(hours=1))
+
+    # when reminders run
+    services.claims_remind_expiring()
+
+    # then the new holder is reminded too
+    assert [m.to for m in outbox] == [[letter.claimed_by.email], [volunteer.email]]
+
+
+def test_expired_claim_is_released_by_beat_with_an_event():
+    # given a claim past its deadline
+    letter = _claim_ending_in(-1)
+
+    # when the beat task runs
+    released = tasks.release_expired_claims.delay().get()
+
+    # then the letter is back in the queue and the expiry is in its history
+    letter.refresh_from_db()
+    assert released == 1 and letter.status == S.RECEIVED and letter.claimed_by is None
+    assert letter.events.filter(action="expire_claim").exists()
+
+
+def test_beat_runs_reminders_and_releases():
+    tasks_scheduled = {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
+    assert {
+        "letters.tasks.remind_expiring_claims",
+        "letters.tasks.release_expired_claims",
+    } <= tasks_scheduled
