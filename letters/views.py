@@ -58,8 +58,10 @@ NEXT_STEP = {
 
 
 def _private(response: HttpResponse) -> HttpResponse:
-    """Pages whose URL is the secret: never cached, never leaked in a Referer header."""
-    response["Referrer-Policy"] = "no-referrer"
+    """Pages whose URL is the secret: never cached, and never sent in a Referer header to
+    another site. "same-origin" rather than "no-referrer": under no-referrer browsers post
+    this page's forms with "Origin: null", which Django's CSRF check rightly refuses."""
+    response["Referrer-Policy"] = "same-origin"
     response["Cache-Control"] = "private, no-store"
     return response
 

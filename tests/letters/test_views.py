@@ -96,7 +96,7 @@ def test_submit_saves_the_letter_and_shows_the_confirmation(
     assert f"http://testserver/letters/track/{token}/" in html
     assert "€2.52" in html
     assert confirmation["Cache-Control"] == "private, no-store"
-    assert confirmation["Referrer-Policy"] == "no-referrer"
+    assert confirmation["Referrer-Policy"] == "same-origin"
 
     assert len(outbox) == 1
     assert outbox[0].to == ["anna@example.org"]

@@ -1,0 +1,96 @@
+"""Shared browser fixtures: Debian's Chromium driven by Playwright against Django's live server.
+
+Use ``page`` (a 1280px desktop window) or ``phone`` (390px), with ``live_server`` and
+``pytest.mark.django_db(transaction=True)``; save pictures with ``screenshot(page, "name")``,
+which writes var/screenshots/<name>.png (CI keeps var/ as its artifacts). Never run
+``playwright install``: the browser is the system's."""
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+SCREENSHOTS = Path(settings.BASE_DIR) / "var" / "screenshots"
+
+
+@pytest.fixture(scope="module")
+def chromium():
+    """One headless Chromium per test module (closed before the next module starts, so other
+    modules may run Playwright themselves).
+
+    Playwright's sync API keeps an event loop running in the test thread while the browser is
+    open; the tests' own database calls (factories, services, the database flush between tests)
+    are still synchronous, so Django is told they are safe for as long as the browser lives."""
+    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    try:
+        yield from _chromium()
+    finally:
+        if previous is None:
+            os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+        else:
+            os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
+
+
+def _chromium():
+    sync_api = pytest.importorskip("playwright.sync_api")
+    executable = shutil.which("chromium")
+    if executable is None:
+        pytest.skip("Debian's chromium is not installed (scripts/system-packages.sh)")
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=executable, args=CHROMIUM_ARGS, headless=True
+        )
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+def _new_page(chromium, **options):
+    context = chromium.new_context(**options)
+    context.set_default_timeout(10_000)
+    return context, context.new_page()
+
+
+@pytest.fixture
+def page(chromium):
+    context, new_page = _new_page(chromium, viewport={"width": 1280, "height": 900}, locale="en-GB")
+    yield new_page
+    context.close()
+
+
+@pytest.fixture
+def phone(chromium):
+    context, new_page = _new_page(
+        chromium,
+        viewport={"width": 390, "height": 844},
+        device_scale_factor=2,
+        is_mobile=True,
+        has_touch=True,
+        locale="en-GB",
+    )
+    yield new_page
+    context.close()
+
+
+@pytest.fixture
+def screenshot():
+    def take(page, name: str) -> Path:
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        path = SCREENSHOTS / f"{name}.png"
+        page.screenshot(path=str(path), full_page=True)
+        return path
+
+    return take
