@@ -51,6 +51,15 @@ def _int(value, default: int | None = None) -> int | None:
         return default
 
 
+def _posted_text(request, name: str, default: str | None = "") -> str | None:
+    """A textarea's value with the line breaks browsers send (CRLF) made plain newlines, so a
+    draft saved by the script and one posted by the form compare equal."""
+    value = request.POST.get(name)
+    if value is None:
+        return default
+    return value.replace("\r\n", "\n").replace("\r", "\n")
+
+
 def _max_translation_chars() -> int:
     return settings.LETTERBRIDGE_MAX_LETTER_CHARS * 3
 
@@ -256,7 +265,7 @@ class Desk:
             return redirect(_url("mine") if _can_translate(user) else _url("queue"))
         text, base_version, conflict = letter.translation, letter.translation_version, None
         if request.method == "POST":
-            text = request.POST.get("translation", "")
+            text = _posted_text(request, "translation")
             action = request.POST.get("action", "save")
             outcome = self._save_posted(request, letter, text)
             if isinstance(outcome, services.StaleDraft):
@@ -329,7 +338,7 @@ class Desk:
         letter = selectors.letter_for_desk(user=request.user, letter_id=letter_id)
         if letter is None:
             return JsonResponse({"error": _("That letter is not available to you.")}, status=404)
-        text = request.POST.get("translation")
+        text = _posted_text(request, "translation", default=None)
         base_version = _int(request.POST.get("base_version"))
         if text is None or base_version is None:
             return JsonResponse(
@@ -411,8 +420,8 @@ class Desk:
         text, base_version, conflict = letter.translation, letter.translation_version, None
         comment = ""
         if request.method == "POST" and not own:
-            text = request.POST.get("translation", "")
-            comment = request.POST.get("comment", "")
+            text = _posted_text(request, "translation")
+            comment = _posted_text(request, "comment")
             action = request.POST.get("action", "save")
             outcome = self._save_posted(request, letter, text)
             if isinstance(outcome, services.StaleDraft):
@@ -479,7 +488,7 @@ class Desk:
             return response
         reason = ""
         if request.method == "POST":
-            reason = request.POST.get("reason", "")
+            reason = _posted_text(request, "reason")
             try:
                 services.letter_flag(letter_id=letter.pk, volunteer=request.user, reason=reason)
             except services.LetterError as error:
@@ -520,8 +529,8 @@ class Desk:
             messages.info(request, _("Letter %(ref)s is not flagged.") % {"ref": letter.reference})
             return redirect(_url("flags"))
         decision = request.POST.get("decision", "")
-        reason = request.POST.get("reason", str(KIND_REJECTION))
-        note = request.POST.get("note", "")
+        reason = _posted_text(request, "reason", default=str(KIND_REJECTION))
+        note = _posted_text(request, "note")
         if request.method == "POST":
             try:
                 services.letter_flag_decide(

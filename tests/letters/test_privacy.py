@@ -9,6 +9,7 @@ from urllib.parse import parse_qsl, urljoin, urlsplit
 import pytest
 from django.urls import reverse
 
+from config import crypto
 from letters.models import Letter
 from payments.models import Payment
 from tests.factories import (
@@ -22,6 +23,7 @@ pytestmark = pytest.mark.django_db
 S = Letter.Status
 MAX_PAGES = 3000
 COMBINATIONS_PER_KEY = 3
+STAFF_AREAS = ("/admin/", "/staff/")  # the admin and the staff's own pages (2FA)
 
 
 class _Links(HTMLParser):
@@ -50,7 +52,7 @@ def _visit_key(local: str) -> tuple[str, frozenset[str]] | None:
 
 
 def _crawl(client, start: str = "/admin/") -> dict[str, str]:
-    """GET every same-origin /admin/ URL reachable by links from ``start``; returns
+    """GET every same-origin staff URL reachable by links from ``start``; returns
     {url: body}. Never follows the logout link (it ends the session) and never POSTs."""
     seen: dict[str, str] = {}
     combos: Counter = Counter()
@@ -78,7 +80,7 @@ def _crawl(client, start: str = "/admin/") -> dict[str, str]:
         for target in targets:
             absolute = urljoin("http://testserver" + url, target)
             parts = urlsplit(absolute)
-            if parts.netloc != "testserver" or not parts.path.startswith("/admin/"):
+            if parts.netloc != "testserver" or not parts.path.startswith(STAFF_AREAS):
                 continue
             if parts.path.startswith("/admin/logout"):
                 continue
@@ -113,6 +115,7 @@ def world():
     for i, (name, letter) in enumerate(letters.items()):
         letter.supporter_name = f"Zebediah{i}Quill"
         letter.supporter_email = f"secret-{i}-{name.replace('_', '')}@supporter.example"
+        letter.supporter_email_hash = crypto.lookup_hash(letter.supporter_email)
         letter.supporter_country = "NZ"
         letter.original_text = f"Private text number {i} about the garden."
         letter.save()

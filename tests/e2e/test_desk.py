@@ -1,0 +1,165 @@
+"""In a browser: a volunteer claims a letter, translates it with autosave (and a lost connection
+that loses nothing), hands it in; another volunteer, a reviewer, approves it."""
+
+import re
+
+import pytest
+from django.contrib.auth.models import Permission
+from django.urls import reverse
+from playwright.sync_api import expect
+
+from letters import services
+from letters.models import Letter
+from tests.factories import (
+    CoordinatorFactory,
+    PrisonerWithAddressFactory,
+    UserFactory,
+    VolunteerProfileFactory,
+)
+
+# serialized_rollback: the staff groups come from a data migration that the flush between
+# browser tests would otherwise erase.
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+
+PASSWORD = "correct horse battery"  # tests.factories.UserFactory
+ORIGINAL = (
+    "Dear Bakhrom,\n\nthe first snow fell here today and the children built a snowman in the "
+    "park. I am reading a book about old gardens. You are not forgotten.\n\nWith warm wishes."
+)
+FIRST_DRAFT = (
+    "Дорогой Бахром!\n\nСегодня у нас выпал первый снег, и дети слепили снеговика в парке."
+)
+OFFLINE_PART = " Я читаю книгу о старых садах."
+ENDING = " Вас не забыли.\n\nС тёплыми пожеланиями."
+
+
+def _staff(username: str, *perms: str):
+    user = UserFactory(username=username)
+    for codename in perms:
+        user.user_permissions.add(Permission.objects.get(codename=codename))
+    user.user_permissions.add(Permission.objects.get(codename="view_letter"))
+    VolunteerProfileFactory(user=user, languages=["en", "de"])
+    return user
+
+
+def _log_in(page, live_server, username: str) -> None:
+    page.goto(live_server.url + reverse("admin:login"))
+    page.fill("#id_username", username)
+    page.fill("#id_password", PASSWORD)
+    page.click("input[type=submit]")
+    expect(page.locator("#user-tools")).to_be_visible()
+
+
+def test_claim_translate_hand_in_review_approve(chromium, page, live_server, screenshot):
+    # given a letter to Bakhrom Khamroev waiting in English, a translator and a reviewer
+    prisoner = PrisonerWithAddressFactory(
+        name_en="Bakhrom Khamroev",
+        notes_for_translators="Devout Muslim. Daily life, family, books; nothing about his case.",
+    )
+    letter = services.letter_submit(
+        prisoner_id=prisoner.pk,
+        supporter_name="Margaret Example",
+        supporter_email="margaret@supporter.example",
+        language="en",
+        original_text=ORIGINAL,
+        delivery=Letter.Delivery.POST_FOR_ME,
+        postage_currency="GBP",
+    ).letter
+    translator = _staff("vera", "translate_letter")
+    reviewer = _staff("rita", "translate_letter", "review_letter")
+    queue_url = live_server.url + reverse("admin:letters_letter_desk_queue")
+
+    # when the translator signs in, opens the queue and presses "Claim next"
+    _log_in(page, live_server, "vera")
+    page.goto(live_server.url + reverse("admin:letters_letter_changelist"))
+    page.get_by_role("link", name="Queue").first.click()
+    expect(page).to_have_url(queue_url)
+    expect(page.locator("#queue")).to_contain_text("Bakhrom Khamroev")
+    expect(page.locator("#queue")).to_contain_text("English")
+    screenshot(page, "desk-1-queue")
+    page.click("#claim-next")
+
+    # then the translation page shows the original beside the editor, with the notes
+    expect(page.locator("h1")).to_contain_text(letter.reference)
+    expect(page.locator("#original-text")).to_contain_text("the first snow fell")
+    expect(page.locator(".desk-notes")).to_contain_text("Devout Muslim")
+    expect(page.locator("body")).not_to_contain_text("margaret@supporter.example")
+    expect(page.locator("body")).not_to_contain_text("Margaret Example")
+
+    # when they type, the draft is saved by itself, and survives a reload
+    page.fill("#translation", FIRST_DRAFT)
+    expect(page.locator("[data-char-count-for=translation]")).to_have_text(str(len(FIRST_DRAFT)))
+    expect(page.locator("#autosave-status")).to_contain_text("Draft saved", timeout=15_000)
+    screenshot(page, "desk-2-translate-autosaved")
+    page.reload()
+    expect(page.locator("#translation")).to_have_value(FIRST_DRAFT)
+
+    # when the connection drops while they type, and the tab is closed
+    page.context.set_offline(True)
+    page.locator("#translation").press("Control+End")
+    page.locator("#translation").press_sequentially(OFFLINE_PART)
+    expect(page.locator("#autosave-status")).to_contain_text("no connection", timeout=15_000)
+    screenshot(page, "desk-3-translate-offline")
+    context = page.context
+    page.close()
+    context.set_offline(False)
+
+    # then a new tab restores the words typed offline from the browser, and saves them
+    page = context.new_page()
+    page.goto(live_server.url + reverse("admin:letters_letter_desk_translate", args=[letter.pk]))
+    expect(page.locator("#translation")).to_have_value(FIRST_DRAFT + OFFLINE_PART)
+    expect(page.locator("#autosave-status")).to_contain_text("Restored")
+    expect(page.locator("#autosave-status")).to_contain_text("Draft saved", timeout=15_000)
+    letter.refresh_from_db()
+    assert letter.translation == FIRST_DRAFT + OFFLINE_PART
+
+    # when they finish and hand it in
+    page.locator("#translation").press("Control+End")
+    page.locator("#translation").press_sequentially(ENDING)
+    page.click("#hand-in")
+
+    # then "My letters" thanks them and lists it as waiting for review
+    expect(page.locator(".messagelist")).to_contain_text("handed in")
+    expect(page.locator("#my-letters")).to_contain_text(letter.reference)
+    screenshot(page, "desk-4-handed-in")
+    letter.refresh_from_db()
+    assert letter.status == Letter.Status.TRANSLATED
+    assert letter.translation == FIRST_DRAFT + OFFLINE_PART + ENDING
+
+    # when the reviewer, in their own browser, opens the review list and the letter
+    review_context = chromium.new_context(viewport={"width": 1280, "height": 900})
+    review_context.set_default_timeout(10_000)
+    review = review_context.new_page()
+    _log_in(review, live_server, "rita")
+    review.goto(live_server.url + reverse("admin:letters_letter_desk_review_list"))
+    review.get_by_role("link", name=letter.reference).click()
+    expect(review.locator("#original-text")).to_contain_text("the first snow fell")
+    expect(review.locator("#translation")).to_have_value(FIRST_DRAFT + OFFLINE_PART + ENDING)
+    screenshot(review, "desk-5-review")
+
+    # and corrects a word and approves
+    review.fill("#translation", (FIRST_DRAFT + OFFLINE_PART + ENDING).replace("Вас", "Тебя"))
+    review.click("#approve")
+
+    # then the letter is approved, with every step in its history by the right person
+    expect(review.locator(".messagelist")).to_contain_text("approved")
+    screenshot(review, "desk-6-approved")
+    letter.refresh_from_db()
+    assert letter.status == Letter.Status.APPROVED
+    assert "Тебя не забыли" in letter.translation
+    actors = {e.action: e.actor for e in letter.events.exclude(actor=None)}
+    assert actors == {"claim": translator, "hand_in": translator, "approve": reviewer}
+    # and, approved, it leaves the volunteers' view; a coordinator reads its whole history
+    change_url = live_server.url + reverse("admin:letters_letter_change", args=[letter.pk])
+    review.goto(change_url)
+    expect(review.locator(".messagelist")).to_contain_text("doesn’t exist")
+    review_context.close()
+    CoordinatorFactory(username="cora")
+    coordination = chromium.new_context(viewport={"width": 1280, "height": 900})
+    coordinator_page = coordination.new_page()
+    _log_in(coordinator_page, live_server, "cora")
+    coordinator_page.goto(change_url)
+    history = coordinator_page.locator("#events-group")
+    expect(history).to_contain_text(re.compile(r"claim.*vera.*hand_in.*vera.*approve.*rita", re.S))
+    screenshot(coordinator_page, "desk-7-history")
+    coordination.close()
