@@ -1,3 +1,4 @@
+import re
 from datetime import date, datetime
 
 from django.db.models import Count, Q, QuerySet
@@ -12,6 +13,7 @@ SORTS = (SORT_NAME, SORT_FEWEST)
 
 # Letters that never reach the prisoner do not count towards "letters this month".
 _NOT_COUNTED = ("cancelled", "rejected")
+_SLUG = re.compile(r"[-a-zA-Z0-9_]+")
 
 
 def prisoner_current_address(*, prisoner: Prisoner, on: date | None = None) -> PrisonAddress | None:
@@ -53,8 +55,8 @@ def prisoner_directory(*, sort: str = SORT_NAME) -> QuerySet[Prisoner]:
 
 def prisoner_profile(*, slug: str) -> Prisoner | None:
     """One prisoner for their public page, with ``letters_this_month``."""
-    if not slug or len(slug) > 80:
-        return None
+    if not isinstance(slug, str) or not _SLUG.fullmatch(slug) or len(slug) > 80:
+        return None  # not a slug at all (a NUL byte would even make PostgreSQL refuse the query)
     return _with_letters_this_month(Prisoner.objects.filter(slug=slug)).first()
 
 
