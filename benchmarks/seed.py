@@ -13,6 +13,7 @@ from django.contrib.auth.models import Group
 from django.db import connection, transaction
 from django.utils import timezone
 
+from config import crypto
 from letters import tokens
 from letters.models import Letter, LetterEvent, VolunteerProfile
 from prisoners.models import PrisonAddress, Prisoner
@@ -158,6 +159,15 @@ def add_letters(count: int, *, seed: int = 7) -> float:
     first_pk = (Letter.objects.order_by("-pk").values_list("pk", flat=True).first() or 0) + 1
     defaults = {f.name: f.get_default() for f in Letter._meta.concrete_fields if not f.primary_key}
     plan = []  # (status, created_at) per letter, for the events
+    # COPY writes what is stored: ciphertext. Encrypting each row would measure Fernet, not
+    # the app, so every letter shares one ciphertext per value (each still decrypts).
+    sealed = {
+        "name": crypto.encrypt("Bench Supporter"),
+        "email": crypto.encrypt("bench@example.org"),
+        "text": crypto.encrypt(TEXT),
+        "translation": crypto.encrypt(TRANSLATION),
+    }
+    email_hash = crypto.lookup_hash("bench@example.org")
 
     def letter_rows():
         for n in range(count):
@@ -179,13 +189,17 @@ def add_letters(count: int, *, seed: int = 7) -> float:
             row.update(
                 reference=f"LB-B{first_pk + n:07d}",
                 prisoner=rng.choice(prisoner_ids),
-                supporter_name="Bench Supporter",
-                supporter_email=f"bench{first_pk + n}@example.org",
+                supporter_name=sealed["name"],
+                supporter_email=sealed["email"],
+                supporter_email_hash=email_hash,
+                original_length=len(TEXT),
                 supporter_country="GB",
                 locale="en",
                 language=rng.choice(LANGUAGES),
-                original_text=TEXT,
-                translation="" if status in (S.RECEIVED, S.IN_TRANSLATION) else TRANSLATION,
+                original_text=sealed["text"],
+                translation=(
+                    "" if status in (S.RECEIVED, S.IN_TRANSLATION) else sealed["translation"]
+                ),
                 delivery=delivery,
                 status=status,
                 postage=(

@@ -1,8 +1,10 @@
 from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from config import crypto
 from prisoners.models import Prisoner
 
 from . import desk, selectors, services
@@ -14,6 +16,8 @@ class LetterAddForm(forms.ModelForm):
     submit service as the public form."""
 
     prisoner = forms.ModelChoiceField(queryset=Prisoner.objects.filter(accepts_letters=True))
+    supporter_name = forms.CharField(label=_("name to sign with"), max_length=120)
+    supporter_email = forms.EmailField(label=_("e-mail"))
     original_text = forms.CharField(
         widget=forms.Textarea, max_length=settings.LETTERBRIDGE_MAX_LETTER_CHARS
     )
@@ -166,11 +170,13 @@ class LetterAdmin(admin.ModelAdmin):
         "postage",
         "language",
         ("flagged_at", admin.EmptyFieldListFilter),
-        "prisoner",
     ]
     volunteer_list_filter = ["status", "language"]
-    search_fields = ["reference", "prisoner__name_en", "=supporter_email"]
-    volunteer_search_fields = ["reference"]
+    # Searched by get_search_results below: a reference, a supporter's e-mail (through its
+    # keyed hash: the address itself is encrypted) or the start of a prisoner's name.
+    search_fields = ["reference"]
+    search_help_text = _("A reference (LB-…), a supporter's e-mail, or a prisoner's name.")
+    show_full_result_count = False
     list_select_related = ["prisoner", "claimed_by"]
     date_hierarchy = "created_at"
     inlines = [LetterEventInline]
@@ -236,10 +242,21 @@ class LetterAdmin(admin.ModelAdmin):
             return self.list_filter
         return self.volunteer_list_filter
 
-    def get_search_fields(self, request):
+    def get_search_results(self, request, queryset, search_term):
+        """Indexed look-ups only, so search stays fast over a million letters: the exact
+        reference; for coordinators also the e-mail's hash or a prisoner's name."""
+        term = search_term.strip()
+        if not term:
+            return queryset, False
+        matches = Q(reference=term.upper())
         if self._coordinator(request):
-            return self.search_fields
-        return self.volunteer_search_fields
+            if "@" in term:
+                matches |= Q(supporter_email_hash=crypto.lookup_hash(term))
+            prisoners = Prisoner.objects.filter(
+                Q(name_en__istartswith=term) | Q(name_ru__istartswith=term)
+            ).values("pk")
+            matches |= Q(prisoner__in=prisoners)
+        return queryset.filter(matches), False
 
     def lookup_allowed(self, lookup, value, request=None):
         if request is not None and not self._coordinator(request):

@@ -3,6 +3,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from config.crypto import EncryptedTextField
 from prisoners.models import Prisoner
 
 # Languages a supporter may write in; volunteers declare which of these they read.
@@ -54,15 +55,20 @@ class Letter(models.Model):
 
     reference = models.CharField(max_length=12, unique=True, editable=False)
     prisoner = models.ForeignKey(Prisoner, on_delete=models.PROTECT, related_name="letters")
-    supporter_name = models.CharField(_("name to sign with"), max_length=120)
-    supporter_email = models.EmailField(_("e-mail"))
+    # Encrypted at rest (config/crypto.py): a copy of the database does not say who wrote what.
+    supporter_name = EncryptedTextField(_("name to sign with"))
+    supporter_email = EncryptedTextField(_("e-mail"))
+    # A keyed hash of the address, lower-cased: how "find my letters" finds them.
+    supporter_email_hash = models.CharField(max_length=64, blank=True, editable=False)
     supporter_country = models.CharField(_("country"), max_length=2, blank=True)
     locale = models.CharField(
         _("language for e-mails"), max_length=8, choices=settings.LANGUAGES, default="en"
     )
     language = models.CharField(_("language of the letter"), max_length=8, choices=LANGUAGES)
-    original_text = models.TextField(_("letter"))
-    translation = models.TextField(_("Russian translation"), blank=True)
+    original_text = EncryptedTextField(_("letter"))
+    # Characters in the letter, kept beside the ciphertext so the queue can show it.
+    original_length = models.PositiveIntegerField(default=0, editable=False)
+    translation = EncryptedTextField(_("Russian translation"), blank=True)
     # Bumped by every saved draft, so a stale browser tab cannot overwrite a newer draft.
     translation_version = models.PositiveIntegerField(default=0, editable=False)
     translation_saved_at = models.DateTimeField(null=True, blank=True, editable=False)
@@ -170,7 +176,7 @@ class Letter(models.Model):
             models.Index(fields=["status", "language", "created_at"], name="letter_queue_idx"),
             models.Index(fields=["claimed_by", "status"], name="letter_claimant_idx"),
             models.Index(fields=["prisoner", "created_at"], name="letter_prisoner_idx"),
-            models.Index(fields=["supporter_email"], name="letter_supporter_email_idx"),
+            models.Index(fields=["supporter_email_hash"], name="letter_supporter_hash_idx"),
             models.Index(
                 fields=["claim_expires_at"],
                 condition=Q(status="in_translation"),

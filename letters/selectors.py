@@ -1,6 +1,7 @@
 from django.conf import settings
-from django.db.models import Q, QuerySet
-from django.db.models.functions import Length
+from django.db.models import F, Q, QuerySet
+
+from config import crypto
 
 from . import tokens
 from .models import Letter, LetterEvent, VolunteerProfile
@@ -30,14 +31,13 @@ FIND_LETTERS_LIMIT = 50
 
 
 def letter_ids_for_email(*, email: str) -> list[int]:
-    """Ids of the letters written from this address, newest first. Matches the address as typed
-    or in lower case, so the index on supporter_email serves the look-up."""
+    """Ids of the letters written from this address, newest first, found through the keyed
+    hash of the address (the address itself is stored encrypted)."""
     email = email.strip()
     if not email:
         return []
-    variants = {email, email.lower()}
     return list(
-        Letter.objects.filter(supporter_email__in=variants)
+        Letter.objects.filter(supporter_email_hash=crypto.lookup_hash(email))
         .order_by("-created_at", "-pk")
         .values_list("pk", flat=True)[:FIND_LETTERS_LIMIT]
     )
@@ -113,7 +113,7 @@ def letters_queue(*, user, language: str = "") -> QuerySet[Letter]:
     return (
         _desk(queryset)
         .defer("original_text", "translation")
-        .annotate(length=Length("original_text"))
+        .annotate(length=F("original_length"))
         .order_by("created_at", "pk")
     )
 
@@ -145,7 +145,7 @@ def letters_for_review(*, user) -> QuerySet[Letter]:
     return (
         _desk(queryset)
         .select_related("translated_by")
-        .annotate(length=Length("original_text"))
+        .annotate(length=F("original_length"))
         .order_by("status_changed_at", "pk")
     )
 

@@ -23,6 +23,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
+from config import crypto
 from prisoners.models import Prisoner
 from prisoners.selectors import prisoner_current_address
 
@@ -295,6 +296,8 @@ def letter_submit(
         prisoner=prisoner,
         supporter_name=supporter_name.strip(),
         supporter_email=supporter_email.strip(),
+        supporter_email_hash=crypto.lookup_hash(supporter_email),
+        original_length=len(text),
         supporter_country=supporter_country,
         locale=locale if locale in dict(settings.LANGUAGES) else "en",
         language=language,
@@ -625,6 +628,7 @@ def letter_erase_supporter_data(*, letter_id: int) -> Letter:
     Letter.objects.filter(pk=letter.pk).update(
         supporter_name="",
         supporter_email="",
+        supporter_email_hash="",
         supporter_country="",
         original_text="",
         translation="",

@@ -5,6 +5,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.utils import timezone
 
+from config import crypto
 from letters import tokens
 from letters.models import Letter, VolunteerProfile
 from prisoners.models import PrisonAddress, Prisoner
@@ -103,9 +104,11 @@ class LetterFactory(factory.django.DjangoModelFactory):
     prisoner = factory.SubFactory(PrisonerWithAddressFactory)
     supporter_name = "Anna Example"
     supporter_email = factory.Sequence(lambda n: f"supporter{n}@example.org")
+    supporter_email_hash = factory.LazyAttribute(lambda o: crypto.lookup_hash(o.supporter_email))
     supporter_country = "GB"
     language = "en"
     original_text = "Dear friend, the first snow fell today. You are not forgotten."
+    original_length = factory.LazyAttribute(lambda o: len(o.original_text))
     delivery = Letter.Delivery.POST_FOR_ME
 
     @factory.lazy_attribute
