@@ -2,7 +2,6 @@ from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
-from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from letters.selectors import letter_by_token
@@ -16,12 +15,6 @@ def _no_referrer(response: HttpResponse) -> HttpResponse:
     return response
 
 
-# CSRF-exempt on purpose: the tracking page is served with "Referrer-Policy: no-referrer", so
-# browsers send "Origin: null" with its forms and Django's origin check would refuse every real
-# click. The unguessable tracking token in the path is the credential: a forged cross-site post
-# would need it, and whoever has it can open the letter anyway. The only effect is a pending
-# payment and a Checkout Session for the letter's own postage.
-@csrf_exempt
 @require_POST
 def checkout(request: HttpRequest, token: str) -> HttpResponse:
     """The tracking page's "pay" button: off to Stripe Checkout, or back with a message."""

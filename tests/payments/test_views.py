@@ -134,17 +134,27 @@ def test_the_tracking_page_shows_the_block_and_its_button(client, stripe_on):
     assert f'action="{reverse("payments:checkout", args=[token])}"' in body
 
 
-def test_checkout_works_from_a_no_referrer_page_whose_forms_send_origin_null(stripe_on):
-    # given a browser on the tracking page (Referrer-Policy: no-referrer), which sends
-    # "Origin: null" with the form, and CSRF checks enforced as in production
+def test_the_pay_button_passes_csrf_checks_from_the_tracking_page(stripe_on):
+    # given a browser on the tracking page, with CSRF checks enforced as in production
     letter = LetterFactory()
-    session = stripe_fake.checkout_session(id="cs_test_null", url="https://checkout.stripe.com/x")
+    session = stripe_fake.checkout_session(id="cs_test_csrf", url="https://checkout.stripe.com/x")
     stripe_on.on("POST", "/v1/checkout/sessions", session)
     browser = Client(enforce_csrf_checks=True)
+    page = browser.get(reverse("letters:track", args=[_token(letter)]))
+    csrf = page.context["csrf_token"]
 
-    # when the pay button is pressed
-    response = browser.post(reverse("payments:checkout", args=[_token(letter)]), HTTP_ORIGIN="null")
+    # when the pay button is pressed (same origin, with the form's token)
+    response = browser.post(
+        reverse("payments:checkout", args=[_token(letter)]),
+        {"csrfmiddlewaretoken": str(csrf)},
+        HTTP_ORIGIN="http://testserver",
+    )
 
     # then the supporter goes to Stripe, and the token is not leaked to Stripe as a referrer
     assert response.status_code == 303
     assert response["Referrer-Policy"] == "no-referrer"
+    # and a forged post without the token is refused
+    forged = Client(enforce_csrf_checks=True).post(
+        reverse("payments:checkout", args=[_token(letter)])
+    )
+    assert forged.status_code == 403
