@@ -221,6 +221,9 @@ def tracking_context(request, *, letter: Letter, token: str) -> dict:
         "steps": steps,
         "next_step": next_step,
         "can_cancel": letter.status in services.OPEN_STATES,
+        # Postage never paid for a letter that will not go: nothing is owed, so say nothing.
+        "postage_moot": letter.status in (S.CANCELLED, S.REJECTED)
+        and letter.postage == Letter.Postage.DUE,
         "fee": _fee(letter),
         "pdf_url": reverse("letters:returned_pdf", args=[token]) if pdf_available else None,
     }
