@@ -135,3 +135,13 @@ def test_month_start_is_the_first_midnight_of_the_month():
 
     assert (start.day, start.hour, start.minute) == (1, 0, 0)
     assert start <= timezone.localtime()
+
+
+def test_in_russian_the_name_is_written_in_cyrillic(client):
+    prisoner = PrisonerFactory(name_en="Bakhrom Khamroev", name_ru="Хамроев Бахром Мардонович")
+    client.cookies["django_language"] = "ru"
+
+    html = client.get(reverse("prisoners:detail", args=[prisoner.slug])).content.decode()
+
+    assert "<h1>Хамроев Бахром Мардонович</h1>" in html
+    assert '<p class="name-ru">Bakhrom Khamroev</p>' in html
