@@ -8,7 +8,7 @@ TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/letterbridge
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/14
 
 .DEFAULT_GOAL := help
-.PHONY: help install run test lint format migrations-check lock bench backup restore clean
+.PHONY: help install run test lint format migrations-check lock bench backup restore clean messages
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "} {printf "  %-18s %s\n", $$1, $$2}'
@@ -54,6 +54,10 @@ backup: ## pg_dump DATABASE_URL to var/backups/ (owner-only file); prints its pa
 
 restore: ## Restore FILE=var/backups/x.dump into DATABASE_URL (asks first; FORCE=1 to skip)
 	scripts/restore.sh "$(FILE)"
+
+messages: install ## Refresh locale/ru from the code and compile it (needs gettext; the .mo is committed)
+	DJANGO_SETTINGS_MODULE=config.settings.test $(BIN)/python manage.py makemessages -l ru --ignore=.venv --ignore=var --ignore=tests --ignore=benchmarks
+	DJANGO_SETTINGS_MODULE=config.settings.test $(BIN)/python manage.py compilemessages -l ru --ignore=.venv
 
 clean: ## Remove the virtualenv and local data (var/)
 	rm -rf $(VENV) var
