@@ -16,6 +16,8 @@ def postage_state(letter: Letter) -> dict:
     payment failed (try again), or due."""
     if letter.delivery != Letter.Delivery.POST_FOR_ME:
         return {"state": "none"}
+    if letter.status in _CLOSED and letter.postage == Letter.Postage.DUE:
+        return {"state": "none"}  # closed without paying: nothing to say about postage
     latest = letter.payments.order_by("-created_at", "-pk").first()
     if letter.postage in (Letter.Postage.PAID, Letter.Postage.WAIVED, Letter.Postage.REFUNDED):
         state = letter.postage

@@ -158,3 +158,15 @@ def test_the_pay_button_passes_csrf_checks_from_the_tracking_page(stripe_on):
         reverse("payments:checkout", args=[_token(letter)])
     )
     assert forged.status_code == 403
+
+
+@pytest.mark.parametrize("status", [Letter.Status.CANCELLED, Letter.Status.REJECTED])
+def test_block_is_empty_for_a_closed_letter_that_never_paid(stripe_on, status):
+    letter = LetterFactory(status=status)
+    assert _block(letter).strip() == ""
+
+
+def test_block_says_refunded_for_a_cancelled_letter_that_was_paid(stripe_on):
+    letter = LetterFactory(status=Letter.Status.CANCELLED, postage=Letter.Postage.REFUNDED)
+    html = _block(letter)
+    assert "Refunded" in html and "<form" not in html
