@@ -163,3 +163,53 @@ def test_claim_translate_hand_in_review_approve(chromium, page, live_server, scr
     expect(history).to_contain_text(re.compile(r"claim.*vera.*hand_in.*vera.*approve.*rita", re.S))
     screenshot(coordinator_page, "desk-7-history")
     coordination.close()
+
+
+def test_flag_then_coordinator_rejects_kindly(chromium, page, live_server, screenshot, outbox):
+    # given a volunteer holding a letter that talks about the prisoner's case
+    prisoner = PrisonerWithAddressFactory(name_en="Bakhrom Khamroev")
+    letter = services.letter_submit(
+        prisoner_id=prisoner.pk,
+        supporter_name="Tom Example",
+        supporter_email="tom@supporter.example",
+        language="en",
+        original_text="Dear Bakhrom, your investigator is a liar and the court is a farce.",
+        delivery=Letter.Delivery.RETURN_TO_ME,
+    ).letter
+    volunteer = _staff("vera", "translate_letter")
+    services.letter_claim(letter_id=letter.pk, volunteer=volunteer)
+    CoordinatorFactory(username="cora")
+
+    # when the volunteer, from the admin index, opens the letter and flags it
+    _log_in(page, live_server, "vera")
+    expect(page.locator("#desk-links")).to_contain_text("My letters")
+    screenshot(page, "desk-8-volunteer-index")
+    page.locator("#desk-links").get_by_role("link", name="My letters").click()
+    page.get_by_role("link", name=letter.reference).click()
+    page.get_by_role("link", name=re.compile("Flag this letter")).click()
+    page.fill("#reason", "It attacks the investigator and the court; the censor may punish him.")
+    screenshot(page, "desk-9-flag")
+    page.get_by_role("button", name="Flag the letter").click()
+    expect(page.locator(".messagelist")).to_contain_text("A coordinator will read")
+    expect(page.locator(".desk-flagged")).to_be_visible()
+
+    # and the coordinator opens the flagged letters and rejects it with the kind text offered
+    coordination = chromium.new_context(viewport={"width": 1280, "height": 900})
+    coordinator_page = coordination.new_page()
+    _log_in(coordinator_page, live_server, "cora")
+    coordinator_page.locator("#desk-links").get_by_role("link", name="Flagged letters").click()
+    expect(coordinator_page.locator(".desk-table")).to_contain_text("attacks the investigator")
+    coordinator_page.get_by_role("link", name="Decide").click()
+    expect(coordinator_page.locator("#reason")).to_have_value(re.compile("Thank you for writing"))
+    screenshot(coordinator_page, "desk-10-decide")
+    coordinator_page.get_by_role("button", name="Reject and tell the supporter").click()
+
+    # then the letter is rejected and the supporter's e-mail carries the kind reason
+    expect(coordinator_page.locator(".messagelist")).to_contain_text("rejected")
+    coordination.close()
+    letter.refresh_from_db()
+    assert letter.status == Letter.Status.REJECTED
+    assert letter.rejection_reason.startswith("Thank you for writing")
+    assert letter.events.get(action="flag").actor == volunteer
+    assert any("Thank you for writing" in message.body for message in outbox)
+    assert outbox[-1].to == ["tom@supporter.example"]
