@@ -4,6 +4,35 @@ from django.core import mail
 from tests.factories import CoordinatorFactory, VolunteerFactory
 
 
+def pytest_collection_modifyitems(items):
+    """Every test that commits (transaction=True, live_server) restores the database it found,
+    groups and permissions included. Mixing restoring and flushing tests makes the next
+    restore collide with rows a flush re-created, so none is left flushing."""
+    for item in items:
+        marker = item.get_closest_marker("django_db")
+        fixtures = getattr(item, "fixturenames", ())
+        commits = "live_server" in fixtures or "transactional_db" in fixtures
+        if commits or (marker is not None and marker.kwargs.get("transaction")):
+            kwargs = dict(marker.kwargs) if marker is not None else {}
+            kwargs.update(transaction=True, serialized_rollback=True)
+            item.add_marker(pytest.mark.django_db(**kwargs), append=False)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _serialized_contents_on_every_connection(django_db_setup):
+    """Browser tests run Playwright, whose event loop gives the test code its own context and
+    so its own database connection object, one that lacks the copy of the database Django
+    took at set-up. Django then flushes without restoring after such a test, leaving rows
+    (content types, permissions) that make the next restore fail. Keep the copy on the
+    connection class, so every connection object of this session finds it."""
+    from django.db import connections
+
+    for alias in connections:
+        contents = getattr(connections[alias], "_test_serialized_contents", None)
+        if contents is not None:
+            type(connections[alias])._test_serialized_contents = contents
+
+
 @pytest.fixture(autouse=True)
 def _clear_cache():
     from django.core.cache import cache
