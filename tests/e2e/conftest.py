@@ -1,9 +1,9 @@
 """Shared browser fixtures: Debian's Chromium driven by Playwright against Django's live server.
 
 Use ``page`` (a 1280px desktop window) or ``phone`` (390px), with ``live_server`` and
-``pytest.mark.django_db(transaction=True)``; save pictures with ``screenshot(page, "name")``,
-which writes var/screenshots/<name>.png (CI keeps var/ as its artifacts). Never run
-``playwright install``: the browser is the system's."""
+``pytest.mark.django_db(transaction=True, serialized_rollback=True)``; save pictures with
+``screenshot(page, "name")``, which writes var/screenshots/<name>.png (CI keeps var/ as its
+artifacts). Never run ``playwright install``: the browser is the system's."""
 
 import os
 import shutil
@@ -24,14 +24,14 @@ CHROMIUM_ARGS = [
 SCREENSHOTS = Path(settings.BASE_DIR) / "var" / "screenshots"
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def chromium():
-    """One headless Chromium per test module (closed before the next module starts, so other
-    modules may run Playwright themselves).
+    """A headless Chromium for one test, closed before the test's database is restored.
 
-    Playwright's sync API keeps an event loop running in the test thread while the browser is
-    open; the tests' own database calls (factories, services, the database flush between tests)
-    are still synchronous, so Django is told they are safe for as long as the browser lives."""
+    Function-scoped on purpose: while Playwright's sync API is open it keeps an event loop
+    running in the test thread, and a database restore done under that loop left rows behind
+    that broke the next restoring test. The tests' own database calls (factories, services)
+    are synchronous and safe, so Django is told so while the browser lives."""
     previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
     os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
     try:

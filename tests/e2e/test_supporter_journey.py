@@ -19,7 +19,9 @@ from tests.factories import (
     VolunteerProfileFactory,
 )
 
-pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+# serialized_rollback: the database is restored after each test rather than flushed, so the
+# staff groups survive and later restoring tests find no rows a flush re-created.
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
 LETTER = (
     "Dear Bakhrom,\n\nthe first snow fell here today and the children built a snowman. "
@@ -28,7 +30,7 @@ LETTER = (
 
 
 @pytest.fixture
-def prisoners(db):
+def prisoners(transactional_db):
     khamroev = PrisonerWithAddressFactory(
         slug="bakhrom-khamroev",
         name_en="Bakhrom Khamroev",
