@@ -1,12 +1,16 @@
 from django.conf import settings
 from django.contrib import admin
+from django.templatetags.static import static
 from django.urls import include, path
+from django.views.generic import RedirectView
 
 admin.site.site_header = f"{settings.LETTERBRIDGE_ORGANISATION_NAME} — translation desk"
 admin.site.site_title = settings.LETTERBRIDGE_ORGANISATION_NAME
 admin.site.index_title = "Letters, prisoners and postage"
 
 urlpatterns = [
+    # Browsers ask for /favicon.ico on every page, the admin's included.
+    path("favicon.ico", RedirectView.as_view(url=static("favicon.svg"), permanent=True)),
     path("admin/coordination/", include("letters.coordination")),
     path("admin/", admin.site.urls),
     path("staff/", include("accounts.urls")),

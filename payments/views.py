@@ -1,6 +1,6 @@
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
@@ -23,9 +23,10 @@ def checkout(request: HttpRequest, token: str) -> HttpResponse:
         raise Http404
     start = services.payment_checkout_start(letter_id=letter.pk)
     if start.outcome == "redirect" and start.url:
-        response = redirect(start.url)
-        response.status_code = 303
-        return _no_referrer(response)
+        # A page that moves on by itself rather than a redirect: the Content-Security-Policy
+        # allows forms to post to this site only, and browsers apply that to a form's redirect
+        # too, so a 303 to Stripe would be blocked. A plain navigation is not.
+        return _no_referrer(render(request, "payments/redirect.html", {"url": start.url}))
     level = messages.WARNING if start.outcome == "unavailable" else messages.INFO
     messages.add_message(request, level, start.message)
     return _no_referrer(redirect(reverse("letters:track", args=[token])))

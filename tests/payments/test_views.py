@@ -34,8 +34,11 @@ def test_the_pay_button_sends_the_supporter_to_stripe(client, stripe_on):
 
     response = _checkout(client, letter)
 
-    assert response.status_code == 303
-    assert response["Location"] == "https://checkout.stripe.com/c/pay/cs_test_view"
+    # a page that moves on to Stripe by itself (a redirect would break the CSP's form-action)
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert 'content="0;url=https://checkout.stripe.com/c/pay/cs_test_view"' in body
+    assert 'href="https://checkout.stripe.com/c/pay/cs_test_view"' in body
     assert Payment.objects.get(letter=letter).stripe_checkout_session_id == "cs_test_view"
 
 
@@ -151,7 +154,8 @@ def test_the_pay_button_passes_csrf_checks_from_the_tracking_page(stripe_on):
     )
 
     # then the supporter goes to Stripe, and the token is not leaked to Stripe as a referrer
-    assert response.status_code == 303
+    assert response.status_code == 200
+    assert "https://checkout.stripe.com/x" in response.content.decode()
     assert response["Referrer-Policy"] == "no-referrer"
     # and a forged post without the token is refused
     forged = Client(enforce_csrf_checks=True).post(
