@@ -14,6 +14,7 @@ from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
@@ -368,7 +369,7 @@ class Desk:
                 "version": saved.translation_version,
                 "saved_at": saved.translation_saved_at.isoformat(),
                 "message": _("Draft saved at %(time)s.")
-                % {"time": timezone.localtime(saved.translation_saved_at).strftime("%H:%M:%S")},
+                % {"time": date_format(timezone.localtime(saved.translation_saved_at), "H:i:s")},
             }
         )
 
@@ -579,7 +580,7 @@ class Desk:
 
 
 def _deadline(letter: Letter) -> str:
-    return timezone.localtime(letter.claim_expires_at).strftime("%d %b %Y, %H:%M")
+    return date_format(timezone.localtime(letter.claim_expires_at), "j M Y, H:i")
 
 
 def letter_links(*, user, letter: Letter) -> list[dict]:

@@ -55,6 +55,7 @@ PERM_COORDINATE = "letters.coordinate_letters"
 SUPPORTER_FIELDS = (
     "supporter_name",
     "supporter_email",
+    "supporter_email_hash",
     "supporter_country",
     "locale",
     "tracking_salt",
