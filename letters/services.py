@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from enum import StrEnum
 from functools import partial
+from smtplib import SMTPException
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
@@ -944,4 +945,11 @@ def claims_remind_expiring() -> int:
         .order_by("claim_expires_at")
         .values_list("pk", flat=True)[:1000]
     )
-    return sum(1 for pk in ids if letter_remind_claim(letter_id=pk))
+    sent = 0
+    for pk in ids:
+        try:
+            sent += letter_remind_claim(letter_id=pk)
+        except (SMTPException, OSError):
+            # One mailbox refusing must not hold up the others; this one is tried next run.
+            logger.warning("claim reminder failed letter=%s", pk, exc_info=True)
+    return sent

@@ -1,9 +1,11 @@
 """Services behind the desk: flags and claim reminders."""
 
 from datetime import timedelta
+from smtplib import SMTPRecipientsRefused
 
 import pytest
 from django.conf import settings
+from django.core.mail.backends import locmem
 from django.utils import timezone
 
 from letters import services, tasks
@@ -177,3 +179,31 @@ def test_beat_runs_reminders_and_releases():
         "letters.tasks.remind_expiring_claims",
         "letters.tasks.release_expired_claims",
     } <= tasks_scheduled
+
+
+class RefusingBackend(locmem.EmailBackend):
+    """A mail server that refuses one mailbox and accepts the others."""
+
+    def send_messages(self, messages):
+        if any(to.startswith("refused") for message in messages for to in message.to):
+            raise SMTPRecipientsRefused({"refused@staff.example.org": (550, b"no such user")})
+        return super().send_messages(messages)
+
+
+def test_one_refused_reminder_does_not_hold_up_the_others(settings, outbox):
+    # given two claims ending soon, one held by a volunteer whose mailbox is refused
+    settings.EMAIL_BACKEND = f"{__name__}.RefusingBackend"
+    refused = _claim_ending_in(2)
+    refused.claimed_by.email = "refused@staff.example.org"
+    refused.claimed_by.save()
+    accepted = _claim_ending_in(3)
+
+    # when reminders run
+    sent = services.claims_remind_expiring()
+
+    # then the other volunteer is reminded, and the refused one is left to try again
+    assert sent == 1
+    assert [m.to for m in outbox] == [[accepted.claimed_by.email]]
+    refused.refresh_from_db()
+    assert refused.claim_reminded_at is None
+    assert not refused.events.filter(kind="claim_reminder").exists()
