@@ -142,7 +142,9 @@ def test_a_form_with_errors_keeps_the_text_and_says_what_to_fix(
     expect(page.get_by_label("Name to sign with")).to_be_focused()
 
 
-def test_the_tracking_page_shows_the_step_a_volunteer_just_took(page, live_server, prisoners):
+def test_the_tracking_page_shows_the_step_a_volunteer_just_took(
+    page, phone, live_server, prisoners, screenshot
+):
     # given a letter and its tracking page
     submitted = _submitted(prisoners)
     page.goto(f"{live_server.url}/letters/track/{submitted.token}/")
@@ -161,6 +163,9 @@ def test_the_tracking_page_shows_the_step_a_volunteer_just_took(page, live_serve
     expect(page.locator(".timeline__next")).to_have_text(
         "Next: another volunteer checks the translation."
     )
+    phone.goto(page.url)
+    expect(phone.locator(".timeline li:not(.timeline__next)")).to_have_count(2)
+    screenshot(phone, "tracking-phone")
 
 
 def test_cancel_a_letter(page, live_server, prisoners, screenshot):
