@@ -126,6 +126,19 @@ def return_to_supporter(modeladmin, request, queryset):
     )
 
 
+@admin.action(
+    description="Release the claim (back to the queue, draft kept)", permissions=["coordinate"]
+)
+def release_claim(modeladmin, request, queryset):
+    _run_each(
+        modeladmin,
+        request,
+        queryset,
+        lambda pk, user: services.letter_release(letter_id=pk, actor=user),
+        "back in the queue",
+    )
+
+
 # What a volunteer may see of a letter: the work, never the supporter, postage or tracking.
 VOLUNTEER_FIELDS = [
     "reference",
@@ -180,7 +193,7 @@ class LetterAdmin(admin.ModelAdmin):
     list_select_related = ["prisoner", "claimed_by"]
     date_hierarchy = "created_at"
     inlines = [LetterEventInline]
-    actions = [skip_translation, release_hold, return_to_supporter]
+    actions = [skip_translation, release_claim, release_hold, return_to_supporter]
     readonly_fields = [
         "reference",
         "prisoner",

@@ -526,3 +526,34 @@ def test_volunteer_sees_the_history_of_their_own_letter(client):
     history = body[body.index('id="events-group"') :]
     assert "<p>claim</p>" in history and f"<p>{volunteer.username}</p>" in history
     assert url("translate", letter.pk) in body  # the desk link on the letter's page
+
+
+def test_coordinator_releases_a_stuck_claim_from_the_letter_list(client):
+    letter = LetterFactory(status=S.IN_TRANSLATION)
+    coordinator = CoordinatorFactory()
+    client.force_login(coordinator)
+
+    client.post(
+        reverse("admin:letters_letter_changelist"),
+        {"action": "release_claim", "_selected_action": [letter.pk]},
+    )
+
+    letter.refresh_from_db()
+    assert letter.status == S.RECEIVED and letter.claimed_by is None
+    assert letter.events.get(action="release").actor == coordinator
+
+
+def test_volunteers_get_no_admin_actions(client):
+    letter = LetterFactory(status=S.IN_TRANSLATION)
+    volunteer = english_volunteer()
+    client.force_login(volunteer)
+
+    page = client.get(reverse("admin:letters_letter_changelist")).content.decode()
+    client.post(
+        reverse("admin:letters_letter_changelist"),
+        {"action": "release_claim", "_selected_action": [letter.pk]},
+    )
+
+    assert 'name="action"' not in page
+    letter.refresh_from_db()
+    assert letter.status == S.IN_TRANSLATION
