@@ -27,6 +27,18 @@ def _limit(scope: str) -> tuple[int, int]:
 
 
 def client_address(request) -> str:
+    """The visitor's address. Behind LETTERBRIDGE_PROXY_COUNT trusted reverse proxies it is the
+    entry that many places from the right of X-Forwarded-For (entries further left are
+    whatever the client chose to send); with no proxy, REMOTE_ADDR."""
+    proxies = getattr(settings, "LETTERBRIDGE_PROXY_COUNT", 0)
+    if proxies:
+        forwarded = [
+            part.strip()
+            for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")
+            if part.strip()
+        ]
+        if len(forwarded) >= proxies:
+            return forwarded[-proxies]
     return request.META.get("REMOTE_ADDR", "") or "unknown"
 
 

@@ -295,7 +295,10 @@ AXES_COOLOFF_TIME = timedelta(minutes=env.int("LETTERBRIDGE_LOCKOUT_MINUTES", de
 AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
-AXES_IPWARE_PROXY_COUNT = env.int("LETTERBRIDGE_PROXY_COUNT", default=0)
+# Reverse proxies in front of the app (0: clients connect directly). Lockouts and the public
+# forms' rate limits count by the client's address, read from X-Forwarded-For behind proxies.
+LETTERBRIDGE_PROXY_COUNT = env.int("LETTERBRIDGE_PROXY_COUNT", default=0)
+AXES_IPWARE_PROXY_COUNT = LETTERBRIDGE_PROXY_COUNT
 # A second factor (TOTP, backup codes) before any staff page; always on in production.
 LETTERBRIDGE_REQUIRE_2FA = env.bool("LETTERBRIDGE_REQUIRE_2FA", default=False)
 OTP_TOTP_ISSUER = env("LETTERBRIDGE_ORGANISATION_NAME", default="Letterbridge")

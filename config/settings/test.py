@@ -36,3 +36,6 @@ AXES_ENABLED = False
 CELERY_TASK_ALWAYS_EAGER = env.bool("LETTERBRIDGE_EAGER", default=True)
 EMAIL_BACKEND = env("DJANGO_EMAIL_BACKEND", default="django.core.mail.backends.locmem.EmailBackend")
 EMAIL_FILE_PATH = env("DJANGO_EMAIL_FILE_PATH", default=EMAIL_FILE_PATH)
+# Close connections after each request: the live server's thread must not hold the test
+# database open when pytest drops it.
+DATABASES["default"]["CONN_MAX_AGE"] = 0
