@@ -2,6 +2,7 @@ from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
 from django.db.models import Q
+from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 
 from config import crypto
@@ -282,6 +283,11 @@ class LetterAdmin(admin.ModelAdmin):
 
     def get_urls(self):
         return desk.Desk(self).get_urls() + super().get_urls()
+
+    def _get_obj_does_not_exist_redirect(self, request, opts, object_id):
+        # Django's default redirects with "letter … doesn't exist"; a letter outside the
+        # person's view answers 404 instead, telling nothing of whether it exists.
+        raise Http404
 
     @admin.display(description=_("flagged"), boolean=True, ordering="flagged_at")
     def flagged(self, obj) -> bool:

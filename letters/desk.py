@@ -8,8 +8,9 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -129,12 +130,17 @@ class Desk:
 
     def _letter_or_redirect(self, request, letter_id: int):
         letter = selectors.letter_for_desk(user=request.user, letter_id=letter_id)
+        if letter is None and request.method == "GET":
+            # Opening a letter that is not yours to see: 404, saying nothing of whether it exists.
+            raise Http404
         if letter is None:
             messages.warning(request, _("That letter is not available to you."))
             return None, redirect(_url("queue") if _can_translate(request.user) else "admin:index")
         return letter, None
 
     def _denied(self, request) -> HttpResponse:
+        if request.method == "GET":
+            raise PermissionDenied  # a page this role may not open: 403
         messages.warning(request, _("You are not allowed to do that."))
         return redirect("admin:index")
 

@@ -90,6 +90,11 @@ class PrisonerAdmin(admin.ModelAdmin):
         ("For translators", {"fields": ["reads_languages", "notes_for_translators"]}),
     ]
 
+    def get_list_display(self, request):
+        if request.user.has_perm("prisoners.add_prisonaddress"):
+            return self.list_display
+        return [name for name in self.list_display if name != "new_address_link"]
+
     @admin.display(description=_("Address"))
     def new_address_link(self, obj):
         url = reverse("admin:prisoners_prisoner_new_address", args=[obj.pk])

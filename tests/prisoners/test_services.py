@@ -116,3 +116,20 @@ def test_bad_postal_index_is_refused(overrides, field):
         services.prisoner_address_add(prisoner_id=prisoner.pk, **(NEW_ADDRESS | overrides))
     assert field in error.value.message_dict
     assert PrisonAddress.objects.filter(prisoner=prisoner).count() == 1
+
+
+def test_volunteers_are_not_offered_the_new_address_page(client, volunteer, coordinator):
+    from django.urls import reverse
+
+    from tests.factories import PrisonerFactory
+
+    prisoner = PrisonerFactory()
+    new_address = reverse("admin:prisoners_prisoner_new_address", args=[prisoner.pk])
+    client.force_login(volunteer)
+    listing = client.get(reverse("admin:prisoners_prisoner_changelist"))
+    assert listing.status_code == 200 and new_address not in listing.content.decode()
+    assert client.get(new_address).status_code == 403
+    client.force_login(coordinator)
+    assert (
+        new_address in client.get(reverse("admin:prisoners_prisoner_changelist")).content.decode()
+    )
