@@ -1,6 +1,8 @@
 from axes.models import AccessAttempt
 from django.contrib import admin, messages
 
+from config.paginator import EstimatedCountPaginator
+
 from . import services
 from .models import LetterAccess
 
@@ -25,9 +27,9 @@ if admin.site.is_registered(AccessAttempt):
 class LetterAccessAdmin(admin.ModelAdmin):
     list_display = ["accessed_at", "user", "letter", "page"]
     list_filter = ["page", ("accessed_at", admin.DateFieldListFilter)]
-    search_fields = ["user__username", "letter__reference"]
+    search_fields = ["=user__username", "=letter__reference"]
     list_select_related = ["user", "letter"]
-    date_hierarchy = "accessed_at"
+    paginator = EstimatedCountPaginator
     show_full_result_count = False
 
     def has_add_permission(self, request):

@@ -6,6 +6,7 @@ from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 
 from config import crypto
+from config.paginator import EstimatedCountPaginator
 from prisoners.models import Prisoner
 
 from . import desk, selectors, services
@@ -184,6 +185,7 @@ class LetterAdmin(admin.ModelAdmin):
         "postage",
         "language",
         ("flagged_at", admin.EmptyFieldListFilter),
+        ("created_at", admin.DateFieldListFilter),
     ]
     volunteer_list_filter = ["status", "language"]
     # Searched by get_search_results below: a reference, a supporter's e-mail (through its
@@ -191,8 +193,9 @@ class LetterAdmin(admin.ModelAdmin):
     search_fields = ["reference"]
     search_help_text = _("A reference (LB-…), a supporter's e-mail, or a prisoner's name.")
     show_full_result_count = False
+    # No date_hierarchy: its year/month links cost a scan of every matching letter.
+    paginator = EstimatedCountPaginator
     list_select_related = ["prisoner", "claimed_by"]
-    date_hierarchy = "created_at"
     inlines = [LetterEventInline]
     actions = [skip_translation, release_claim, release_hold, return_to_supporter]
     readonly_fields = [
@@ -348,10 +351,14 @@ class LetterAdmin(admin.ModelAdmin):
 @admin.register(LetterEvent)
 class LetterEventAdmin(admin.ModelAdmin):
     list_display = ["created_at", "letter", "kind", "action", "from_status", "to_status", "actor"]
-    list_filter = ["kind", "action", "to_status"]
-    search_fields = ["letter__reference"]
+    # Filters whose choices are fixed (a filter on free-text "action" would list the
+    # distinct values of millions of rows on every page view).
+    list_filter = ["kind", "to_status", ("created_at", admin.DateFieldListFilter)]
+    search_fields = ["=letter__reference"]
+    search_help_text = _("A letter's exact reference (LB-…).")
     list_select_related = ["letter", "actor"]
-    date_hierarchy = "created_at"
+    paginator = EstimatedCountPaginator
+    show_full_result_count = False
 
     def get_queryset(self, request):
         # Should a volunteer ever be given this permission, they still see only the history of

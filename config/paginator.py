@@ -1,0 +1,31 @@
+"""Admin lists over tables of millions of rows: an exact COUNT(*) of the whole table costs
+a full scan on PostgreSQL, so an unfiltered list shows PostgreSQL's own estimate instead.
+Filtered lists (the ones people page through) keep exact counts."""
+
+from django.core.paginator import Paginator
+from django.db import connections
+from django.utils.functional import cached_property
+
+EXACT_BELOW = 50_000
+
+
+class EstimatedCountPaginator(Paginator):
+    @cached_property
+    def count(self) -> int:
+        queryset = self.object_list
+        query = getattr(queryset, "query", None)
+        if query is None or query.where or query.distinct:
+            return super().count
+        connection = connections[queryset.db]
+        if connection.vendor != "postgresql":
+            return super().count
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT reltuples::bigint FROM pg_class WHERE oid = %s::regclass",
+                [queryset.model._meta.db_table],
+            )
+            row = cursor.fetchone()
+        estimate = row[0] if row else -1
+        if estimate < EXACT_BELOW:  # small, or never analysed (-1): count exactly
+            return super().count
+        return estimate

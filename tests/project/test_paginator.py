@@ -1,0 +1,26 @@
+import pytest
+from django.db import connection
+
+from config.paginator import EXACT_BELOW, EstimatedCountPaginator
+from letters.models import Letter
+from tests.factories import LetterFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_small_or_filtered_lists_count_exactly():
+    LetterFactory.create_batch(3)
+    assert EstimatedCountPaginator(Letter.objects.all(), 100).count == 3
+    assert EstimatedCountPaginator(Letter.objects.filter(status="received"), 100).count == 3
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="uses pg_class estimates")
+def test_a_huge_unfiltered_table_uses_the_planner_estimate(monkeypatch):
+    LetterFactory.create_batch(2)
+    with connection.cursor() as cursor:  # pretend the planner last saw a very large table
+        cursor.execute(
+            "UPDATE pg_class SET reltuples = %s WHERE oid = 'letters_letter'::regclass",
+            [EXACT_BELOW * 20],
+        )
+    assert EstimatedCountPaginator(Letter.objects.all(), 100).count == EXACT_BELOW * 20
+    assert EstimatedCountPaginator(Letter.objects.filter(status="received"), 100).count == 2
