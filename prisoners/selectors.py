@@ -1,7 +1,8 @@
 import re
 from datetime import date, datetime
 
-from django.db.models import Count, Q, QuerySet
+from django.core.cache import cache
+from django.db.models import Count, QuerySet
 from django.utils import timezone
 
 from .models import PrisonAddress, Prisoner
@@ -14,6 +15,7 @@ SORTS = (SORT_NAME, SORT_FEWEST)
 # Letters that never reach the prisoner do not count towards "letters this month".
 _NOT_COUNTED = ("cancelled", "rejected")
 _SLUG = re.compile(r"[-a-zA-Z0-9_]+")
+COUNTS_CACHE_SECONDS = 300
 
 
 def prisoner_current_address(*, prisoner: Prisoner, on: date | None = None) -> PrisonAddress | None:
@@ -35,29 +37,54 @@ def month_start() -> datetime:
     return now.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
 
 
-def _with_letters_this_month(queryset: QuerySet[Prisoner]) -> QuerySet[Prisoner]:
-    counted = Q(letters__created_at__gte=month_start()) & ~Q(letters__status__in=_NOT_COUNTED)
-    return queryset.annotate(letters_this_month=Count("letters", filter=counted))
+def letters_this_month() -> dict[int, int]:
+    """Letters written this month per prisoner id (cancelled and rejected ones left out).
+
+    One grouped query over this month's letters (the created_at index), kept in the cache for
+    a few minutes: the directory and every profile read it, and a count a few minutes old is
+    fine for "how much mail has this person had"."""
+    start = month_start()
+    key = f"prisoners:letters-this-month:{start.date().isoformat()}"
+    counts = cache.get(key)
+    if counts is None:
+        letters = Prisoner._meta.get_field("letters").related_model  # no import of letters
+        rows = (
+            letters.objects.filter(created_at__gte=start)
+            .exclude(status__in=_NOT_COUNTED)
+            .values("prisoner_id")
+            .annotate(n=Count("pk"))
+            .values_list("prisoner_id", "n")
+        )
+        counts = {str(pk): n for pk, n in rows}
+        cache.set(key, counts, timeout=COUNTS_CACHE_SECONDS)
+    return {int(pk): n for pk, n in counts.items()}
 
 
-def prisoner_directory(*, sort: str = SORT_NAME) -> QuerySet[Prisoner]:
-    """Everyone listed, each with ``letters_this_month``, in one query. People who can receive
-    letters come first; within them, by name or by the fewest letters this month."""
-    queryset = _with_letters_this_month(
+def prisoner_directory(*, sort: str = SORT_NAME) -> list[Prisoner]:
+    """Everyone listed, each with ``letters_this_month``, in one query plus the cached counts.
+    People who can receive letters come first; within them, by name or by the fewest letters
+    this month."""
+    counts = letters_this_month()
+    prisoners = list(
         Prisoner.objects.only(
             "slug", "name_en", "name_ru", "status", "accepts_letters", "case_summary", "is_demo"
-        )
+        ).order_by("-accepts_letters", "name_en", "pk")
     )
+    for prisoner in prisoners:
+        prisoner.letters_this_month = counts.get(prisoner.pk, 0)
     if sort == SORT_FEWEST:
-        return queryset.order_by("-accepts_letters", "letters_this_month", "name_en", "pk")
-    return queryset.order_by("-accepts_letters", "name_en", "pk")
+        prisoners.sort(key=lambda p: (not p.accepts_letters, p.letters_this_month, p.name_en, p.pk))
+    return prisoners
 
 
 def prisoner_profile(*, slug: str) -> Prisoner | None:
     """One prisoner for their public page, with ``letters_this_month``."""
     if not isinstance(slug, str) or not _SLUG.fullmatch(slug) or len(slug) > 80:
         return None  # not a slug at all (a NUL byte would even make PostgreSQL refuse the query)
-    return _with_letters_this_month(Prisoner.objects.filter(slug=slug)).first()
+    prisoner = Prisoner.objects.filter(slug=slug).first()
+    if prisoner is not None:
+        prisoner.letters_this_month = letters_this_month().get(prisoner.pk, 0)
+    return prisoner
 
 
 def prisoners_accepting_letters() -> QuerySet[Prisoner]:
