@@ -1,6 +1,7 @@
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import render
+from django.utils.functional import SimpleLazyObject
 
 from .selectors import (
     SORT_FEWEST,
@@ -18,10 +19,17 @@ def prisoner_list(request):
     sort = request.GET.get("sort", SORT_NAME)
     if sort not in SORTS:
         sort = SORT_NAME
-    page = Paginator(prisoner_directory(sort=sort), PAGE_SIZE).get_page(request.GET.get("page"))
+    number = request.GET.get("page", "1")
+    if not (isinstance(number, str) and number.isdigit() and len(number) < 6):
+        number = "1"
+    # Lazy: when the template's cached fragment is fresh, the database is not asked at all.
+    page = SimpleLazyObject(
+        lambda: Paginator(prisoner_directory(sort=sort), PAGE_SIZE).get_page(number)
+    )
     context = {
         "page": page,
-        "prisoners": page.object_list,
+        "page_number": number,
+        "prisoners": SimpleLazyObject(lambda: page.object_list),
         "sort": sort,
         "sort_name": SORT_NAME,
         "sort_fewest": SORT_FEWEST,
