@@ -13,6 +13,7 @@ from django_otp import user_has_device
 
 LOGIN_AT = "_staff_login_at"
 SEEN_AT = "_staff_seen_at"
+SEEN_RESOLUTION = 60  # seconds: the idle clock is kept to the minute
 
 
 class StaffSessionTimeoutMiddleware:
@@ -33,7 +34,9 @@ class StaffSessionTimeoutMiddleware:
                     request, _("You were signed out to keep letters safe. Sign in again.")
                 )
                 return redirect(f"{reverse('admin:login')}?next={request.path}")
-            request.session[SEEN_AT] = now
+            # One session write a minute at most, not one per request.
+            if SEEN_AT not in request.session or now - seen_at >= SEEN_RESOLUTION:
+                request.session[SEEN_AT] = now
         return self.get_response(request)
 
 
