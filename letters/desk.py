@@ -55,11 +55,13 @@ def _int(value, default: int | None = None) -> int | None:
 
 def _posted_text(request, name: str, default: str | None = "") -> str | None:
     """A textarea's value with the line breaks browsers send (CRLF) made plain newlines, so a
-    draft saved by the script and one posted by the form compare equal."""
+    draft saved by the script and one posted by the form compare equal. NUL characters, which
+    no keyboard types and PostgreSQL cannot store, are dropped (as Django's form fields refuse
+    them)."""
     value = request.POST.get(name)
     if value is None:
         return default
-    return value.replace("\r\n", "\n").replace("\r", "\n")
+    return value.replace("\x00", "").replace("\r\n", "\n").replace("\r", "\n")
 
 
 def _max_translation_chars() -> int:

@@ -12,7 +12,7 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import DataError, IntegrityError, transaction
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
@@ -76,7 +76,9 @@ def stripe_webhook(request: HttpRequest) -> HttpResponse:
     except services.NotLinkedYet:
         logger.info("stripe webhook %s: not linked to a payment yet", event["type"])
         return _answer(409, "not linked to a payment yet; deliver again later")
-    except (KeyError, TypeError, ValueError):
+    except (KeyError, TypeError, ValueError, AttributeError, DataError):
+        # A signed event whose object is not what Stripe sends (a list where a dict belongs, a
+        # field too long or holding NUL to store): retrying would not help, so 400, not 503.
         logger.warning("stripe webhook %s: unreadable object", event["type"])
         return _answer(400, "unreadable event object")
     except Exception:
