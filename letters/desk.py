@@ -23,7 +23,7 @@ from django.views.decorators.http import require_http_methods
 from . import selectors, services
 from .models import LANGUAGES, Letter
 
-QUEUE_PAGE_SIZE = 50
+QUEUE_PAGE_SIZE = 25  # the oldest first; "Claim next" is the usual way in
 REVIEW_PAGE_SIZE = 100
 
 # A kind default for the coordinator to edit: what the supporter reads when a letter is stopped.
