@@ -46,6 +46,7 @@ test: install lint migrations-check ## Lint, check migrations, run every test on
 
 bench: install ## Load-test on PostgreSQL + Redis at 1k/100k/1M letters (SIZES=1000 for a quick run)
 	scripts/system-packages.sh
+	DJANGO_SETTINGS_MODULE=benchmarks.settings $(BIN)/python manage.py collectstatic --noinput -v0
 	$(BIN)/python -m benchmarks.run --sizes $${SIZES:-1000,100000,1000000} --duration $${DURATION:-8}
 	$(BIN)/python -m benchmarks.pdf_batch --letters $${PDF_LETTERS:-500}
 

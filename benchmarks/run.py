@@ -193,14 +193,26 @@ def claim_next_race(base: str, path: str, volunteers: list[str], duration: int) 
         nonlocal errors
         cookie = staff_cookie(username)
         user = get_user_model().objects.get(username=username)
-        conn = http.client.HTTPConnection(HOST, int(base.rsplit(":", 1)[1]), timeout=10)
+        port = int(base.rsplit(":", 1)[1])
+        conn = http.client.HTTPConnection(HOST, port, timeout=10)
         body = urlencode({"csrfmiddlewaretoken": CSRF})
         headers = csrf_headers(cookie)
+        # The volunteer's letters already held from an earlier run go back first.
+        for letter_id in Letter.objects.filter(
+            claimed_by=user, status="in_translation"
+        ).values_list("pk", flat=True):
+            services.letter_release(letter_id=letter_id, actor=user)
         while time.monotonic() < stop_at:
             started = time.perf_counter()
-            conn.request("POST", path, body=body, headers=headers)
-            response = conn.getresponse()
-            response.read()
+            try:
+                conn.request("POST", path, body=body, headers=headers)
+                response = conn.getresponse()
+                response.read()
+            except (OSError, http.client.HTTPException):
+                # the server closed an idle keep-alive connection: a new one, like a browser
+                conn.close()
+                conn = http.client.HTTPConnection(HOST, port, timeout=10)
+                continue
             elapsed = (time.perf_counter() - started) * 1000
             with lock:
                 latencies.append(elapsed)

@@ -182,6 +182,19 @@ class Letter(models.Model):
                 condition=Q(status="in_translation"),
                 name="letter_claim_expiry_idx",
             ),
+            # The translation queue and "claim next": waiting letters, oldest first. Without
+            # it PostgreSQL walks the created_at index through every old, finished letter.
+            models.Index(
+                fields=["created_at", "id"],
+                condition=Q(status="received", flagged_at__isnull=True),
+                name="letter_waiting_idx",
+            ),
+            # The review list: handed-in translations, the longest waiting first.
+            models.Index(
+                fields=["status_changed_at", "id"],
+                condition=Q(status="translated"),
+                name="letter_review_idx",
+            ),
         ]
 
     def __str__(self) -> str:
