@@ -269,10 +269,15 @@ class LetterAdmin(admin.ModelAdmin):
         if self._coordinator(request):
             if "@" in term:
                 matches |= Q(supporter_email_hash=crypto.lookup_hash(term))
-            prisoners = Prisoner.objects.filter(
-                Q(name_en__istartswith=term) | Q(name_ru__istartswith=term)
-            ).values("pk")
-            matches |= Q(prisoner__in=prisoners)
+            # Resolved first (a few hundred prisoners at most): a literal list lets PostgreSQL
+            # combine the reference and prisoner indexes, where a subquery made it scan.
+            prisoners = list(
+                Prisoner.objects.filter(
+                    Q(name_en__istartswith=term) | Q(name_ru__istartswith=term)
+                ).values_list("pk", flat=True)[:200]
+            )
+            if prisoners:
+                matches |= Q(prisoner_id__in=prisoners)
         return queryset.filter(matches), False
 
     def lookup_allowed(self, lookup, value, request=None):
