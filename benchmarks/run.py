@@ -365,7 +365,9 @@ def measure_pages(base: str, specs: list[dict], size: int, duration: int) -> lis
             result.extra["met"] = bool(result.ratio_to_bare and result.ratio_to_bare >= target)
         if spec.get("p95_target"):
             result.extra["target"] = f"p95 < {spec['p95_target']} ms"
-            result.extra["met"] = result.p95_ms < spec["p95_target"] and result.errors == 0
+            result.extra["met"] = (
+                result.requests > 0 and result.p95_ms < spec["p95_target"] and result.errors == 0
+            )
         results.append(result)
     return results
 
@@ -430,7 +432,7 @@ def email_latency(samples: int) -> Result:
             result.p99_ms = delays[-1]
         result.extra = {
             "target": "p95 < 2000 ms",
-            "met": result.errors == 0 and result.p95_ms < 2000,
+            "met": result.requests > 0 and result.errors == 0 and result.p95_ms < 2000,
             "worker_peak_rss_mb": round(
                 max([peak_rss_mb(worker.pid)] + [peak_rss_mb(p) for p in child_pids(worker.pid)]),
                 1,
@@ -541,7 +543,10 @@ def main(argv: list[str] | None = None) -> int:
                 race.extra = {
                     "target": "p95 < 50 ms, no double claim",
                     "double_claims": data["double_claims"],
-                    "met": race.p95_ms < 50 and not race.errors and not data["double_claims"],
+                    "met": bool(race.requests)
+                    and race.p95_ms < 50
+                    and not race.errors
+                    and not data["double_claims"],
                 }
             else:
                 race.note = "claim next not in this build"

@@ -26,7 +26,7 @@ STATE_WEIGHTS = {
     S.CANCELLED: 6,
     S.REJECTED: 2,
     S.RECEIVED: 10,
-    S.IN_TRANSLATION: 5,
+    S.IN_TRANSLATION: 0.05,  # a few hundred held at once by the volunteers
     S.TRANSLATED: 4,
     S.APPROVED: 5,
     S.ON_HOLD: 2,
@@ -151,7 +151,9 @@ def add_letters(count: int, *, seed: int = 7) -> float:
     started = time.perf_counter()
     rng = random.Random(seed + Letter.objects.count())
     prisoner_ids, volunteers = ensure_people()
-    volunteer_ids = [v.pk for v in volunteers]
+    # Letters in translation are held by the volunteers after the first 20, who are the ones
+    # racing on "claim next" and must start with empty hands.
+    volunteer_ids = [v.pk for v in volunteers[20:]]
     states = list(STATE_WEIGHTS)
     weights = list(STATE_WEIGHTS.values())
     now = timezone.now()

@@ -29,3 +29,24 @@ class EstimatedCountPaginator(Paginator):
         if estimate < EXACT_BELOW:  # small, or never analysed (-1): count exactly
             return super().count
         return estimate
+
+
+class BoundedPaginator(Paginator):
+    """Pages through at most ``bound`` items: counting a queue of a hundred thousand letters
+    costs a scan, and nobody pages past the first thousand of a list sorted oldest first.
+    ``bounded`` says whether there are more than that."""
+
+    bound = 1000
+
+    @cached_property
+    def count(self) -> int:
+        return self.object_list[: self.bound + 1].count()
+
+    @property
+    def bounded(self) -> bool:
+        return self.count > self.bound
+
+    @cached_property
+    def num_pages(self) -> int:
+        pages = super().num_pages
+        return min(pages, -(-self.bound // self.per_page))

@@ -9,7 +9,6 @@ from datetime import timedelta
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
@@ -19,6 +18,8 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
+
+from config.paginator import BoundedPaginator
 
 from . import selectors, services
 from .models import LANGUAGES, Letter
@@ -157,7 +158,7 @@ class Desk:
         language = request.GET.get("language", "")
         if language not in languages:
             language = ""
-        page = Paginator(
+        page = BoundedPaginator(
             selectors.letters_queue(user=user, language=language), QUEUE_PAGE_SIZE
         ).get_page(request.GET.get("page"))
         held = selectors.letters_held_by(user=user).count()
@@ -402,7 +403,7 @@ class Desk:
     def review_list(self, request: HttpRequest) -> HttpResponse:
         if not _can_review(request.user):
             return self._denied(request)
-        page = Paginator(
+        page = BoundedPaginator(
             selectors.letters_for_review(user=request.user), REVIEW_PAGE_SIZE
         ).get_page(request.GET.get("page"))
         return self._render(

@@ -24,3 +24,19 @@ def test_a_huge_unfiltered_table_uses_the_planner_estimate(monkeypatch):
         )
     assert EstimatedCountPaginator(Letter.objects.all(), 100).count == EXACT_BELOW * 20
     assert EstimatedCountPaginator(Letter.objects.filter(status="received"), 100).count == 2
+
+
+def test_bounded_paginator_counts_no_further_than_its_bound():
+    from config.paginator import BoundedPaginator
+
+    LetterFactory.create_batch(7)
+
+    class Small(BoundedPaginator):
+        bound = 4
+
+    paginator = Small(Letter.objects.order_by("pk"), 2)
+    assert paginator.count == 5 and paginator.bounded  # one past the bound: "more than 4"
+    assert paginator.num_pages == 2
+    assert len(paginator.get_page(2).object_list) == 2
+    unbounded = BoundedPaginator(Letter.objects.all(), 2)
+    assert unbounded.count == 7 and not unbounded.bounded and unbounded.num_pages == 4
