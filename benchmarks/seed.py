@@ -243,8 +243,6 @@ def add_letters(count: int, *, seed: int = 7) -> float:
             event_rows(),
             ["letter", "kind", "from_status", "to_status", "action", "actor", "note", "created_at"],
         )
-    with connection.cursor() as cursor:
-        cursor.execute("ANALYZE letters_letter; ANALYZE letters_letterevent;")
     return time.perf_counter() - started
 
 
@@ -256,4 +254,9 @@ def grow_to(size: int) -> float:
         batch = min(missing, 250_000)
         spent += add_letters(batch)
         missing -= batch
-    return spent
+    # A database in service has been vacuumed and analysed; measure that, not autovacuum
+    # catching up with a fresh bulk load in the middle of a page's measurement.
+    started = time.perf_counter()
+    with connection.cursor() as cursor:
+        cursor.execute("VACUUM ANALYZE letters_letter, letters_letterevent")
+    return spent + (time.perf_counter() - started)
