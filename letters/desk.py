@@ -191,6 +191,15 @@ class Desk:
             },
         )
 
+    @staticmethod
+    def _claimed(request: HttpRequest, letter: Letter) -> HttpResponse:
+        messages.success(
+            request,
+            _("Letter %(ref)s is yours until %(deadline)s.")
+            % {"ref": letter.reference, "deadline": _deadline(letter)},
+        )
+        return redirect(_url("translate", letter.pk))
+
     def claim_next(self, request: HttpRequest) -> HttpResponse:
         try:
             letter = services.letter_claim_next(volunteer=request.user)
@@ -200,12 +209,7 @@ class Desk:
         except services.LetterError as error:
             messages.warning(request, error.message)
             return redirect(_url("queue"))
-        messages.success(
-            request,
-            _("Letter %(ref)s is yours until %(deadline)s.")
-            % {"ref": letter.reference, "deadline": _deadline(letter)},
-        )
-        return redirect(_url("translate", letter.pk))
+        return self._claimed(request, letter)
 
     def claim(self, request: HttpRequest, letter_id: int) -> HttpResponse:
         user = request.user
@@ -225,12 +229,7 @@ class Desk:
         except services.LetterError as error:
             messages.warning(request, error.message)
             return redirect(_url("queue"))
-        messages.success(
-            request,
-            _("Letter %(ref)s is yours until %(deadline)s.")
-            % {"ref": letter.reference, "deadline": _deadline(letter)},
-        )
-        return redirect(_url("translate", letter.pk))
+        return self._claimed(request, letter)
 
     def mine(self, request: HttpRequest) -> HttpResponse:
         user = request.user
