@@ -276,15 +276,9 @@ class Desk:
         if request.method == "POST":
             text = _posted_text(request, "translation")
             action = request.POST.get("action", "save")
-            outcome = self._save_posted(request, letter, text)
-            if isinstance(outcome, services.StaleDraft):
-                conflict = outcome.message
-                letter.refresh_from_db()
-                base_version = letter.translation_version
-            elif isinstance(outcome, services.LetterError):
-                messages.error(request, outcome.message)
-                base_version = _int(request.POST.get("base_version"), letter.translation_version)
-            elif action == "hand_in":
+            saved, conflict, base_version = self._save_draft(request, letter, text)
+            # Not saved: the page comes back with what was typed and why.
+            if saved and action == "hand_in":
                 try:
                     services.letter_hand_in(letter_id=letter.pk, volunteer=user)
                 except services.LetterError as error:
@@ -298,7 +292,7 @@ class Desk:
                         % {"ref": letter.reference},
                     )
                     return redirect(_url("mine"))
-            else:
+            elif saved:
                 messages.success(request, _("Draft saved."))
                 return redirect(_url("translate", letter.pk))
         return self._render(
@@ -319,6 +313,19 @@ class Desk:
                 "deadline": letter.claim_expires_at,
             },
         )
+
+    def _save_draft(self, request, letter: Letter, text: str) -> tuple[bool, str | None, int]:
+        """Save the posted text for the translate and review pages alike. Returns whether it
+        was saved, the stale-tab conflict message if any, and the version the editor goes on
+        from."""
+        outcome = self._save_posted(request, letter, text)
+        if isinstance(outcome, services.StaleDraft):
+            letter.refresh_from_db()
+            return False, outcome.message, letter.translation_version
+        if isinstance(outcome, services.LetterError):
+            messages.error(request, outcome.message)
+            return False, None, _int(request.POST.get("base_version"), letter.translation_version)
+        return True, None, letter.translation_version
 
     def _save_posted(self, request, letter: Letter, text: str):
         """Save the posted text if it differs from what is stored. Returns the error (as a
@@ -432,16 +439,8 @@ class Desk:
             text = _posted_text(request, "translation")
             comment = _posted_text(request, "comment")
             action = request.POST.get("action", "save")
-            outcome = self._save_posted(request, letter, text)
-            if isinstance(outcome, services.StaleDraft):
-                conflict = outcome.message
-                letter.refresh_from_db()
-                base_version = letter.translation_version
-            elif isinstance(outcome, services.LetterError):
-                messages.error(request, outcome.message)
-                base_version = _int(request.POST.get("base_version"), letter.translation_version)
-            else:
-                base_version = letter.translation_version
+            saved, conflict, base_version = self._save_draft(request, letter, text)
+            if saved:
                 done = self._review_action(request, letter, action, comment)
                 if done is not None:
                     return done
