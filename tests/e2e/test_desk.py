@@ -108,7 +108,9 @@ def test_claim_translate_hand_in_review_approve(chromium, page, live_server, scr
     page = context.new_page()
     page.goto(live_server.url + reverse("admin:letters_letter_desk_translate", args=[letter.pk]))
     expect(page.locator("#translation")).to_have_value(FIRST_DRAFT + OFFLINE_PART)
-    expect(page.locator("#autosave-status")).to_contain_text("Restored")
+    # "Restored" shows until the next autosave replaces it; on a busy machine that can come
+    # before this line runs, so either message proves the restore happened.
+    expect(page.locator("#autosave-status")).to_contain_text(re.compile("Restored|Draft saved"))
     expect(page.locator("#autosave-status")).to_contain_text("Draft saved", timeout=15_000)
     letter.refresh_from_db()
     assert letter.translation == FIRST_DRAFT + OFFLINE_PART
