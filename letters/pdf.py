@@ -359,7 +359,7 @@ def render_return_pdf(letter: Letter) -> bytes:
         intro = [
             _Footer(letter.reference),
             Paragraph(
-                escape(_("Your letter to %(name)s") % {"name": letter.prisoner.name_en}),
+                escape(_("Your letter to %(name)s") % {"name": letter.prisoner.addressee_name()}),
                 styles["h1"],
             ),
             Paragraph(

@@ -85,10 +85,16 @@ class PrisonerAdmin(admin.ModelAdmin):
     actions = [mark_in_transit]
     fieldsets = [
         (None, {"fields": ["name_en", "slug", "status", "accepts_letters", "is_demo"]}),
-        ("Russian", {"fields": ["name_ru", "name_ru_dative", "birth_year"]}),
-        ("About", {"fields": ["case_summary", "source_url"]}),
+        ("Russian", {"fields": ["name_ru", "name_ru_dative", "gender", "birth_year"]}),
+        ("About", {"fields": ["case_summary", "case_summary_ru", "source_url"]}),
         ("For translators", {"fields": ["reads_languages", "notes_for_translators"]}),
     ]
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change, **kwargs)
+        # Blank only on records from before the field existed; whoever edits one chooses.
+        form.base_fields["gender"].required = True
+        return form
 
     def get_list_display(self, request):
         if request.user.has_perm("prisoners.add_prisonaddress"):

@@ -1,5 +1,8 @@
+from typing import NamedTuple
+
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 
@@ -11,8 +14,44 @@ class PrisonerStatus(models.TextChoices):
     DECEASED = "deceased", _("deceased")
 
 
+class PrisonerGender(models.TextChoices):
+    """Grammatical gender, for Russian agreement: «осуждён» or «осуждена»."""
+
+    MALE = "male", _("male")
+    FEMALE = "female", _("female")
+
+
+# The status as a word about one person. Russian past participles agree with the person's
+# gender; the statuses not listed here («в СИЗО», «на этапе») read the same for everyone, and
+# English has one form for all. The contexts tell translators whom each word is about.
+_STATUS_WORDS = {
+    PrisonerGender.MALE: {
+        PrisonerStatus.SENTENCED: pgettext_lazy("prisoner status, said of a man", "sentenced"),
+        PrisonerStatus.RELEASED: pgettext_lazy("prisoner status, said of a man", "released"),
+        PrisonerStatus.DECEASED: pgettext_lazy("prisoner status, said of a man", "deceased"),
+    },
+    PrisonerGender.FEMALE: {
+        PrisonerStatus.SENTENCED: pgettext_lazy("prisoner status, said of a woman", "sentenced"),
+        PrisonerStatus.RELEASED: pgettext_lazy("prisoner status, said of a woman", "released"),
+        PrisonerStatus.DECEASED: pgettext_lazy("prisoner status, said of a woman", "deceased"),
+    },
+}
+
+
+def russian_is_active() -> bool:
+    return (get_language() or "").startswith("ru")
+
+
+class Summary(NamedTuple):
+    """The case in brief in one language, with its code for the page's ``lang`` attribute."""
+
+    text: str
+    language: str
+
+
 class Prisoner(models.Model):
     Status = PrisonerStatus
+    Gender = PrisonerGender
 
     slug = models.SlugField(max_length=80, unique=True)
     name_en = models.CharField(_("name in English"), max_length=200)
@@ -22,8 +61,19 @@ class Prisoner(models.Model):
         max_length=200,
         help_text=_("As the envelope's «Кому» line needs it, e.g. Хамроеву Бахрому Мардоновичу."),
     )
+    gender = models.CharField(
+        _("grammatical gender"),
+        max_length=6,
+        choices=Gender.choices,
+        blank=True,
+        help_text=_(
+            "For Russian sentences about this person: «осуждён» or «осуждена». Until it is "
+            "set, the Russian pages use words that need no gender."
+        ),
+    )
     birth_year = models.PositiveSmallIntegerField(_("year of birth"), null=True, blank=True)
-    case_summary = models.TextField(_("the case in brief"), blank=True)
+    case_summary = models.TextField(_("the case in brief, in English"), blank=True)
+    case_summary_ru = models.TextField(_("the case in brief, in Russian"), blank=True)
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.SENTENCED)
     accepts_letters = models.BooleanField(_("accepts letters now"), default=True)
     reads_languages = models.JSONField(
@@ -47,6 +97,9 @@ class Prisoner(models.Model):
                 condition=Q(status__in=PrisonerStatus.values), name="prisoner_status_valid"
             ),
             models.CheckConstraint(
+                condition=Q(gender__in=["", *PrisonerGender.values]), name="prisoner_gender_valid"
+            ),
+            models.CheckConstraint(
                 condition=Q(birth_year__isnull=True) | Q(birth_year__range=(1900, 2100)),
                 name="prisoner_birth_year_plausible",
             ),
@@ -60,6 +113,29 @@ class Prisoner(models.Model):
 
     def __str__(self) -> str:
         return self.name_en
+
+    def status_word(self) -> str:
+        """The status as said of this person in the active language: in Russian it agrees
+        with their gender («осуждён», «осуждена»); with no gender recorded, the plain label,
+        whose Russian needs none («приговор вынесен»)."""
+        word = _STATUS_WORDS.get(self.gender, {}).get(self.status)
+        return str(word) if word is not None else self.get_status_display()
+
+    def addressee_name(self) -> str:
+        """The name as the one a letter goes to («письмо кому?»), for a sentence in the
+        active language: in Russian the dative case as stored, the same full name as the
+        envelope's «Кому» line; otherwise the English spelling."""
+        if russian_is_active() and self.name_ru_dative:
+            return self.name_ru_dative
+        return self.name_en
+
+    def summary_for_reader(self) -> Summary:
+        """The case in brief in the active language, or in the other one while it is not
+        written yet; with its language code, so a page can mark the language it shows."""
+        summaries = [Summary(self.case_summary_ru, "ru"), Summary(self.case_summary, "en")]
+        if not russian_is_active():
+            summaries.reverse()
+        return next((s for s in summaries if s.text.strip()), Summary("", ""))
 
     @property
     def recipient_line_ru(self) -> str:

@@ -67,7 +67,15 @@ def prisoner_directory(*, sort: str = SORT_NAME) -> list[Prisoner]:
     counts = letters_this_month()
     prisoners = list(
         Prisoner.objects.only(
-            "slug", "name_en", "name_ru", "status", "accepts_letters", "case_summary", "is_demo"
+            "slug",
+            "name_en",
+            "name_ru",
+            "gender",
+            "status",
+            "accepts_letters",
+            "case_summary",
+            "case_summary_ru",
+            "is_demo",
         ).order_by("-accepts_letters", "name_en", "pk")
     )
     for prisoner in prisoners:

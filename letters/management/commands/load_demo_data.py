@@ -22,15 +22,25 @@ PRISONERS = [
         "name_en": "Bakhrom Khamroev",
         "name_ru": "Хамроев Бахром Мардонович",
         "name_ru_dative": "Хамроеву Бахрому Мардоновичу",
+        "gender": Prisoner.Gender.MALE,
         "birth_year": 1963,
         "status": Prisoner.Status.SENTENCED,
         "accepts_letters": True,
         "source_url": SEED_URL,
         "case_summary": (
-            "Human rights defender, head of the Yordam Foundation for migrants and a former "
-            "member of Memorial Human Rights Centre. In custody since 24 February 2022; in May "
-            "2023 sentenced to 14 years (reduced by three months on appeal), the first three in "
-            "a cell-type prison. Memorial recognises him as a political prisoner."
+            "Human rights defender, head of the Yordam Foundation for migrants and a member of "
+            "Memorial Human Rights Centre until its liquidation. In custody since 24 February "
+            "2022; on 23 May 2023 sentenced to 14 years (reduced by three months on appeal), "
+            "the first three in a prison, the rest in a strict-regime colony. Memorial "
+            "recognises him as a political prisoner."
+        ),
+        "case_summary_ru": (
+            "Правозащитник, руководитель фонда правовой и социальной поддержки мигрантов "
+            "«Ёрдам», член Правозащитного центра «Мемориал» вплоть до его ликвидации. Под "
+            "стражей с 24 февраля 2022 года. 23 мая 2023 года приговорён к 14 годам лишения "
+            "свободы (после апелляции срок сократили на три месяца): первые три года — в "
+            "тюрьме, остальные — в колонии строгого режима. «Мемориал» признал его "
+            "политзаключённым."
         ),
         "notes_for_translators": (
             "Devout Muslim. Write about daily life, family, books; nothing about his case or "
@@ -52,11 +62,13 @@ PRISONERS = [
         "name_en": "Mikhail Zhilin",
         "name_ru": "Жилин Михаил",
         "name_ru_dative": "Жилину Михаилу",
+        "gender": Prisoner.Gender.MALE,
         "status": Prisoner.Status.SENTENCED,
         "accepts_letters": True,
         "is_demo": True,
         "source_url": "https://www.rightsinrussia.org/write-to-russia-3/",
         "case_summary": "Imprisoned for refusing to fight against Ukraine.",
+        "case_summary_ru": "Находится в заключении за отказ воевать против Украины.",
         "notes_for_translators": "Demo record: patronymic and year of birth to be confirmed.",
         "address": {
             "postal_index": "101000",
@@ -74,11 +86,13 @@ PRISONERS = [
         "name_en": "Aleksei Arbuzenko",
         "name_ru": "Арбузенко Алексей",
         "name_ru_dative": "Арбузенко Алексею",
+        "gender": Prisoner.Gender.MALE,
         "status": Prisoner.Status.SENTENCED,
         "accepts_letters": True,
         "is_demo": True,
         "source_url": "https://www.rightsinrussia.org/write-to-russia-4/",
         "case_summary": "Imprisoned for protesting the war against Ukraine.",
+        "case_summary_ru": "Находится в заключении за протест против войны в Украине.",
         "address": {
             "postal_index": "102000",
             "region": "Демо-область",
@@ -95,6 +109,7 @@ PRISONERS = [
         "name_en": "Evgeny Zinich",
         "name_ru": "Зинич Евгений",
         "name_ru_dative": "Зиничу Евгению",
+        "gender": Prisoner.Gender.MALE,
         "status": Prisoner.Status.SENTENCED,
         "accepts_letters": True,
         "is_demo": True,
@@ -103,12 +118,17 @@ PRISONERS = [
             "Imprisoned for his faith. We do not know his current address: letters to him are "
             "translated and then held until we do."
         ),
+        "case_summary_ru": (
+            "Находится в заключении за веру. Его нынешний адрес нам неизвестен: письма ему мы "
+            "переводим и храним, пока не узнаем, куда их отправить."
+        ),
     },
     {
         "slug": "aleksei-navalny",
         "name_en": "Aleksei Navalny",
         "name_ru": "Навальный Алексей Анатольевич",
         "name_ru_dative": "Навальному Алексею Анатольевичу",
+        "gender": Prisoner.Gender.MALE,
         "birth_year": 1976,
         "status": Prisoner.Status.DECEASED,
         "accepts_letters": False,
@@ -117,19 +137,31 @@ PRISONERS = [
             "Imprisoned for peaceful participation in electoral politics. He died in prison on "
             "16 February 2024."
         ),
+        "case_summary_ru": (
+            "Находился в заключении за мирную политическую деятельность и участие в выборах. "
+            "Умер в колонии 16 февраля 2024 года."
+        ),
     },
     {
         "slug": "sasha-skochilenko",
         "name_en": "Sasha (Alexandra) Skochilenko",
         "name_ru": "Скочиленко Александра Юрьевна",
         "name_ru_dative": "Скочиленко Александре Юрьевне",
+        "gender": Prisoner.Gender.FEMALE,
         "birth_year": 1990,
         "status": Prisoner.Status.RELEASED,
         "accepts_letters": False,
         "source_url": "https://www.rightsinrussia.org/write-to-russia-2/",
         "case_summary": (
-            "Imprisoned for a peaceful anti-war protest; freed in the prisoner exchange of "
-            "1 August 2024."
+            "Artist from St Petersburg, imprisoned for a peaceful anti-war protest: in November "
+            "2023 she was sentenced to seven years for replacing supermarket price tags with "
+            "anti-war messages. Freed in the prisoner exchange of 1 August 2024."
+        ),
+        "case_summary_ru": (
+            "Художница из Петербурга, лишённая свободы за мирный антивоенный протест: в ноябре "
+            "2023 года её приговорили к семи годам за то, что она заменила ценники в "
+            "супермаркете на листовки с антивоенными текстами. Освобождена при обмене "
+            "заключёнными 1 августа 2024 года."
         ),
     },
     {
@@ -137,12 +169,19 @@ PRISONERS = [
         "name_en": "Alsu Kurmasheva",
         "name_ru": "Курмашева Алсу",
         "name_ru_dative": "Курмашевой Алсу",
+        "gender": Prisoner.Gender.FEMALE,
         "status": Prisoner.Status.RELEASED,
         "accepts_letters": False,
         "source_url": "https://www.rightsinrussia.org/write-to-russia-7/",
         "case_summary": (
-            "Journalist held on remand for her work; freed in the prisoner exchange of "
-            "1 August 2024."
+            "Journalist with Radio Free Europe/Radio Liberty, held on remand for her work from "
+            "October 2023 and sentenced to six and a half years in July 2024. Freed in the "
+            "prisoner exchange of 1 August 2024."
+        ),
+        "case_summary_ru": (
+            "Журналистка «Радио Свободная Европа / Радио Свобода». С октября 2023 года "
+            "находилась в СИЗО из-за своей работы, в июле 2024 года её приговорили к шести с "
+            "половиной годам. Освобождена при обмене заключёнными 1 августа 2024 года."
         ),
     },
 ]
