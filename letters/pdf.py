@@ -45,6 +45,7 @@ from prisoners.models import PrisonAddress
 from prisoners.selectors import prisoner_current_address
 
 from .models import Letter
+from .selectors import letter_translation_skipped
 
 SERIF, SERIF_BOLD, SANS, SANS_BOLD = "serif", "serif-bold", "sans", "sans-bold"
 
@@ -349,6 +350,26 @@ def render_batch_pdf(
     return _build(story, title="Letterbridge posting batch")
 
 
+def _return_intro(letter: Letter) -> str:
+    """What the pack says the letter is: a translation, or the letter as written when a
+    coordinator found it needs none (it is in Russian, or the prisoner reads its language)."""
+    if not letter_translation_skipped(letter=letter):
+        return _(
+            "Here is your letter translated into Russian, ready to post. Prisons in "
+            "Russia accept only letters in Russian, and the censor reads each one."
+        )
+    if letter.language == "ru":
+        return _(
+            "Here is your letter as you wrote it, in Russian, ready to post. The prison "
+            "censor reads each letter."
+        )
+    return _(
+        "Here is your letter as you wrote it, ready to post: the prisoner reads its "
+        "language, so it needs no translation. The prison censor reads each letter, and one "
+        "not in Russian may take longer to reach them."
+    )
+
+
 def render_return_pdf(letter: Letter) -> bytes:
     """The supporter's pack for a ``return_to_me`` letter: how to post it from abroad (in the
     supporter's language), the letter in Russian, and the address sheet to copy or glue on."""
@@ -362,15 +383,7 @@ def render_return_pdf(letter: Letter) -> bytes:
                 escape(_("Your letter to %(name)s") % {"name": letter.prisoner.addressee_name()}),
                 styles["h1"],
             ),
-            Paragraph(
-                escape(
-                    _(
-                        "Here is your letter translated into Russian, ready to post. Prisons in "
-                        "Russia accept only letters in Russian, and the censor reads each one."
-                    )
-                ),
-                styles["text"],
-            ),
+            Paragraph(escape(_return_intro(letter)), styles["text"]),
             Paragraph(escape(_("How to post it from abroad")), styles["h2"]),
         ]
         steps = [

@@ -1,3 +1,5 @@
+from collections.abc import Iterable
+
 from django.conf import settings
 from django.db.models import F, Q, QuerySet
 
@@ -24,6 +26,19 @@ def letter_timeline(*, letter: Letter) -> QuerySet[LetterEvent]:
     return letter.events.filter(kind=LetterEvent.Kind.TRANSITION).only(
         "letter_id", "to_status", "action", "created_at"
     )
+
+
+def letter_translation_skipped(
+    *, letter: Letter, events: Iterable[LetterEvent] | None = None
+) -> bool:
+    """Whether a coordinator sent the letter on as written ("No translation needed": it is in
+    Russian, or in a language the prisoner reads) instead of a volunteer translating it. What
+    the supporter is told follows this, never a guess. ``events``: the letter's timeline when
+    the caller has it loaded already, to spare a query."""
+    skip = "skip_translation"  # services.Action.SKIP_TRANSLATION; services imports us
+    if events is None:
+        return letter.events.filter(kind=LetterEvent.Kind.TRANSITION, action=skip).exists()
+    return any(event.action == skip for event in events)
 
 
 # The most links one "Find my letters" e-mail carries, newest first.

@@ -30,6 +30,7 @@ from prisoners.selectors import prisoner_current_address
 
 from . import tokens
 from .models import Letter, LetterEvent, Notification, PostingBatch, VolunteerProfile
+from .selectors import letter_translation_skipped
 from .signals import letter_transitioned
 
 logger = logging.getLogger(__name__)
@@ -210,9 +211,21 @@ def _transition(
         letter.claim_expires_at = None
         letter.claim_reminded_at = None
     _after_commit_announce(letter.pk, action, from_status, to)
-    if action in NOTIFY:
-        _queue_notification(letter, event, NOTIFY[action])
+    kind = _supporter_notification(letter, action)
+    if kind:
+        _queue_notification(letter, event, kind)
     return event
+
+
+def _supporter_notification(letter: Letter, action: Action) -> str | None:
+    """The e-mail this transition sends the supporter, if any. A letter they post themselves
+    is returned straight after approval, and the return e-mail carries the PDF: a "ready"
+    e-mail a second before it would say the same thing twice. (If it goes on hold instead,
+    the hold e-mail tells them.)"""
+    kind = NOTIFY.get(action)
+    if kind == Notification.Kind.TRANSLATED and letter.delivery == Letter.Delivery.RETURN_TO_ME:
+        return None
+    return kind
 
 
 def _save(letter: Letter, *fields: str) -> None:
@@ -676,6 +689,7 @@ def notification_send(*, notification_id: int) -> bool:
             "event": notification.event,
             "tracking_url": tracking_url(letter),
             "organisation": settings.LETTERBRIDGE_ORGANISATION_NAME,
+            "translation_skipped": letter_translation_skipped(letter=letter),
         }
         with translation.override(letter.locale):
             name = f"emails/letter_{notification.kind}"

@@ -25,7 +25,12 @@ from . import services, tasks
 from .forms import FindLettersForm, LetterForm, postage_fee_label
 from .models import Letter
 from .ratelimit import rate_limit_exceeded
-from .selectors import letter_by_token, letter_ids_for_email, letter_timeline
+from .selectors import (
+    letter_by_token,
+    letter_ids_for_email,
+    letter_timeline,
+    letter_translation_skipped,
+)
 
 S = Letter.Status
 logger = logging.getLogger(__name__)
@@ -193,10 +198,16 @@ def _checkout_url(letter: Letter, token: str) -> str | None:
     return _optional_url("payments:checkout", token)
 
 
+def _sent_back(events: list) -> bool:
+    """The letter is in translation because a reviewer sent the translation back."""
+    return bool(events) and events[-1].action == services.Action.SEND_BACK
+
+
 def tracking_context(request, *, letter: Letter, token: str) -> dict:
     """Everything the tracking page shows. Other apps add theirs through
     ``{% optional_include "payments/tracking_block.html" %}`` in the template, which sees
     this context (``letter``, ``token``)."""
+    events = list(letter_timeline(letter=letter))
     steps = [
         {
             "date": event.created_at,
@@ -204,11 +215,20 @@ def tracking_context(request, *, letter: Letter, token: str) -> dict:
             "status": event.to_status,
             "reason": letter.rejection_reason if event.action == services.Action.REJECT else "",
         }
-        for event in letter_timeline(letter=letter)
+        for event in events
     ]
+    translation_skipped = letter_translation_skipped(letter=letter, events=events)
     next_step = NEXT_STEP.get(letter.status)
-    if letter.status == S.APPROVED:
-        if letter.delivery == Letter.Delivery.RETURN_TO_ME:
+    if letter.status == S.RECEIVED and letter.language == "ru":
+        next_step = gettext_lazy("Next: we read it before it goes on.")
+    elif letter.status == S.IN_TRANSLATION and _sent_back(events):
+        next_step = gettext_lazy(
+            "Next: the translator makes the changes, then it is checked again."
+        )
+    elif letter.status == S.APPROVED:
+        if letter.delivery == Letter.Delivery.RETURN_TO_ME and translation_skipped:
+            next_step = gettext_lazy("Next: we send you your letter and the address.")
+        elif letter.delivery == Letter.Delivery.RETURN_TO_ME:
             next_step = gettext_lazy("Next: we send you the translation and the address.")
         elif letter.postage == Letter.Postage.DUE:
             next_step = gettext_lazy("Next: we post it once the postage is paid.")
@@ -226,6 +246,7 @@ def tracking_context(request, *, letter: Letter, token: str) -> dict:
         and letter.postage == Letter.Postage.DUE,
         "fee": _fee(letter),
         "pdf_url": reverse("letters:returned_pdf", args=[token]) if pdf_available else None,
+        "translation_skipped": translation_skipped,
     }
 
 

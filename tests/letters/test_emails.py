@@ -1,11 +1,16 @@
 """The supporter's e-mails: every kind, in text and HTML, in English and Russian, with the
 tracking link, markup escaped in HTML, each sent once."""
 
+import io
+import re
+
 import pytest
+from django.utils import timezone
+from pypdf import PdfReader
 
 from letters import services, tokens
 from letters.models import Letter, LetterEvent, Notification
-from tests.factories import LetterFactory
+from tests.factories import CoordinatorFactory, LetterFactory, PrisonerFactory, VolunteerFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -89,3 +94,250 @@ def test_the_links_email_lists_every_letter_in_both_languages(outbox):
             assert letter.reference in message.alternatives[0][0]
     assert "newest first" in english.body
     assert "сначала самые новые" in russian.body
+
+
+# --- what the e-mails say follows what happened to the letter --------------------------------
+
+
+def _approved_letter(*, skipped: bool, language: str = "en", **fields) -> Letter:
+    """A letter brought to approved the way the desk does it: translated and checked, or sent
+    on as written by a coordinator's "No translation needed"."""
+    coordinator = CoordinatorFactory()
+    if skipped:
+        letter = LetterFactory(status=Letter.Status.RECEIVED, language=language, **fields)
+        services.letter_skip_translation(letter_id=letter.pk, coordinator=coordinator)
+    else:
+        letter = LetterFactory(
+            status=Letter.Status.TRANSLATED,
+            language=language,
+            translated_by=VolunteerFactory(),
+            translation="Здравствуйте! Сегодня выпал первый снег.",
+            **fields,
+        )
+        services.letter_approve(letter_id=letter.pk, reviewer=coordinator)
+    letter.refresh_from_db()
+    return letter
+
+
+def _sent(letter: Letter, kind: str, outbox) -> object:
+    """Send the letter's queued e-mail of this kind and return the message."""
+    notification = Notification.objects.get(letter=letter, kind=kind)
+    outbox.clear()
+    assert services.notification_send(notification_id=notification.pk) is True
+    (message,) = outbox
+    return message
+
+
+def _both(message) -> tuple[str, str]:
+    return message.body, message.alternatives[0][0]
+
+
+@pytest.mark.parametrize(
+    ("skipped", "language", "locale", "said", "not_said"),
+    [
+        (False, "en", "en", "has been translated into Russian and checked", "as you wrote it"),
+        (True, "ru", "en", "is written in Russian, so it goes as you wrote it", "translated"),
+        (
+            True,
+            "en",
+            "en",
+            "reads the language you wrote in, so your letter goes as you",
+            "Russian",
+        ),
+        (False, "en", "ru", "переведено на русский и проверено", "в том виде"),
+        (True, "ru", "ru", "написано по-русски, поэтому уйдёт в том виде", "переведено"),
+        (True, "en", "ru", "читает на языке вашего письма, поэтому оно уйдёт", "переведено"),
+    ],
+)
+def test_the_ready_email_says_whether_the_letter_was_translated(
+    skipped, language, locale, said, not_said, outbox
+):
+    # given a letter we post, approved after a translation or sent on as written
+    letter = _approved_letter(skipped=skipped, language=language, locale=locale)
+    # when its e-mail is sent
+    message = _sent(letter, "translated", outbox)
+    # then it says what really happened, in the subject too
+    for text in _both(message):
+        assert said in text
+        assert not_said not in text
+    assert ("translated" in message.subject or "переведено" in message.subject) is not skipped
+
+
+@pytest.mark.parametrize("skipped", [False, True])
+def test_the_return_email_and_its_pdf_say_whether_the_letter_was_translated(skipped, outbox):
+    # given a letter the supporter posts, approved after translation or sent on as written
+    letter = _approved_letter(skipped=skipped, language="ru", delivery="return_to_me")
+    # when it is returned and its e-mail sent
+    services.letter_return(letter_id=letter.pk, coordinator=None)
+    message = _sent(letter, "returned", outbox)
+    # then the e-mail and the PDF's first page tell the same, true story
+    ((_name, content, _mimetype),) = message.attachments
+    first_page = " ".join(PdfReader(io.BytesIO(content)).pages[0].extract_text().split())
+    if skipped:
+        assert "Your letter, ready to post" in message.subject
+        for text in _both(message):
+            assert "holds your letter as you wrote it" in text
+            assert "translated" not in text
+        assert "Here is your letter as you wrote it, in Russian, ready to post." in first_page
+        assert "translated" not in first_page
+    else:
+        assert "Your translated letter, ready to post" in message.subject
+        for text in _both(message):
+            assert "is translated and ready for you to post" in text
+        assert "Here is your letter translated into Russian, ready to post." in first_page
+
+
+def test_the_return_pdf_of_a_letter_in_a_language_the_prisoner_reads_does_not_claim_russian(
+    outbox,
+):
+    letter = _approved_letter(skipped=True, language="de", delivery="return_to_me")
+    services.letter_return(letter_id=letter.pk, coordinator=None)
+
+    message = _sent(letter, "returned", outbox)
+
+    ((_name, content, _mimetype),) = message.attachments
+    first_page = " ".join(PdfReader(io.BytesIO(content)).pages[0].extract_text().split())
+    assert "Here is your letter as you wrote it, ready to post" in first_page
+    assert "accept only letters in Russian" not in first_page
+    assert "holds the letter in Russian" not in message.body
+
+
+def test_a_return_letter_gets_one_email_across_approve_and_return(
+    outbox, django_capture_on_commit_callbacks
+):
+    # given a translated letter the supporter posts themselves
+    letter = LetterFactory(
+        status=Letter.Status.TRANSLATED,
+        delivery="return_to_me",
+        translated_by=VolunteerFactory(),
+        translation="Здравствуйте!",
+    )
+    # when it is approved and the pipeline (eager Celery, on-commit callbacks run) returns it
+    with django_capture_on_commit_callbacks(execute=True):
+        services.letter_approve(letter_id=letter.pk, reviewer=CoordinatorFactory())
+    # then the supporter gets exactly one e-mail: the one with the PDF
+    letter.refresh_from_db()
+    assert letter.status == Letter.Status.RETURNED
+    (message,) = outbox
+    assert [name for name, _content, _type in message.attachments] == [f"{letter.reference}.pdf"]
+    assert list(letter.notifications.values_list("kind", flat=True)) == ["returned"]
+
+
+def test_a_return_letter_sent_on_as_written_gets_one_email_too(
+    outbox, django_capture_on_commit_callbacks
+):
+    letter = LetterFactory(status=Letter.Status.RECEIVED, delivery="return_to_me", language="ru")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        services.letter_skip_translation(letter_id=letter.pk, coordinator=CoordinatorFactory())
+
+    (message,) = outbox
+    assert message.attachments
+
+
+def test_a_letter_we_post_is_still_told_it_is_ready_and_what_postage_needs(
+    outbox, django_capture_on_commit_callbacks
+):
+    # given a translated letter we post, its postage not paid yet
+    letter = LetterFactory(
+        status=Letter.Status.TRANSLATED, translated_by=VolunteerFactory(), translation="Привет"
+    )
+    # when it is approved
+    with django_capture_on_commit_callbacks(execute=True):
+        services.letter_approve(letter_id=letter.pk, reviewer=CoordinatorFactory())
+    # then the supporter hears that it is ready and that the postage is due
+    (message,) = outbox
+    assert "translated into Russian and checked" in message.body
+    assert "as soon as the postage is paid" in message.body
+
+
+@pytest.mark.parametrize("locale", ["en", "ru"])
+def test_the_sentence_about_cancelling_carries_the_link(locale, outbox):
+    # given a letter just received that needs no postage (so no other sentence names its page)
+    letter, _first, _again = _send("received", locale, postage=Letter.Postage.WAIVED)
+    link = services.tracking_url(letter)
+    (message,) = outbox
+    # then the sentence that offers cancelling holds the link itself, in text and in HTML
+    (line,) = [x for x in message.body.splitlines() if "cancel" in x or "отменить" in x]
+    assert link in line
+    (paragraph,) = re.findall(r"<p>[^<]*(?:cancel|отменить).*?</p>", message.alternatives[0][0])
+    assert f'href="{link}"' in paragraph
+
+
+@pytest.mark.parametrize(
+    ("language", "locale", "said"),
+    [
+        ("en", "en", "A volunteer will translate it into Russian"),
+        ("ru", "en", "It is already in Russian"),
+        ("ru", "ru", "Оно уже на русском"),
+    ],
+)
+def test_the_received_email_promises_a_translation_only_when_one_is_needed(
+    language, locale, said, outbox
+):
+    _send("received", locale, language=language)
+
+    (message,) = outbox
+    for text in _both(message):
+        assert said in text
+
+
+@pytest.mark.parametrize(
+    ("locale", "said"),
+    [
+        ("en", "the reply comes by post to our address, and we send it on to you"),
+        ("ru", "ответ придёт по почте на наш адрес, и мы перешлём его вам"),
+    ],
+)
+def test_the_posted_email_says_what_happens_to_a_reply(locale, said, outbox):
+    _send("posted", locale)
+
+    (message,) = outbox
+    for text in _both(message):
+        assert said in text
+
+
+@pytest.mark.parametrize(
+    ("status", "said"),
+    [
+        ("in_translation", "We will post it as soon as it is ready."),
+        ("posted", "It is already in the post."),
+        ("approved", "It will go out with our next batch of letters."),
+        ("on_hold", "We will post it as soon as we know the prisoner's new address."),
+        ("cancelled", "Your letter will not be sent, so we are paying this back to you."),
+    ],
+)
+def test_the_postage_receipt_says_what_happens_next_for_the_letter_as_it_is(status, said, outbox):
+    # given postage paid for a letter in this state
+    from payments.models import Payment
+    from payments.services import payment_receipt_send
+    from tests.payments.factories import StripePaymentFactory
+
+    payment = StripePaymentFactory(
+        letter=LetterFactory(status=status), status=Payment.Status.PAID, paid_at=timezone.now()
+    )
+    # when the receipt is sent
+    assert payment_receipt_send(payment_id=payment.pk) is True
+    # then its next step fits the letter, and never promises a translation that may be done
+    (message,) = outbox
+    for text in _both(message):
+        assert said in text
+        assert "translated" not in text
+
+
+def test_the_ready_email_of_a_letter_held_at_once_does_not_promise_the_next_batch(outbox):
+    # given a paid letter approved while its prisoner has no address, so held at once
+    letter = LetterFactory(
+        status=Letter.Status.TRANSLATED,
+        postage=Letter.Postage.PAID,
+        prisoner=PrisonerFactory(),
+        translated_by=VolunteerFactory(),
+        translation="Привет",
+    )
+    services.letter_approve(letter_id=letter.pk, reviewer=CoordinatorFactory())
+    # when the "ready" e-mail is sent (the hold's own e-mail follows it)
+    message = _sent(letter, "translated", outbox)
+    # then it does not say the letter goes out with the next batch
+    assert "translated into Russian and checked" in message.body
+    for text in _both(message):
+        assert "next batch" not in text

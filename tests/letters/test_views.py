@@ -533,3 +533,110 @@ def test_the_tracking_page_runs_the_same_queries_however_long_the_history(
         response = client.get(reverse("letters:track", args=[submitted.token]))
 
     assert response.content.decode().count("<time datetime=") == 1 + 2 * claims
+
+
+# --- every page follows what really happened to the letter ----------------------------------
+
+
+def _track(client, letter) -> str:
+    return client.get(track_url(letter)).content.decode()
+
+
+def _sent_page(client, letter) -> str:
+    token = tokens.token_for(salt=letter.tracking_salt)
+    return client.get(reverse("letters:sent", args=[token])).content.decode()
+
+
+def test_tracking_a_letter_sent_on_as_written_never_speaks_of_its_translation(client):
+    # given a letter in Russian that the supporter posts, sent on without translation
+    letter = LetterFactory(language="ru", delivery="return_to_me")
+    services.letter_skip_translation(letter_id=letter.pk, coordinator=CoordinatorFactory())
+    # when its page is opened, before and after it is returned
+    before = _track(client, letter)
+    services.letter_return(letter_id=letter.pk, coordinator=None)
+    after = _track(client, letter)
+    # then the next step and the PDF speak of the letter as written
+    assert "Next: we send you your letter and the address." in before
+    assert "Download your letter and the address (PDF)" in after
+    assert "the translation and the address" not in before + after
+
+
+def test_tracking_a_translated_letter_offers_the_translation(client):
+    letter = LetterFactory(
+        status=S.TRANSLATED,
+        delivery="return_to_me",
+        translated_by=VolunteerFactory(),
+        translation="Здравствуйте!",
+    )
+    services.letter_approve(letter_id=letter.pk, reviewer=CoordinatorFactory())
+    services.letter_return(letter_id=letter.pk, coordinator=None)
+
+    assert "Download the translation and the address (PDF)" in _track(client, letter)
+
+
+def test_tracking_a_letter_in_russian_does_not_promise_a_translation(client):
+    letter = LetterFactory(language="ru")
+
+    html = _track(client, letter)
+
+    assert "Next: we read it before it goes on." in html
+    assert "translates it into Russian" not in html
+
+
+def test_tracking_after_a_send_back_says_the_translator_works_on_it_again(client):
+    # given a translation the reviewer sent back to its translator
+    translator = VolunteerFactory()
+    letter = LetterFactory(status=S.TRANSLATED, translated_by=translator, translation="Привет")
+    services.letter_send_back(
+        letter_id=letter.pk, reviewer=CoordinatorFactory(), comment="Line 2, please."
+    )
+    # when the supporter looks
+    html = _track(client, letter)
+    # then the next step is the translator's, not the checker's
+    assert "Next: the translator makes the changes, then it is checked again." in html
+    assert "Next: another volunteer checks the translation." not in html
+
+
+def test_the_postage_box_is_shown_while_the_letter_is_open_and_not_once_it_is_posted(client):
+    # given a paid letter waiting to be posted
+    letter = LetterFactory(status=S.APPROVED, postage="paid")
+    assert "postage-heading" in _track(client, letter)
+    # when it is posted
+    services.letter_post(letter_id=letter.pk, coordinator=CoordinatorFactory())
+    # then the page no longer shows the postage box (the postage line stays in the facts)
+    html = _track(client, letter)
+    assert "postage-heading" not in html
+    assert "we will post your letter" not in html
+    assert letter.get_postage_display() in html
+
+
+@pytest.mark.parametrize("delivery", ["post_for_me", "return_to_me"])
+def test_the_pages_say_what_happens_to_a_reply_when_we_post_the_letter(client, delivery):
+    letter = LetterFactory(delivery=delivery)
+    reply = "the reply comes by post to our address, and we send it on to you"
+
+    form = client.get(reverse("letters:write")).content.decode()
+    pages = [_sent_page(client, letter), _track(client, letter)]
+
+    assert reply in form
+    for html in pages:
+        assert (reply in html) is (delivery == "post_for_me")
+
+
+def test_the_confirmation_title_says_the_letter_is_received_not_on_its_way(client):
+    html = _sent_page(client, LetterFactory())
+
+    title = re.search(r"<title>(.*?)</title>", html, re.S).group(1)
+    assert "on its way" not in title
+    assert "we have your letter" in title
+
+
+def test_the_confirmation_reloaded_later_does_not_say_it_waits_for_translation(client):
+    # given a letter in Russian sent on as written since the supporter first saw the page
+    letter = LetterFactory(language="ru")
+    services.letter_skip_translation(letter_id=letter.pk, coordinator=CoordinatorFactory())
+    # when the confirmation page is opened again
+    html = _sent_page(client, letter)
+    # then it points to the letter's page instead of promising a translation
+    assert "waiting for a volunteer to translate" not in html
+    assert "Its page shows where it is now." in html
