@@ -163,7 +163,9 @@ def _letter_story(letter: Letter, styles: dict[str, ParagraphStyle], *, day: dat
         Paragraph(date_ru(day), styles["date"]),
     ]
     story += [Paragraph(p, styles["body"]) for p in _paragraphs(letter.translation)]
-    story.append(Paragraph(escape(letter.supporter_name), styles["signature"]))
+    # Signed once, in Cyrillic, as the translator confirmed it: never the name in Latin letters.
+    if letter.signature_ru:
+        story.append(Paragraph(escape(letter.signature_ru), styles["signature"]))
     language = LANGUAGE_PREPOSITIONAL_RU.get(letter.language)
     if language:
         note = (
@@ -375,6 +377,16 @@ def render_return_pdf(letter: Letter) -> bytes:
         ]
         steps = [
             _("Print page 2 onwards (the letter) on plain white paper. Do not add anything."),
+        ]
+        if letter.signature_ru:
+            steps.append(
+                _(
+                    "The letter is signed “%(signature)s”: your name in Russian letters. Do not "
+                    "sign it again in Latin letters; the censor may take foreign words for a code."
+                )
+                % {"signature": letter.signature_ru}
+            )
+        steps += [
             _(
                 "Address an envelope exactly as on the address sheet, in Russian, line by line "
                 "in the same order. You may cut the sheet out and glue it on. Keep the last line "
