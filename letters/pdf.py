@@ -2,9 +2,10 @@
 envelopes in the same order), and the supporter's return pack.
 
 ReportLab with ParaType's PT Serif (letters) and PT Sans (envelopes, instructions): both cover
-Cyrillic and come from pip packages, so no system font is needed. Paths can be overridden in
-settings (``LETTERBRIDGE_PDF_FONT_*``). Rendering reads the database only through the objects
-passed in; callers load them with the related prisoner.
+Cyrillic and come from pip packages, so no system font is needed, and every font is embedded
+(none of PDF's standard 14, which a printer may substitute). Paths can be overridden in settings
+(``LETTERBRIDGE_PDF_FONT_*``). Rendering reads the database only through the objects passed in;
+callers load them with the related prisoner.
 """
 
 from __future__ import annotations
@@ -241,10 +242,12 @@ def envelope_size() -> tuple[float, float]:
 class _Document(BaseDocTemplate):
     """A4 pages for letters, envelope-sized pages for envelopes, switched per flowable."""
 
-    def __init__(self, buffer, *, title: str, reference_footer: bool = True):
+    def __init__(self, buffer, *, title: str):
         super().__init__(
             buffer,
             pagesize=A4,
+            # The canvas otherwise starts every page in Helvetica, a font it does not embed.
+            initialFontName=register_fonts()[SANS],
             title=title,
             author=settings.LETTERBRIDGE_ORGANISATION_NAME,
             creator="Letterbridge",
