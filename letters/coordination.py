@@ -273,13 +273,18 @@ def batch_detail(request, batch_id: int):
                     % {"ref": reference, "why": why},
                 )
             return redirect("letters_coordination:batch", batch.pk)
-    has_pdf = PostingBatchDocument.objects.filter(batch=batch).exists()
+    printed = (
+        PostingBatchDocument.objects.filter(batch=batch)
+        .values_list("letter_count", flat=True)
+        .first()
+    )
     context = _context(
         request,
         _("Posting batch %(id)s") % {"id": batch.pk},
         batch=batch,
         letters=posting.batch_letters(batch),
-        has_pdf=has_pdf,
+        has_pdf=printed is not None,
+        printed_count=printed,
         form=form,
         spent=batch.postage_spent / 100,
     )

@@ -1,5 +1,5 @@
-"""PDFs: the letter in Russian, its envelope in Russian postal order, a posting batch (letters and
-envelopes in the same order), and the supporter's return pack.
+"""PDFs: the letter in Russian, its envelope in Russian postal order, a posting batch (every
+letter, then every envelope in the same order), and the supporter's return pack.
 
 ReportLab with ParaType's PT Serif (letters) and PT Sans (envelopes, instructions): both cover
 Cyrillic and come from pip packages, so no system font is needed, and every font is embedded
@@ -293,6 +293,24 @@ class _Footer(Flowable):
         self.canv._doctemplate.footer = self.text
 
 
+class _Bookmark(Flowable):
+    """An entry in the PDF's outline (the viewer's sidebar) pointing at the page it lands on,
+    so a coordinator finds letter 12 and envelope 12 of a batch."""
+
+    def __init__(self, key: str, title: str, *, level: int = 0):
+        super().__init__()
+        self.key, self.title, self.level = key, title, level
+        self.width = self.height = 0
+
+    def wrap(self, *args):
+        return 0, 0
+
+    def draw(self):
+        self.canv.bookmarkPage(self.key)
+        self.canv.addOutlineEntry(self.title, self.key, level=self.level)
+        self.canv.showOutline()
+
+
 def return_address_lines() -> list[str]:
     return [line.strip() for line in settings.LETTERBRIDGE_RETURN_ADDRESS if line.strip()]
 
@@ -304,28 +322,16 @@ def _build(story: list, *, title: str) -> bytes:
     return buffer.getvalue()
 
 
-def _letter_and_envelope(
-    letter: Letter, styles, *, day: date, first: bool, address: PrisonAddress | None = None
-) -> list:
-    address = address or _address_for(letter)
-    story: list = []
-    if not first:
-        story += [NextPageTemplate("a4"), PageBreak()]
-    story.append(_Footer(letter.reference))
-    story += _letter_story(letter, styles, day=day)
-    story += [
-        NextPageTemplate("envelope"),
-        PageBreak(),
-        _Footer(""),
-        Envelope(address.lines_ru(), return_address_lines(), envelope_size()),
-    ]
-    return story
+def _envelope(address: PrisonAddress) -> Envelope:
+    return Envelope(address.lines_ru(), return_address_lines(), envelope_size())
 
 
 def render_letter_pdf(letter: Letter, *, day: date | None = None) -> bytes:
     """One letter in Russian followed by its envelope."""
-    styles = _styles()
-    story = _letter_and_envelope(letter, styles, day=day or timezone.localdate(), first=True)
+    address = _address_for(letter)
+    story: list = [_Footer(letter.reference)]
+    story += _letter_story(letter, _styles(), day=day or timezone.localdate())
+    story += [NextPageTemplate("envelope"), PageBreak(), _Footer(""), _envelope(address)]
     return _build(story, title=f"{letter.reference}")
 
 
@@ -335,22 +341,38 @@ def render_batch_pdf(
     day: date | None = None,
     addresses: dict[int, PrisonAddress] | None = None,
 ) -> bytes:
-    """Every letter of a posting batch, each followed by its envelope, in the order given.
-    ``addresses`` (prisoner id -> address) skips looking each one up."""
+    """A posting batch: every letter (A4) in the order given, then every envelope in the same
+    order, so the printer changes paper once, not on every page. ``addresses`` (prisoner id ->
+    address) skips looking each one up."""
+    letters = list(letters)
+    if not letters:
+        raise PdfError("The batch has no letters.")
     styles = _styles()
     day = day or timezone.localdate()
     addresses = addresses or {}
-    story: list = []
-    for position, letter in enumerate(letters):
-        story += _letter_and_envelope(
-            letter,
-            styles,
-            day=day,
-            first=position == 0,
-            address=addresses.get(letter.prisoner_id),
-        )
-    if not story:
-        raise PdfError("The batch has no letters.")
+    envelopes = [addresses.get(letter.prisoner_id) or _address_for(letter) for letter in letters]
+    story: list = [_Bookmark("letters", _("Letters"))]
+    for number, letter in enumerate(letters, start=1):
+        if number > 1:
+            story.append(PageBreak())
+        story += [
+            _Bookmark(f"letter-{number}", f"{number}. {letter.reference}", level=1),
+            _Footer(letter.reference),
+            *_letter_story(letter, styles, day=day),
+        ]
+    story += [
+        NextPageTemplate("envelope"),
+        PageBreak(),
+        _Footer(""),
+        _Bookmark("envelopes", _("Envelopes")),
+    ]
+    for number, (letter, address) in enumerate(zip(letters, envelopes, strict=True), start=1):
+        if number > 1:
+            story.append(PageBreak())
+        story += [
+            _Bookmark(f"envelope-{number}", f"{number}. {letter.reference}", level=1),
+            _envelope(address),
+        ]
     return _build(story, title="Letterbridge posting batch")
 
 
