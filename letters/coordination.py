@@ -185,6 +185,7 @@ def dashboard(request):
         balance=postage_balance(),
         balance_known=postage_collected_provider is not None,
         fewest=fewest,
+        incomplete_addresses=posting.prisoners_with_incomplete_addresses(),
         ready_count=posting.letters_ready_to_post().count(),
         stuck_days=settings.LETTERBRIDGE_STUCK_DAYS,
     )
