@@ -212,6 +212,7 @@ class LetterAdmin(admin.ModelAdmin):
         "locale",
         "original_text",
         "translation",
+        "signature_ru",
         "translation_version",
         "translation_saved_at",
         "claimed_by",

@@ -185,6 +185,7 @@ def dashboard(request):
         balance=postage_balance(),
         balance_known=postage_collected_provider is not None,
         fewest=fewest,
+        incomplete_addresses=posting.prisoners_with_incomplete_addresses(),
         ready_count=posting.letters_ready_to_post().count(),
         stuck_days=settings.LETTERBRIDGE_STUCK_DAYS,
     )
@@ -273,13 +274,18 @@ def batch_detail(request, batch_id: int):
                     % {"ref": reference, "why": why},
                 )
             return redirect("letters_coordination:batch", batch.pk)
-    has_pdf = PostingBatchDocument.objects.filter(batch=batch).exists()
+    printed = (
+        PostingBatchDocument.objects.filter(batch=batch)
+        .values_list("letter_count", flat=True)
+        .first()
+    )
     context = _context(
         request,
         _("Posting batch %(id)s") % {"id": batch.pk},
         batch=batch,
         letters=posting.batch_letters(batch),
-        has_pdf=has_pdf,
+        has_pdf=printed is not None,
+        printed_count=printed,
         form=form,
         spent=batch.postage_spent / 100,
     )

@@ -23,6 +23,7 @@ from config.paginator import BoundedPaginator
 
 from . import selectors, services
 from .models import LANGUAGES, Letter
+from .signature import MAX_LENGTH as MAX_SIGNATURE_CHARS
 
 QUEUE_PAGE_SIZE = 25  # the oldest first; "Claim next" is the usual way in
 REVIEW_PAGE_SIZE = 100
@@ -273,14 +274,18 @@ class Desk:
             )
             return redirect(_url("mine") if _can_translate(user) else _url("queue"))
         text, base_version, conflict = letter.translation, letter.translation_version, None
+        signature = letter.signature_ru
         if request.method == "POST":
             text = _posted_text(request, "translation")
+            signature = _posted_text(request, "signature_ru", default=letter.signature_ru)
             action = request.POST.get("action", "save")
             saved, conflict, base_version = self._save_draft(request, letter, text)
             # Not saved: the page comes back with what was typed and why.
             if saved and action == "hand_in":
                 try:
-                    services.letter_hand_in(letter_id=letter.pk, volunteer=user)
+                    services.letter_hand_in(
+                        letter_id=letter.pk, volunteer=user, signature_ru=signature
+                    )
                 except services.LetterError as error:
                     messages.error(request, error.message)
                     letter.refresh_from_db()
@@ -292,7 +297,7 @@ class Desk:
                         % {"ref": letter.reference},
                     )
                     return redirect(_url("mine"))
-            elif saved:
+            elif saved and self._save_signature(request, letter, signature):
                 messages.success(request, _("Draft saved."))
                 return redirect(_url("translate", letter.pk))
         return self._render(
@@ -304,6 +309,8 @@ class Desk:
                 "letter": letter,
                 "prisoner": letter.prisoner,
                 "text": text,
+                "signature": signature,
+                "signature_max": MAX_SIGNATURE_CHARS,
                 "base_version": base_version,
                 "conflict": conflict,
                 "saved_text": letter.translation if conflict else None,
@@ -313,6 +320,21 @@ class Desk:
                 "deadline": letter.claim_expires_at,
             },
         )
+
+    @staticmethod
+    def _save_signature(request, letter: Letter, signature: str) -> bool:
+        """Store a corrected signature with the draft. False (and why, on the page) when it
+        cannot be printed as typed; the page keeps it for the volunteer to fix."""
+        if signature == letter.signature_ru:
+            return True
+        try:
+            services.letter_save_signature(
+                letter_id=letter.pk, actor=request.user, signature_ru=signature
+            )
+        except services.LetterError as error:
+            messages.error(request, error.message)
+            return False
+        return True
 
     def _save_draft(self, request, letter: Letter, text: str) -> tuple[bool, str | None, int]:
         """Save the posted text for the translate and review pages alike. Returns whether it

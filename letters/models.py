@@ -69,6 +69,9 @@ class Letter(models.Model):
     # Characters in the letter, kept beside the ciphertext so the queue can show it.
     original_length = models.PositiveIntegerField(default=0, editable=False)
     translation = EncryptedTextField(_("Russian translation"), blank=True)
+    # The one name printed under the letter, in Cyrillic (the censor reads Latin letters as a
+    # possible code): proposed from supporter_name, confirmed by the translator at hand-in.
+    signature_ru = EncryptedTextField(_("signature in Cyrillic"), blank=True, default="")
     # Bumped by every saved draft, so a stale browser tab cannot overwrite a newer draft.
     translation_version = models.PositiveIntegerField(default=0, editable=False)
     translation_saved_at = models.DateTimeField(null=True, blank=True, editable=False)

@@ -1,10 +1,11 @@
-"""PDFs: the letter in Russian, its envelope in Russian postal order, a posting batch (letters and
-envelopes in the same order), and the supporter's return pack.
+"""PDFs: the letter in Russian, its envelope in Russian postal order, a posting batch (every
+letter, then every envelope in the same order), and the supporter's return pack.
 
 ReportLab with ParaType's PT Serif (letters) and PT Sans (envelopes, instructions): both cover
-Cyrillic and come from pip packages, so no system font is needed. Paths can be overridden in
-settings (``LETTERBRIDGE_PDF_FONT_*``). Rendering reads the database only through the objects
-passed in; callers load them with the related prisoner.
+Cyrillic and come from pip packages, so no system font is needed, and every font is embedded
+(none of PDF's standard 14, which a printer may substitute). Paths can be overridden in settings
+(``LETTERBRIDGE_PDF_FONT_*``). Rendering reads the database only through the objects passed in;
+callers load them with the related prisoner.
 """
 
 from __future__ import annotations
@@ -164,7 +165,9 @@ def _letter_story(letter: Letter, styles: dict[str, ParagraphStyle], *, day: dat
         Paragraph(date_ru(day), styles["date"]),
     ]
     story += [Paragraph(p, styles["body"]) for p in _paragraphs(letter.translation)]
-    story.append(Paragraph(escape(letter.supporter_name), styles["signature"]))
+    # Signed once, in Cyrillic, as the translator confirmed it: never the name in Latin letters.
+    if letter.signature_ru:
+        story.append(Paragraph(escape(letter.signature_ru), styles["signature"]))
     language = LANGUAGE_PREPOSITIONAL_RU.get(letter.language)
     if language:
         note = (
@@ -240,10 +243,12 @@ def envelope_size() -> tuple[float, float]:
 class _Document(BaseDocTemplate):
     """A4 pages for letters, envelope-sized pages for envelopes, switched per flowable."""
 
-    def __init__(self, buffer, *, title: str, reference_footer: bool = True):
+    def __init__(self, buffer, *, title: str):
         super().__init__(
             buffer,
             pagesize=A4,
+            # The canvas otherwise starts every page in Helvetica, a font it does not embed.
+            initialFontName=register_fonts()[SANS],
             title=title,
             author=settings.LETTERBRIDGE_ORGANISATION_NAME,
             creator="Letterbridge",
@@ -289,6 +294,24 @@ class _Footer(Flowable):
         self.canv._doctemplate.footer = self.text
 
 
+class _Bookmark(Flowable):
+    """An entry in the PDF's outline (the viewer's sidebar) pointing at the page it lands on,
+    so a coordinator finds letter 12 and envelope 12 of a batch."""
+
+    def __init__(self, key: str, title: str, *, level: int = 0):
+        super().__init__()
+        self.key, self.title, self.level = key, title, level
+        self.width = self.height = 0
+
+    def wrap(self, *args):
+        return 0, 0
+
+    def draw(self):
+        self.canv.bookmarkPage(self.key)
+        self.canv.addOutlineEntry(self.title, self.key, level=self.level)
+        self.canv.showOutline()
+
+
 def return_address_lines() -> list[str]:
     return [line.strip() for line in settings.LETTERBRIDGE_RETURN_ADDRESS if line.strip()]
 
@@ -300,28 +323,16 @@ def _build(story: list, *, title: str) -> bytes:
     return buffer.getvalue()
 
 
-def _letter_and_envelope(
-    letter: Letter, styles, *, day: date, first: bool, address: PrisonAddress | None = None
-) -> list:
-    address = address or _address_for(letter)
-    story: list = []
-    if not first:
-        story += [NextPageTemplate("a4"), PageBreak()]
-    story.append(_Footer(letter.reference))
-    story += _letter_story(letter, styles, day=day)
-    story += [
-        NextPageTemplate("envelope"),
-        PageBreak(),
-        _Footer(""),
-        Envelope(address.lines_ru(), return_address_lines(), envelope_size()),
-    ]
-    return story
+def _envelope(address: PrisonAddress) -> Envelope:
+    return Envelope(address.lines_ru(), return_address_lines(), envelope_size())
 
 
 def render_letter_pdf(letter: Letter, *, day: date | None = None) -> bytes:
     """One letter in Russian followed by its envelope."""
-    styles = _styles()
-    story = _letter_and_envelope(letter, styles, day=day or timezone.localdate(), first=True)
+    address = _address_for(letter)
+    story: list = [_Footer(letter.reference)]
+    story += _letter_story(letter, _styles(), day=day or timezone.localdate())
+    story += [NextPageTemplate("envelope"), PageBreak(), _Footer(""), _envelope(address)]
     return _build(story, title=f"{letter.reference}")
 
 
@@ -331,22 +342,38 @@ def render_batch_pdf(
     day: date | None = None,
     addresses: dict[int, PrisonAddress] | None = None,
 ) -> bytes:
-    """Every letter of a posting batch, each followed by its envelope, in the order given.
-    ``addresses`` (prisoner id -> address) skips looking each one up."""
+    """A posting batch: every letter (A4) in the order given, then every envelope in the same
+    order, so the printer changes paper once, not on every page. ``addresses`` (prisoner id ->
+    address) skips looking each one up."""
+    letters = list(letters)
+    if not letters:
+        raise PdfError("The batch has no letters.")
     styles = _styles()
     day = day or timezone.localdate()
     addresses = addresses or {}
-    story: list = []
-    for position, letter in enumerate(letters):
-        story += _letter_and_envelope(
-            letter,
-            styles,
-            day=day,
-            first=position == 0,
-            address=addresses.get(letter.prisoner_id),
-        )
-    if not story:
-        raise PdfError("The batch has no letters.")
+    envelopes = [addresses.get(letter.prisoner_id) or _address_for(letter) for letter in letters]
+    story: list = [_Bookmark("letters", _("Letters"))]
+    for number, letter in enumerate(letters, start=1):
+        if number > 1:
+            story.append(PageBreak())
+        story += [
+            _Bookmark(f"letter-{number}", f"{number}. {letter.reference}", level=1),
+            _Footer(letter.reference),
+            *_letter_story(letter, styles, day=day),
+        ]
+    story += [
+        NextPageTemplate("envelope"),
+        PageBreak(),
+        _Footer(""),
+        _Bookmark("envelopes", _("Envelopes")),
+    ]
+    for number, (letter, address) in enumerate(zip(letters, envelopes, strict=True), start=1):
+        if number > 1:
+            story.append(PageBreak())
+        story += [
+            _Bookmark(f"envelope-{number}", f"{number}. {letter.reference}", level=1),
+            _envelope(address),
+        ]
     return _build(story, title="Letterbridge posting batch")
 
 
@@ -388,6 +415,16 @@ def render_return_pdf(letter: Letter) -> bytes:
         ]
         steps = [
             _("Print page 2 onwards (the letter) on plain white paper. Do not add anything."),
+        ]
+        if letter.signature_ru:
+            steps.append(
+                _(
+                    "The letter is signed “%(signature)s”: your name in Russian letters. Do not "
+                    "sign it again in Latin letters; the censor may take foreign words for a code."
+                )
+                % {"signature": letter.signature_ru}
+            )
+        steps += [
             _(
                 "Address an envelope exactly as on the address sheet, in Russian, line by line "
                 "in the same order. You may cut the sheet out and glue it on. Keep the last line "

@@ -221,6 +221,7 @@ def letters_purge_texts(*, now: datetime | None = None) -> int:
             Letter.objects.filter(pk__in=ids).update(
                 original_text="",
                 translation="",
+                signature_ru="",
                 review_comment="",
                 flag_reason="",
                 texts_erased_at=now,

@@ -5,6 +5,7 @@ this module chooses which letters, renders their PDFs and records the batch."""
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import dataclass, field
 from datetime import date
 from functools import partial
@@ -25,6 +26,37 @@ from .models import CURRENCIES, Letter, PostingBatch, PostingBatchDocument
 logger = logging.getLogger(__name__)
 
 S = Letter.Status
+
+# The «Кому» line needs the full name in the dative with the patronymic (…Мардоновичу,
+# …Ивановне, …Ильиничне; in Turkic names a word such as оглы or кызы after it): facilities
+# tell namesakes apart by it and by the year of birth. Written for PostgreSQL and Python
+# alike, so no case-insensitive flag.
+DATIVE_WITH_PATRONYMIC = (
+    r"^\s*\S+\s+\S+\s+(\S+(ичу|вне|чне|ИЧУ|ВНЕ|ЧНЕ)"
+    r"|\S+\s+(оглы|кызы|улы|уулу|угли|гызы|ОГЛЫ|КЫЗЫ|УЛЫ|УУЛУ|УГЛИ|ГЫЗЫ))\s*$"
+)
+
+
+def address_gaps(prisoner: Prisoner) -> list[str]:
+    """What the envelope's «Кому» line lacks for this prisoner, to fix before printing."""
+    gaps = []
+    if not prisoner.birth_year:
+        gaps.append(str(_("year of birth")))
+    if not re.search(DATIVE_WITH_PATRONYMIC, prisoner.name_ru_dative):
+        gaps.append(str(_("patronymic in the dative name")))
+    return gaps
+
+
+def prisoners_with_incomplete_addresses(*, limit: int = 50) -> list[dict]:
+    """Prisoners who accept letters but whose «Кому» line lacks the year of birth or the
+    patronymic, each with what is missing."""
+    prisoners = (
+        Prisoner.objects.filter(accepts_letters=True)
+        .filter(Q(birth_year__isnull=True) | ~Q(name_ru_dative__regex=DATIVE_WITH_PATRONYMIC))
+        .only("pk", "name_en", "name_ru_dative", "birth_year")
+        .order_by("name_en", "pk")[:limit]
+    )
+    return [{"prisoner": p, "missing": address_gaps(p)} for p in prisoners]
 
 
 def has_current_address() -> Exists:

@@ -28,7 +28,7 @@ from config import crypto
 from prisoners.models import Prisoner
 from prisoners.selectors import prisoner_current_address
 
-from . import tokens
+from . import signature, tokens
 from .models import Letter, LetterEvent, Notification, PostingBatch, VolunteerProfile
 from .selectors import letter_translation_skipped
 from .signals import letter_transitioned
@@ -309,6 +309,7 @@ def letter_submit(
     letter = Letter(
         prisoner=prisoner,
         supporter_name=supporter_name.strip(),
+        signature_ru=signature.signature_proposal_ru(supporter_name),
         supporter_email=supporter_email.strip(),
         supporter_email_hash=crypto.lookup_hash(supporter_email),
         original_length=len(text),
@@ -451,17 +452,50 @@ def letter_save_translation(
     return letter
 
 
+def _set_signature(letter: Letter, signature_ru: str) -> None:
+    value = signature.signature_normalise(signature_ru)
+    problem = signature.signature_problem(value)
+    if problem:
+        raise LetterError(problem)
+    letter.signature_ru = value
+
+
 @transaction.atomic
-def letter_hand_in(*, letter_id: int, volunteer: AbstractBaseUser) -> Letter:
+def letter_save_signature(*, letter_id: int, actor: AbstractBaseUser, signature_ru: str) -> Letter:
+    """The translator corrects the Cyrillic signature printed under the letter."""
+    letter = _lock(letter_id)
+    if not (letter.status == S.IN_TRANSLATION and letter.claimed_by_id == actor.pk):
+        raise NotPermitted(_("You cannot edit this translation now."))
+    _set_signature(letter, signature_ru)
+    letter.save(update_fields=["signature_ru", "updated_at"])
+    return letter
+
+
+@transaction.atomic
+def letter_hand_in(
+    *, letter_id: int, volunteer: AbstractBaseUser, signature_ru: str | None = None
+) -> Letter:
+    """The translation is done. The letter must carry its one signature, in Cyrillic: the one
+    given here (as the volunteer confirmed it) or the one stored."""
     letter = _lock(letter_id)
     _ensure_allowed(letter, Action.HAND_IN)
     if letter.claimed_by_id != volunteer.pk:
         raise NotPermitted(_("Only the volunteer holding this letter can hand it in."))
     if not letter.translation.strip():
         raise LetterError(_("The translation is empty."))
+    _set_signature(letter, letter.signature_ru if signature_ru is None else signature_ru)
+    if signature.signature_repeated(letter.translation, letter.signature_ru):
+        raise LetterError(
+            _(
+                "The translation ends with the signature “%(signature)s”, and the signature is "
+                "printed under the letter as well. Take the name out of the last line so the "
+                "letter is signed once."
+            )
+            % {"signature": letter.signature_ru}
+        )
     _transition(letter, action=Action.HAND_IN, actor=volunteer)
     letter.translated_by = volunteer
-    _save(letter, "translated_by")
+    _save(letter, "translated_by", "signature_ru")
     return letter
 
 
@@ -641,6 +675,7 @@ def letter_erase_supporter_data(*, letter_id: int) -> Letter:
     now = timezone.now()
     Letter.objects.filter(pk=letter.pk).update(
         supporter_name="",
+        signature_ru="",
         supporter_email="",
         supporter_email_hash="",
         supporter_country="",

@@ -91,6 +91,7 @@ def supporter_data_export(*, letter_ids: list[int]) -> dict:
                 "letter_language": letter.language,
                 "letter": letter.original_text,
                 "russian_translation": letter.translation,
+                "your_signature_in_russian": letter.signature_ru,
                 "delivery": letter.delivery,
                 "status": letter.status,
                 "postage": letter.postage,

@@ -8,6 +8,7 @@ from django.utils import timezone
 from config import crypto
 from letters import tokens
 from letters.models import Letter, VolunteerProfile
+from letters.signature import signature_proposal_ru
 from prisoners.models import PrisonAddress, Prisoner
 
 
@@ -103,6 +104,7 @@ class LetterFactory(factory.django.DjangoModelFactory):
     reference = factory.Sequence(lambda n: f"LB-T{n:07d}")
     prisoner = factory.SubFactory(PrisonerWithAddressFactory)
     supporter_name = "Anna Example"
+    signature_ru = factory.LazyAttribute(lambda o: signature_proposal_ru(o.supporter_name))
     supporter_email = factory.Sequence(lambda n: f"supporter{n}@example.org")
     supporter_email_hash = factory.LazyAttribute(lambda o: crypto.lookup_hash(o.supporter_email))
     supporter_country = "GB"

@@ -51,8 +51,8 @@ def _letter(**kwargs) -> Letter:
 
 
 def test_letter_pdf_has_the_russian_letter_signed_and_an_envelope_in_postal_order(tmp_path):
-    # given an approved letter signed "Anna Example"
-    letter = _letter(supporter_name="Anna Example")
+    # given an approved letter signed "Anna Example", "Анна" in Cyrillic
+    letter = _letter(supporter_name="Anna Example", signature_ru="Анна")
     # when its PDF is rendered
     content = pdf.render_letter_pdf(letter)
     # then it renders to two PNG pages (letter, envelope) that are not blank
@@ -62,7 +62,7 @@ def test_letter_pdf_has_the_russian_letter_signed_and_an_envelope_in_postal_orde
     letter_page, envelope = _pages_text(content)
     assert letter_page[0] == ADDRESS_LINES[0]
     assert "Сегодня выпал первый снег. Вы не забыты." in letter_page
-    assert "Anna Example" in letter_page
+    assert "Анна" in letter_page and "Anna Example" not in letter_page
     # and the envelope holds the address lines exactly, in Russian Post's order, after the sender
     assert [line for line in envelope if line in ADDRESS_LINES] == ADDRESS_LINES
     assert envelope.index("Кому:") < envelope.index(ADDRESS_LINES[0])
@@ -79,30 +79,32 @@ def test_envelope_size_follows_the_setting(settings):
 
 def test_batch_pdf_keeps_letters_and_envelopes_in_the_same_order(tmp_path):
     # given three letters to three prisoners
-    letters = [_letter(supporter_name=f"Signer {n}") for n in range(3)]
+    letters = [_letter(signature_ru=f"Подпись {n}") for n in range(3)]
     for n, letter in enumerate(letters):
         PrisonAddress.objects.filter(prisoner=letter.prisoner).update(postal_index=f"60000{n}")
     # when the batch is rendered
     content = pdf.render_batch_pdf(letters)
-    # then each letter is followed by its own envelope
+    # then the letters come first, then their envelopes in the same order
     pages = _pages_text(content)
     assert len(pages) == 6
     assert len(_to_png(content, tmp_path, "batch")) == 6
     for n in range(3):
-        assert f"Signer {n}" in pages[2 * n]
-        assert f"60000{n}" in pages[2 * n + 1]
+        assert f"Подпись {n}" in pages[n]
+        assert f"60000{n}" in pages[3 + n]
 
 
 def test_return_pdf_has_instructions_the_letter_and_the_address_sheet(tmp_path):
     # given a return_to_me letter
-    letter = _letter(delivery=Letter.Delivery.RETURN_TO_ME, supporter_name="Jan de Vries")
+    letter = _letter(
+        delivery=Letter.Delivery.RETURN_TO_ME, supporter_name="Jan de Vries", signature_ru="Ян"
+    )
     # when the supporter's PDF is rendered
     content = pdf.render_return_pdf(letter)
     pages = _pages_text(content)
     assert len(_to_png(content, tmp_path, "return")) == len(pages) == 3
     # then it explains how to post from abroad, carries the letter, and the address sheet
     assert "How to post it from abroad" in pages[0]
-    assert "Jan de Vries" in pages[1]
+    assert "Ян" in pages[1] and "Jan de Vries" not in pages[1]
     sheet = pages[2]
     assert [line for line in sheet if line in ADDRESS_LINES] == ADDRESS_LINES
     one_line = " ".join(sheet[sheet.index("On one line (for forms):") + 1 :])

@@ -10,7 +10,7 @@ from django.db import connection, transaction
 from config import crypto
 from letters.models import Letter, PostingBatchDocument
 
-FIELDS = ("supporter_name", "supporter_email", "original_text", "translation")
+FIELDS = ("supporter_name", "supporter_email", "original_text", "translation", "signature_ru")
 BATCH = 1000
 
 
