@@ -6,6 +6,7 @@ UV_VERSION := 0.13.8
 STAMP := $(VENV)/.installed
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/letterbridge
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/14
+PORT ?= 8000
 
 .DEFAULT_GOAL := help
 .PHONY: help install system-packages run test lint format migrations-check lock bench backup restore clean messages
@@ -28,8 +29,8 @@ lock: ## Re-resolve requirements.lock from pyproject.toml
 	test -x $(BIN)/uv || $(MAKE) install
 	$(BIN)/uv pip compile pyproject.toml --extra dev --python-version 3.11 --generate-hashes -q -o requirements.lock
 
-run: install ## Migrate, load demo data once, serve on 127.0.0.1:8000 with a Celery worker and beat
-	DJANGO_SETTINGS_MODULE=config.settings.local scripts/run.sh
+run: install ## Migrate, load demo data once, serve on 127.0.0.1:PORT (default 8000) with a worker and beat
+	DJANGO_SETTINGS_MODULE=config.settings.local PORT=$(PORT) scripts/run.sh
 
 lint: install ## ruff (lint and format check)
 	$(BIN)/ruff check .

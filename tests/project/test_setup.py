@@ -4,7 +4,6 @@ configuration, the demo data command."""
 import os
 import subprocess
 import sys
-import threading
 from pathlib import Path
 
 import pytest
@@ -103,47 +102,6 @@ def test_celery_is_configured_for_safe_delivery():
     registered = set(celery_app.tasks.keys())
     for entry in settings.CELERY_BEAT_SCHEDULE.values():
         assert entry["task"] in registered, f"beat names a task no worker knows: {entry['task']}"
-
-
-def test_make_run_starts_a_worker_on_the_filesystem_broker_without_warnings(tmp_path):
-    # given `make run`'s environment: local settings, no database, Redis or broker configured
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith(("DJANGO_", "LETTERBRIDGE_", "CELERY_"))
-        and k not in {"DATABASE_URL", "REDIS_URL"}
-    }
-    env |= {
-        "DJANGO_SETTINGS_MODULE": "config.settings.local",
-        "LETTERBRIDGE_VAR_DIR": str(tmp_path),
-    }
-    # when a Celery worker starts as scripts/run.sh starts it, until it says it is ready
-    worker = subprocess.Popen(  # noqa: S603 - our own worker
-        [str(Path(sys.executable).parent / "celery"), "-A", "config", "worker", "--pool=solo"],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    output = []
-    deadline = threading.Timer(90, worker.kill)  # a worker that never gets ready fails the test
-    deadline.start()
-    try:
-        for line in worker.stdout:
-            output.append(line)
-            if "ready." in line:
-                break
-    finally:
-        deadline.cancel()
-        worker.terminate()
-        output.append(worker.communicate(timeout=60)[0])
-    log = "".join(output)
-    # then it runs on the filesystem broker under var/, and kombu has nothing to warn about
-    assert "ready." in log, log
-    assert "transport:   filesystem://" in log, log
-    assert (tmp_path / "celery" / "queue").is_dir()
-    assert "No hostname was supplied" not in log, log
 
 
 def test_compose_file_runs_one_image_for_web_worker_and_beat():
