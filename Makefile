@@ -6,9 +6,10 @@ UV_VERSION := 0.13.8
 STAMP := $(VENV)/.installed
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/letterbridge
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/14
+PORT ?= 8000
 
 .DEFAULT_GOAL := help
-.PHONY: help install run test lint format migrations-check lock bench backup restore clean messages
+.PHONY: help install system-packages run test lint format migrations-check lock bench backup restore clean messages
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "} {printf "  %-18s %s\n", $$1, $$2}'
@@ -21,12 +22,15 @@ $(STAMP): requirements.lock
 
 install: $(STAMP) ## Create the virtualenv and install the locked dependencies
 
+system-packages: ## Install the Debian packages tests and bench use (Chromium, wrk); only what is missing
+	scripts/system-packages.sh
+
 lock: ## Re-resolve requirements.lock from pyproject.toml
 	test -x $(BIN)/uv || $(MAKE) install
 	$(BIN)/uv pip compile pyproject.toml --extra dev --python-version 3.11 --generate-hashes -q -o requirements.lock
 
-run: install ## Migrate, load demo data once, serve on 127.0.0.1:8000 with a Celery worker and beat
-	DJANGO_SETTINGS_MODULE=config.settings.local scripts/run.sh
+run: install ## Migrate, load demo data once, serve on 127.0.0.1:PORT (default 8000) with a worker and beat
+	DJANGO_SETTINGS_MODULE=config.settings.local PORT=$(PORT) scripts/run.sh
 
 lint: install ## ruff (lint and format check)
 	$(BIN)/ruff check .
@@ -40,12 +44,11 @@ migrations-check: install ## Fail when models and migrations disagree
 	DJANGO_SETTINGS_MODULE=config.settings.test DATABASE_URL=$(TEST_DATABASE_URL) \
 		$(BIN)/python manage.py makemigrations --check --dry-run
 
-test: install lint migrations-check ## Lint, check migrations, run every test on PostgreSQL and Redis
+test: install system-packages lint migrations-check ## Lint, check migrations, run every test on PostgreSQL and Redis
 	DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} REDIS_URL=$${REDIS_URL:-$(TEST_REDIS_URL)} \
 		$(BIN)/pytest $(PYTEST_ARGS)
 
-bench: install ## Load-test on PostgreSQL + Redis at 1k/100k/1M letters (SIZES=1000 for a quick run)
-	scripts/system-packages.sh
+bench: install system-packages ## Load-test on PostgreSQL + Redis at 1k/100k/1M letters (SIZES=1000 for a quick run)
 	DJANGO_SETTINGS_MODULE=benchmarks.settings $(BIN)/python manage.py collectstatic --noinput -v0
 	$(BIN)/python -m benchmarks.run --sizes $${SIZES:-1000,100000,1000000} --duration $${DURATION:-8}
 	$(BIN)/python -m benchmarks.pdf_batch --letters $${PDF_LETTERS:-500}

@@ -53,13 +53,17 @@ class RequestBodyLimitMiddleware:
             length = -1
         if length < 0:
             # Django would fail reading such a body (int() of the header): refuse it plainly.
-            return HttpResponse(
-                _("The request's length is not readable."), status=400, content_type="text/plain"
-            )
+            return _refusal(_("The request's length is not readable."), status=400)
         if limit is not None and length > limit:
-            response = HttpResponse(
-                _("This request is too large."), status=413, content_type="text/plain"
-            )
-            response["Connection"] = "close"
-            return response
+            return _refusal(_("This request is too large."), status=413)
         return self.get_response(request)
+
+
+def _refusal(message: str, *, status: int) -> HttpResponse:
+    """A plain answer a client can read whole without sending the body it announced: its length
+    is given, because the development server reads the unsent body until the client hangs up.
+    No ``Connection`` header: it is hop-by-hop, an application must not set it (wsgiref, under
+    runserver, answers 500 instead), and keeping the connection is the server's decision."""
+    response = HttpResponse(message, status=status, content_type="text/plain")
+    response["Content-Length"] = str(len(response.content))
+    return response

@@ -1,10 +1,16 @@
 #!/usr/bin/env bash
 # `make run`: migrate, load demo data once, then web + Celery worker + beat. Ctrl-C stops all.
+# PORT (default 8000) is where the web server listens; e-mails link there too unless
+# LETTERBRIDGE_SITE_URL says otherwise.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=.venv/bin
 export DJANGO_SETTINGS_MODULE=${DJANGO_SETTINGS_MODULE:-config.settings.local}
-mkdir -p var/log var/mail
+PORT=${PORT:-8000}
+SITE="http://127.0.0.1:${PORT}"
+export LETTERBRIDGE_SITE_URL=${LETTERBRIDGE_SITE_URL:-$SITE}
+VAR=${LETTERBRIDGE_VAR_DIR:-var}
+mkdir -p "$VAR/log" "$VAR/mail"
 
 $BIN/python manage.py migrate --noinput -v0
 $BIN/python manage.py load_demo_data
@@ -19,22 +25,24 @@ stop() {
 }
 trap stop INT TERM EXIT
 
-$BIN/celery -A config worker --loglevel=INFO --concurrency=2 >var/log/worker.log 2>&1 &
+$BIN/celery -A config worker --loglevel=INFO --concurrency=2 >"$VAR/log/worker.log" 2>&1 &
 pids+=($!)
-$BIN/celery -A config beat --loglevel=INFO >var/log/beat.log 2>&1 &
+$BIN/celery -A config beat --loglevel=INFO >"$VAR/log/beat.log" 2>&1 &
 pids+=($!)
-$BIN/python manage.py runserver 127.0.0.1:8000 &
+$BIN/python manage.py runserver "127.0.0.1:${PORT}" &
 pids+=($!)
 
 cat <<MSG
 
-  Letterbridge is running: http://127.0.0.1:8000/
-  Staff admin:            http://127.0.0.1:8000/admin/
+  Letterbridge is running: ${SITE}/
+  Staff admin:            ${SITE}/admin/
   Demo logins (local only): coordinator / letterbridge-demo
                             reviewer    / letterbridge-demo
                             volunteer   / letterbridge-demo
-  Database: ${DATABASE_URL:-SQLite in var/}   Broker: ${CELERY_BROKER_URL:-${REDIS_URL:-filesystem in var/celery}}
-  E-mails are written to var/mail/; worker and beat logs to var/log/.  Ctrl-C stops everything.
+  What to try first with each: README.md, "After make run".
+  Database: ${DATABASE_URL:-SQLite in $VAR/}   Broker: ${CELERY_BROKER_URL:-${REDIS_URL:-filesystem in $VAR/celery}}
+  E-mails (links to ${LETTERBRIDGE_SITE_URL}) are written to $VAR/mail/; worker and beat logs
+  to $VAR/log/.  Ctrl-C stops everything.
 
 MSG
 wait -n "${pids[@]}"

@@ -1,13 +1,13 @@
 #!/usr/bin/env bash
-# Debian packages the suite and `make bench` use: Chromium for browser tests, poppler-utils to
-# render PDFs, wrk to load the server from outside the process.
+# Debian packages `make test` and `make bench` use: Chromium for the browser tests, wrk to load
+# the server from outside the process. (PDFs are rasterised in tests by pypdfium2, a pip wheel.)
 # Installs only what is missing, so a prepared machine pays nothing.
 set -euo pipefail
 need=()
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
-command -v pdftoppm >/dev/null 2>&1 || need+=(poppler-utils)
 command -v wrk >/dev/null 2>&1 || need+=(wrk)
 if [ ${#need[@]} -gt 0 ]; then
+  echo "Installing Debian packages: ${need[*]}"
   SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${need[@]}"

@@ -167,9 +167,10 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # --- Celery ---------------------------------------------------------------------------------
 # With REDIS_URL the broker is Redis; without it Celery's filesystem transport keeps messages
 # under var/celery, so a first `make run` needs no server. Results are never stored: tasks
-# report through the database, which is the source of truth.
+# report through the database, which is the source of truth. The filesystem URL names a host
+# only because kombu warns "No hostname was supplied" on every connection to a URL without one.
 CELERY_FILESYSTEM_DIR = VAR_DIR / "celery"
-CELERY_BROKER_URL = env("CELERY_BROKER_URL", default=REDIS_URL or "filesystem://")
+CELERY_BROKER_URL = env("CELERY_BROKER_URL", default=REDIS_URL or "filesystem://localhost//")
 if CELERY_BROKER_URL.startswith("filesystem://"):
     for _folder in ("queue", "processed", "control"):
         (CELERY_FILESYSTEM_DIR / _folder).mkdir(parents=True, exist_ok=True)

@@ -1,11 +1,26 @@
 """Production: every secret comes from the environment with no default, so a missing one stops
 the boot instead of running with a known key."""
 
+from django.core.exceptions import ImproperlyConfigured
+
 from .base import *  # noqa: F403
 
 DEBUG = False
 SECRET_KEY = env("DJANGO_SECRET_KEY")
 LETTERBRIDGE_TRACKING_KEY = env("LETTERBRIDGE_TRACKING_KEY")
+# A secret left empty (a .env.example copied as it is) stops the boot as a missing one does.
+_EMPTY_SECRETS = [
+    name
+    for name in (
+        "DJANGO_SECRET_KEY",
+        "LETTERBRIDGE_TRACKING_KEY",
+        "LETTERBRIDGE_ENCRYPTION_KEYS",
+        "LETTERBRIDGE_LOOKUP_KEY",
+    )
+    if not env.str(name).strip()
+]
+if _EMPTY_SECRETS:
+    raise ImproperlyConfigured(f"Empty in the environment, set them: {', '.join(_EMPTY_SECRETS)}")
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS")
 DATABASES = {"default": env.db("DATABASE_URL")}
 DATABASES["default"]["ATOMIC_REQUESTS"] = False

@@ -61,8 +61,45 @@ def test_production_refuses_to_start_without_each_secret(missing):
     assert missing in result.stderr
 
 
-def test_production_settings_pass_the_deploy_check():
-    result = _manage("check", "--deploy", "--fail-level", "WARNING", env_overrides=PRODUCTION_ENV)
+SECRETS = (
+    "DJANGO_SECRET_KEY",
+    "LETTERBRIDGE_TRACKING_KEY",
+    "LETTERBRIDGE_ENCRYPTION_KEYS",
+    "LETTERBRIDGE_LOOKUP_KEY",
+)
+# What Compose (or the host) provides beside .env: the services' addresses.
+SERVICES = {k: PRODUCTION_ENV[k] for k in ("DATABASE_URL", "REDIS_URL")}
+
+
+def _env_example() -> dict[str, str]:
+    lines = (ROOT / ".env.example").read_text().splitlines()
+    return dict(line.split("=", 1) for line in lines if line and not line.startswith("#"))
+
+
+def test_env_example_as_copied_does_not_start_production_until_every_secret_is_set():
+    # given .env.example copied as it is
+    env = _env_example() | SERVICES
+    # when production starts
+    result = _manage("check", env_overrides=env)
+    # then it refuses, naming each secret still empty
+    assert result.returncode != 0
+    for secret in SECRETS:
+        assert secret in result.stderr, result.stderr
+
+
+def test_env_example_with_its_secrets_filled_passes_the_deploy_check():
+    # given .env.example with real secrets in it, and nothing else changed
+    example = _env_example()
+    assert example["DJANGO_SETTINGS_MODULE"] == "config.settings.production"
+    assert example["DJANGO_SECURE_SSL_REDIRECT"] == "true"
+    assert all(
+        origin.startswith("https://")
+        for origin in example["DJANGO_CSRF_TRUSTED_ORIGINS"].split(",")
+    )
+    env = example | {k: PRODUCTION_ENV[k] for k in SECRETS} | SERVICES
+    # when Django's deployment check runs, warnings counting as failures
+    result = _manage("check", "--deploy", "--fail-level", "WARNING", env_overrides=env)
+    # then nothing is found (HTTPS redirect, HSTS, secure cookies, DEBUG off, a strong key)
     assert result.returncode == 0, result.stdout + result.stderr
 
 
@@ -118,6 +155,12 @@ def test_compose_file_runs_one_image_for_web_worker_and_beat():
         assert env["DATABASE_URL"].startswith("postgres://") and "@postgres:" in env["DATABASE_URL"]
         assert env["REDIS_URL"] == "redis://redis:6379/0"
         assert services[name]["depends_on"]["postgres"]["condition"] == "service_healthy"
+        # .env (from .env.example) is for production; this plain-HTTP run on localhost turns
+        # the HTTPS redirect off and serves localhost in its own file, overriding .env
+        assert services[name]["env_file"] == ".env"
+        assert env["DJANGO_SECURE_SSL_REDIRECT"] == "false"
+        assert "localhost" in env["DJANGO_ALLOWED_HOSTS"].split(",")
+        assert env["LETTERBRIDGE_SITE_URL"] == "http://localhost:8000"
     assert (ROOT / "Dockerfile").exists()
     for port in services["web"]["ports"]:
         assert port.startswith("127.0.0.1:"), "publish on loopback only"
