@@ -167,10 +167,7 @@ def payment_checkout_start(*, letter_id: int) -> CheckoutStart:
     if not stripe_api.is_configured():
         return CheckoutStart(
             "unconfigured",
-            message=_t(
-                "Online payment is not available. Your postage is recorded as due; a "
-                "coordinator will mark it paid or waived."
-            ),
+            message=_t("Online payment is not available; this page says how to pay instead."),
         )
     with transaction.atomic():
         letter = _lock_letter(letter_id)
