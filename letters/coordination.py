@@ -12,7 +12,7 @@ from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, Min, Q, Sum
+from django.db.models import BooleanField, Count, ExpressionWrapper, Min, Q, QuerySet, Sum
 from django.db.models.functions import TruncWeek
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -53,6 +53,77 @@ def coordinator_view(view):
 
 def _context(request, title: str, **extra) -> dict:
     return {**admin.site.each_context(request), "title": title, **extra}
+
+
+# --- letters waiting to be posted ------------------------------------------------------------
+
+# Why an approved (or held) letter we post is not ready to post: each is one condition of
+# posting.letters_ready_to_post turned round, so every letter listed has at least one.
+WAITING_REASONS = {
+    "unpaid": _("postage not paid"),
+    "no_address": _("no current address"),
+    "on_hold": _("on hold: the prisoner is in transit"),
+    "flagged": _("flagged by a volunteer"),
+}
+# The prepare page lists this many of them, oldest first, and counts the rest.
+WAITING_SHOWN = 500
+
+
+def _waiting_conditions() -> dict[str, Q]:
+    """The reasons of WAITING_REASONS as conditions on a letter."""
+    return {
+        "unpaid": ~Q(postage__in=[Letter.Postage.PAID, Letter.Postage.WAIVED]),
+        "no_address": Q(~posting.has_current_address()),
+        "on_hold": Q(status=S.ON_HOLD) | Q(prisoner__status=Prisoner.Status.IN_TRANSIT),
+        "flagged": Q(flagged_at__isnull=False),
+    }
+
+
+def _waiting(conditions: dict[str, Q]) -> QuerySet[Letter]:
+    either = Q()
+    for condition in conditions.values():
+        either |= condition
+    return Letter.objects.filter(
+        either,
+        status__in=[S.APPROVED, S.ON_HOLD],
+        delivery=Letter.Delivery.POST_FOR_ME,
+        posting_batch__isnull=True,
+    )
+
+
+def letters_waiting_to_post() -> QuerySet[Letter]:
+    """Letters we are to post, translated and approved (or held), not in a batch, that are not
+    ready to post, each annotated with a boolean per reason of WAITING_REASONS; oldest first."""
+    conditions = _waiting_conditions()
+    return (
+        _waiting(conditions)
+        .annotate(
+            **{
+                reason: ExpressionWrapper(condition, output_field=BooleanField())
+                for reason, condition in conditions.items()
+            }
+        )
+        .select_related("prisoner")
+        .order_by("status_changed_at", "pk")
+    )
+
+
+def waiting_counts() -> dict[str, int]:
+    """How many letters wait to be posted, in all and for each reason (a letter may have more
+    than one)."""
+    conditions = _waiting_conditions()
+    return _waiting(conditions).aggregate(
+        total=Count("pk"),
+        **{reason: Count("pk", filter=condition) for reason, condition in conditions.items()},
+    )
+
+
+def _with_reasons(letters: list[Letter]) -> list[Letter]:
+    for letter in letters:
+        letter.waiting_reasons = [
+            label for reason, label in WAITING_REASONS.items() if getattr(letter, reason)
+        ]
+    return letters
 
 
 # --- the dashboard ---------------------------------------------------------------------------
@@ -170,6 +241,7 @@ def dashboard(request):
         }
         for state in OPEN_STATES
     ]
+    waiting = waiting_counts()
     fewest = (
         Prisoner.objects.filter(accepts_letters=True)
         .annotate(
@@ -187,6 +259,10 @@ def dashboard(request):
         fewest=fewest,
         incomplete_addresses=posting.prisoners_with_incomplete_addresses(),
         ready_count=posting.letters_ready_to_post().count(),
+        waiting_total=waiting["total"],
+        waiting_by_reason=[
+            (label, waiting[reason]) for reason, label in WAITING_REASONS.items() if waiting[reason]
+        ],
         stuck_days=settings.LETTERBRIDGE_STUCK_DAYS,
     )
     return render(request, "admin/letters/posting/dashboard.html", context)
@@ -216,7 +292,15 @@ def prepare(request):
     open_batches = PostingBatch.objects.filter(posted_on__isnull=True).annotate(
         letters_count=Count("letters")
     )
-    context = _context(request, _("Prepare today's post"), ready=ready, open_batches=open_batches)
+    waiting = _with_reasons(list(letters_waiting_to_post()[:WAITING_SHOWN]))
+    context = _context(
+        request,
+        _("Prepare today's post"),
+        ready=ready,
+        waiting=waiting,
+        waiting_total=waiting_counts()["total"] if len(waiting) == WAITING_SHOWN else len(waiting),
+        open_batches=open_batches,
+    )
     return render(request, "admin/letters/posting/prepare.html", context)
 
 

@@ -13,7 +13,7 @@ from django.contrib import messages
 from django.db import transaction
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
@@ -76,14 +76,6 @@ def _letter_or_404(token: str) -> Letter:
     if letter is None:
         raise Http404
     return letter
-
-
-def _optional_url(name: str, *args) -> str | None:
-    """A URL another app may provide (payments); None while it does not."""
-    try:
-        return reverse(name, args=args)
-    except NoReverseMatch:
-        return None
 
 
 def returned_pdf_provider():
@@ -177,7 +169,6 @@ def letter_sent(request, token: str):
         "token": token,
         "tracking_url": request.build_absolute_uri(reverse("letters:track", args=[token])),
         "fee": _fee(letter),
-        "checkout_url": _checkout_url(letter, token),
     }
     return _private(render(request, "letters/sent.html", context))
 
@@ -188,14 +179,6 @@ def _fee(letter: Letter) -> str:
     if letter.postage_currency not in settings.LETTERBRIDGE_POSTAGE_FEES:
         return letter.postage_currency
     return postage_fee_label(letter.postage_currency)
-
-
-def _checkout_url(letter: Letter, token: str) -> str | None:
-    """Where to pay the postage (the payments app's "payments:checkout", which takes a POST
-    with the tracking token), while postage is due on an open letter."""
-    if letter.postage != Letter.Postage.DUE or letter.status not in services.OPEN_STATES:
-        return None
-    return _optional_url("payments:checkout", token)
 
 
 def _sent_back(events: list) -> bool:

@@ -1,5 +1,6 @@
-"""Coordinators' postage desk: payments with filters, waive a fee or record a manual payment,
-retry or close refunds, and the postage ledger. Every change goes through payments.services."""
+"""Coordinators' postage desk: payments with filters, waive a fee or record a manual payment
+(from the letter itself, or by typing a reference), retry or close refunds, and the postage
+ledger. Every change goes through payments.services."""
 
 from decimal import Decimal
 
@@ -8,10 +9,11 @@ from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q
-from django.shortcuts import redirect
+from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext_lazy as _
 
 from letters.models import CURRENCIES, Letter
@@ -44,12 +46,14 @@ class RefundProblemFilter(admin.SimpleListFilter):
         return queryset
 
 
-class SettlePostageForm(forms.Form):
+class PostageForm(forms.Form):
+    """How a letter's postage was settled: paid by hand (amount and currency) or waived."""
+
     HOW = [
-        ("manual", _("Paid by bank transfer or cash")),
+        ("bank_transfer", _("Paid by bank transfer")),
+        ("cash", _("Paid in cash")),
         ("waive", _("Waive the fee (we pay the postage)")),
     ]
-    reference = forms.CharField(label=_("Letter reference"), max_length=20)
     how = forms.ChoiceField(label=_("How"), choices=HOW, widget=forms.RadioSelect)
     amount = forms.DecimalField(
         label=_("Amount received"),
@@ -67,6 +71,20 @@ class SettlePostageForm(forms.Form):
     note = forms.CharField(
         label=_("Note"), widget=forms.Textarea(attrs={"rows": 3}), required=False
     )
+
+    @classmethod
+    def for_letter(cls, letter: Letter) -> "PostageForm":
+        """Unbound, filled in with the standard fee in the currency the supporter chose."""
+        currency = letter.postage_currency or "GBP"
+        fee = Decimal(settings.LETTERBRIDGE_POSTAGE_FEES[currency]) / 100
+        return cls(initial={"how": "bank_transfer", "amount": fee, "currency": currency})
+
+
+class SettlePostageForm(PostageForm):
+    """The same, for a letter named by its reference (a transfer that quotes it)."""
+
+    field_order = ["reference"]
+    reference = forms.CharField(label=_("Letter reference"), max_length=20)
 
     letter: Letter | None = None
 
@@ -155,6 +173,11 @@ class PaymentAdmin(admin.ModelAdmin):
         view = self.admin_site.admin_view
         return [
             path("settle/", view(self.settle_view), name="payments_payment_settle"),
+            path(
+                "settle/<int:letter_id>/",
+                view(self.settle_letter_view),
+                name="payments_payment_settle_letter",
+            ),
             path("ledger/", view(self.ledger_view), name="payments_payment_ledger"),
             *super().get_urls(),
         ]
@@ -163,53 +186,81 @@ class PaymentAdmin(admin.ModelAdmin):
         if not request.user.has_perm(PERM_COORDINATE):
             raise PermissionDenied
 
-    def settle_view(self, request):
-        """Waive a letter's fee, or record postage paid by bank transfer or cash."""
-        self._require_coordinator(request)
-        if request.method == "POST":
-            form = SettlePostageForm(request.POST)
-            if form.is_valid():
-                data, letter = form.cleaned_data, form.letter
-                try:
-                    if data["how"] == "waive":
-                        services.payment_waive(
-                            letter_id=letter.pk, coordinator=request.user, note=data["note"]
-                        )
-                    else:
-                        currency = data["currency"] or letter.postage_currency or "GBP"
-                        amount = (
-                            int(data["amount"] * 100)
-                            if data["amount"]
-                            else settings.LETTERBRIDGE_POSTAGE_FEES[currency]
-                        )
-                        services.payment_record_manual(
-                            letter_id=letter.pk,
-                            coordinator=request.user,
-                            amount=amount,
-                            currency=currency,
-                            note=data["note"],
-                        )
-                except services.PaymentError as error:
-                    form.add_error(None, error.message)
-                else:
-                    self.message_user(
-                        request, _("Postage for %(ref)s recorded.") % {"ref": letter.reference}
-                    )
-                    url = reverse("admin:payments_payment_changelist")
-                    return redirect(f"{url}?q={letter.reference}")
-        else:
-            form = SettlePostageForm(initial={"reference": request.GET.get("reference", "")})
+    def _settle(self, request, letter: Letter, form: PostageForm) -> bool:
+        """Hand a valid form to the payments service; its refusal becomes a form error."""
+        data = form.cleaned_data
+        try:
+            if data["how"] == "waive":
+                services.payment_waive(
+                    letter_id=letter.pk, coordinator=request.user, note=data["note"]
+                )
+            else:
+                currency = data["currency"] or letter.postage_currency or "GBP"
+                amount = (
+                    int(data["amount"] * 100)
+                    if data["amount"]
+                    else settings.LETTERBRIDGE_POSTAGE_FEES[currency]
+                )
+                services.payment_record_manual(
+                    letter_id=letter.pk,
+                    coordinator=request.user,
+                    method=data["how"],
+                    amount=amount,
+                    currency=currency,
+                    note=data["note"],
+                )
+        except services.PaymentError as error:
+            form.add_error(None, error.message)
+            return False
+        self.message_user(request, _("Postage for %(ref)s recorded.") % {"ref": letter.reference})
+        return True
+
+    def _settle_page(self, request, form: PostageForm, letter: Letter | None = None):
         context = {
             **self.admin_site.each_context(request),
             "opts": self.model._meta,
-            "title": _("Waive a fee or record a manual payment"),
+            "title": _("Record payment or waiver")
+            if letter
+            else _("Waive a fee or record a manual payment"),
             "form": form,
+            "letter": letter,
+            "next": request.POST.get("next") or request.GET.get("next", ""),
             "fees": [
                 _money(amount, currency)
                 for currency, amount in settings.LETTERBRIDGE_POSTAGE_FEES.items()
             ],
         }
         return TemplateResponse(request, "admin/payments/settle.html", context)
+
+    def settle_view(self, request):
+        """Waive a letter's fee, or record postage paid by bank transfer or cash."""
+        self._require_coordinator(request)
+        if request.method == "POST":
+            form = SettlePostageForm(request.POST)
+            if form.is_valid() and self._settle(request, form.letter, form):
+                url = reverse("admin:payments_payment_changelist")
+                return redirect(f"{url}?q={form.letter.reference}")
+        else:
+            form = SettlePostageForm(initial={"reference": request.GET.get("reference", "")})
+        return self._settle_page(request, form)
+
+    def settle_letter_view(self, request, letter_id: int):
+        """The same for one letter, reached from its admin page or from Prepare today's post
+        (``next``), filled in with its standard fee."""
+        self._require_coordinator(request)
+        letter = get_object_or_404(Letter.objects.select_related("prisoner"), pk=letter_id)
+        if request.method == "POST":
+            form = PostageForm(request.POST)
+            if form.is_valid() and self._settle(request, letter, form):
+                back = request.POST.get("next", "")
+                if not url_has_allowed_host_and_scheme(
+                    back, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+                ):
+                    back = reverse("admin:letters_letter_change", args=[letter.pk])
+                return redirect(back)
+        else:
+            form = PostageForm.for_letter(letter)
+        return self._settle_page(request, form, letter)
 
     def ledger_view(self, request):
         """Postage collected vs spent, by currency, per month and per posting batch."""

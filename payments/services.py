@@ -167,10 +167,7 @@ def payment_checkout_start(*, letter_id: int) -> CheckoutStart:
     if not stripe_api.is_configured():
         return CheckoutStart(
             "unconfigured",
-            message=_t(
-                "Online payment is not available. Your postage is recorded as due; a "
-                "coordinator will mark it paid or waived."
-            ),
+            message=_t("Online payment is not available; this page says how to pay instead."),
         )
     with transaction.atomic():
         letter = _lock_letter(letter_id)
@@ -428,17 +425,25 @@ def payment_waive(*, letter_id: int, coordinator: AbstractBaseUser, note: str = 
     return payment
 
 
+# How postage paid by hand reached us, and the words kept for it in the payment's note and the
+# letter's history.
+MANUAL_METHODS = {"bank_transfer": "bank transfer", "cash": "cash"}
+
+
 @transaction.atomic
 def payment_record_manual(
     *,
     letter_id: int,
     coordinator: AbstractBaseUser,
+    method: str,
     amount: int,
     currency: str,
     note: str = "",
 ) -> Payment:
-    """Postage paid by bank transfer or cash."""
+    """Postage paid by bank transfer or cash (``method``, a key of MANUAL_METHODS)."""
     _require_coordinator(coordinator)
+    if method not in MANUAL_METHODS:
+        raise PaymentError(_("Choose how the postage was paid: bank transfer or cash."))
     if currency not in settings.LETTERBRIDGE_POSTAGE_FEES:
         raise PaymentError(_("Choose one of the currencies we take."))
     if amount <= 0:
@@ -451,9 +456,9 @@ def payment_record_manual(
         status=P.PENDING,
         currency=currency,
         amount=amount,
-        note=f"Recorded by {coordinator.get_username()}. {note}".strip(),
+        note=f"Recorded by {coordinator.get_username()}: {MANUAL_METHODS[method]}. {note}".strip(),
     )
-    _mark_paid(letter, payment, how="by hand")
+    _mark_paid(letter, payment, how=MANUAL_METHODS[method])
     return payment
 
 

@@ -3,9 +3,10 @@ the event id is stored in the same transaction that applies it (so an event is a
 and a handler that fails stores nothing and Stripe delivers again), and each event type is
 handed to one service.
 
-Answers: 200 applied, already applied, or a type we ignore; 400 a bad signature or body;
-409 an event we cannot place yet (Stripe retries); 503 a handler failed (Stripe retries).
-Never 500.
+Answers: 200 applied, already applied, or ignored (a type we do not handle, or an object that
+is not ours: a Checkout Session we never created, a charge with no PaymentIntent; neither is
+stored); 400 a bad signature or body; 409 an event we cannot place yet (Stripe retries); 503 a
+handler failed (Stripe retries). Never 500.
 """
 
 import logging
@@ -23,19 +24,21 @@ from .models import StripeEvent
 logger = logging.getLogger(__name__)
 
 
-def _session(obj: dict[str, Any]) -> None:
-    services.payment_apply_session(session=stripe_api.session_from(obj))
+# Each handler returns whether the event was about one of our payments.
+def _session(obj: dict[str, Any]) -> bool:
+    return services.payment_apply_session(session=stripe_api.session_from(obj)) is not None
 
 
-def _session_failed(obj: dict[str, Any]) -> None:
-    services.payment_apply_session(session=stripe_api.session_from(obj), failed=True)
+def _session_failed(obj: dict[str, Any]) -> bool:
+    session = stripe_api.session_from(obj)
+    return services.payment_apply_session(session=session, failed=True) is not None
 
 
-def _charge_refunded(obj: dict[str, Any]) -> None:
-    services.payment_charge_refunded(charge=stripe_api.charge_from(obj))
+def _charge_refunded(obj: dict[str, Any]) -> bool:
+    return services.payment_charge_refunded(charge=stripe_api.charge_from(obj)) is not None
 
 
-HANDLERS: dict[str, Callable[[dict[str, Any]], None]] = {
+HANDLERS: dict[str, Callable[[dict[str, Any]], bool]] = {
     "checkout.session.completed": _session,
     "checkout.session.async_payment_succeeded": _session,
     "checkout.session.async_payment_failed": _session_failed,
@@ -72,7 +75,10 @@ def stripe_webhook(request: HttpRequest) -> HttpResponse:
                     )
             except IntegrityError:
                 return _answer(200, "already applied")
-            handler(event["data"]["object"])
+            if not handler(event["data"]["object"]):
+                # Not ours: keep no record of it, so a redelivery is ignored again too.
+                transaction.set_rollback(True)
+                return _answer(200, "ignored")
     except services.NotLinkedYet:
         logger.info("stripe webhook %s: not linked to a payment yet", event["type"])
         return _answer(409, "not linked to a payment yet; deliver again later")

@@ -366,6 +366,10 @@ LETTERBRIDGE_SWEEP_GRACE = timedelta(
 STRIPE_SECRET_KEY = env("STRIPE_SECRET_KEY", default="")
 STRIPE_WEBHOOK_SECRET = env("STRIPE_WEBHOOK_SECRET", default="")
 STRIPE_API_BASE = env("STRIPE_API_BASE", default="https://api.stripe.com")
+# Without Stripe, how supporters pay the postage (bank details, who takes cash), shown with the
+# letter's reference on its page and in e-mails; free text, line breaks kept. Empty: they are
+# asked, in their own language, to write to the organisation at DEFAULT_FROM_EMAIL.
+LETTERBRIDGE_PAYMENT_INSTRUCTIONS = env("LETTERBRIDGE_PAYMENT_INSTRUCTIONS", default="")
 # Pending Stripe payments older than this are checked against Stripe by the reconciliation task.
 LETTERBRIDGE_PAYMENT_RECONCILE_AFTER = timedelta(
     minutes=env.int("LETTERBRIDGE_PAYMENT_RECONCILE_MINUTES", default=60)

@@ -1,5 +1,8 @@
+from email.utils import parseaddr
+
 from django import template
 from django.conf import settings
+from django.utils.translation import gettext
 
 from letters.models import Letter
 from payments import stripe_api
@@ -33,6 +36,21 @@ def postage_state(letter: Letter) -> dict:
         "can_pay": letter.status not in _CLOSED and state in ("due", "waiting", "failed"),
         "online": stripe_api.is_configured(),
         "amount": f"{fee / 100:.2f} {letter.postage_currency}",
+    }
+
+
+@register.simple_tag
+def payment_instructions() -> str:
+    """How to pay without Stripe: the organisation's own words, or else an invitation, in the
+    supporter's language, to write to it."""
+    if settings.LETTERBRIDGE_PAYMENT_INSTRUCTIONS.strip():
+        return settings.LETTERBRIDGE_PAYMENT_INSTRUCTIONS.strip()
+    return gettext(
+        "Please write to %(organisation)s at %(email)s to arrange paying the postage by bank "
+        "transfer or in cash."
+    ) % {
+        "organisation": settings.LETTERBRIDGE_ORGANISATION_NAME,
+        "email": parseaddr(settings.DEFAULT_FROM_EMAIL)[1],
     }
 
 

@@ -4,10 +4,10 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from letters import coordination
+from letters import coordination, posting
 from letters.models import Letter, PostingBatch, PostingBatchDocument
 from prisoners.models import PrisonAddress, Prisoner
-from tests.factories import LetterFactory, PrisonerWithAddressFactory
+from tests.factories import LetterFactory, PrisonerFactory, PrisonerWithAddressFactory
 
 pytestmark = pytest.mark.django_db
 S = Letter.Status
@@ -198,3 +198,99 @@ def test_weekly_counts_fall_in_their_week(coordinator):
     assert weeks[-1][1:] == (2, 1)
     assert weeks[-4][1] == 1
     assert sum(r for _m, r, _d in weeks) == 3
+
+
+def _waiting_letters():
+    """One approved letter for each reason it may wait, one with two, and one ready."""
+    return {
+        "unpaid": LetterFactory(status=S.APPROVED),
+        "no_address": _ready(prisoner=PrisonerFactory()),
+        "on_hold": LetterFactory(status=S.ON_HOLD, postage=Letter.Postage.PAID),
+        "flagged": _ready(flagged_at=timezone.now()),
+        "unpaid_and_homeless": LetterFactory(status=S.APPROVED, prisoner=PrisonerFactory()),
+        "ready": _ready(),
+    }
+
+
+def test_letters_waiting_to_post_come_with_their_reasons():
+    # given approved letters that wait for different reasons, and one that is ready
+    letters = _waiting_letters()
+    # a letter still being translated, one the supporter posts and one in a batch wait for
+    # nothing here
+    LetterFactory(status=S.IN_TRANSLATION)
+    LetterFactory(status=S.APPROVED, delivery=Letter.Delivery.RETURN_TO_ME)
+
+    # when the waiting letters are listed
+    waiting = {x.reference: x for x in coordination.letters_waiting_to_post()}
+
+    # then each is there with exactly its reasons, and the ready one is not
+    def reasons(name):
+        letter = waiting[letters[name].reference]
+        return {r for r in coordination.WAITING_REASONS if getattr(letter, r)}
+
+    assert letters["ready"].reference not in waiting
+    assert len(waiting) == 5
+    assert reasons("unpaid") == {"unpaid"}
+    assert reasons("no_address") == {"no_address"}
+    assert reasons("on_hold") == {"on_hold"}
+    assert reasons("flagged") == {"flagged"}
+    assert reasons("unpaid_and_homeless") == {"unpaid", "no_address"}
+    assert coordination.waiting_counts() == {
+        "total": 5,
+        "unpaid": 2,
+        "no_address": 2,
+        "on_hold": 1,
+        "flagged": 1,
+    }
+
+
+def test_every_approved_letter_is_either_ready_or_waiting():
+    # given letters in every combination the prepare page can meet
+    _waiting_letters()
+    _ready(prisoner=PrisonerWithAddressFactory(status=Prisoner.Status.IN_TRANSIT))
+
+    # then no approved letter we post falls between the two lists
+    ready = set(posting.letters_ready_to_post().values_list("pk", flat=True))
+    waiting = set(coordination.letters_waiting_to_post().values_list("pk", flat=True))
+    ours = Letter.objects.filter(
+        status__in=[S.APPROVED, S.ON_HOLD], delivery=Letter.Delivery.POST_FOR_ME
+    )
+    assert ready | waiting == set(ours.values_list("pk", flat=True))
+    assert not ready & waiting
+
+
+def test_prepare_lists_the_waiting_letters_with_why_and_a_way_to_settle_postage(
+    client, coordinator
+):
+    # given an approved letter whose postage is unpaid and one with no current address
+    unpaid = LetterFactory(status=S.APPROVED)
+    homeless = _ready(prisoner=PrisonerFactory())
+    client.force_login(coordinator)
+
+    # when the coordinator opens Prepare today's post
+    response = client.get(reverse("letters_coordination:prepare"))
+
+    # then both are listed as waiting, with their reasons, not offered for the batch
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "2 letters are waiting, oldest first" in page
+    waiting = page[page.index('id="waiting"') :]
+    assert unpaid.reference in waiting and homeless.reference in waiting
+    assert "postage not paid" in waiting and "no current address" in waiting
+    assert f'value="{unpaid.pk}"' not in page
+    # and the unpaid one, only, links to recording its payment, coming back here after
+    settle = reverse("admin:payments_payment_settle_letter", args=[unpaid.pk])
+    assert f'href="{settle}?next=/admin/coordination/posting/"' in page
+    assert reverse("admin:payments_payment_settle_letter", args=[homeless.pk]) not in page
+
+
+def test_the_dashboard_counts_letters_waiting_to_post_by_reason(client, coordinator):
+    _waiting_letters()
+    client.force_login(coordinator)
+
+    page = client.get(reverse("letters_coordination:dashboard")).content.decode()
+
+    block = page[page.index('id="waiting-to-post"') :]
+    assert "5 letters are waiting." in block
+    assert re.search(r"<td>postage not paid</td><td>2</td>", block)
+    assert re.search(r"<td>on hold: the prisoner is in transit</td><td>1</td>", block)

@@ -283,23 +283,6 @@ def test_tracking_shows_postage_and_the_delivery_choice(client):
     assert letter.get_delivery_display() in html
 
 
-def test_the_confirmation_offers_payment_once_payments_provides_checkout(client):
-    from django.urls import NoReverseMatch
-
-    letter = LetterFactory()
-    token = tokens.token_for(salt=letter.tracking_salt)
-
-    html = client.get(reverse("letters:sent", args=[token])).content.decode()
-
-    try:
-        checkout = reverse("payments:checkout", args=[token])
-    except NoReverseMatch:
-        assert "Pay £2.20 postage" not in html
-    else:
-        assert f'<form method="post" action="{checkout}">' in html
-        assert "Pay £2.20 postage" in html
-
-
 def test_a_paid_letter_is_offered_no_payment(client):
     letter = LetterFactory(postage="paid")
 

@@ -4,6 +4,7 @@ refund actions, and the ledger (collected vs spent by currency, per month and pe
 from datetime import timedelta
 
 import pytest
+from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
@@ -71,7 +72,12 @@ def test_record_a_bank_transfer_in_another_currency(desk):
 
     desk.post(
         reverse("admin:payments_payment_settle"),
-        {"reference": letter.reference, "how": "manual", "amount": "3.00", "currency": "USD"},
+        {
+            "reference": letter.reference,
+            "how": "bank_transfer",
+            "amount": "3.00",
+            "currency": "USD",
+        },
     )
 
     payment = Payment.objects.get(letter=letter)
@@ -86,7 +92,8 @@ def test_record_a_bank_transfer_in_another_currency(desk):
 def test_a_manual_payment_defaults_to_the_standard_fee(desk):
     letter = LetterFactory(postage_currency="EUR")
     desk.post(
-        reverse("admin:payments_payment_settle"), {"reference": letter.reference, "how": "manual"}
+        reverse("admin:payments_payment_settle"),
+        {"reference": letter.reference, "how": "bank_transfer"},
     )
     assert Payment.objects.get(letter=letter).amount == 252
 
@@ -99,7 +106,7 @@ def test_the_desk_refuses_clearly_and_keeps_what_was_typed(desk, coordinator):
 
     response = desk.post(
         reverse("admin:payments_payment_settle"),
-        {"reference": letter.reference, "how": "manual", "note": "paid at the stall"},
+        {"reference": letter.reference, "how": "bank_transfer", "note": "paid at the stall"},
     )
 
     assert response.status_code == 200
@@ -115,6 +122,114 @@ def test_the_desk_refuses_clearly_and_keeps_what_was_typed(desk, coordinator):
 def test_volunteers_cannot_use_the_desk(client, volunteer):
     client.force_login(volunteer)
     assert client.get(reverse("admin:payments_payment_settle")).status_code == 403
+
+
+def _settle_letter_url(letter):
+    return reverse("admin:payments_payment_settle_letter", args=[letter.pk])
+
+
+def test_the_letters_page_offers_to_record_its_postage_only_while_it_is_due(desk):
+    due = LetterFactory(status=Letter.Status.APPROVED)
+    paid = LetterFactory(status=Letter.Status.APPROVED, postage=Letter.Postage.PAID)
+
+    due_page = desk.get(reverse("admin:letters_letter_change", args=[due.pk])).content.decode()
+    paid_page = desk.get(reverse("admin:letters_letter_change", args=[paid.pk])).content.decode()
+
+    assert f'href="{_settle_letter_url(due)}"' in due_page
+    assert "Record payment or waiver" in due_page
+    assert _settle_letter_url(paid) not in paid_page
+
+
+def test_the_letters_payment_page_is_filled_in_with_its_fee(desk):
+    letter = LetterFactory(postage_currency="EUR")
+
+    response = desk.get(_settle_letter_url(letter))
+
+    assert response.status_code == 200
+    form = response.context["form"]
+    assert form["how"].value() == "bank_transfer"
+    assert (str(form["amount"].value()), form["currency"].value()) == ("2.52", "EUR")
+    assert letter.reference in response.content.decode()
+
+
+def test_record_a_bank_transfer_from_the_letter_then_go_back(desk, coordinator):
+    # given an approved letter with postage due, reached from Prepare today's post
+    letter = LetterFactory(status=Letter.Status.APPROVED, postage_currency="USD")
+    prepare = reverse("letters_coordination:prepare")
+
+    # when the coordinator records the standard fee as a bank transfer
+    response = desk.post(
+        _settle_letter_url(letter),
+        {"how": "bank_transfer", "amount": "2.73", "currency": "USD", "next": prepare},
+    )
+
+    # then the payment is recorded through the service, the letter's postage is paid, and
+    # the coordinator is back where they came from
+    assert response.status_code == 302 and response["Location"] == prepare
+    payment = Payment.objects.get(letter=letter)
+    assert (payment.provider, payment.status, payment.amount, payment.currency) == (
+        "manual",
+        "paid",
+        273,
+        "USD",
+    )
+    assert f"Recorded by {coordinator.username}: bank transfer." in payment.note
+    letter.refresh_from_db()
+    assert letter.postage == Letter.Postage.PAID
+
+
+def test_waive_from_the_letter_returns_to_its_page(desk):
+    letter = LetterFactory(status=Letter.Status.APPROVED)
+
+    response = desk.post(_settle_letter_url(letter), {"how": "waive", "note": "hardship"})
+
+    assert response["Location"] == reverse("admin:letters_letter_change", args=[letter.pk])
+    letter.refresh_from_db()
+    assert letter.postage == Letter.Postage.WAIVED
+
+
+def test_the_letters_payment_page_goes_back_only_to_this_site(desk):
+    letter = LetterFactory()
+
+    response = desk.post(
+        _settle_letter_url(letter), {"how": "cash", "next": "https://evil.example/steal"}
+    )
+
+    assert response["Location"] == reverse("admin:letters_letter_change", args=[letter.pk])
+    assert Payment.objects.get(letter=letter).amount == 220
+
+
+def test_the_letters_payment_page_refuses_clearly_and_keeps_what_was_typed(desk):
+    # given a letter the supporter posts themselves, so it has no postage
+    letter = LetterFactory(delivery=Letter.Delivery.RETURN_TO_ME)
+
+    # when a coordinator tries to record a payment for it, or sends nonsense
+    refused = desk.post(
+        _settle_letter_url(letter), {"how": "cash", "amount": "2.20", "note": "at the stall"}
+    )
+    nonsense = desk.post(
+        _settle_letter_url(letter), {"how": "cheque", "amount": "-1", "currency": "XXX"}
+    )
+
+    # then the page says why, with the note still there, and nothing is recorded
+    assert refused.status_code == 200
+    assert "posts this letter themselves" in refused.content.decode()
+    assert "at the stall" in refused.content.decode()
+    assert nonsense.status_code == 200
+    assert set(nonsense.context["form"].errors) == {"how", "amount", "currency"}
+    assert not Payment.objects.exists()
+
+
+def test_only_coordinators_reach_the_letters_payment_page(desk, volunteer):
+    letter = LetterFactory()
+    helper = Client()
+    helper.force_login(volunteer)
+
+    assert helper.get(_settle_letter_url(letter)).status_code == 403
+    assert helper.post(_settle_letter_url(letter), {"how": "waive"}).status_code == 403
+    assert not Payment.objects.exists()
+    missing = reverse("admin:payments_payment_settle_letter", args=[10**9])
+    assert desk.get(missing).status_code == 404
 
 
 def test_retry_refund_action_queues_the_refund(desk, stripe_on, django_capture_on_commit_callbacks):

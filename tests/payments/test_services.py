@@ -105,13 +105,13 @@ def test_stripe_down_at_checkout_charges_nothing_and_the_retry_reuses_the_key(st
     assert Payment.objects.filter(letter=letter).count() == 1
 
 
-def test_without_stripe_keys_checkout_says_postage_is_due(stripe_off):
+def test_without_stripe_keys_checkout_points_to_the_instructions(stripe_off):
     letter = LetterFactory()
 
     start = services.payment_checkout_start(letter_id=letter.pk)
 
     assert start.outcome == "unconfigured"
-    assert "coordinator" in start.message
+    assert "this page says how to pay instead" in start.message
     assert not Payment.objects.exists()
     letter.refresh_from_db()
     assert letter.postage == Letter.Postage.DUE
@@ -161,10 +161,17 @@ def test_a_manual_payment_lets_it_be_posted(
 
     with django_capture_on_commit_callbacks(execute=True):
         payment = services.payment_record_manual(
-            letter_id=letter.pk, coordinator=coordinator, amount=220, currency="GBP", note="cash"
+            letter_id=letter.pk,
+            coordinator=coordinator,
+            method="cash",
+            amount=220,
+            currency="GBP",
+            note="at the stall",
         )
 
     assert payment.provider == Payment.Provider.MANUAL and payment.status == P.PAID
+    assert f"Recorded by {coordinator.username}: cash. at the stall" in payment.note
+    assert letter.events.filter(note="Postage paid (cash).").exists()
     assert len(outbox) == 1  # the supporter is thanked
     letters.letter_post(letter_id=letter.pk, coordinator=coordinator)
     letter.refresh_from_db()
@@ -187,9 +194,18 @@ def test_postage_is_settled_once(coordinator):
     services.payment_waive(letter_id=letter.pk, coordinator=coordinator)
     with pytest.raises(services.PaymentError):
         services.payment_record_manual(
-            letter_id=letter.pk, coordinator=coordinator, amount=220, currency="GBP"
+            letter_id=letter.pk, coordinator=coordinator, method="cash", amount=220, currency="GBP"
         )
     assert Payment.objects.filter(letter=letter).count() == 1
+
+
+def test_a_manual_payment_says_how_it_came(coordinator):
+    letter = _approved_letter()
+    with pytest.raises(services.PaymentError, match="bank transfer or cash"):
+        services.payment_record_manual(
+            letter_id=letter.pk, coordinator=coordinator, method="card", amount=220, currency="GBP"
+        )
+    assert not Payment.objects.exists()
 
 
 def test_only_coordinators_waive_or_record(volunteer):
@@ -198,7 +214,7 @@ def test_only_coordinators_waive_or_record(volunteer):
         services.payment_waive(letter_id=letter.pk, coordinator=volunteer)
     with pytest.raises(services.PaymentError):
         services.payment_record_manual(
-            letter_id=letter.pk, coordinator=volunteer, amount=220, currency="GBP"
+            letter_id=letter.pk, coordinator=volunteer, method="cash", amount=220, currency="GBP"
         )
     assert not Payment.objects.exists()
 
@@ -350,7 +366,7 @@ def test_a_manual_payment_of_a_cancelled_letter_is_flagged_for_a_refund_by_hand(
 ):
     letter = LetterFactory()
     payment = services.payment_record_manual(
-        letter_id=letter.pk, coordinator=coordinator, amount=220, currency="GBP"
+        letter_id=letter.pk, coordinator=coordinator, method="cash", amount=220, currency="GBP"
     )
 
     with django_capture_on_commit_callbacks(execute=True):

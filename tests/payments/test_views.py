@@ -1,4 +1,6 @@
-"""The supporter's side: the tracking page's postage block and the checkout button."""
+"""The supporter's side: the postage blocks of the tracking and confirmation pages, the
+checkout button with Stripe, the organisation's own payment instructions without it, and the
+e-mails that mention paying."""
 
 import pytest
 from django.contrib.messages import get_messages
@@ -7,8 +9,9 @@ from django.test import Client, RequestFactory
 from django.urls import reverse
 from django.utils import timezone
 
+from letters import services as letter_services
 from letters import tokens
-from letters.models import Letter
+from letters.models import Letter, LetterEvent, Notification
 from payments.models import Payment
 from tests.factories import LetterFactory
 from tests.payments import stripe_fake
@@ -42,15 +45,19 @@ def test_the_pay_button_sends_the_supporter_to_stripe(client, stripe_on):
     assert Payment.objects.get(letter=letter).stripe_checkout_session_id == "cs_test_view"
 
 
-def test_without_stripe_the_button_says_postage_is_recorded_as_due(client, stripe_off):
+def test_without_stripe_a_stale_pay_button_leads_back_to_the_instructions(client, stripe_off):
+    # given a letter with postage due, and a tab still showing a pay button from when Stripe
+    # was configured
     letter = LetterFactory()
 
+    # when it is pressed
     response = _checkout(client, letter)
 
+    # then the supporter is back on the letter's page, told to follow its instructions
     assert response.status_code == 302
     assert response["Location"] == reverse("letters:track", args=[_token(letter)])
     (message,) = [str(m) for m in get_messages(response.wsgi_request)]
-    assert "recorded as due" in message
+    assert "this page says how to pay instead" in message
     assert not Payment.objects.exists()
 
 
@@ -111,10 +118,142 @@ def test_block_paid_has_no_button(stripe_on):
     assert "<form" not in html
 
 
-def test_block_without_stripe_says_a_coordinator_will_mark_it(stripe_off):
+def test_block_without_stripe_gives_the_instructions_and_the_reference(stripe_off, settings):
+    # given the organisation's own instructions, over two lines, and no Stripe
+    settings.LETTERBRIDGE_PAYMENT_INSTRUCTIONS = "Bank transfer to Letterbridge\nSort code 00-11-22"
+    letter = LetterFactory()
+
+    # when the tracking page's postage block is drawn
+    html = _block(letter)
+
+    # then it gives them, line for line, with the reference to quote, and offers no button
+    assert "Postage due: 2.20 GBP." in html
+    assert "Bank transfer to Letterbridge<br>Sort code 00-11-22" in html
+    assert "Payment reference to quote:" in html and letter.reference in html
+    assert "<form" not in html and "Pay 2.20 GBP" not in html
+    assert "Online payment is not available" not in html
+
+
+def test_without_instructions_the_supporter_is_asked_to_write_to_the_organisation(
+    stripe_off, settings
+):
+    settings.LETTERBRIDGE_PAYMENT_INSTRUCTIONS = ""
+    settings.LETTERBRIDGE_ORGANISATION_NAME = "Write to Russia"
+    settings.DEFAULT_FROM_EMAIL = "Write to Russia <post@example.org>"
+
     html = _block(LetterFactory())
-    assert "a coordinator will mark it paid or waived" in html
-    assert "<form" not in html
+
+    assert "Please write to Write to Russia at post@example.org" in html
+
+
+def test_instructions_are_escaped(stripe_off, settings):
+    settings.LETTERBRIDGE_PAYMENT_INSTRUCTIONS = "<script>alert(1)</script>"
+
+    html = _block(LetterFactory())
+
+    assert "<script>alert(1)" not in html and "&lt;script&gt;" in html
+
+
+def test_block_with_stripe_gives_no_instructions(stripe_on, settings):
+    settings.LETTERBRIDGE_PAYMENT_INSTRUCTIONS = "Bank transfer to Letterbridge"
+
+    html = _block(LetterFactory())
+
+    assert "Pay 2.20 GBP" in html
+    assert "Bank transfer" not in html and "Payment reference to quote" not in html
+
+
+def _sent_page(client, letter) -> str:
+    response = client.get(reverse("letters:sent", args=[_token(letter)]))
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+def test_the_confirmation_offers_to_pay_with_stripe(client, stripe_on):
+    letter = LetterFactory()
+
+    html = _sent_page(client, letter)
+
+    checkout = reverse("payments:checkout", args=[_token(letter)])
+    assert f'<form method="post" action="{checkout}">' in html
+    assert "Pay £2.20 postage" in html
+
+
+def test_the_confirmation_without_stripe_gives_the_instructions_not_a_button(
+    client, stripe_off, settings
+):
+    # given no Stripe and the organisation's instructions
+    settings.LETTERBRIDGE_PAYMENT_INSTRUCTIONS = "Bank transfer to Letterbridge"
+    letter = LetterFactory()
+
+    # when the supporter lands on the confirmation after writing
+    html = _sent_page(client, letter)
+
+    # then it says what the stamp costs and how to pay it, quoting the reference; no button
+    assert "To post your letter we need £2.20 for the stamp." in html
+    assert "Bank transfer to Letterbridge" in html
+    assert "Payment reference to quote:" in html and letter.reference in html
+    assert "Pay £2.20 postage" not in html
+    assert reverse("payments:checkout", args=[_token(letter)]) not in html
+
+
+@pytest.mark.parametrize("postage", [Letter.Postage.PAID, Letter.Postage.WAIVED])
+def test_the_confirmation_of_a_settled_letter_asks_for_nothing(client, stripe_off, postage):
+    html = _sent_page(client, LetterFactory(postage=postage))
+
+    assert "How to pay the postage" not in html and "for the stamp" not in html
+
+
+def _email(kind: str, status: str, locale: str = "en"):
+    letter = LetterFactory(status=status, locale=locale)
+    event = LetterEvent.objects.create(letter=letter, to_status=status, action="test")
+    notification = Notification.objects.create(letter=letter, event=event, kind=kind)
+    letter_services.notification_send(notification_id=notification.pk)
+    return letter
+
+
+@pytest.mark.parametrize(
+    ("kind", "status"), [("received", Letter.Status.RECEIVED), ("translated", "approved")]
+)
+def test_emails_without_stripe_give_the_instructions_and_the_reference(
+    kind, status, outbox, stripe_off, settings
+):
+    # given no Stripe and instructions over two lines
+    settings.LETTERBRIDGE_PAYMENT_INSTRUCTIONS = "Bank transfer to Letterbridge\nSort code 00-11-22"
+
+    # when the supporter is e-mailed about a letter whose postage is due
+    letter = _email(kind, status)
+
+    # then text and HTML say how to pay and what to quote, not to pay on the letter's page
+    (message,) = outbox
+    html = message.alternatives[0][0]
+    assert "Bank transfer to Letterbridge\nSort code 00-11-22" in message.body
+    assert "Bank transfer to Letterbridge<br>Sort code 00-11-22" in html
+    quote = f"Please quote your letter's reference, {letter.reference}, with the payment."
+    assert quote in message.body and quote in html
+    assert "pay it from your letter's page" not in message.body
+    assert "pay it from your letter's page" not in html
+
+
+@pytest.mark.parametrize(
+    ("kind", "status"), [("received", Letter.Status.RECEIVED), ("translated", "approved")]
+)
+def test_emails_with_stripe_send_the_supporter_to_the_letters_page(kind, status, outbox, stripe_on):
+    _email(kind, status)
+
+    (message,) = outbox
+    assert "You can pay it from your letter's page." in message.body
+    assert "Please quote" not in message.body
+
+
+def test_the_instructions_email_reads_in_russian(outbox, stripe_off, settings):
+    settings.LETTERBRIDGE_PAYMENT_INSTRUCTIONS = ""
+
+    letter = _email("received", Letter.Status.RECEIVED, locale="ru")
+
+    (message,) = outbox
+    assert "Как оплатить 2.20 GBP:" in message.body
+    assert f"укажите номер письма {letter.reference}" in message.body
 
 
 def test_block_is_empty_for_letters_the_supporter_posts(stripe_on):

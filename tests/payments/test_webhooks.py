@@ -100,13 +100,46 @@ def test_expired_session_marks_it_expired(client, payment):
     assert payment.status == Payment.Status.EXPIRED
 
 
-def test_a_session_that_is_not_ours_is_acknowledged_and_changes_nothing(client, stripe_on):
+def test_a_session_that_is_not_ours_is_ignored_and_changes_nothing(client, stripe_on):
+    # given a paid Checkout Session we never created (say, a donation on the same account)
     session = stripe_fake.checkout_session(id="cs_test_someone_else", payment_status="paid")
+    evt = stripe_fake.event("checkout.session.completed", session)
 
+    # when Stripe delivers its signed event, twice
+    first = stripe_fake.deliver(client, evt)
+    second = stripe_fake.deliver(client, evt)
+
+    # then both are acknowledged as ignored, not applied, and nothing is stored or created
+    assert (first.status_code, second.status_code) == (200, 200)
+    assert json.loads(first.content)["detail"] == "ignored"
+    assert json.loads(second.content)["detail"] == "ignored"
+    assert not Payment.objects.exists()
+    assert not StripeEvent.objects.exists()
+
+
+def test_a_session_naming_our_payment_but_another_letter_is_ignored(client, payment):
+    # given a session whose metadata claims our payment's id for a letter it is not for
+    session = stripe_fake.session_for(payment, session_id="cs_test_forged", payment_status="paid")
+    session["metadata"]["letter_reference"] = "LB-NOTOURS"
+
+    # when it is delivered
     response = stripe_fake.deliver(client, stripe_fake.event("checkout.session.completed", session))
 
+    # then it is ignored and the payment stays as it was
+    assert json.loads(response.content)["detail"] == "ignored"
+    payment.refresh_from_db()
+    assert payment.status == Payment.Status.PENDING
+    assert payment.stripe_checkout_session_id != "cs_test_forged"
+
+
+def test_a_refund_of_a_charge_without_a_payment_intent_is_ignored(client, stripe_on):
+    charge = stripe_fake.charge(id="ch_test_other", payment_intent=None, refunded=True)
+
+    response = stripe_fake.deliver(client, stripe_fake.event("charge.refunded", charge))
+
     assert response.status_code == 200
-    assert not Payment.objects.exists()
+    assert json.loads(response.content)["detail"] == "ignored"
+    assert not StripeEvent.objects.exists()
 
 
 def test_the_same_event_twice_is_applied_once(

@@ -85,6 +85,7 @@ def _matrix(w) -> list[tuple[str, dict[str, object]]]:
         (desk("review", w["translated"]), {**staff_only, "volunteer": 403}),
         (reverse("admin:payments_payment_changelist"), coordinators_only),
         (reverse("admin:payments_payment_ledger"), coordinators_only),
+        (reverse("admin:payments_payment_settle_letter", args=[w["posted"].pk]), coordinators_only),
         (reverse("admin:letters_letterevent_changelist"), coordinators_only),
         (reverse("admin:accounts_letteraccess_changelist"), coordinators_only),
         (reverse("letters_coordination:dashboard"), coordinators_only),
