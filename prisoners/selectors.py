@@ -2,7 +2,7 @@ import re
 from datetime import date, datetime
 
 from django.core.cache import cache
-from django.db.models import Count, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
 from .models import PrisonAddress, Prisoner
@@ -14,6 +14,8 @@ SORTS = (SORT_NAME, SORT_FEWEST)
 
 # Letters that never reach the prisoner do not count towards "letters this month".
 _NOT_COUNTED = ("cancelled", "rejected")
+# Letters ready to go out: the ones put on hold when their prisoner goes into transit.
+_HELD_IN_TRANSIT = "approved"
 _SLUG = re.compile(r"[-a-zA-Z0-9_]+")
 COUNTS_CACHE_SECONDS = 300
 
@@ -89,3 +91,13 @@ def prisoner_profile(*, slug: str) -> Prisoner | None:
 
 def prisoners_accepting_letters() -> QuerySet[Prisoner]:
     return Prisoner.objects.filter(accepts_letters=True).only("slug", "name_en").order_by("name_en")
+
+
+def prisoners_for_transit(*, prisoner_ids: list[int]) -> QuerySet[Prisoner]:
+    """The prisoners about to be marked in transit, each with ``letters_to_hold``: the approved
+    letters that will wait for a new address."""
+    return (
+        Prisoner.objects.filter(pk__in=prisoner_ids)
+        .annotate(letters_to_hold=Count("letters", filter=Q(letters__status=_HELD_IN_TRANSIT)))
+        .order_by("name_en", "pk")
+    )
