@@ -101,3 +101,19 @@ def prisoners_for_transit(*, prisoner_ids: list[int]) -> QuerySet[Prisoner]:
         .annotate(letters_to_hold=Count("letters", filter=Q(letters__status=_HELD_IN_TRANSIT)))
         .order_by("name_en", "pk")
     )
+
+
+def prisoner_ids_by_name_word(*, word: str, limit: int = 200) -> list[int]:
+    """Prisoners with a word of their English or Russian name that starts with ``word``, in
+    any case: "Zhilin", "жилин" and "Murza" (of Kara-Murza) each find theirs. A scan of the
+    few hundred prisoners, done before a search of the letters so that one can use indexes."""
+    word = word.strip()
+    if not word:
+        return []
+    # \m: the start of a word, in PostgreSQL's regular expressions.
+    starts_a_word = r"\m" + re.escape(word)
+    return list(
+        Prisoner.objects.filter(Q(name_en__iregex=starts_a_word) | Q(name_ru__iregex=starts_a_word))
+        .order_by("pk")
+        .values_list("pk", flat=True)[:limit]
+    )
