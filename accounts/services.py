@@ -4,11 +4,15 @@ codes. Unlocking an account locked by failed logins is a coordinator's action.""
 from __future__ import annotations
 
 from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.utils.translation import gettext_lazy as _
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 BACKUP_CODES = 10
+# Lifting a lockout deletes the failed attempts that caused it.
+PERM_UNLOCK = "axes.delete_accessattempt"
 
 
 class TwoFactorError(Exception):
@@ -49,8 +53,11 @@ def backup_codes_regenerate(*, user: AbstractBaseUser) -> list[str]:
     return codes
 
 
-def staff_unlock(*, username: str = "", ip_address: str = "") -> int:
+def staff_unlock(*, actor: AbstractBaseUser, username: str = "", ip_address: str = "") -> int:
     """Lift a lockout from failed logins (for a username, an address, or both)."""
     from axes.utils import reset
+
+    if not actor.has_perm(PERM_UNLOCK):
+        raise PermissionDenied(_("You are not allowed to lift a lockout."))
 
     return reset(username=username or None, ip=ip_address or None)

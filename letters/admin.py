@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from config import crypto
 from config.paginator import EstimatedCountPaginator
+from prisoners import selectors as prisoner_selectors
 from prisoners.models import Prisoner
 
 from . import desk, selectors, services
@@ -78,6 +79,12 @@ class LetterEventInline(admin.TabularInline):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+
+def _as_reference(term: str) -> str:
+    """A reference as typed in a search: any case, with or without its "LB-" (or only "LB"; no
+    reference's own characters include an L)."""
+    return "LB-" + term.upper().replace(" ", "").removeprefix("LB").removeprefix("-")
 
 
 def _run_each(modeladmin, request, queryset, call, done: str) -> None:
@@ -189,9 +196,10 @@ class LetterAdmin(admin.ModelAdmin):
     ]
     volunteer_list_filter = ["status", "language"]
     # Searched by get_search_results below: a reference, a supporter's e-mail (through its
-    # keyed hash: the address itself is encrypted) or the start of a prisoner's name.
+    # keyed hash: the address itself is encrypted; coordinators only) or a prisoner's name.
     search_fields = ["reference"]
     search_help_text = _("A reference (LB-…), a supporter's e-mail, or a prisoner's name.")
+    volunteer_search_help_text = _("A reference (LB-…) or a prisoner's name.")
     show_full_result_count = False
     # No date_hierarchy: its year/month links cost a scan of every matching letter.
     paginator = EstimatedCountPaginator
@@ -261,25 +269,29 @@ class LetterAdmin(admin.ModelAdmin):
         return self.volunteer_list_filter
 
     def get_search_results(self, request, queryset, search_term):
-        """Indexed look-ups only, so search stays fast over a million letters: the exact
-        reference; for coordinators also the e-mail's hash or a prisoner's name."""
+        """Indexed look-ups only, so search stays fast over a million letters: the reference,
+        with or without its "LB-"; the letters to prisoners with a word of their name starting
+        so; for coordinators, the e-mail's keyed hash."""
         term = search_term.strip()
         if not term:
             return queryset, False
-        matches = Q(reference=term.upper())
-        if self._coordinator(request):
-            if "@" in term:
+        matches = Q(reference=_as_reference(term))
+        if "@" in term:
+            if self._coordinator(request):
                 matches |= Q(supporter_email_hash=crypto.lookup_hash(term))
-            # Resolved first (a few hundred prisoners at most): a literal list lets PostgreSQL
-            # combine the reference and prisoner indexes, where a subquery made it scan.
-            prisoners = list(
-                Prisoner.objects.filter(
-                    Q(name_en__istartswith=term) | Q(name_ru__istartswith=term)
-                ).values_list("pk", flat=True)[:200]
-            )
+        else:
+            # Resolved first: a literal list lets PostgreSQL combine the reference and
+            # prisoner indexes, where a subquery made it scan.
+            prisoners = prisoner_selectors.prisoner_ids_by_name_word(word=term)
             if prisoners:
                 matches |= Q(prisoner_id__in=prisoners)
         return queryset.filter(matches), False
+
+    def get_changelist_instance(self, request):
+        changelist = super().get_changelist_instance(request)
+        if not self._coordinator(request):
+            changelist.search_help_text = self.volunteer_search_help_text
+        return changelist
 
     def lookup_allowed(self, lookup, value, request=None):
         if request is not None and not self._coordinator(request):

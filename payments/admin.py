@@ -96,7 +96,7 @@ class SettlePostageForm(PostageForm):
         return reference
 
 
-@admin.action(description=_("Try the refund again"))
+@admin.action(description=_("Try the refund again"), permissions=["coordinate"])
 def retry_refund(modeladmin, request, queryset):
     for payment in queryset:
         try:
@@ -107,7 +107,7 @@ def retry_refund(modeladmin, request, queryset):
             modeladmin.message_user(request, f"{payment.letter}: {_('refund queued')}")
 
 
-@admin.action(description=_("Mark refunded (paid back by hand)"))
+@admin.action(description=_("Mark refunded (paid back by hand)"), permissions=["coordinate"])
 def mark_refunded_by_hand(modeladmin, request, queryset):
     for payment in queryset:
         try:
@@ -162,12 +162,8 @@ class PaymentAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None):
         return False
 
-    def get_actions(self, request):
-        actions = super().get_actions(request)
-        if not request.user.has_perm(PERM_COORDINATE):
-            actions.pop("retry_refund", None)
-            actions.pop("mark_refunded_by_hand", None)
-        return actions
+    def has_coordinate_permission(self, request) -> bool:
+        return request.user.has_perm(PERM_COORDINATE)
 
     def get_urls(self):
         view = self.admin_site.admin_view

@@ -1,13 +1,15 @@
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin import helpers
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from . import services
+from . import selectors, services
 from .models import PrisonAddress, Prisoner
 
 
@@ -49,12 +51,38 @@ class NewAddressForm(forms.Form):
     source = forms.CharField(label=_("Source"), max_length=300, required=False)
 
 
-@admin.action(description=_("Mark in transit (этап): letters wait for the new address"))
+@admin.action(
+    description=_("Mark in transit (этап): letters wait for the new address"),
+    permissions=["change"],
+)
 def mark_in_transit(modeladmin, request, queryset):
+    """Asks first, as Django's delete does: a page lists the prisoners and the letters that will
+    be held, and only its Confirm (which posts ``post``) changes anything."""
+    if not request.POST.get("post"):
+        prisoners = list(
+            selectors.prisoners_for_transit(
+                prisoner_ids=list(queryset.values_list("pk", flat=True))
+            )
+        )
+        context = {
+            **modeladmin.admin_site.each_context(request),
+            "title": _("Mark in transit?"),
+            "opts": modeladmin.model._meta,
+            "prisoners": prisoners,
+            "letters_to_hold": sum(prisoner.letters_to_hold for prisoner in prisoners),
+            "never_in_transit": services.NEVER_IN_TRANSIT,
+            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+        }
+        return TemplateResponse(
+            request, "admin/prisoners/mark_in_transit_confirmation.html", context
+        )
     done = 0
     for prisoner in queryset:
         try:
-            services.prisoner_mark_in_transit(prisoner_id=prisoner.pk)
+            services.prisoner_mark_in_transit(prisoner_id=prisoner.pk, actor=request.user)
+        except PermissionDenied as error:
+            modeladmin.message_user(request, str(error), messages.ERROR)
+            return None
         except ValidationError as error:
             modeladmin.message_user(request, f"{prisoner}: {error.messages[0]}", messages.WARNING)
         else:
@@ -65,6 +93,7 @@ def mark_in_transit(modeladmin, request, queryset):
             _("%(n)d prisoner(s) in transit; their approved letters are on hold.") % {"n": done},
             messages.SUCCESS,
         )
+    return None
 
 
 @admin.register(Prisoner)
@@ -109,7 +138,7 @@ class PrisonerAdmin(admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
         if change and "status" in form.changed_data and obj.status == Prisoner.Status.IN_TRANSIT:
-            services.prisoner_mark_in_transit(prisoner_id=obj.pk)
+            services.prisoner_mark_in_transit(prisoner_id=obj.pk, actor=request.user)
 
     def get_urls(self):
         return [
@@ -128,7 +157,9 @@ class PrisonerAdmin(admin.ModelAdmin):
         form = NewAddressForm(request.POST or None, initial={"valid_from": timezone.localdate()})
         if request.method == "POST" and form.is_valid():
             try:
-                services.prisoner_address_add(prisoner_id=prisoner.pk, **form.cleaned_data)
+                services.prisoner_address_add(
+                    prisoner_id=prisoner.pk, actor=request.user, **form.cleaned_data
+                )
             except ValidationError as error:
                 if hasattr(error, "error_dict"):
                     for field, errors in error.message_dict.items():

@@ -2,7 +2,7 @@ import re
 from datetime import date, datetime
 
 from django.core.cache import cache
-from django.db.models import Count, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
 from .models import PrisonAddress, Prisoner
@@ -14,6 +14,8 @@ SORTS = (SORT_NAME, SORT_FEWEST)
 
 # Letters that never reach the prisoner do not count towards "letters this month".
 _NOT_COUNTED = ("cancelled", "rejected")
+# Letters ready to go out: the ones put on hold when their prisoner goes into transit.
+_HELD_IN_TRANSIT = "approved"
 _SLUG = re.compile(r"[-a-zA-Z0-9_]+")
 COUNTS_CACHE_SECONDS = 300
 
@@ -97,3 +99,29 @@ def prisoner_profile(*, slug: str) -> Prisoner | None:
 
 def prisoners_accepting_letters() -> QuerySet[Prisoner]:
     return Prisoner.objects.filter(accepts_letters=True).only("slug", "name_en").order_by("name_en")
+
+
+def prisoners_for_transit(*, prisoner_ids: list[int]) -> QuerySet[Prisoner]:
+    """The prisoners about to be marked in transit, each with ``letters_to_hold``: the approved
+    letters that will wait for a new address."""
+    return (
+        Prisoner.objects.filter(pk__in=prisoner_ids)
+        .annotate(letters_to_hold=Count("letters", filter=Q(letters__status=_HELD_IN_TRANSIT)))
+        .order_by("name_en", "pk")
+    )
+
+
+def prisoner_ids_by_name_word(*, word: str, limit: int = 200) -> list[int]:
+    """Prisoners with a word of their English or Russian name that starts with ``word``, in
+    any case: "Zhilin", "жилин" and "Murza" (of Kara-Murza) each find theirs. A scan of the
+    few hundred prisoners, done before a search of the letters so that one can use indexes."""
+    word = word.strip()
+    if not word:
+        return []
+    # \m: the start of a word, in PostgreSQL's regular expressions.
+    starts_a_word = r"\m" + re.escape(word)
+    return list(
+        Prisoner.objects.filter(Q(name_en__iregex=starts_a_word) | Q(name_ru__iregex=starts_a_word))
+        .order_by("pk")
+        .values_list("pk", flat=True)[:limit]
+    )

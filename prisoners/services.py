@@ -1,19 +1,31 @@
 """Changes to a prisoner's dated address history. Each is one transaction that keeps exactly one
 open address (``valid_until`` NULL) and announces the change after commit, so letters waiting on
-the address can be held or released by the letters app."""
+the address can be held or released by the letters app. Each takes the acting user and refuses
+(PermissionDenied, with a message fit to show) one who lacks the permission the change needs."""
 
 from __future__ import annotations
 
 from datetime import date, timedelta
 from functools import partial
 
-from django.core.exceptions import ValidationError
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from .models import PrisonAddress, Prisoner
 from .signals import prisoner_address_changed
+
+PERM_ADD_ADDRESS = "prisoners.add_prisonaddress"
+NEVER_IN_TRANSIT = (Prisoner.Status.RELEASED, Prisoner.Status.DECEASED)
+# In transit closes the address and holds the prisoner's letters: a change to the prisoner.
+PERM_MARK_IN_TRANSIT = "prisoners.change_prisoner"
+
+
+def _require(actor: AbstractBaseUser, perm: str, refusal: str) -> None:
+    if not actor.has_perm(perm):
+        raise PermissionDenied(refusal)
 
 
 def _announce(prisoner_id: int) -> None:
@@ -38,6 +50,7 @@ def _close_open_address(prisoner: Prisoner, *, last_day: date) -> None:
 def prisoner_address_add(
     *,
     prisoner_id: int,
+    actor: AbstractBaseUser,
     facility: str,
     street: str,
     city: str,
@@ -49,6 +62,7 @@ def prisoner_address_add(
 ) -> PrisonAddress:
     """Record the prisoner's new address. The previous one ends the day before; a prisoner in
     transit is no longer (``status`` if given, else sentenced)."""
+    _require(actor, PERM_ADD_ADDRESS, _("You are not allowed to record a prisoner's address."))
     prisoner = Prisoner.objects.select_for_update().get(pk=prisoner_id)
     valid_from = valid_from or timezone.localdate()
     postal_index = postal_index.strip()
@@ -80,10 +94,13 @@ def prisoner_address_add(
 
 
 @transaction.atomic
-def prisoner_mark_in_transit(*, prisoner_id: int, since: date | None = None) -> Prisoner:
+def prisoner_mark_in_transit(
+    *, prisoner_id: int, actor: AbstractBaseUser, since: date | None = None
+) -> Prisoner:
     """The prisoner is being moved (этап): the old address ends and letters wait."""
+    _require(actor, PERM_MARK_IN_TRANSIT, _("You are not allowed to mark a prisoner in transit."))
     prisoner = Prisoner.objects.select_for_update().get(pk=prisoner_id)
-    if prisoner.status in (Prisoner.Status.RELEASED, Prisoner.Status.DECEASED):
+    if prisoner.status in NEVER_IN_TRANSIT:
         raise ValidationError(_("A released or deceased person is not in transit."))
     since = since or timezone.localdate()
     _close_open_address(prisoner, last_day=since)

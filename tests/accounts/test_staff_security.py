@@ -5,7 +5,9 @@ from datetime import timedelta
 
 import pytest
 import time_machine
+from axes.models import AccessAttempt
 from django.contrib.sessions.models import Session
+from django.core.exceptions import PermissionDenied
 from django.urls import reverse
 from django.utils import timezone
 from django_otp.oath import totp
@@ -53,11 +55,42 @@ def test_lockout_also_holds_the_address_for_other_accounts(client, axes_on):
     assert _login(client, second.username, PASSWORD, ip="198.51.100.10").status_code == 302
 
 
-def test_coordinator_unlock_lets_the_volunteer_back_in(client, axes_on):
+def test_coordinator_unlock_lets_the_volunteer_back_in(client, axes_on, coordinator):
     volunteer = VolunteerFactory()
     for _ in range(5):
         _login(client, volunteer.username, "wrong")
-    services.staff_unlock(username=volunteer.username, ip_address="203.0.113.7")
+    services.staff_unlock(actor=coordinator, username=volunteer.username, ip_address="203.0.113.7")
+    assert _login(client, volunteer.username, PASSWORD).status_code == 302
+
+
+def test_a_volunteer_cannot_lift_a_lockout(client, axes_on):
+    # given a volunteer locked out by five wrong passwords, and another volunteer
+    locked, other = VolunteerFactory(), VolunteerFactory()
+    for _ in range(5):
+        _login(client, locked.username, "wrong")
+    # when the other volunteer's request reaches the unlock service
+    with pytest.raises(PermissionDenied):
+        services.staff_unlock(actor=other, username=locked.username, ip_address="203.0.113.7")
+    # then the lockout holds
+    assert _login(client, locked.username, PASSWORD).status_code == 429
+
+
+def test_a_coordinator_lifts_a_lockout_from_the_access_attempts_page(client, axes_on, coordinator):
+    # given a volunteer locked out
+    volunteer = VolunteerFactory()
+    for _ in range(5):
+        _login(client, volunteer.username, "wrong")
+    attempt = AccessAttempt.objects.get(username=volunteer.username)
+    # when a coordinator runs Unlock on the access attempts list
+    client.force_login(coordinator)
+    response = client.post(
+        reverse("admin:axes_accessattempt_changelist"),
+        {"action": "unlock", "_selected_action": [attempt.pk]},
+        follow=True,
+    )
+    # then the lockout is lifted
+    assert "Lifted 1 lockout record(s)." in response.content.decode()
+    client.logout()
     assert _login(client, volunteer.username, PASSWORD).status_code == 302
 
 

@@ -154,10 +154,11 @@ def test_redis_flushed_with_tasks_queued_the_sweep_repairs_everything(worker, br
     batch = posting.batch_prepare(coordinator=coordinator)
     moving = PrisonerWithAddressFactory()
     held = _submit(moving, Letter.Delivery.POST_FOR_ME, "h@example.org")
-    prisoner_services.prisoner_mark_in_transit(prisoner_id=moving.pk)
+    prisoner_services.prisoner_mark_in_transit(prisoner_id=moving.pk, actor=coordinator)
     _translate_and_approve(held.pk)  # approved with no address: held at once
     prisoner_services.prisoner_address_add(
         prisoner_id=moving.pk,
+        actor=coordinator,
         facility="ФКУ ИК-6 УФСИН России по Владимирской области",
         street="ул. Заводская, д. 1",
         city="пос. Мелехово",

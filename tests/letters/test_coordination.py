@@ -157,7 +157,8 @@ def test_mark_in_transit_admin_action_holds_letters(
     with django_capture_on_commit_callbacks(execute=True):
         client.post(
             reverse("admin:prisoners_prisoner_changelist"),
-            {"action": "mark_in_transit", "_selected_action": [letter.prisoner_id]},
+            # confirmed: the first post only shows what will be held
+            {"action": "mark_in_transit", "_selected_action": [letter.prisoner_id], "post": "yes"},
         )
     letter.refresh_from_db()
     assert letter.status == S.ON_HOLD

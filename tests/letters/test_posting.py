@@ -161,11 +161,11 @@ def test_a_letter_whose_prisoner_moved_after_printing_is_not_posted_from_the_old
         "postal_index": "601120",
     }
     with django_capture_on_commit_callbacks(execute=True):
-        prisoner_address_add(prisoner_id=moved.prisoner_id, **address)
+        prisoner_address_add(prisoner_id=moved.prisoner_id, actor=coordinator, **address)
     with django_capture_on_commit_callbacks(execute=True):
-        prisoner_mark_in_transit(prisoner_id=held_and_back.prisoner_id)
+        prisoner_mark_in_transit(prisoner_id=held_and_back.prisoner_id, actor=coordinator)
     with django_capture_on_commit_callbacks(execute=True):
-        prisoner_address_add(prisoner_id=held_and_back.prisoner_id, **address)
+        prisoner_address_add(prisoner_id=held_and_back.prisoner_id, actor=coordinator, **address)
     held_and_back.refresh_from_db()
     assert held_and_back.status == S.APPROVED
     # and the batch is marked posted

@@ -1,7 +1,7 @@
 from datetime import timedelta
 
 import pytest
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
 from letters.models import Letter, LetterEvent
@@ -31,7 +31,7 @@ def test_mark_in_transit_closes_the_address_and_holds_approved_letters(
     waiting = LetterFactory(prisoner=prisoner, status=S.RECEIVED)
     # when a coordinator marks the prisoner in transit
     with django_capture_on_commit_callbacks(execute=True):
-        services.prisoner_mark_in_transit(prisoner_id=prisoner.pk)
+        services.prisoner_mark_in_transit(prisoner_id=prisoner.pk, actor=coordinator)
     # then the address is closed, the approved letter is on hold with an event, the other waits
     prisoner.refresh_from_db()
     assert prisoner.status == Prisoner.Status.IN_TRANSIT
@@ -52,11 +52,13 @@ def test_new_address_releases_held_letters_and_tells_coordinators(
     prisoner = PrisonerWithAddressFactory()
     letters = [LetterFactory(prisoner=prisoner, status=S.APPROVED) for _ in range(2)]
     with django_capture_on_commit_callbacks(execute=True):
-        services.prisoner_mark_in_transit(prisoner_id=prisoner.pk)
+        services.prisoner_mark_in_transit(prisoner_id=prisoner.pk, actor=coordinator)
     outbox.clear()
     # when the new address is entered
     with django_capture_on_commit_callbacks(execute=True):
-        address = services.prisoner_address_add(prisoner_id=prisoner.pk, **NEW_ADDRESS)
+        address = services.prisoner_address_add(
+            prisoner_id=prisoner.pk, actor=coordinator, **NEW_ADDRESS
+        )
     # then it is the only current address, the letters are approved again, coordinators told
     prisoner.refresh_from_db()
     assert prisoner.status == Prisoner.Status.SENTENCED
@@ -72,7 +74,7 @@ def test_new_address_releases_held_letters_and_tells_coordinators(
 
 
 def test_address_change_without_transit_closes_the_previous_one_the_day_before(
-    django_capture_on_commit_callbacks,
+    coordinator, django_capture_on_commit_callbacks
 ):
     # given a prisoner with a current address
     prisoner = PrisonerWithAddressFactory()
@@ -80,7 +82,9 @@ def test_address_change_without_transit_closes_the_previous_one_the_day_before(
     today = timezone.localdate()
     # when a transfer is recorded starting today
     with django_capture_on_commit_callbacks(execute=True):
-        new = services.prisoner_address_add(prisoner_id=prisoner.pk, **NEW_ADDRESS)
+        new = services.prisoner_address_add(
+            prisoner_id=prisoner.pk, actor=coordinator, **NEW_ADDRESS
+        )
     # then the history is dated and the new address is current
     old.refresh_from_db()
     assert old.valid_until == today - timedelta(days=1)
@@ -88,14 +92,16 @@ def test_address_change_without_transit_closes_the_previous_one_the_day_before(
     assert new.lines_ru()[-2:] == ["601966", "RUSSIA / РОССИЯ"]
 
 
-def test_releasing_twice_changes_nothing_the_second_time(django_capture_on_commit_callbacks):
+def test_releasing_twice_changes_nothing_the_second_time(
+    coordinator, django_capture_on_commit_callbacks
+):
     # given held letters released once by a new address
     prisoner = PrisonerWithAddressFactory()
     letter = LetterFactory(prisoner=prisoner, status=S.APPROVED)
     with django_capture_on_commit_callbacks(execute=True):
-        services.prisoner_mark_in_transit(prisoner_id=prisoner.pk)
+        services.prisoner_mark_in_transit(prisoner_id=prisoner.pk, actor=coordinator)
     with django_capture_on_commit_callbacks(execute=True):
-        services.prisoner_address_add(prisoner_id=prisoner.pk, **NEW_ADDRESS)
+        services.prisoner_address_add(prisoner_id=prisoner.pk, actor=coordinator, **NEW_ADDRESS)
     events = LetterEvent.objects.filter(letter=letter).count()
     # when the release runs again (a redelivered task)
     from letters.services import letters_release_holds_for_prisoner
@@ -110,10 +116,12 @@ def test_releasing_twice_changes_nothing_the_second_time(django_capture_on_commi
     ("overrides", "field"),
     [({"postal_index": "60002"}, "postal_index"), ({"postal_index": "abcdef"}, "postal_index")],
 )
-def test_bad_postal_index_is_refused(overrides, field):
+def test_bad_postal_index_is_refused(coordinator, overrides, field):
     prisoner = PrisonerWithAddressFactory()
     with pytest.raises(ValidationError) as error:
-        services.prisoner_address_add(prisoner_id=prisoner.pk, **(NEW_ADDRESS | overrides))
+        services.prisoner_address_add(
+            prisoner_id=prisoner.pk, actor=coordinator, **(NEW_ADDRESS | overrides)
+        )
     assert field in error.value.message_dict
     assert PrisonAddress.objects.filter(prisoner=prisoner).count() == 1
 
@@ -133,3 +141,15 @@ def test_volunteers_are_not_offered_the_new_address_page(client, volunteer, coor
     assert (
         new_address in client.get(reverse("admin:prisoners_prisoner_changelist")).content.decode()
     )
+
+
+def test_a_volunteer_cannot_record_an_address(volunteer, django_capture_on_commit_callbacks):
+    # given a prisoner with a current address
+    prisoner = PrisonerWithAddressFactory()
+    # when a volunteer's request reaches the service
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        with pytest.raises(PermissionDenied, match="not allowed to record"):
+            services.prisoner_address_add(prisoner_id=prisoner.pk, actor=volunteer, **NEW_ADDRESS)
+    # then the history is as it was and nothing was announced
+    assert PrisonAddress.objects.filter(prisoner=prisoner).count() == 1
+    assert callbacks == []

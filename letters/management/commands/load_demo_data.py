@@ -1,11 +1,12 @@
 """Demo data for local use: the people Write to Russia highlighted, told honestly (who is free,
-who has died, whose address we do not know), two staff logins, and letters in every state."""
+who has died, whose address we do not know), three staff logins (a coordinator, a volunteer, and
+a volunteer who also reviews), and letters in every state."""
 
 from datetime import date
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group
+from django.contrib.auth.models import Group, Permission
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
@@ -240,10 +241,12 @@ class Command(BaseCommand):
     def _staff(self):
         User = get_user_model()
         people = []
-        for username, group, languages in (
-            ("coordinator", "Coordinators", ["en", "de", "fr"]),
-            ("volunteer", "Volunteers", ["en", "de"]),
-            ("reviewer", "Coordinators", ["en", "de"]),
+        # The reviewer is a volunteer trusted to review others' translations too.
+        review = Permission.objects.get(content_type__app_label="letters", codename="review_letter")
+        for username, group, extra_perms, languages in (
+            ("coordinator", "Coordinators", [], ["en", "de", "fr"]),
+            ("volunteer", "Volunteers", [], ["en", "de"]),
+            ("reviewer", "Volunteers", [review], ["en", "de"]),
         ):
             user, created = User.objects.get_or_create(
                 username=username, defaults={"is_staff": True, "email": f"{username}@example.org"}
@@ -252,6 +255,7 @@ class Command(BaseCommand):
                 user.set_password(DEMO_PASSWORD)
                 user.save()
             user.groups.add(Group.objects.get(name=group))
+            user.user_permissions.add(*extra_perms)
             VolunteerProfile.objects.get_or_create(
                 user=user, defaults={"languages": languages, "claim_limit": 5}
             )

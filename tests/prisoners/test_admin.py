@@ -1,0 +1,143 @@
+"""The prisoner admin: who may put a prisoner in transit, and the confirmation a coordinator
+sees first (the letters that will be held)."""
+
+import pytest
+from django.core.exceptions import PermissionDenied
+from django.urls import reverse
+
+from letters.models import Letter, LetterEvent
+from prisoners import services
+from prisoners.models import PrisonAddress, Prisoner
+from tests.factories import LetterFactory, PrisonerWithAddressFactory
+
+pytestmark = pytest.mark.django_db
+S = Letter.Status
+CHANGELIST = "admin:prisoners_prisoner_changelist"
+
+
+@pytest.fixture
+def moving():
+    """A sentenced prisoner with a current address and two approved letters waiting to go."""
+    prisoner = PrisonerWithAddressFactory(name_en="Mikhail Zhilin")
+    letters = [LetterFactory(prisoner=prisoner, status=S.APPROVED) for _ in range(2)]
+    LetterFactory(prisoner=prisoner, status=S.RECEIVED)
+    return prisoner, letters
+
+
+def _post_action(client, prisoner, **extra):
+    return client.post(
+        reverse(CHANGELIST),
+        {"action": "mark_in_transit", "_selected_action": [prisoner.pk], **extra},
+        follow=True,
+    )
+
+
+def _unchanged(prisoner, letters) -> None:
+    prisoner.refresh_from_db()
+    assert prisoner.status == Prisoner.Status.SENTENCED
+    assert PrisonAddress.objects.filter(prisoner=prisoner, valid_until__isnull=True).exists()
+    assert all(Letter.objects.get(pk=letter.pk).status == S.APPROVED for letter in letters)
+    assert not LetterEvent.objects.filter(letter__in=letters, action="hold").exists()
+
+
+def test_a_volunteer_is_not_offered_mark_in_transit(client, volunteer, moving):
+    # given a volunteer on the prisoner list (which they may read)
+    client.force_login(volunteer)
+    # when the list is shown
+    response = client.get(reverse(CHANGELIST))
+    # then the action is not among those offered
+    assert response.status_code == 200
+    assert "mark_in_transit" not in response.content.decode()
+
+
+def test_a_volunteer_posting_mark_in_transit_changes_nothing(
+    client, volunteer, moving, outbox, django_capture_on_commit_callbacks
+):
+    prisoner, letters = moving
+    client.force_login(volunteer)
+    # when a volunteer posts the action anyway, confirmation included
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        response = _post_action(client, prisoner, post="yes")
+    # then nothing moves: no status, no hold, no e-mail, nothing queued for after commit
+    assert response.status_code == 200
+    _unchanged(prisoner, letters)
+    assert callbacks == [] and outbox == []
+
+
+def test_the_service_refuses_someone_without_the_permission(
+    volunteer, moving, outbox, django_capture_on_commit_callbacks
+):
+    prisoner, letters = moving
+    # when the service is called for a volunteer, as a forgotten view or task might
+    with django_capture_on_commit_callbacks(execute=True), pytest.raises(PermissionDenied) as error:
+        services.prisoner_mark_in_transit(prisoner_id=prisoner.pk, actor=volunteer)
+    # then it refuses with a message fit to show, and nothing changed
+    assert "not allowed" in str(error.value)
+    _unchanged(prisoner, letters)
+    assert outbox == []
+
+
+def test_the_action_called_directly_for_a_volunteer_says_no(rf, volunteer, moving):
+    """The admin only hides the action; should it ever be run for someone who may not, the
+    service's refusal comes back as a message, not an error page."""
+    from django.contrib import admin
+    from django.contrib.messages.storage.fallback import FallbackStorage
+
+    from prisoners.admin import mark_in_transit
+
+    prisoner, letters = moving
+    request = rf.post("/", {"post": "yes"})
+    request.user, request.session = volunteer, {}
+    request._messages = FallbackStorage(request)
+    # when the action itself runs for a volunteer
+    mark_in_transit(
+        admin.site._registry[Prisoner], request, Prisoner.objects.filter(pk=prisoner.pk)
+    )
+    # then the refusal is a message and nothing changed
+    assert [str(m) for m in request._messages] == [
+        "You are not allowed to mark a prisoner in transit."
+    ]
+    _unchanged(prisoner, letters)
+
+
+def test_a_coordinator_confirms_first_and_sees_the_letters_to_be_held(
+    client, coordinator, moving, django_capture_on_commit_callbacks
+):
+    prisoner, letters = moving
+    client.force_login(coordinator)
+    # when a coordinator chooses the action
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        response = _post_action(client, prisoner)
+    # then a confirmation page names the prisoner and the letters to be held, and nothing
+    # has happened yet
+    body = response.content.decode()
+    assert response.templates[0].name == "admin/prisoners/mark_in_transit_confirmation.html"
+    assert "Mikhail Zhilin" in body
+    assert "2 approved letters will be held" in body
+    assert 'name="post" value="yes"' in body and "cancel-link" in body
+    assert callbacks == []
+    _unchanged(prisoner, letters)
+
+
+def test_a_coordinator_who_confirms_puts_the_prisoner_in_transit(
+    client, coordinator, moving, outbox, django_capture_on_commit_callbacks
+):
+    prisoner, letters = moving
+    client.force_login(coordinator)
+    # when the coordinator confirms
+    with django_capture_on_commit_callbacks(execute=True):
+        response = _post_action(client, prisoner, post="yes")
+    # then the prisoner is in transit and the approved letters are held
+    assert "1 prisoner(s) in transit" in response.content.decode()
+    prisoner.refresh_from_db()
+    assert prisoner.status == Prisoner.Status.IN_TRANSIT
+    assert all(Letter.objects.get(pk=letter.pk).status == S.ON_HOLD for letter in letters)
+
+
+def test_the_confirmation_warns_of_someone_who_cannot_be_in_transit(client, coordinator):
+    released = PrisonerWithAddressFactory(
+        name_en="Alsu Kurmasheva", status=Prisoner.Status.RELEASED, accepts_letters=False
+    )
+    client.force_login(coordinator)
+    response = _post_action(client, released)
+    assert "released or deceased" in response.content.decode()
