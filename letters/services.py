@@ -29,6 +29,14 @@ from prisoners.models import Prisoner
 from prisoners.selectors import prisoner_current_address
 
 from . import signature, tokens
+from .lifecycle import (
+    OPEN_STATES,
+    PERM_COORDINATE,
+    PERM_REVIEW,
+    PERM_TRANSLATE,
+    TRANSITIONS,
+    Action,
+)
 from .models import Letter, LetterEvent, Notification, PostingBatch, VolunteerProfile
 from .selectors import letter_translation_skipped
 from .signals import letter_transitioned
@@ -37,45 +45,6 @@ logger = logging.getLogger(__name__)
 
 S = Letter.Status
 
-
-class Action(StrEnum):
-    SUBMIT = "submit"
-    CLAIM = "claim"
-    RELEASE = "release"
-    EXPIRE_CLAIM = "expire_claim"
-    HAND_IN = "hand_in"
-    SEND_BACK = "send_back"
-    APPROVE = "approve"
-    SKIP_TRANSLATION = "skip_translation"
-    HOLD = "hold"
-    RELEASE_HOLD = "release_hold"
-    POST = "post"
-    RETURN = "return"
-    CANCEL = "cancel"
-    REJECT = "reject"
-
-
-# Letters still open: nothing has left the building, so the supporter may cancel and a
-# coordinator may reject.
-OPEN_STATES = frozenset({S.RECEIVED, S.IN_TRANSLATION, S.TRANSLATED, S.APPROVED, S.ON_HOLD})
-FINAL_STATES = frozenset({S.POSTED, S.RETURNED, S.CANCELLED, S.REJECTED})
-
-# action -> (states it may start from, state it leads to)
-TRANSITIONS: dict[Action, tuple[frozenset[str], str]] = {
-    Action.CLAIM: (frozenset({S.RECEIVED}), S.IN_TRANSLATION),
-    Action.RELEASE: (frozenset({S.IN_TRANSLATION}), S.RECEIVED),
-    Action.EXPIRE_CLAIM: (frozenset({S.IN_TRANSLATION}), S.RECEIVED),
-    Action.HAND_IN: (frozenset({S.IN_TRANSLATION}), S.TRANSLATED),
-    Action.SEND_BACK: (frozenset({S.TRANSLATED}), S.IN_TRANSLATION),
-    Action.APPROVE: (frozenset({S.TRANSLATED}), S.APPROVED),
-    Action.SKIP_TRANSLATION: (frozenset({S.RECEIVED}), S.APPROVED),
-    Action.HOLD: (frozenset({S.APPROVED}), S.ON_HOLD),
-    Action.RELEASE_HOLD: (frozenset({S.ON_HOLD}), S.APPROVED),
-    Action.POST: (frozenset({S.APPROVED}), S.POSTED),
-    Action.RETURN: (frozenset({S.APPROVED}), S.RETURNED),
-    Action.CANCEL: (OPEN_STATES, S.CANCELLED),
-    Action.REJECT: (OPEN_STATES, S.REJECTED),
-}
 
 # Transitions the supporter hears about, and the e-mail each one sends.
 NOTIFY: dict[Action, str] = {
@@ -88,10 +57,6 @@ NOTIFY: dict[Action, str] = {
     Action.CANCEL: Notification.Kind.CANCELLED,
     Action.REJECT: Notification.Kind.REJECTED,
 }
-
-PERM_TRANSLATE = "letters.translate_letter"
-PERM_REVIEW = "letters.review_letter"
-PERM_COORDINATE = "letters.coordinate_letters"
 
 
 class LetterError(Exception):

@@ -4,7 +4,7 @@ exactly what the table says) or refused (and changes nothing at all)."""
 import pytest
 from django.forms.models import model_to_dict
 
-from letters import services
+from letters import lifecycle, services
 from letters.models import Letter, LetterEvent
 from letters.services import TRANSITIONS, Action, InvalidTransition
 from tests.factories import LetterFactory
@@ -95,5 +95,5 @@ def test_every_action_from_every_state(action, status, coordinator, reviewer):
 def test_table_covers_every_state_and_final_states_are_final():
     reachable_from = set().union(*(allowed for allowed, _to in TRANSITIONS.values()))
     assert reachable_from == set(services.OPEN_STATES)
-    for final in services.FINAL_STATES:
+    for final in lifecycle.FINAL_STATES:
         assert all(final not in allowed for allowed, _to in TRANSITIONS.values())
