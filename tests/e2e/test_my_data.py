@@ -58,7 +58,8 @@ def test_a_supporter_asks_for_downloads_and_erases_their_data(page, live_server,
 
     # when they press Erase without ticking the box, the page says so and erases nothing
     page.get_by_role("button", name="Erase my data").click()
-    expect(page.get_by_text("Tick the box to confirm.")).to_be_visible()
+    expect(page.locator("#error-summary")).to_be_focused()
+    expect(page.locator("#error-summary")).to_contain_text("Tick the box to confirm.")
     assert Letter.objects.get(pk=letter.pk).supporter_email == "anna@example.org"
 
     # when they tick it and erase
