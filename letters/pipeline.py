@@ -99,7 +99,7 @@ def flags_unannounced() -> QuerySet[Letter]:
     announced = LetterEvent.objects.filter(
         letter=OuterRef("pk"), action=FLAG_ANNOUNCED, created_at__gte=OuterRef("flagged_at")
     )
-    return Letter.objects.filter(flagged_at__isnull=False, status__in=STUCK_STATES).exclude(
+    return Letter.objects.filter(flagged_at__isnull=False, status__in=services.OPEN_STATES).exclude(
         Exists(announced)
     )
 

@@ -13,18 +13,18 @@ register = template.Library()
 
 
 @register.filter
-def datetime_with_zone(value: datetime | None, format: str = "j E Y, H:i") -> str:
+def datetime_with_zone(value: datetime | None, pattern: str = "j E Y, H:i") -> str:
     """A moment as people read it, in the site's time zone and naming it, so a supporter or a
     volunteer abroad knows which 14:05 is meant: "5 December 2026, 14:05 GMT" ("5 декабря
     2026, 14:05 GMT" in Russian). Every date-time shown to a person goes through here;
-    ``format`` (Django's date format) shortens it where the day is plain, e.g. "H:i:s"."""
+    ``pattern`` (a Django date format) shortens it where the day is plain, e.g. "H:i:s"."""
     if not value:
         return ""
     local = timezone.localtime(value)
     zone = local.tzname() or ""
     if zone.startswith(("+", "-")):  # a zone with no abbreviation names only its offset
         zone = f"UTC{zone}"
-    return f"{date_format(local, format)} {zone}".strip()
+    return f"{date_format(local, pattern)} {zone}".strip()
 
 
 @register.simple_tag
