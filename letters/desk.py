@@ -14,7 +14,6 @@ from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
-from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
@@ -24,6 +23,7 @@ from config.paginator import BoundedPaginator
 from . import selectors, services
 from .models import LANGUAGES, Letter
 from .signature import MAX_LENGTH as MAX_SIGNATURE_CHARS
+from .templatetags.letters_tags import datetime_with_zone
 
 QUEUE_PAGE_SIZE = 25  # the oldest first; "Claim next" is the usual way in
 REVIEW_PAGE_SIZE = 100
@@ -406,7 +406,7 @@ class Desk:
                 "version": saved.translation_version,
                 "saved_at": saved.translation_saved_at.isoformat(),
                 "message": _("Draft saved at %(time)s.")
-                % {"time": date_format(timezone.localtime(saved.translation_saved_at), "H:i:s")},
+                % {"time": datetime_with_zone(saved.translation_saved_at, "H:i:s")},
             }
         )
 
@@ -609,7 +609,7 @@ class Desk:
 
 
 def _deadline(letter: Letter) -> str:
-    return date_format(timezone.localtime(letter.claim_expires_at), "j M Y, H:i")
+    return datetime_with_zone(letter.claim_expires_at)
 
 
 def letter_links(*, user, letter: Letter) -> list[dict]:

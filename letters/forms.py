@@ -9,6 +9,7 @@ from prisoners.selectors import prisoners_accepting_letters
 from .models import LANGUAGES, Letter
 
 CURRENCY_SYMBOLS = {"GBP": "£", "USD": "$", "EUR": "€"}
+CURRENCY_MISSING = _("Choose the currency you will pay the postage in.")
 
 # Where supporters usually write from. The country is optional and only helps us plan postage;
 # "another country" and "prefer not to say" both store nothing.
@@ -59,6 +60,15 @@ COUNTRIES = [
 ]
 
 
+# What each refusal tells a person to do, in place of Django's "This field is required.": the
+# public forms share the e-mail address's.
+EMAIL_ERRORS = {
+    "required": _("Enter your e-mail address."),
+    "invalid": _("Enter your e-mail address in the right form, like name@example.com."),
+    "max_length": _("Your e-mail address must be %(limit_value)d characters or fewer."),
+}
+
+
 def postage_fee_label(currency: str) -> str:
     """The fee as a supporter reads it, e.g. "£2.20", from settings in minor units."""
     minor = settings.LETTERBRIDGE_POSTAGE_FEES[currency]
@@ -95,7 +105,10 @@ class LetterForm(forms.Form):
         to_field_name="slug",
         empty_label=_("Choose a person"),
         error_messages={
-            "invalid_choice": _("Choose one of the people listed; this one cannot get letters now.")
+            "required": _("Choose who you are writing to."),
+            "invalid_choice": _(
+                "Choose one of the people listed; this one cannot get letters now."
+            ),
         },
     )
     supporter_name = forms.CharField(
@@ -103,6 +116,10 @@ class LetterForm(forms.Form):
         max_length=120,
         help_text=_("A first name is enough. The prisoner and the prison censor will see it."),
         widget=forms.TextInput(attrs={"autocomplete": "name"}),
+        error_messages={
+            "required": _("Enter the name to sign your letter with."),
+            "max_length": _("The name must be %(limit_value)d characters or fewer."),
+        },
     )
     supporter_email = forms.EmailField(
         label=_("Your e-mail address"),
@@ -112,25 +129,32 @@ class LetterForm(forms.Form):
             "prisoner never see it."
         ),
         widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+        error_messages=EMAIL_ERRORS,
     )
     supporter_country = forms.ChoiceField(
         label=_("Country you live in"),
         required=False,
         choices=[("", _("Prefer not to say, or not listed"))] + COUNTRIES,
+        error_messages={"invalid_choice": _("Choose a country from the list.")},
     )
     language = forms.ChoiceField(
         label=_("Language of your letter"),
         choices=[("", _("Choose a language"))] + LANGUAGES,
+        error_messages={
+            "required": _("Choose the language your letter is written in."),
+            "invalid_choice": _("Choose the language your letter is written in."),
+        },
     )
     original_text = LetterTextField(
         label=_("Your letter"),
         max_length=settings.LETTERBRIDGE_MAX_LETTER_CHARS,
         widget=forms.Textarea(attrs={"rows": 14, "data-counter": "letter-counter"}),
         error_messages={
+            "required": _("Enter your letter."),
             "max_length": _(
                 "Your letter has %(show_value)d characters; the limit is %(limit_value)d. "
                 "Please shorten it — nothing you wrote has been lost."
-            )
+            ),
         },
     )
     delivery = forms.ChoiceField(
@@ -144,11 +168,16 @@ class LetterForm(forms.Form):
         ],
         widget=forms.RadioSelect,
         initial=Letter.Delivery.POST_FOR_ME,
+        error_messages={
+            "required": _("Choose how we should deliver it."),
+            "invalid_choice": _("Choose how we should deliver it."),
+        },
     )
     postage_currency = forms.ChoiceField(
         label=_("Pay the postage in"),
         required=False,
         widget=forms.RadioSelect,
+        error_messages={"invalid_choice": CURRENCY_MISSING},
     )
     consent = forms.BooleanField(
         label=_(
@@ -185,9 +214,7 @@ class LetterForm(forms.Form):
         cleaned = super().clean()
         if cleaned.get("delivery") == Letter.Delivery.POST_FOR_ME:
             if not cleaned.get("postage_currency"):
-                self.add_error(
-                    "postage_currency", _("Choose the currency you will pay the postage in.")
-                )
+                self.add_error("postage_currency", CURRENCY_MISSING)
         else:
             cleaned["postage_currency"] = ""
         return cleaned
@@ -203,4 +230,5 @@ class FindLettersForm(forms.Form):
         max_length=254,
         help_text=_("The address you gave when you wrote."),
         widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+        error_messages=EMAIL_ERRORS,
     )

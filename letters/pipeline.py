@@ -12,14 +12,14 @@ from django.contrib.auth import get_user_model
 from django.core.cache import cache
 from django.core.mail import send_mail
 from django.db import transaction
-from django.db.models import Count, Min, Q
+from django.db.models import Count, Exists, Min, OuterRef, Q, QuerySet
 from django.template.loader import render_to_string
 from django.utils import timezone
 
 from prisoners.models import Prisoner
 from prisoners.selectors import prisoner_current_address
 
-from . import services
+from . import selectors, services
 from .models import Letter, LetterEvent, PostingBatch, PostingBatchDocument
 from .posting import has_current_address
 
@@ -89,14 +89,71 @@ def letters_sync_holds_for_prisoner(*, prisoner_id: int) -> tuple[list[int], lis
     return [], released
 
 
+# --- flags -----------------------------------------------------------------------------------
+
+FLAG_ANNOUNCED = "flag_announced"
+
+
+def flags_unannounced() -> QuerySet[Letter]:
+    """Flagged open letters whose coordinators have not been e-mailed about the flag yet."""
+    announced = LetterEvent.objects.filter(
+        letter=OuterRef("pk"), action=FLAG_ANNOUNCED, created_at__gte=OuterRef("flagged_at")
+    )
+    return Letter.objects.filter(flagged_at__isnull=False, status__in=services.OPEN_STATES).exclude(
+        Exists(announced)
+    )
+
+
+def letter_flag_notify_coordinators(*, letter_id: int) -> bool:
+    """E-mail coordinators that a volunteer flagged this letter, once per flag, and record it.
+    The e-mail names the letter and links to the Flagged page; it carries neither the letter's
+    text nor who wrote it (nor the volunteer's reason, which may quote the letter). False when
+    there is nothing to tell: they were told already, or the flag is settled."""
+    with transaction.atomic():
+        letter = (
+            Letter.objects.select_for_update(of=("self",))
+            .select_related("prisoner")
+            .only("reference", "language", "flagged_at", "status", "prisoner", "prisoner__name_en")
+            .filter(pk=letter_id)
+            .first()
+        )
+        if letter is None or not flags_unannounced().filter(pk=letter_id).exists():
+            return False
+        sent = _mail_coordinators(
+            "letter_flagged",
+            {
+                "letter": letter,
+                "prisoner": letter.prisoner,
+                "flagged_count": selectors.letters_flagged().count(),
+                "site": settings.LETTERBRIDGE_SITE_URL,
+            },
+        )
+        LetterEvent.objects.create(
+            letter=letter,
+            kind=LetterEvent.Kind.NOTE,
+            action=FLAG_ANNOUNCED,
+            note="Coordinators e-mailed about the flag."
+            if sent
+            else "No coordinator has an e-mail address to tell about the flag.",
+        )
+    logger.info("flag announced letter=%s", letter_id)
+    return True
+
+
 # --- the sweep -------------------------------------------------------------------------------
 
 
 def side_effects_sweep(*, now: datetime | None = None) -> dict[str, int]:
     """Queue again what should have happened and did not (the broker lost the task, the worker
     was killed): returns of approved ``return_to_me`` letters, batch PDFs, holds and releases
-    after an address change, and unsent e-mails. Each queued task checks the database first."""
-    from .tasks import render_batch_pdf, return_letter, sync_prisoner_holds
+    after an address change, unsent e-mails, and flags coordinators were not told of. Each
+    queued task checks the database first."""
+    from .tasks import (
+        notify_coordinators_of_flag,
+        render_batch_pdf,
+        return_letter,
+        sync_prisoner_holds,
+    )
 
     now = now or timezone.now()
     cutoff = now - settings.LETTERBRIDGE_SWEEP_GRACE
@@ -131,11 +188,17 @@ def side_effects_sweep(*, now: datetime | None = None) -> dict[str, int]:
     for prisoner_id in sorted(prisoners):
         sync_prisoner_holds.delay(prisoner_id)
     notifications = services.notifications_resend_lost()
+    flags = list(
+        flags_unannounced().filter(flagged_at__lt=cutoff).values_list("pk", flat=True)[:200]
+    )
+    for pk in flags:
+        notify_coordinators_of_flag.delay(pk)
     counts = {
         "returns": len(returns),
         "batches": len(batches),
         "prisoners": len(prisoners),
         "notifications": notifications,
+        "flags": len(flags),
     }
     logger.info("side effects sweep %s", counts)
     return counts

@@ -839,7 +839,9 @@ class FlagDecision(StrEnum):
 @transaction.atomic
 def letter_flag(*, letter_id: int, volunteer: AbstractBaseUser, reason: str) -> Letter:
     """A volunteer fears the letter could harm the prisoner. It stops (no claim, no approval)
-    until a coordinator rejects it or lets it go on."""
+    until a coordinator rejects it or lets it go on; coordinators are e-mailed after commit."""
+    from .tasks import notify_coordinators_of_flag
+
     if not (volunteer.has_perm(PERM_TRANSLATE) or volunteer.has_perm(PERM_REVIEW)):
         raise NotPermitted()
     reason = reason.strip()
@@ -857,6 +859,8 @@ def letter_flag(*, letter_id: int, volunteer: AbstractBaseUser, reason: str) -> 
         letter=letter, kind=LetterEvent.Kind.NOTE, action="flag", actor=volunteer, note=reason
     )
     letter.save(update_fields=["flagged_at", "flagged_by", "flag_reason", "updated_at"])
+    # robust: a broker that is down must not undo the flag; the sweep sends what was not queued.
+    transaction.on_commit(partial(notify_coordinators_of_flag.delay, letter.pk), robust=True)
     return letter
 
 

@@ -57,6 +57,13 @@ def sync_prisoner_holds(prisoner_id: int) -> None:
     letters_sync_holds_for_prisoner(prisoner_id=prisoner_id)
 
 
+@shared_task(acks_late=True, autoretry_for=(SMTPException, ConnectionError), max_retries=5)
+def notify_coordinators_of_flag(letter_id: int) -> None:
+    from .pipeline import letter_flag_notify_coordinators
+
+    letter_flag_notify_coordinators(letter_id=letter_id)
+
+
 @shared_task(acks_late=True)
 def sweep_side_effects() -> dict:
     from .pipeline import side_effects_sweep

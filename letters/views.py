@@ -313,6 +313,8 @@ def privacy(request):
         "letters/privacy.html",
         {
             "organisation": settings.LETTERBRIDGE_ORGANISATION_NAME,
+            "controller": settings.LETTERBRIDGE_CONTROLLER_NAME,
+            "contact_email": settings.LETTERBRIDGE_CONTACT_EMAIL,
             "retention_days": settings.LETTERBRIDGE_RETENTION_DAYS,
         },
     )

@@ -18,8 +18,11 @@ from .forms import EraseForm, RightsRequestForm
 
 
 def _private(response):
+    """Never cached; the link pages' URL is the secret, so never sent in a Referer header to
+    another site. "same-origin" rather than "no-referrer": under no-referrer browsers post the
+    pages' forms with "Origin: null", which Django's CSRF check refuses."""
     response["Cache-Control"] = "private, no-store"
-    response["Referrer-Policy"] = "no-referrer"
+    response["Referrer-Policy"] = "same-origin"
     return response
 
 

@@ -2,6 +2,7 @@
 from the environment (django-environ); the per-environment modules only change defaults."""
 
 from datetime import timedelta
+from email.utils import parseaddr
 from pathlib import Path
 
 import environ
@@ -317,6 +318,14 @@ SESSION_COOKIE_AGE = LETTERBRIDGE_STAFF_SESSION_SECONDS
 
 # --- Letterbridge ---------------------------------------------------------------------------
 LETTERBRIDGE_ORGANISATION_NAME = env("LETTERBRIDGE_ORGANISATION_NAME", default="Letterbridge")
+# Who is responsible for supporters' data (the data controller) and how to reach them, as the
+# privacy notice names them: the organisation, at the address its e-mails come from, by default.
+LETTERBRIDGE_CONTROLLER_NAME = env(
+    "LETTERBRIDGE_CONTROLLER_NAME", default=LETTERBRIDGE_ORGANISATION_NAME
+)
+LETTERBRIDGE_CONTACT_EMAIL = env(
+    "LETTERBRIDGE_CONTACT_EMAIL", default=parseaddr(DEFAULT_FROM_EMAIL)[1]
+)
 LETTERBRIDGE_SITE_URL = env("LETTERBRIDGE_SITE_URL", default="http://127.0.0.1:8000")
 LETTERBRIDGE_RETURN_ADDRESS = env.list(
     "LETTERBRIDGE_RETURN_ADDRESS",

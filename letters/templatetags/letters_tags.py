@@ -1,10 +1,37 @@
+from datetime import datetime
+
 from django import forms, template
 from django.conf import settings
 from django.template import TemplateDoesNotExist
+from django.utils import timezone
+from django.utils.formats import date_format
 
 from letters.forms import LetterForm
+from letters.selectors import letters_flagged
 
 register = template.Library()
+
+
+@register.filter
+def datetime_with_zone(value: datetime | None, pattern: str = "j E Y, H:i") -> str:
+    """A moment as people read it, in the site's time zone and naming it, so a supporter or a
+    volunteer abroad knows which 14:05 is meant: "5 December 2026, 14:05 GMT" ("5 декабря
+    2026, 14:05 GMT" in Russian). Every date-time shown to a person goes through here;
+    ``pattern`` (a Django date format) shortens it where the day is plain, e.g. "H:i:s"."""
+    if not value:
+        return ""
+    local = timezone.localtime(value)
+    zone = local.tzname() or ""
+    if zone.startswith(("+", "-")):  # a zone with no abbreviation names only its offset
+        zone = f"UTC{zone}"
+    return f"{date_format(local, pattern)} {zone}".strip()
+
+
+@register.simple_tag
+def flagged_letters_count() -> int:
+    """Flagged letters waiting for a coordinator's decision (the admin index and the
+    coordinators' dashboard show it, linking to the Flagged page)."""
+    return letters_flagged().count()
 
 
 @register.simple_tag(takes_context=True)

@@ -1,6 +1,7 @@
 /* Letterbridge: small enhancements for the public pages. Everything works without this file;
-   it adds the live character counter, shows the currency only for "post it for me", and a
-   "copy link" button. Texts come from data-* attributes, translated by the server. */
+   it adds the live character counter, shows the currency only for "post it for me", a
+   "copy link" button, and moves focus to a form's error summary. Texts come from data-*
+   attributes, translated by the server. */
 (function () {
   "use strict";
 
@@ -56,9 +57,28 @@
     });
   }
 
+  function setUpErrorSummary(summary) {
+    // Screen readers read the summary and keyboards start from it, as on GOV.UK.
+    summary.focus();
+    summary.addEventListener("click", function (event) {
+      var link = event.target.closest("a[href^='#']");
+      var input = link && document.getElementById(link.getAttribute("href").slice(1));
+      if (!input) { return; }
+      // Show the field's question too, not only its input at the very top of the window.
+      event.preventDefault();
+      var fieldset = input.closest("fieldset");
+      var question = (fieldset && fieldset.querySelector("legend")) ||
+        document.querySelector("label[for='" + input.id + "']") || input;
+      question.scrollIntoView();
+      input.focus({ preventScroll: true });
+    });
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
     document.querySelectorAll("textarea[data-counter]").forEach(setUpCounter);
     document.querySelectorAll("form[data-letter-form]").forEach(setUpDelivery);
     document.querySelectorAll("button[data-copy]").forEach(setUpCopy);
+    var summary = document.querySelector("[data-error-summary]");
+    if (summary) { setUpErrorSummary(summary); }
   });
 })();

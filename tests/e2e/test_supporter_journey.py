@@ -128,17 +128,17 @@ def test_a_form_with_errors_keeps_the_text_and_says_what_to_fix(
     # then every problem is named, and nothing typed is lost
     summary = page.locator("#error-summary")
     expect(summary).to_be_visible()
-    expect(summary).to_contain_text("Name to sign with")
-    expect(summary).to_contain_text("Enter a valid email address.")
+    expect(summary).to_contain_text("Enter the name to sign your letter with.")
+    expect(summary).to_contain_text("Enter your e-mail address in the right form")
     expect(summary).to_contain_text("Please tick the box to agree to the privacy notice.")
-    expect(summary).to_contain_text("Language of your letter")
+    expect(summary).to_contain_text("Choose the language your letter is written in.")
     expect(page.get_by_role("textbox", name="Your letter")).to_have_value(LETTER)
     expect(page.get_by_label("Your e-mail address")).to_have_value("anna at example")
     assert not Letter.objects.filter(prisoner=prisoners).exists()
     screenshot(page, "letter-form-errors")
 
     # and following a link in the summary lands on the field
-    summary.get_by_role("link", name="Name to sign with").click()
+    summary.get_by_role("link", name="Enter the name to sign your letter with.").click()
     expect(page.get_by_label("Name to sign with")).to_be_focused()
 
 

@@ -133,7 +133,7 @@ def test_my_letters_show_deadlines_and_handed_in_work(client):
 
     assert held.reference in body and handed_in.reference in body
     deadline = timezone.localtime(held.claim_expires_at)
-    assert deadline.strftime("%-d %b %Y, %H:%M") in body
+    assert deadline.strftime("%-d %B %Y, %H:%M %Z") in body  # the zone named: "… 14:05 GMT"
     assert f'data-keep-drafts="{held.pk}"' in body
 
 

@@ -1,10 +1,18 @@
-"""The letter form: what it accepts, what it says when it refuses."""
+"""The public forms: what they accept, what they say when they refuse, and how a refused form
+comes back (GOV.UK's pattern: an error summary first, "Error: " in the title, each message by
+its field and tied to it, nothing typed lost)."""
+
+import re
+from html import unescape
 
 import pytest
+from django.urls import reverse
 
 from letters.forms import FindLettersForm, LetterForm, postage_fee_label
 from prisoners.models import Prisoner
-from tests.factories import PrisonerFactory
+from rights import services as rights_services
+from rights.forms import EraseForm, RightsRequestForm
+from tests.factories import LetterFactory, PrisonerFactory, PrisonerWithAddressFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -104,3 +112,160 @@ def test_fees_are_read_from_settings(settings):
 def test_find_form_needs_an_address():
     assert not FindLettersForm({"email": "not-an-address"}).is_valid()
     assert FindLettersForm({"email": "a@example.org"}).is_valid()
+
+
+# --- what the messages say ---------------------------------------------------------------------
+
+LONG_EMAIL = "a" * 60 + "@" + ".".join(["b" * 60] * 4) + ".org"  # well formed, too long
+
+
+def test_an_empty_letter_form_says_what_to_do_for_each_field():
+    form = LetterForm({})
+
+    assert not form.is_valid()
+    assert form.errors == {
+        "prisoner": ["Choose who you are writing to."],
+        "supporter_name": ["Enter the name to sign your letter with."],
+        "supporter_email": ["Enter your e-mail address."],
+        "language": ["Choose the language your letter is written in."],
+        "original_text": ["Enter your letter."],
+        "delivery": ["Choose how we should deliver it."],
+        "consent": ["Please tick the box to agree to the privacy notice."],
+    }
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("supporter_email", "anna", "Enter your e-mail address in the right form, like"),
+        ("supporter_email", LONG_EMAIL, "must be 254 characters or fewer"),
+        ("supporter_name", "x" * 121, "The name must be 120 characters or fewer."),
+        ("supporter_country", "ZZ", "Choose a country from the list."),
+        ("language", "xx", "Choose the language your letter is written in."),
+        ("delivery", "carrier-pigeon", "Choose how we should deliver it."),
+        ("postage_currency", "BTC", "Choose the currency you will pay the postage in."),
+    ],
+)
+def test_a_wrong_value_is_refused_with_what_to_do(field, value, message):
+    form = LetterForm(data(PrisonerFactory(), **{field: value}))
+
+    assert not form.is_valid()
+    assert message in form.errors[field][0]
+
+
+def test_the_address_forms_and_the_erase_form_say_what_to_do():
+    for form_class in (FindLettersForm, RightsRequestForm):
+        assert form_class({}).errors == {"email": ["Enter your e-mail address."]}
+        assert (
+            form_class({"email": "anna"})
+            .errors["email"][0]
+            .startswith("Enter your e-mail address in the right form")
+        )
+    assert EraseForm({}).errors == {"confirm": ["Tick the box to confirm."]}
+
+
+# --- how a refused form comes back -------------------------------------------------------------
+
+
+def _title(html: str) -> str:
+    return unescape(re.search(r"<title>(.*?)</title>", html, re.S).group(1)).strip()
+
+
+def _summary(html: str) -> str:
+    match = re.search(r'<div class="error-summary"[^>]*>.*?</div>', html, re.S)
+    assert match, "no error summary"
+    return match.group(0)
+
+
+def _assert_tied_to_its_field(html: str, field_id: str, message: str) -> None:
+    """The message sits by its field, with an id the field's aria-describedby names."""
+    error = re.search(rf'<ul class="errorlist" id="{field_id}_error"><li>(.*?)</li>', html)
+    assert error and unescape(error.group(1)) == message, field_id
+    described = re.search(rf'<[^>]+aria-describedby="([^"]*)"[^>]*id="{field_id}"', html)
+    described = described or re.search(
+        rf'<fieldset[^>]*aria-describedby="([^"]*)"[^>]*>\s*<legend>.*?</legend>\s*'
+        rf'<ul class="errorlist" id="{field_id}_error"',
+        html,
+        re.S,
+    )
+    assert described and f"{field_id}_error" in described.group(1).split(), field_id
+
+
+def test_an_empty_letter_comes_back_with_a_summary_a_title_and_each_error_by_its_field(client):
+    # given a prisoner to write to
+    prisoner = PrisonerWithAddressFactory()
+
+    # when the letter form is sent with only a half-written letter
+    response = client.post(
+        reverse("letters:write"),
+        {"prisoner": prisoner.slug, "original_text": "Dear Ivan,\r\nhalf a letter"},
+    )
+    html = response.content.decode()
+
+    # then the title begins with "Error: "
+    assert response.status_code == 200
+    assert _title(html).startswith("Error: Write to ")
+    # and a summary, which scripts focus, links each message to its field, first on the page
+    summary = _summary(html)
+    assert 'role="alert"' in summary and 'tabindex="-1"' in summary
+    assert "data-error-summary" in summary
+    assert html.index("error-summary") < html.index("<h1>")
+    links = re.findall(r'<a href="#(\w+)">(.*?)</a>', summary)
+    assert [(target, unescape(text)) for target, text in links] == [
+        ("id_supporter_name", "Enter the name to sign your letter with."),
+        ("id_supporter_email", "Enter your e-mail address."),
+        ("id_language", "Choose the language your letter is written in."),
+        ("id_delivery_0", "Choose how we should deliver it."),
+        ("id_consent", "Please tick the box to agree to the privacy notice."),
+    ]
+    # and each message sits by its field, which names it in aria-describedby
+    for target, message in links:
+        _assert_tied_to_its_field(html, target.removesuffix("_0"), message)
+    # and what was typed is still there
+    assert "Dear Ivan,\r\nhalf a letter</textarea>" in html
+    assert f'<option value="{prisoner.slug}" selected>' in html
+
+
+def test_the_error_title_reads_in_russian(client):
+    client.cookies["django_language"] = "ru"
+
+    html = client.post(reverse("letters:find"), {"email": ""}).content.decode()
+
+    assert _title(html).startswith("Ошибка: ")
+    assert "Введите адрес электронной почты." in _summary(html)
+
+
+@pytest.mark.parametrize("name", ["letters:find", "rights:request"])
+def test_the_address_forms_come_back_the_same_way(client, name):
+    # when an address form is sent with something that is not an address
+    html = client.post(reverse(name), {"email": "anna at example"}).content.decode()
+
+    # then the title, the summary and the field say so, and the address is kept
+    assert _title(html).startswith("Error: ")
+    message = "Enter your e-mail address in the right form, like name@example.com."
+    assert f'<a href="#id_email">{message}</a>' in _summary(html)
+    _assert_tied_to_its_field(html, "id_email", message)
+    assert 'value="anna at example"' in html
+
+
+def test_a_correct_form_page_has_no_error_title_or_summary(client):
+    html = client.get(reverse("letters:find")).content.decode()
+
+    assert not _title(html).startswith("Error")
+    assert "error-summary" not in html
+
+
+def test_erasing_without_the_tick_comes_back_the_same_way(client):
+    # given a supporter's link
+    letter = LetterFactory()
+    token = rights_services.rights_link_token(letter_ids=[letter.pk])
+
+    # when they press Erase without ticking the box
+    response = client.post(reverse("rights:erase", args=[token]), {})
+    html = response.content.decode()
+
+    # then the page says what to do, at the top and by the box
+    assert response.status_code == 400
+    assert _title(html).startswith("Error: ")
+    assert '<a href="#id_confirm">Tick the box to confirm.</a>' in _summary(html)
+    _assert_tied_to_its_field(html, "id_confirm", "Tick the box to confirm.")

@@ -46,6 +46,7 @@ def test_sweep_finishes_side_effects_that_never_ran(coordinator, outbox):
         "batches": 0,
         "prisoners": 0,
         "notifications": 0,
+        "flags": 0,
     }
 
 

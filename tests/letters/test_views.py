@@ -136,7 +136,7 @@ def test_a_form_with_errors_keeps_the_text_and_names_each_problem(client):
     assert "the first snow fell today. You are not forgotten." in textarea_value(html)
     assert 'value="Anna"' in html
     assert "Your letter is not sent yet" in html
-    assert "Enter a valid email address." in html
+    assert "Enter your e-mail address in the right form, like name@example.com." in html
     assert "Please tick the box to agree to the privacy notice." in html
     assert "Choose the currency you will pay the postage in." in html
     assert 'href="#id_language"' in html
@@ -446,7 +446,7 @@ def test_find_my_letters_rejects_a_bad_address_clearly(client, outbox):
     response = client.post(reverse("letters:find"), {"email": "anna at example"})
 
     assert response.status_code == 200
-    assert "Enter a valid email address." in response.content.decode()
+    assert "Enter your e-mail address in the right form" in response.content.decode()
     assert outbox == []
 
 
