@@ -122,7 +122,8 @@ class PrisonerAdmin(admin.ModelAdmin):
     def get_form(self, request, obj=None, change=False, **kwargs):
         form = super().get_form(request, obj, change, **kwargs)
         # Blank only on records from before the field existed; whoever edits one chooses.
-        form.base_fields["gender"].required = True
+        if "gender" in form.base_fields:  # absent for those who may only view
+            form.base_fields["gender"].required = True
         return form
 
     def get_list_display(self, request):

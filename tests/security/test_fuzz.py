@@ -731,6 +731,7 @@ def marked(db):
     return LetterFactory(
         prisoner=prisoner,
         supporter_name=f"Anna {MARKUP}"[:120],
+        signature_ru=f"Анна {MARKUP}"[:120],
         original_text=f"Dear friend {MARKUP}\n\nYou are not forgotten {MARKUP}",
         translation=f"Дорогой друг {MARKUP}\n\nВас не забыли {MARKUP}",
         review_comment=f"comment {MARKUP}",
@@ -842,7 +843,7 @@ def test_markup_is_printed_as_text_in_the_pdfs(marked):
         # then the markup is there, literally, as the supporter and translator typed it
         assert SCRIPT in text
         assert IMAGE in text
-        assert "Anna" in text
+        assert "Анна" in text
 
 
 @fuzz(100)
