@@ -3,9 +3,9 @@
 Locks are always taken letter first, then payment, so the webhook, the refund task, the
 reconciliation task and a coordinator can meet on one letter without deadlocking. Every change
 checks the payment's current state first: a duplicate or out-of-order Stripe event finds nothing
-to do. The letter hears where its postage stands through ``letters.services.letter_set_postage``
-(the posting guard reads that); its value is derived from all of the letter's payments, so the
-same events in any order leave the same letter.
+to do. The letter hears where its postage stands through
+``letters.services.dispatch.letter_set_postage`` (the posting guard reads that); its value is
+derived from all of the letter's payments, so the same events in any order leave the same letter.
 """
 
 from __future__ import annotations
@@ -24,14 +24,11 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _t
 from django.utils.translation import gettext_lazy as _
 
+from letters.lifecycle import OPEN_STATES, PERM_COORDINATE
 from letters.models import Letter
-from letters.services import (
-    OPEN_STATES,
-    PERM_COORDINATE,
-    LetterError,
-    letter_set_postage,
-    tracking_url,
-)
+from letters.services.core import LetterError
+from letters.services.dispatch import letter_set_postage
+from letters.services.notifications import tracking_url
 
 from . import stripe_api
 from .models import Payment

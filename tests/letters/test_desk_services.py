@@ -8,8 +8,9 @@ from django.conf import settings
 from django.core.mail.backends import locmem
 from django.utils import timezone
 
-from letters import services, tasks
+from letters import tasks
 from letters.models import Letter, LetterEvent
+from letters.services import core, translation
 from tests.factories import CoordinatorFactory, LetterFactory, VolunteerFactory
 
 pytestmark = pytest.mark.django_db
@@ -25,7 +26,7 @@ def test_flag_stops_the_letter_and_records_who_and_why():
     volunteer = VolunteerFactory()
 
     # when the volunteer flags it
-    services.letter_flag(
+    translation.letter_flag(
         letter_id=letter.pk, volunteer=volunteer, reason="  Talks about the case. "
     )
 
@@ -34,20 +35,20 @@ def test_flag_stops_the_letter_and_records_who_and_why():
     assert letter.flagged_by == volunteer and letter.flag_reason == "Talks about the case."
     event = letter.events.get(action="flag")
     assert (event.kind, event.actor, event.note) == ("note", volunteer, "Talks about the case.")
-    with pytest.raises(services.LetterFlagged):
-        services.letter_claim(letter_id=letter.pk, volunteer=VolunteerFactory())
-    with pytest.raises(services.NothingToClaim):
-        services.letter_claim_next(volunteer=VolunteerFactory())
+    with pytest.raises(core.LetterFlagged):
+        translation.letter_claim(letter_id=letter.pk, volunteer=VolunteerFactory())
+    with pytest.raises(core.NothingToClaim):
+        translation.letter_claim_next(volunteer=VolunteerFactory())
 
 
 def test_flag_needs_a_reason_and_is_not_doubled():
     letter = LetterFactory()
     volunteer = VolunteerFactory()
-    with pytest.raises(services.LetterError, match="worries"):
-        services.letter_flag(letter_id=letter.pk, volunteer=volunteer, reason="  ")
-    services.letter_flag(letter_id=letter.pk, volunteer=volunteer, reason="Mentions the war.")
-    with pytest.raises(services.LetterError, match="already flagged"):
-        services.letter_flag(letter_id=letter.pk, volunteer=volunteer, reason="Again.")
+    with pytest.raises(core.LetterError, match="worries"):
+        translation.letter_flag(letter_id=letter.pk, volunteer=volunteer, reason="  ")
+    translation.letter_flag(letter_id=letter.pk, volunteer=volunteer, reason="Mentions the war.")
+    with pytest.raises(core.LetterError, match="already flagged"):
+        translation.letter_flag(letter_id=letter.pk, volunteer=volunteer, reason="Again.")
     assert letter.events.filter(action="flag").count() == 1
 
 
@@ -55,17 +56,17 @@ def test_flagged_translation_cannot_be_approved_until_let_go_on():
     # given a handed-in translation flagged by its reviewer
     letter = LetterFactory(status=S.TRANSLATED)
     reviewer, coordinator = CoordinatorFactory(), CoordinatorFactory()
-    services.letter_flag(letter_id=letter.pk, volunteer=reviewer, reason="Codes in the text?")
+    translation.letter_flag(letter_id=letter.pk, volunteer=reviewer, reason="Codes in the text?")
 
     # when the reviewer tries to approve, then it is refused
-    with pytest.raises(services.LetterFlagged):
-        services.letter_approve(letter_id=letter.pk, reviewer=reviewer)
+    with pytest.raises(core.LetterFlagged):
+        translation.letter_approve(letter_id=letter.pk, reviewer=reviewer)
 
     # when a coordinator lets it go on, then it can be approved
-    services.letter_flag_decide(
+    translation.letter_flag_decide(
         letter_id=letter.pk, coordinator=coordinator, decision="let_go_on", reason="Checked."
     )
-    services.letter_approve(letter_id=letter.pk, reviewer=reviewer)
+    translation.letter_approve(letter_id=letter.pk, reviewer=reviewer)
     letter.refresh_from_db()
     assert letter.status == S.APPROVED and letter.flagged_at is None
     cleared = letter.events.get(action="flag_cleared")
@@ -77,12 +78,12 @@ def test_coordinator_rejects_a_flagged_letter_and_the_supporter_is_told_why(
 ):
     # given a flagged letter
     letter = LetterFactory()
-    services.letter_flag(letter_id=letter.pk, volunteer=VolunteerFactory(), reason="The war.")
+    translation.letter_flag(letter_id=letter.pk, volunteer=VolunteerFactory(), reason="The war.")
     coordinator = CoordinatorFactory()
 
     # when the coordinator rejects it with a kind reason
     with django_capture_on_commit_callbacks(execute=True):
-        services.letter_flag_decide(
+        translation.letter_flag_decide(
             letter_id=letter.pk,
             coordinator=coordinator,
             decision="reject",
@@ -99,13 +100,13 @@ def test_coordinator_rejects_a_flagged_letter_and_the_supporter_is_told_why(
 def test_only_coordinators_decide_flags():
     letter = LetterFactory()
     volunteer = VolunteerFactory()
-    services.letter_flag(letter_id=letter.pk, volunteer=volunteer, reason="Insults.")
-    with pytest.raises(services.NotPermitted):
-        services.letter_flag_decide(
+    translation.letter_flag(letter_id=letter.pk, volunteer=volunteer, reason="Insults.")
+    with pytest.raises(core.NotPermitted):
+        translation.letter_flag_decide(
             letter_id=letter.pk, coordinator=volunteer, decision="let_go_on"
         )
-    with pytest.raises(services.LetterError, match="Choose"):
-        services.letter_flag_decide(
+    with pytest.raises(core.LetterError, match="Choose"):
+        translation.letter_flag_decide(
             letter_id=letter.pk, coordinator=CoordinatorFactory(), decision="maybe"
         )
 
@@ -147,14 +148,14 @@ def test_reminder_goes_once_to_the_volunteer_before_the_claim_ends(outbox):
 def test_a_new_claim_gets_its_own_reminder(outbox):
     # given a reminded claim that was released and claimed again
     letter = _claim_ending_in(1)
-    services.claims_remind_expiring()
-    services.letter_release(letter_id=letter.pk, actor=letter.claimed_by)
+    translation.claims_remind_expiring()
+    translation.letter_release(letter_id=letter.pk, actor=letter.claimed_by)
     volunteer = VolunteerFactory()
-    services.letter_claim(letter_id=letter.pk, volunteer=volunteer)
+    translation.letter_claim(letter_id=letter.pk, volunteer=volunteer)
     Letter.objects.filter(pk=letter.pk).update(claim_expires_at=timezone.now() + timedelta(hours=1))
 
     # when reminders run
-    services.claims_remind_expiring()
+    translation.claims_remind_expiring()
 
     # then the new holder is reminded too
     assert [m.to for m in outbox] == [[letter.claimed_by.email], [volunteer.email]]
@@ -199,7 +200,7 @@ def test_one_refused_reminder_does_not_hold_up_the_others(settings, outbox):
     accepted = _claim_ending_in(3)
 
     # when reminders run
-    sent = services.claims_remind_expiring()
+    sent = translation.claims_remind_expiring()
 
     # then the other volunteer is reminded, and the refused one is left to try again
     assert sent == 1

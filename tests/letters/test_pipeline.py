@@ -4,8 +4,9 @@ import pytest
 import time_machine
 from django.utils import timezone
 
-from letters import pipeline, posting
+from letters import tasks
 from letters.models import Letter, LetterEvent, PostingBatchDocument
+from letters.services import dispatch, notifications, privacy
 from prisoners.models import PrisonAddress, Prisoner
 from tests.factories import LetterFactory, PrisonerWithAddressFactory
 
@@ -23,7 +24,7 @@ def test_sweep_finishes_side_effects_that_never_ran(coordinator, outbox):
     # a held letter whose prisoner has an address again, an approved one to a prisoner in transit
     to_return = _old(status=S.APPROVED, delivery=Letter.Delivery.RETURN_TO_ME)
     ready = LetterFactory(status=S.APPROVED, postage=Letter.Postage.PAID)
-    batch = posting.batch_prepare(coordinator=coordinator)  # on-commit render never ran
+    batch = dispatch.batch_prepare(coordinator=coordinator)  # on-commit render never ran
     batch.__class__.objects.filter(pk=batch.pk).update(
         created_at=timezone.now() - timedelta(hours=1)
     )
@@ -31,7 +32,7 @@ def test_sweep_finishes_side_effects_that_never_ran(coordinator, outbox):
     transit = PrisonerWithAddressFactory(status=Prisoner.Status.IN_TRANSIT)
     to_hold = _old(status=S.APPROVED, postage=Letter.Postage.PAID, prisoner=transit)
     # when the sweep runs (Celery eager: the queued tasks run at once)
-    counts = pipeline.side_effects_sweep()
+    counts = tasks.sweep_side_effects()
     # then everything reached its next state
     assert counts["returns"] == 1 and counts["batches"] == 1 and counts["prisoners"] == 2
     for letter, state in ((to_return, S.RETURNED), (held, S.APPROVED), (to_hold, S.ON_HOLD)):
@@ -41,7 +42,7 @@ def test_sweep_finishes_side_effects_that_never_ran(coordinator, outbox):
     ready.refresh_from_db()
     assert ready.posting_batch_id == batch.pk
     # and a second sweep finds nothing to do
-    assert pipeline.side_effects_sweep() == {
+    assert tasks.sweep_side_effects() == {
         "returns": 0,
         "batches": 0,
         "prisoners": 0,
@@ -51,7 +52,7 @@ def test_sweep_finishes_side_effects_that_never_ran(coordinator, outbox):
 
 def test_sweep_leaves_fresh_work_to_its_own_task():
     LetterFactory(status=S.APPROVED, delivery=Letter.Delivery.RETURN_TO_ME)
-    assert pipeline.side_effects_sweep()["returns"] == 0
+    assert tasks.sweep_side_effects()["returns"] == 0
 
 
 def test_digest_lists_stuck_letters_per_state_once_a_day(coordinator, outbox):
@@ -63,8 +64,8 @@ def test_digest_lists_stuck_letters_per_state_once_a_day(coordinator, outbox):
     ]
     LetterFactory(status=S.RECEIVED)
     # when the digest runs twice on the same day
-    sent = pipeline.coordinators_digest(now=now)
-    again = pipeline.coordinators_digest(now=now)
+    sent = notifications.coordinators_digest(now=now)
+    again = notifications.coordinators_digest(now=now)
     # then coordinators got one e-mail naming each stuck letter and the age of the oldest
     assert (sent, again) == (1, 0)
     (message,) = outbox
@@ -76,7 +77,7 @@ def test_digest_lists_stuck_letters_per_state_once_a_day(coordinator, outbox):
 
 def test_digest_sends_nothing_when_nothing_is_stuck(coordinator, outbox):
     LetterFactory(status=S.RECEIVED)
-    assert pipeline.coordinators_digest() == 0
+    assert notifications.coordinators_digest() == 0
     assert outbox == []
 
 
@@ -91,7 +92,7 @@ def test_purge_erases_texts_after_retention_keeping_metadata_and_second_run_chan
     open_letter = LetterFactory(status=S.APPROVED, status_changed_at=now - timedelta(days=200))
     # when the purge runs
     with time_machine.travel(now, tick=False):
-        assert pipeline.letters_purge_texts() == 1
+        assert privacy.letters_purge_texts() == 1
     # then only the old letter's texts are erased, with the time and an event
     old.refresh_from_db()
     assert (old.original_text, old.translation) == ("", "")
@@ -104,7 +105,7 @@ def test_purge_erases_texts_after_retention_keeping_metadata_and_second_run_chan
     # and a second run changes nothing
     events = LetterEvent.objects.count()
     with time_machine.travel(now + timedelta(hours=1), tick=False):
-        assert pipeline.letters_purge_texts() == 0
+        assert privacy.letters_purge_texts() == 0
     old.refresh_from_db()
     assert old.texts_erased_at == now
     assert LetterEvent.objects.count() == events
@@ -113,12 +114,12 @@ def test_purge_erases_texts_after_retention_keeping_metadata_and_second_run_chan
 def test_purge_deletes_old_batch_pdfs(coordinator, settings, django_capture_on_commit_callbacks):
     letter = LetterFactory(status=S.APPROVED, postage=Letter.Postage.PAID)
     with django_capture_on_commit_callbacks(execute=True):
-        batch = posting.batch_prepare(coordinator=coordinator)
+        batch = dispatch.batch_prepare(coordinator=coordinator)
     batch.posted_on = timezone.localdate() - timedelta(
         days=settings.LETTERBRIDGE_RETENTION_DAYS + 2
     )
     batch.save()
     assert letter.pk and PostingBatchDocument.objects.filter(batch=batch).exists()
-    pipeline.letters_purge_texts()
+    privacy.letters_purge_texts()
     assert not PostingBatchDocument.objects.filter(batch=batch).exists()
     assert PrisonAddress.objects.exists()

@@ -3,8 +3,9 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from letters import posting, services
+from letters import selectors
 from letters.models import Letter, LetterEvent, Notification, PostingBatchDocument
+from letters.services import core, dispatch, submission, translation
 from tests.factories import LetterFactory, PrisonerWithAddressFactory
 
 pytestmark = pytest.mark.django_db
@@ -27,30 +28,30 @@ def test_prepare_puts_only_ready_letters_in_the_batch_and_renders_its_pdf(
     translated = LetterFactory(status=S.TRANSLATED, postage=Letter.Postage.PAID)
     # when a coordinator prepares today's post
     with django_capture_on_commit_callbacks(execute=True):
-        batch = posting.batch_prepare(coordinator=coordinator)
+        batch = dispatch.batch_prepare(coordinator=coordinator)
     # then the batch holds exactly the ready letters and its PDF was rendered by the task
-    assert set(posting.batch_letters(batch)) == set(ready)
+    assert set(selectors.batch_letters(batch)) == set(ready)
     for letter in (unpaid, in_transit, returned_kind, translated):
         letter.refresh_from_db()
         assert letter.posting_batch_id is None
     document = PostingBatchDocument.objects.get(batch=batch)
     assert document.letter_count == 2
     assert b"%PDF" not in bytes(document.content)  # encrypted at rest, like the letter texts
-    assert posting.batch_pdf_bytes(document).startswith(b"%PDF")
+    assert selectors.batch_pdf_bytes(document).startswith(b"%PDF")
     # and a second render returns the same document
-    assert posting.batch_render_pdf(batch_id=batch.pk).pk == document.pk
+    assert dispatch.batch_render_pdf(batch_id=batch.pk).pk == document.pk
 
 
 def test_prepare_with_nothing_ready_says_so(coordinator):
     _ready(postage=Letter.Postage.DUE)
-    with pytest.raises(services.LetterError, match="No letter is ready"):
-        posting.batch_prepare(coordinator=coordinator)
+    with pytest.raises(core.LetterError, match="No letter is ready"):
+        dispatch.batch_prepare(coordinator=coordinator)
 
 
 def test_prepare_needs_a_coordinator(volunteer):
     _ready()
-    with pytest.raises(services.NotPermitted):
-        posting.batch_prepare(coordinator=volunteer)
+    with pytest.raises(core.NotPermitted):
+        dispatch.batch_prepare(coordinator=volunteer)
 
 
 def test_mark_posted_posts_each_letter_with_event_and_email_and_reports_changed_ones(
@@ -58,12 +59,12 @@ def test_mark_posted_posts_each_letter_with_event_and_email_and_reports_changed_
 ):
     # given a prepared batch of three, one cancelled by its supporter after printing
     letters = [_ready() for _ in range(3)]
-    batch = posting.batch_prepare(coordinator=coordinator)
-    services.letter_cancel(letter_id=letters[2].pk)
+    batch = dispatch.batch_prepare(coordinator=coordinator)
+    submission.letter_cancel(letter_id=letters[2].pk)
     outbox.clear()
     # when the coordinator marks it posted
     with django_capture_on_commit_callbacks(execute=True):
-        result = posting.batch_mark_posted(
+        result = dispatch.batch_mark_posted(
             batch_id=batch.pk,
             coordinator=coordinator,
             posted_on=timezone.localdate(),
@@ -84,8 +85,8 @@ def test_mark_posted_posts_each_letter_with_event_and_email_and_reports_changed_
     batch.refresh_from_db()
     assert (batch.posted_on, batch.postage_spent) == (timezone.localdate(), 495)
     # and marking it again is refused, changing nothing
-    with pytest.raises(services.LetterError, match="already"):
-        posting.batch_mark_posted(
+    with pytest.raises(core.LetterError, match="already"):
+        dispatch.batch_mark_posted(
             batch_id=batch.pk,
             coordinator=coordinator,
             posted_on=timezone.localdate(),
@@ -97,9 +98,9 @@ def test_mark_posted_posts_each_letter_with_event_and_email_and_reports_changed_
 
 def test_mark_posted_refuses_a_date_in_the_future(coordinator):
     _ready()
-    batch = posting.batch_prepare(coordinator=coordinator)
-    with pytest.raises(services.LetterError, match="future"):
-        posting.batch_mark_posted(
+    batch = dispatch.batch_prepare(coordinator=coordinator)
+    with pytest.raises(core.LetterError, match="future"):
+        dispatch.batch_mark_posted(
             batch_id=batch.pk,
             coordinator=coordinator,
             posted_on=timezone.localdate() + timedelta(days=1),
@@ -115,7 +116,7 @@ def test_approving_a_return_letter_returns_it_with_the_pdf_attached(
     letter = LetterFactory(status=S.TRANSLATED, delivery=Letter.Delivery.RETURN_TO_ME)
     # when a reviewer approves it (the worker does the rest)
     with django_capture_on_commit_callbacks(execute=True):
-        services.letter_approve(letter_id=letter.pk, reviewer=coordinator)
+        translation.letter_approve(letter_id=letter.pk, reviewer=coordinator)
     # then it is returned, the supporter gets one e-mail with the PDF
     letter.refresh_from_db()
     assert letter.status == S.RETURNED
@@ -126,7 +127,7 @@ def test_approving_a_return_letter_returns_it_with_the_pdf_attached(
     assert (name, mimetype) == (f"{letter.reference}.pdf", "application/pdf")
     assert content.startswith(b"%PDF")
     # and running the return again does nothing
-    assert posting.letter_return_process(letter_id=letter.pk) is None
+    assert dispatch.letter_return_process(letter_id=letter.pk) is None
 
 
 def test_approving_a_return_letter_to_a_prisoner_in_transit_holds_it(
@@ -138,7 +139,7 @@ def test_approving_a_return_letter_to_a_prisoner_in_transit_holds_it(
         prisoner=PrisonerWithAddressFactory(status="in_transit"),
     )
     with django_capture_on_commit_callbacks(execute=True):
-        services.letter_approve(letter_id=letter.pk, reviewer=coordinator)
+        translation.letter_approve(letter_id=letter.pk, reviewer=coordinator)
     letter.refresh_from_db()
     assert letter.status == S.ON_HOLD
     assert not any(m.attachments for m in outbox)
@@ -152,7 +153,7 @@ def test_a_letter_whose_prisoner_moved_after_printing_is_not_posted_from_the_old
 
     moved, held_and_back, stays = _ready(), _ready(), _ready()
     with django_capture_on_commit_callbacks(execute=True):
-        batch = posting.batch_prepare(coordinator=coordinator)
+        batch = dispatch.batch_prepare(coordinator=coordinator)
     # when one prisoner gets a new address, and another goes in transit and comes back
     address = {
         "facility": "ФКУ ИК-2 УФСИН России по Владимирской области",
@@ -169,7 +170,7 @@ def test_a_letter_whose_prisoner_moved_after_printing_is_not_posted_from_the_old
     held_and_back.refresh_from_db()
     assert held_and_back.status == S.APPROVED
     # and the batch is marked posted
-    result = posting.batch_mark_posted(
+    result = dispatch.batch_mark_posted(
         batch_id=batch.pk,
         coordinator=coordinator,
         posted_on=timezone.localdate(),
@@ -182,18 +183,18 @@ def test_a_letter_whose_prisoner_moved_after_printing_is_not_posted_from_the_old
     for letter in (moved, held_and_back):
         letter.refresh_from_db()
         assert (letter.status, letter.posting_batch_id) == (S.APPROVED, None)
-    assert posting.letters_ready_to_post().count() == 2
+    assert selectors.letters_ready_to_post().count() == 2
 
 
 def test_return_email_goes_without_pdf_when_the_prisoner_moved_in_between(
     coordinator, outbox, django_capture_on_commit_callbacks
 ):
     # given a letter returned, its e-mail not yet sent, and the prisoner now in transit
-    from letters.services import notification_send
+    from letters.services.notifications import notification_send
     from prisoners.models import Prisoner
 
     letter = LetterFactory(status=S.APPROVED, delivery=Letter.Delivery.RETURN_TO_ME)
-    services.letter_return(letter_id=letter.pk, coordinator=coordinator)
+    dispatch.letter_return(letter_id=letter.pk, coordinator=coordinator)
     Prisoner.objects.filter(pk=letter.prisoner_id).update(status=Prisoner.Status.IN_TRANSIT)
     notification = Notification.objects.get(letter=letter, kind="returned")
     # when the e-mail task runs
@@ -210,12 +211,12 @@ def test_a_letter_that_lost_its_address_before_printing_leaves_the_batch(coordin
     from prisoners.models import Prisoner
 
     kept, lost = _ready(), _ready()
-    batch = posting.batch_prepare(coordinator=coordinator)
+    batch = dispatch.batch_prepare(coordinator=coordinator)
     Prisoner.objects.filter(pk=lost.prisoner_id).update(status=Prisoner.Status.IN_TRANSIT)
     # when the PDF is rendered
-    document = posting.batch_render_pdf(batch_id=batch.pk)
+    document = dispatch.batch_render_pdf(batch_id=batch.pk)
     # then it prints the other one, and the lost one waits outside the batch
     assert document.letter_count == 1
-    assert list(posting.batch_letters(batch)) == [kept]
+    assert list(selectors.batch_letters(batch)) == [kept]
     lost.refresh_from_db()
     assert lost.posting_batch_id is None

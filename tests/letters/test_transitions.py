@@ -4,9 +4,11 @@ exactly what the table says) or refused (and changes nothing at all)."""
 import pytest
 from django.forms.models import model_to_dict
 
-from letters import lifecycle, services
+from letters import lifecycle
+from letters.lifecycle import TRANSITIONS, Action
 from letters.models import Letter, LetterEvent
-from letters.services import TRANSITIONS, Action, InvalidTransition
+from letters.services import dispatch, submission, translation
+from letters.services.core import InvalidTransition
 from tests.factories import LetterFactory
 
 S = Letter.Status
@@ -33,29 +35,33 @@ def _perform(action: Action, letter: Letter, coordinator, reviewer):
     pk = letter.pk
     match action:
         case Action.CLAIM:
-            return services.letter_claim(letter_id=pk, volunteer=coordinator)
+            return translation.letter_claim(letter_id=pk, volunteer=coordinator)
         case Action.RELEASE:
-            return services.letter_release(letter_id=pk, actor=letter.claimed_by or coordinator)
+            return translation.letter_release(letter_id=pk, actor=letter.claimed_by or coordinator)
         case Action.HAND_IN:
-            return services.letter_hand_in(letter_id=pk, volunteer=letter.claimed_by or coordinator)
+            return translation.letter_hand_in(
+                letter_id=pk, volunteer=letter.claimed_by or coordinator
+            )
         case Action.SEND_BACK:
-            return services.letter_send_back(letter_id=pk, reviewer=reviewer, comment="Line 2?")
+            return translation.letter_send_back(letter_id=pk, reviewer=reviewer, comment="Line 2?")
         case Action.APPROVE:
-            return services.letter_approve(letter_id=pk, reviewer=reviewer)
+            return translation.letter_approve(letter_id=pk, reviewer=reviewer)
         case Action.SKIP_TRANSLATION:
-            return services.letter_skip_translation(letter_id=pk, coordinator=coordinator)
+            return translation.letter_skip_translation(letter_id=pk, coordinator=coordinator)
         case Action.HOLD:
-            return services.letter_hold(letter_id=pk, actor=coordinator, note="этап")
+            return dispatch.letter_hold(letter_id=pk, actor=coordinator, note="этап")
         case Action.RELEASE_HOLD:
-            return services.letter_release_hold(letter_id=pk, actor=coordinator)
+            return dispatch.letter_release_hold(letter_id=pk, actor=coordinator)
         case Action.POST:
-            return services.letter_post(letter_id=pk, coordinator=coordinator)
+            return dispatch.letter_post(letter_id=pk, coordinator=coordinator)
         case Action.RETURN:
-            return services.letter_return(letter_id=pk, coordinator=coordinator)
+            return dispatch.letter_return(letter_id=pk, coordinator=coordinator)
         case Action.CANCEL:
-            return services.letter_cancel(letter_id=pk)
+            return submission.letter_cancel(letter_id=pk)
         case Action.REJECT:
-            return services.letter_reject(letter_id=pk, coordinator=coordinator, reason="Harmful.")
+            return translation.letter_reject(
+                letter_id=pk, coordinator=coordinator, reason="Harmful."
+            )
     raise AssertionError(action)
 
 
@@ -94,6 +100,6 @@ def test_every_action_from_every_state(action, status, coordinator, reviewer):
 
 def test_table_covers_every_state_and_final_states_are_final():
     reachable_from = set().union(*(allowed for allowed, _to in TRANSITIONS.values()))
-    assert reachable_from == set(services.OPEN_STATES)
+    assert reachable_from == set(lifecycle.OPEN_STATES)
     for final in lifecycle.FINAL_STATES:
         assert all(final not in allowed for allowed, _to in TRANSITIONS.values())

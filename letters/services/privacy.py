@@ -1,0 +1,99 @@
+"""Forgetting: a supporter's data erased at their request, and letter texts erased after the
+retention period."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from ..lifecycle import FINAL_STATES, OPEN_STATES, Action
+from ..models import Letter, LetterEvent, PostingBatchDocument
+from .core import lock_letter, save_letter, transition
+
+logger = logging.getLogger(__name__)
+
+
+@transaction.atomic
+def letter_erase_supporter_data(*, letter_id: int) -> Letter:
+    """The supporter asked us to forget them: an open letter is cancelled first (its postage is
+    refunded through the cancellation), then their identity and every text of the letter are
+    erased. The row, its status and its dated history stay, so counts and accounts still add up."""
+    letter = lock_letter(letter_id)
+    if not letter.supporter_email and letter.texts_erased_at:
+        return letter  # already erased: nothing left to forget
+    if letter.status in OPEN_STATES:
+        transition(letter, action=Action.CANCEL, actor=None, note="Cancelled at erasure.")
+        save_letter(letter)
+    now = timezone.now()
+    Letter.objects.filter(pk=letter.pk).update(
+        supporter_name="",
+        signature_ru="",
+        supporter_email="",
+        supporter_email_hash="",
+        supporter_country="",
+        original_text="",
+        translation="",
+        review_comment="",
+        flag_reason="",
+        rejection_reason="",
+        texts_erased_at=now,
+        updated_at=now,
+    )
+    LetterEvent.objects.create(
+        letter=letter,
+        kind=LetterEvent.Kind.NOTE,
+        action="supporter_erased",
+        note="The supporter's data was erased at their request.",
+    )
+    letter.refresh_from_db()
+    return letter
+
+
+def letters_purge_texts(*, now: datetime | None = None) -> int:
+    """Erase the texts of letters that ended (posted, returned, cancelled, rejected) more than
+    LETTERBRIDGE_RETENTION_DAYS ago, keeping the metadata and history; delete batch PDFs of the
+    same age. Returns how many letters were erased; a second run erases none."""
+    now = now or timezone.now()
+    cutoff = now - timedelta(days=settings.LETTERBRIDGE_RETENTION_DAYS)
+    erased = 0
+    while True:
+        with transaction.atomic():
+            ids = list(
+                Letter.objects.select_for_update(skip_locked=True)
+                .filter(
+                    status__in=FINAL_STATES,
+                    status_changed_at__lt=cutoff,
+                    texts_erased_at__isnull=True,
+                )
+                .values_list("pk", flat=True)[:500]
+            )
+            if not ids:
+                break
+            Letter.objects.filter(pk__in=ids).update(
+                original_text="",
+                translation="",
+                signature_ru="",
+                review_comment="",
+                flag_reason="",
+                texts_erased_at=now,
+                updated_at=now,
+            )
+            LetterEvent.objects.bulk_create(
+                LetterEvent(
+                    letter_id=pk,
+                    kind=LetterEvent.Kind.NOTE,
+                    action="texts_erased",
+                    note="Letter texts erased after the retention period.",
+                )
+                for pk in ids
+            )
+            erased += len(ids)
+    documents, _by_model = PostingBatchDocument.objects.filter(
+        batch__posted_on__lt=timezone.localdate(cutoff)
+    ).delete()
+    logger.info("retention purge letters=%s batch_pdfs=%s", erased, documents)
+    return erased
