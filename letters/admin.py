@@ -337,6 +337,11 @@ class LetterAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None):
         return False  # letters are cancelled or rejected, never deleted
 
+    def add_view(self, request, form_url="", extra_context=None):
+        # The add form saves through letter_submit, which owns its transaction (it is durable);
+        # the admin's own atomic around every POST would nest it. Nothing else here writes.
+        return self._changeform_view(request, None, form_url, extra_context)
+
     def change_view(self, request, object_id, form_url="", extra_context=None):
         extra_context = extra_context or {}
         letter = self.get_object(request, object_id)

@@ -51,7 +51,7 @@ def hold_if_no_address(letter: Letter, *, actor: AbstractBaseUser | None) -> Non
         transition(letter, action=Action.HOLD, actor=actor, note="No current address.")
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def letter_hold(*, letter_id: int, actor: AbstractBaseUser | None, note: str = "") -> Letter:
     require_permission(actor, PERM_COORDINATE, system_allowed=True)
     letter = lock_letter(letter_id)
@@ -60,7 +60,7 @@ def letter_hold(*, letter_id: int, actor: AbstractBaseUser | None, note: str = "
     return letter
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def letter_release_hold(*, letter_id: int, actor: AbstractBaseUser | None) -> Letter:
     """Back to approved once the prisoner's address is known."""
     require_permission(actor, PERM_COORDINATE, system_allowed=True)
@@ -142,7 +142,9 @@ def letters_sync_holds_for_prisoner(*, prisoner_id: int) -> tuple[list[int], lis
 
 @transaction.atomic
 def letter_set_postage(*, letter_id: int, postage: str, note: str = "") -> Letter:
-    """Payments tells letters where the postage stands; the posting guard reads this field."""
+    """Payments tells letters where the postage stands; the posting guard reads this field.
+    Not durable: payments calls it inside its own transaction (letter locked first, then the
+    payment), so the postage and the payment change together or not at all."""
     if postage not in (
         Letter.Postage.DUE,
         Letter.Postage.PAID,
@@ -171,12 +173,16 @@ def letter_set_postage(*, letter_id: int, postage: str, note: str = "") -> Lette
 # --- posting ---------------------------------------------------------------------------------
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def letter_post(
     *, letter_id: int, coordinator: AbstractBaseUser, batch: PostingBatch | None = None
 ) -> Letter:
     """The letter went into the post. Only with postage paid or waived and an address known."""
     require_permission(coordinator, PERM_COORDINATE)
+    return _post(letter_id=letter_id, coordinator=coordinator, batch=batch)
+
+
+def _post(*, letter_id: int, coordinator: AbstractBaseUser, batch: PostingBatch | None) -> Letter:
     letter = lock_letter(letter_id)
     ensure_allowed(letter, Action.POST)
     if letter.delivery != Letter.Delivery.POST_FOR_ME:
@@ -198,7 +204,7 @@ def _render_batch_task(batch_id: int) -> None:
     render_batch_pdf.delay(batch_id)
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def batch_prepare(
     *, coordinator: AbstractBaseUser, letter_ids: list[int] | None = None
 ) -> PostingBatch:
@@ -243,7 +249,7 @@ def batch_render_pdf(*, batch_id: int) -> PostingBatchDocument | None:
         return None
     content = pdf.render_batch_pdf(letters, addresses=addresses)
     try:
-        with transaction.atomic():
+        with transaction.atomic(durable=True):
             return PostingBatchDocument.objects.create(
                 batch=batch, content=crypto.fernet().encrypt(content), letter_count=len(letters)
             )
@@ -258,7 +264,7 @@ class BatchPosted:
     skipped: list[tuple[str, str]] = field(default_factory=list)  # (reference, why)
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def batch_mark_posted(
     *,
     batch_id: int,
@@ -304,7 +310,8 @@ def batch_mark_posted(
             )
             continue
         try:
-            letter_post(letter_id=letter_id, coordinator=coordinator, batch=batch)
+            with transaction.atomic():  # a refused letter leaves the others posted
+                _post(letter_id=letter_id, coordinator=coordinator, batch=batch)
         except LetterError as error:
             Letter.objects.filter(pk=letter_id).update(posting_batch=None)
             result.skipped.append((reference, error.message))
@@ -320,7 +327,7 @@ def batch_mark_posted(
     return result
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def batch_discard(*, batch_id: int, coordinator: AbstractBaseUser) -> int:
     """Give up a batch that will not be posted (misprinted, lost): its letters are free for
     the next one. Returns how many letters were freed."""
@@ -339,7 +346,7 @@ def batch_discard(*, batch_id: int, coordinator: AbstractBaseUser) -> int:
 # --- returning -------------------------------------------------------------------------------
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def letter_return(*, letter_id: int, coordinator: AbstractBaseUser | None) -> Letter:
     """Send the translation and the Russian address back for the supporter to post."""
     require_permission(coordinator, PERM_COORDINATE, system_allowed=True)

@@ -35,7 +35,7 @@ def tracking_url(letter: Letter) -> str:
 
 def notification_send(*, notification_id: int) -> bool:
     """Send one e-mail once. The row lock makes a second run wait, then see it sent."""
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         notification = (
             Notification.objects.select_for_update(of=("self",))
             .select_related("letter", "letter__prisoner", "event")

@@ -17,7 +17,7 @@ from .core import lock_letter, save_letter, transition
 logger = logging.getLogger(__name__)
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def letter_erase_supporter_data(*, letter_id: int) -> Letter:
     """The supporter asked us to forget them: an open letter is cancelled first (its postage is
     refunded through the cancellation), then their identity and every text of the letter are
@@ -61,7 +61,7 @@ def letters_purge_texts(*, now: datetime | None = None) -> int:
     cutoff = now - timedelta(days=settings.LETTERBRIDGE_RETENTION_DAYS)
     erased = 0
     while True:
-        with transaction.atomic():
+        with transaction.atomic(durable=True):
             ids = list(
                 Letter.objects.select_for_update(skip_locked=True)
                 .filter(

@@ -35,7 +35,7 @@ class SubmittedLetter:
     token: str
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def letter_submit(
     *,
     prisoner_id: int,
@@ -109,7 +109,7 @@ def letter_submit(
     return SubmittedLetter(letter=letter, token=token)
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def letter_cancel(*, letter_id: int) -> Letter:
     """The supporter withdraws the letter (the view has checked the tracking token)."""
     letter = lock_letter(letter_id)

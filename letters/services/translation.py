@@ -72,7 +72,7 @@ def _claim(letter: Letter, volunteer: AbstractBaseUser, *, action=Action.CLAIM) 
     return letter
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def letter_claim(*, letter_id: int, volunteer: AbstractBaseUser) -> Letter:
     """Take one named letter. Whoever locks the row first wins; the rest get InvalidTransition."""
     require_permission(volunteer, PERM_TRANSLATE)
@@ -80,7 +80,7 @@ def letter_claim(*, letter_id: int, volunteer: AbstractBaseUser) -> Letter:
     return _claim(lock_letter(letter_id), volunteer)
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def letter_claim_next(*, volunteer: AbstractBaseUser) -> Letter:
     """Take the oldest waiting letter in the volunteer's languages, skipping rows another
     volunteer is locking at this moment so nobody waits on anybody."""
@@ -99,7 +99,7 @@ def letter_claim_next(*, volunteer: AbstractBaseUser) -> Letter:
     return _claim(letter, volunteer)
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def letter_release(*, letter_id: int, actor: AbstractBaseUser) -> Letter:
     """Give a claimed letter back to the queue (its claimant, or a coordinator)."""
     letter = lock_letter(letter_id)
@@ -111,7 +111,7 @@ def letter_release(*, letter_id: int, actor: AbstractBaseUser) -> Letter:
     return letter
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def letter_expire_claim(*, letter_id: int) -> Letter | None:
     """Release a claim whose deadline has passed. None when it was handed in or renewed."""
     letter = lock_letter(letter_id)
@@ -135,7 +135,7 @@ def claims_release_expired() -> int:
 # --- translating -----------------------------------------------------------------------------
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def letter_save_translation(
     *, letter_id: int, actor: AbstractBaseUser, translation: str, base_version: int
 ) -> Letter:
@@ -166,7 +166,7 @@ def _set_signature(letter: Letter, signature_ru: str) -> None:
     letter.signature_ru = value
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def letter_save_signature(*, letter_id: int, actor: AbstractBaseUser, signature_ru: str) -> Letter:
     """The translator corrects the Cyrillic signature printed under the letter."""
     letter = lock_letter(letter_id)
@@ -177,7 +177,7 @@ def letter_save_signature(*, letter_id: int, actor: AbstractBaseUser, signature_
     return letter
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def letter_hand_in(
     *, letter_id: int, volunteer: AbstractBaseUser, signature_ru: str | None = None
 ) -> Letter:
@@ -214,7 +214,7 @@ def _require_reviewer(letter: Letter, reviewer: AbstractBaseUser) -> None:
         raise NotPermitted(_("A translation is reviewed by someone other than its translator."))
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def letter_send_back(*, letter_id: int, reviewer: AbstractBaseUser, comment: str) -> Letter:
     """Return a translation to its translator with a comment they will see."""
     letter = lock_letter(letter_id)
@@ -232,7 +232,7 @@ def letter_send_back(*, letter_id: int, reviewer: AbstractBaseUser, comment: str
     return letter
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def letter_approve(*, letter_id: int, reviewer: AbstractBaseUser) -> Letter:
     letter = lock_letter(letter_id)
     ensure_allowed(letter, Action.APPROVE)
@@ -246,7 +246,7 @@ def letter_approve(*, letter_id: int, reviewer: AbstractBaseUser) -> Letter:
     return letter
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def letter_skip_translation(*, letter_id: int, coordinator: AbstractBaseUser) -> Letter:
     """A letter already in Russian, or to a prisoner who reads its language, goes as written."""
     require_permission(coordinator, PERM_COORDINATE)
@@ -268,10 +268,14 @@ class FlagDecision(StrEnum):
     LET_GO_ON = "let_go_on"
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def letter_reject(*, letter_id: int, coordinator: AbstractBaseUser, reason: str) -> Letter:
     """Stop a letter that could harm the prisoner; the supporter is told why."""
     require_permission(coordinator, PERM_COORDINATE)
+    return _reject(letter_id=letter_id, coordinator=coordinator, reason=reason)
+
+
+def _reject(*, letter_id: int, coordinator: AbstractBaseUser, reason: str) -> Letter:
     if not reason.strip():
         raise LetterError(_("Give the supporter a reason."))
     letter = lock_letter(letter_id)
@@ -281,7 +285,7 @@ def letter_reject(*, letter_id: int, coordinator: AbstractBaseUser, reason: str)
     return letter
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def letter_flag(*, letter_id: int, volunteer: AbstractBaseUser, reason: str) -> Letter:
     """A volunteer fears the letter could harm the prisoner. It stops (no claim, no approval)
     until a coordinator rejects it or lets it go on."""
@@ -305,11 +309,15 @@ def letter_flag(*, letter_id: int, volunteer: AbstractBaseUser, reason: str) -> 
     return letter
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def letter_flag_clear(*, letter_id: int, coordinator: AbstractBaseUser, note: str = "") -> Letter:
     """The coordinator read the flagged letter and lets it go on. The flag's reason stays in
     the history."""
     require_permission(coordinator, PERM_COORDINATE)
+    return _flag_clear(letter_id=letter_id, coordinator=coordinator, note=note)
+
+
+def _flag_clear(*, letter_id: int, coordinator: AbstractBaseUser, note: str) -> Letter:
     letter = lock_letter(letter_id)
     if letter.flagged_at is None:
         raise LetterError(_("This letter is not flagged."))
@@ -327,7 +335,7 @@ def letter_flag_clear(*, letter_id: int, coordinator: AbstractBaseUser, note: st
     return letter
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def letter_flag_decide(
     *, letter_id: int, coordinator: AbstractBaseUser, decision: str, reason: str = ""
 ) -> Letter:
@@ -338,9 +346,9 @@ def letter_flag_decide(
         letter = lock_letter(letter_id)
         if letter.flagged_at is None:
             raise LetterError(_("This letter is not flagged."))
-        return letter_reject(letter_id=letter_id, coordinator=coordinator, reason=reason)
+        return _reject(letter_id=letter_id, coordinator=coordinator, reason=reason)
     if decision == FlagDecision.LET_GO_ON:
-        return letter_flag_clear(letter_id=letter_id, coordinator=coordinator, note=reason)
+        return _flag_clear(letter_id=letter_id, coordinator=coordinator, note=reason)
     raise LetterError(_("Choose to reject the letter or to let it go on."))
 
 
@@ -356,7 +364,7 @@ def _claim_reminder_due(letter: Letter, now) -> bool:
     )
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def letter_remind_claim(*, letter_id: int) -> bool:
     """E-mail the volunteer holding the letter that the claim ends soon, once per claim, and
     record it. False when no reminder is due (handed in, released, already reminded)."""
