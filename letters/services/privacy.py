@@ -1,5 +1,5 @@
-"""Forgetting: a supporter's data erased at their request, and letter texts erased after the
-retention period."""
+"""Forgetting: a supporter's data erased at their request, or after the retention period once
+the letter's life has ended. Both erase the same fields, through one function."""
 
 from __future__ import annotations
 
@@ -16,36 +16,50 @@ from .core import lock_letter, save_letter, transition
 
 logger = logging.getLogger(__name__)
 
+# What forgetting a letter clears: who wrote it (the name, the e-mail address and its lookup
+# hash, the country) and every text of it (the letter, its translation, the Cyrillic signature,
+# the reviewer's comment, the flag's and the rejection's reasons). The row, its reference,
+# status, dates and history stay, so counts and accounts still add up: the privacy notice
+# promises we keep only those.
+ERASED_FIELDS: dict[str, str] = {
+    "supporter_name": "",
+    "supporter_email": "",
+    "supporter_email_hash": "",
+    "supporter_country": "",
+    "original_text": "",
+    "translation": "",
+    "signature_ru": "",
+    "review_comment": "",
+    "flag_reason": "",
+    "rejection_reason": "",
+}
+
+
+def _erase(letter_ids: list[int], *, now: datetime, action: str, note: str) -> None:
+    """Clear ERASED_FIELDS of these letters (locked by the caller) and record why in each
+    letter's history."""
+    Letter.objects.filter(pk__in=letter_ids).update(
+        **ERASED_FIELDS, texts_erased_at=now, updated_at=now
+    )
+    LetterEvent.objects.bulk_create(
+        LetterEvent(letter_id=pk, kind=LetterEvent.Kind.NOTE, action=action, note=note)
+        for pk in letter_ids
+    )
+
 
 @transaction.atomic(durable=True)
 def letter_erase_supporter_data(*, letter_id: int) -> Letter:
     """The supporter asked us to forget them: an open letter is cancelled first (its postage is
-    refunded through the cancellation), then their identity and every text of the letter are
-    erased. The row, its status and its dated history stay, so counts and accounts still add up."""
+    refunded through the cancellation), then the letter is erased."""
     letter = lock_letter(letter_id)
     if not letter.supporter_email and letter.texts_erased_at:
         return letter  # already erased: nothing left to forget
     if letter.status in OPEN_STATES:
         transition(letter, action=Action.CANCEL, actor=None, note="Cancelled at erasure.")
         save_letter(letter)
-    now = timezone.now()
-    Letter.objects.filter(pk=letter.pk).update(
-        supporter_name="",
-        signature_ru="",
-        supporter_email="",
-        supporter_email_hash="",
-        supporter_country="",
-        original_text="",
-        translation="",
-        review_comment="",
-        flag_reason="",
-        rejection_reason="",
-        texts_erased_at=now,
-        updated_at=now,
-    )
-    LetterEvent.objects.create(
-        letter=letter,
-        kind=LetterEvent.Kind.NOTE,
+    _erase(
+        [letter.pk],
+        now=timezone.now(),
         action="supporter_erased",
         note="The supporter's data was erased at their request.",
     )
@@ -54,7 +68,7 @@ def letter_erase_supporter_data(*, letter_id: int) -> Letter:
 
 
 def letters_purge_texts(*, now: datetime | None = None) -> int:
-    """Erase the texts of letters that ended (posted, returned, cancelled, rejected) more than
+    """Erase letters that ended (posted, returned, cancelled, rejected) more than
     LETTERBRIDGE_RETENTION_DAYS ago, keeping the metadata and history; delete batch PDFs of the
     same age. Returns how many letters were erased; a second run erases none."""
     now = now or timezone.now()
@@ -73,23 +87,11 @@ def letters_purge_texts(*, now: datetime | None = None) -> int:
             )
             if not ids:
                 break
-            Letter.objects.filter(pk__in=ids).update(
-                original_text="",
-                translation="",
-                signature_ru="",
-                review_comment="",
-                flag_reason="",
-                texts_erased_at=now,
-                updated_at=now,
-            )
-            LetterEvent.objects.bulk_create(
-                LetterEvent(
-                    letter_id=pk,
-                    kind=LetterEvent.Kind.NOTE,
-                    action="texts_erased",
-                    note="Letter texts erased after the retention period.",
-                )
-                for pk in ids
+            _erase(
+                ids,
+                now=now,
+                action="texts_erased",
+                note="Letter texts and the supporter's details erased after the retention period.",
             )
             erased += len(ids)
     documents, _by_model = PostingBatchDocument.objects.filter(
