@@ -11,6 +11,7 @@ from prisoners import selectors as prisoner_selectors
 from prisoners.models import Prisoner
 
 from . import desk, selectors
+from .lifecycle import CLOSED_UNSENT_STATES
 from .models import Letter, LetterEvent, Notification, PostingBatch, VolunteerProfile
 from .services import dispatch, submission, translation
 from .services.core import LetterError
@@ -348,6 +349,7 @@ class LetterAdmin(admin.ModelAdmin):
         if letter is not None:
             user = request.user
             extra_context["desk_links"] = desk.letter_links(user=user, letter=letter)
+            extra_context["closed_unsent"] = letter.status in CLOSED_UNSENT_STATES
         return super().change_view(request, object_id, form_url, extra_context)
 
     def changelist_view(self, request, extra_context=None):

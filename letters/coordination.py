@@ -26,13 +26,12 @@ from django.views.decorators.http import require_http_methods
 from prisoners.models import Prisoner
 
 from . import selectors
-from .lifecycle import PERM_COORDINATE
+from .lifecycle import CLOSED_UNSENT_STATES, DELIVERED_STATES, PERM_COORDINATE, WAITING_STATES
 from .models import CURRENCIES, Letter, PostingBatch, PostingBatchDocument
 from .services import dispatch
 from .services.core import LetterError
 
 S = Letter.Status
-OPEN_STATES = [S.RECEIVED, S.IN_TRANSLATION, S.TRANSLATED, S.APPROVED, S.ON_HOLD]
 
 # Payments may register a function returning postage collected per currency (minor units), so
 # the dashboard can show the balance without letters importing payments.
@@ -197,9 +196,7 @@ def _weeks(now, count: int = 12) -> list[tuple[date, int, int]]:
     start -= timedelta(days=start.weekday())
     since = timezone.make_aware(datetime.combine(start, time.min))
     received = _per_week(Letter.objects.all(), "created_at", since)
-    done = _per_week(
-        Letter.objects.filter(status__in=[S.POSTED, S.RETURNED]), "status_changed_at", since
-    )
+    done = _per_week(Letter.objects.filter(status__in=DELIVERED_STATES), "status_changed_at", since)
     mondays = [start + timedelta(weeks=i) for i in range(count)]
     return [(monday, received.get(monday, 0), done.get(monday, 0)) for monday in mondays]
 
@@ -229,7 +226,7 @@ def dashboard(request):
     now = timezone.now()
     by_state = {
         row["status"]: row
-        for row in Letter.objects.filter(status__in=OPEN_STATES)
+        for row in Letter.objects.filter(status__in=WAITING_STATES)
         .values("status")
         .annotate(n=Count("pk"), oldest=Min("status_changed_at"))
     }
@@ -242,13 +239,13 @@ def dashboard(request):
             "stuck": state in by_state
             and (now - by_state[state]["oldest"]).days > settings.LETTERBRIDGE_STUCK_DAYS,
         }
-        for state in OPEN_STATES
+        for state in WAITING_STATES
     ]
     waiting = waiting_counts()
     fewest = (
         Prisoner.objects.filter(accepts_letters=True)
         .annotate(
-            letters_count=Count("letters", filter=~Q(letters__status__in=[S.CANCELLED, S.REJECTED]))
+            letters_count=Count("letters", filter=~Q(letters__status__in=CLOSED_UNSENT_STATES))
         )
         .order_by("letters_count", "name_en")[:10]
     )

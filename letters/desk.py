@@ -22,6 +22,7 @@ from django.views.decorators.http import require_http_methods
 from config.paginator import BoundedPaginator
 
 from . import selectors
+from .lifecycle import OPEN_STATES, PERM_REVIEW, PERM_TRANSLATE
 from .models import LANGUAGES, Letter
 from .services import translation
 from .services.core import InvalidTransition, LetterError, NothingToClaim, StaleDraft
@@ -43,11 +44,11 @@ def _url(name: str, *args) -> str:
 
 
 def _can_translate(user) -> bool:
-    return user.has_perm(selectors.PERM_TRANSLATE)
+    return user.has_perm(PERM_TRANSLATE)
 
 
 def _can_review(user) -> bool:
-    return user.has_perm(selectors.PERM_REVIEW) or selectors.user_is_coordinator(user=user)
+    return user.has_perm(PERM_REVIEW) or selectors.user_is_coordinator(user=user)
 
 
 def _int(value, default: int | None = None) -> int | None:
@@ -622,8 +623,7 @@ def letter_links(*, user, letter: Letter) -> list[dict]:
         links.append({"label": _("Translate"), "url": _url("translate", letter.pk)})
     if letter.status == S.TRANSLATED and _can_review(user) and letter.translated_by_id != user.pk:
         links.append({"label": _("Review"), "url": _url("review", letter.pk)})
-    open_states = {S.RECEIVED, S.IN_TRANSLATION, S.TRANSLATED, S.APPROVED, S.ON_HOLD}
-    if letter.status in open_states:
+    if letter.status in OPEN_STATES:
         if letter.flagged_at is None and (_can_translate(user) or _can_review(user)):
             links.append({"label": _("Flag as harmful"), "url": _url("flag", letter.pk)})
         if letter.flagged_at is not None and selectors.user_is_coordinator(user=user):

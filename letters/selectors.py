@@ -12,7 +12,14 @@ from config import crypto
 from prisoners.models import PrisonAddress, Prisoner
 
 from . import tokens
-from .lifecycle import WAITING_STATES
+from .lifecycle import (
+    OPEN_STATES,
+    PERM_COORDINATE,
+    PERM_REVIEW,
+    PERM_TRANSLATE,
+    WAITING_STATES,
+    Action,
+)
 from .models import (
     Letter,
     LetterEvent,
@@ -49,7 +56,7 @@ def letter_translation_skipped(
     Russian, or in a language the prisoner reads) instead of a volunteer translating it. What
     the supporter is told follows this, never a guess. ``events``: the letter's timeline when
     the caller has it loaded already, to spare a query."""
-    skip = "skip_translation"  # services.Action.SKIP_TRANSLATION; services imports us
+    skip = Action.SKIP_TRANSLATION
     if events is None:
         return letter.events.filter(kind=LetterEvent.Kind.TRANSITION, action=skip).exists()
     return any(event.action == skip for event in events)
@@ -75,10 +82,6 @@ def letter_ids_for_email(*, email: str) -> list[int]:
 # --- the translation desk (staff) ------------------------------------------------------------
 # Volunteers see only what the work needs: never the supporter's identity, payments or the
 # tracking link, nor letters held by others. These querysets are the one place that decides.
-
-PERM_TRANSLATE = "letters.translate_letter"
-PERM_REVIEW = "letters.review_letter"
-PERM_COORDINATE = "letters.coordinate_letters"
 
 # Never loaded for the desk pages, so a template cannot show them by mistake.
 SUPPORTER_FIELDS = (
@@ -182,15 +185,8 @@ def letters_for_review(*, user) -> QuerySet[Letter]:
 
 def letters_flagged() -> QuerySet[Letter]:
     """Open letters a volunteer flagged, waiting for a coordinator's decision, oldest first."""
-    open_states = [
-        Letter.Status.RECEIVED,
-        Letter.Status.IN_TRANSLATION,
-        Letter.Status.TRANSLATED,
-        Letter.Status.APPROVED,
-        Letter.Status.ON_HOLD,
-    ]
     return (
-        _desk(Letter.objects.filter(flagged_at__isnull=False, status__in=open_states))
+        _desk(Letter.objects.filter(flagged_at__isnull=False, status__in=OPEN_STATES))
         .select_related("flagged_by")
         .order_by("flagged_at", "pk")
     )

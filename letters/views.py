@@ -23,7 +23,7 @@ from prisoners.selectors import prisoner_profile
 
 from . import tasks
 from .forms import FindLettersForm, LetterForm, postage_fee_label
-from .lifecycle import OPEN_STATES, Action
+from .lifecycle import CLOSED_UNSENT_STATES, Action, supporter_may_cancel
 from .models import Letter
 from .ratelimit import rate_limit_exceeded
 from .selectors import (
@@ -172,8 +172,17 @@ def letter_sent(request, token: str):
         "token": token,
         "tracking_url": request.build_absolute_uri(reverse("letters:track", args=[token])),
         "fee": _fee(letter),
+        "replies_reach_us": _replies_reach_us(letter),
     }
     return _private(render(request, "letters/sent.html", context))
+
+
+def _replies_reach_us(letter: Letter) -> bool:
+    """A letter we post carries our address, so the prisoner's reply comes to us, unless the
+    letter never went."""
+    return (
+        letter.delivery == Letter.Delivery.POST_FOR_ME and letter.status not in CLOSED_UNSENT_STATES
+    )
 
 
 def _fee(letter: Letter) -> str:
@@ -226,10 +235,11 @@ def tracking_context(request, *, letter: Letter, token: str) -> dict:
         "token": token,
         "steps": steps,
         "next_step": next_step,
-        "can_cancel": letter.status in OPEN_STATES,
+        "can_cancel": supporter_may_cancel(letter.status),
         # Postage never paid for a letter that will not go: nothing is owed, so say nothing.
-        "postage_moot": letter.status in (S.CANCELLED, S.REJECTED)
+        "postage_moot": letter.status in CLOSED_UNSENT_STATES
         and letter.postage == Letter.Postage.DUE,
+        "replies_reach_us": _replies_reach_us(letter),
         "fee": _fee(letter),
         "pdf_url": reverse("letters:returned_pdf", args=[token]) if pdf_available else None,
         "translation_skipped": translation_skipped,

@@ -24,7 +24,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _t
 from django.utils.translation import gettext_lazy as _
 
-from letters.lifecycle import OPEN_STATES, PERM_COORDINATE
+from letters.lifecycle import CLOSED_UNSENT_STATES, OPEN_STATES, PERM_COORDINATE
 from letters.models import Letter
 from letters.services.core import LetterError
 from letters.services.dispatch import letter_set_postage
@@ -36,7 +36,6 @@ from .models import Payment
 logger = logging.getLogger(__name__)
 
 P = Payment.Status
-CLOSED_LETTER_STATES = frozenset({Letter.Status.CANCELLED, Letter.Status.REJECTED})
 # A session still open for less than this is not handed out again; a new one is made.
 CHECKOUT_REUSE_MARGIN_SECONDS = 5 * 60
 
@@ -147,7 +146,7 @@ def _mark_paid(letter: Letter, payment: Payment, *, how: str) -> bool:
     payment.save()
     _sync_letter_postage(letter, note=f"Postage paid ({how}).")
     _queue_receipt(payment)
-    if letter.status in CLOSED_LETTER_STATES:
+    if letter.status in CLOSED_UNSENT_STATES:
         _request_refund(payment, "Paid after the letter was closed; refunding.")
         payment.save()
     return True
@@ -398,7 +397,7 @@ def payment_refund(*, payment_id: int) -> bool:
 def _ensure_unsettled(letter: Letter) -> None:
     if letter.delivery != Letter.Delivery.POST_FOR_ME:
         raise PaymentError(_("The supporter posts this letter themselves; it has no postage."))
-    if letter.status in CLOSED_LETTER_STATES:
+    if letter.status in CLOSED_UNSENT_STATES:
         raise PaymentError(_("This letter is closed."))
     if Payment.objects.filter(letter_id=letter.pk, status__in=[P.PAID, P.WAIVED]).exists():
         raise PaymentError(_("The postage for this letter is already settled."))
@@ -511,6 +510,7 @@ def payment_receipt_send(*, payment_id: int) -> bool:
             "amount": f"{payment.amount / 100:.2f} {payment.currency}",
             "tracking_url": tracking_url(letter),
             "organisation": settings.LETTERBRIDGE_ORGANISATION_NAME,
+            "letter_closed_unsent": letter.status in CLOSED_UNSENT_STATES,
         }
         with translation.override(letter.locale):
             subject = render_to_string("payments/emails/receipt_subject.txt", context).strip()

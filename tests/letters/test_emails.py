@@ -310,6 +310,7 @@ def test_the_posted_email_says_what_happens_to_a_reply(locale, said, outbox):
         ("approved", "It will go out with our next batch of letters."),
         ("on_hold", "We will post it as soon as we know the prisoner's new address."),
         ("cancelled", "Your letter will not be sent, so we are paying this back to you."),
+        ("rejected", "Your letter will not be sent, so we are paying this back to you."),
     ],
 )
 def test_the_postage_receipt_says_what_happens_next_for_the_letter_as_it_is(status, said, outbox):

@@ -607,6 +607,20 @@ def test_the_pages_say_what_happens_to_a_reply_when_we_post_the_letter(client, d
         assert (reply in html) is (delivery == "post_for_me")
 
 
+@pytest.mark.parametrize("status", ["cancelled", "rejected"])
+def test_the_pages_of_a_letter_that_never_went_promise_no_reply(client, status):
+    # given a letter we were to post, cancelled or rejected
+    letter = LetterFactory(status=status)
+    reply = "the reply comes by post to our address, and we send it on to you"
+
+    # when its confirmation and tracking pages are opened
+    pages = [_sent_page(client, letter), _track(client, letter)]
+
+    # then neither says a reply will come to us
+    for html in pages:
+        assert reply not in html
+
+
 def test_the_confirmation_title_says_the_letter_is_received_not_on_its_way(client):
     html = _sent_page(client, LetterFactory())
 
