@@ -173,6 +173,25 @@ def letter_set_postage(*, letter_id: int, postage: str, note: str = "") -> Lette
 # --- posting ---------------------------------------------------------------------------------
 
 
+def _record_batch_change(letter_ids: list[int], *, action: str, note: str) -> None:
+    LetterEvent.objects.bulk_create(
+        LetterEvent(letter_id=pk, kind=LetterEvent.Kind.BATCH, action=action, note=note)
+        for pk in letter_ids
+    )
+
+
+def _take_out_of_batch(letter_id: int, batch: PostingBatch, *, why: str) -> None:
+    """The letter leaves the batch (if it is still in it) and its history says why. Part of
+    the caller's transaction."""
+    left = Letter.objects.filter(pk=letter_id, posting_batch=batch).update(
+        posting_batch=None, updated_at=timezone.now()
+    )
+    if left:
+        _record_batch_change(
+            [letter_id], action="batch_remove", note=f"Taken out of posting batch {batch.pk}: {why}"
+        )
+
+
 @transaction.atomic(durable=True)
 def letter_post(
     *, letter_id: int, coordinator: AbstractBaseUser, batch: PostingBatch | None = None
@@ -192,6 +211,12 @@ def _post(*, letter_id: int, coordinator: AbstractBaseUser, batch: PostingBatch 
     if prisoner_current_address(prisoner=letter.prisoner) is None:
         raise NoCurrentAddress()
     transition(letter, action=Action.POST, actor=coordinator)
+    if letter.posting_batch_id != (batch.pk if batch else None):
+        _record_batch_change(
+            [letter.pk],
+            action="batch_add" if batch else "batch_remove",
+            note=f"Posted with batch {batch.pk}." if batch else "Posted outside its batch.",
+        )
     letter.posting_batch = batch
     save_letter(letter, "posting_batch")
     return letter
@@ -223,6 +248,7 @@ def batch_prepare(
         raise LetterError(_("No letter is ready to post."))
     batch = PostingBatch.objects.create(created_by=coordinator)
     Letter.objects.filter(pk__in=ids).update(posting_batch=batch, updated_at=timezone.now())
+    _record_batch_change(ids, action="batch_add", note=f"Put in posting batch {batch.pk}.")
     transaction.on_commit(partial(_render_batch_task, batch.pk), robust=True)
     logger.info("posting batch prepared id=%s letters=%s", batch.pk, len(ids))
     return batch
@@ -240,7 +266,8 @@ def batch_render_pdf(*, batch_id: int) -> PostingBatchDocument | None:
     for letter in batch_letters(batch).filter(status=S.APPROVED):
         address = prisoner_current_address(prisoner=letter.prisoner)
         if address is None:
-            Letter.objects.filter(pk=letter.pk).update(posting_batch=None)
+            with transaction.atomic(durable=True):
+                _take_out_of_batch(letter.pk, batch, why="no current address when it was printed.")
             continue
         addresses[letter.prisoner_id] = address
         letters.append(letter)
@@ -304,7 +331,7 @@ def batch_mark_posted(
         stale = prisoner_id in moved or letter_id in changed
         if stale and status == S.APPROVED:
             # What was printed is stale (a new address, or held and released meanwhile).
-            Letter.objects.filter(pk=letter_id).update(posting_batch=None)
+            _take_out_of_batch(letter_id, batch, why="it changed after printing.")
             result.skipped.append(
                 (reference, str(_("It changed after printing; it goes in the next batch.")))
             )
@@ -313,7 +340,7 @@ def batch_mark_posted(
             with transaction.atomic():  # a refused letter leaves the others posted
                 _post(letter_id=letter_id, coordinator=coordinator, batch=batch)
         except LetterError as error:
-            Letter.objects.filter(pk=letter_id).update(posting_batch=None)
+            _take_out_of_batch(letter_id, batch, why=f"not posted ({error.message})")
             result.skipped.append((reference, error.message))
             continue
         result.posted.append(reference)
@@ -335,8 +362,16 @@ def batch_discard(*, batch_id: int, coordinator: AbstractBaseUser) -> int:
     batch = PostingBatch.objects.select_for_update().get(pk=batch_id)
     if batch.posted_on is not None:
         raise LetterError(_("A posted batch cannot be discarded."))
-    freed = Letter.objects.filter(posting_batch=batch).update(
+    freed_ids = list(
+        Letter.objects.select_for_update(of=("self",))
+        .filter(posting_batch=batch)
+        .values_list("pk", flat=True)
+    )
+    freed = Letter.objects.filter(pk__in=freed_ids).update(
         posting_batch=None, updated_at=timezone.now()
+    )
+    _record_batch_change(
+        freed_ids, action="batch_remove", note=f"Posting batch {batch_id} was discarded."
     )
     batch.delete()
     logger.info("posting batch discarded id=%s letters=%s", batch_id, freed)

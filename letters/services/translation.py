@@ -364,35 +364,59 @@ def _claim_reminder_due(letter: Letter, now) -> bool:
     )
 
 
-@transaction.atomic(durable=True)
+def _reserve_claim_reminder(letter_id: int) -> Letter | None:
+    """Mark the claim reminded, if a reminder is due, so a second run leaves it alone. The
+    letter is returned with its volunteer; None when no reminder is due."""
+    with transaction.atomic(durable=True):
+        letter = (
+            Letter.objects.select_for_update(of=("self",))
+            .select_related("prisoner", "claimed_by")
+            .get(pk=letter_id)
+        )
+        now = timezone.now()
+        if not _claim_reminder_due(letter, now):
+            return None
+        letter.claim_reminded_at = now
+        letter.save(update_fields=["claim_reminded_at", "updated_at"])
+    return letter
+
+
+def _claim_reminder_message(letter: Letter) -> EmailMultiAlternatives:
+    volunteer = letter.claimed_by
+    context = {
+        "letter": letter,
+        "volunteer": volunteer,
+        "translate_url": settings.LETTERBRIDGE_SITE_URL
+        + reverse("admin:letters_letter_desk_translate", args=[letter.pk]),
+        "organisation": settings.LETTERBRIDGE_ORGANISATION_NAME,
+    }
+    subject = render_to_string("emails/claim_reminder_subject.txt", context).strip()
+    body = render_to_string("emails/claim_reminder.txt", context)
+    return EmailMultiAlternatives(subject=subject, body=body, to=[volunteer.email])
+
+
 def letter_remind_claim(*, letter_id: int) -> bool:
     """E-mail the volunteer holding the letter that the claim ends soon, once per claim, and
-    record it. False when no reminder is due (handed in, released, already reminded)."""
-    letter = (
-        Letter.objects.select_for_update(of=("self",))
-        .select_related("prisoner", "claimed_by")
-        .get(pk=letter_id)
-    )
-    now = timezone.now()
-    if not _claim_reminder_due(letter, now):
+    record it. False when no reminder is due (handed in, released, already reminded).
+
+    The claim is marked reminded and committed first; the e-mail goes after, holding no lock,
+    so a slow mail server never keeps the letter from its volunteer. If it cannot be sent the
+    mark is taken back (the next run tries again) and the error is raised; the event is
+    written only once the e-mail is sent."""
+    letter = _reserve_claim_reminder(letter_id)
+    if letter is None:
         return False
-    volunteer = letter.claimed_by
-    if volunteer.email:
-        context = {
-            "letter": letter,
-            "volunteer": volunteer,
-            "translate_url": settings.LETTERBRIDGE_SITE_URL
-            + reverse("admin:letters_letter_desk_translate", args=[letter.pk]),
-            "organisation": settings.LETTERBRIDGE_ORGANISATION_NAME,
-        }
-        subject = render_to_string("emails/claim_reminder_subject.txt", context).strip()
-        body = render_to_string("emails/claim_reminder.txt", context)
-        EmailMultiAlternatives(subject=subject, body=body, to=[volunteer.email]).send()
+    if letter.claimed_by.email:
+        try:
+            _claim_reminder_message(letter).send()
+        except Exception:
+            Letter.objects.filter(pk=letter.pk, claim_reminded_at=letter.claim_reminded_at).update(
+                claim_reminded_at=None
+            )
+            raise
         note = "Reminder e-mailed to the volunteer: the claim ends soon."
     else:
         note = "The claim ends soon; the volunteer has no e-mail address to remind."
-    letter.claim_reminded_at = now
-    letter.save(update_fields=["claim_reminded_at", "updated_at"])
     LetterEvent.objects.create(
         letter=letter, kind=LetterEvent.Kind.CLAIM_REMINDER, action="claim_reminder", note=note
     )

@@ -208,3 +208,33 @@ def test_one_refused_reminder_does_not_hold_up_the_others(settings, outbox):
     refused.refresh_from_db()
     assert refused.claim_reminded_at is None
     assert not refused.events.filter(kind="claim_reminder").exists()
+
+
+class LockProbingBackend(locmem.EmailBackend):
+    """A mail server that notes, as each message goes, whether the sender is inside a
+    transaction and whether the claim is already recorded as reminded."""
+
+    seen: list[tuple[bool, bool]] = []
+
+    def send_messages(self, messages):
+        from django.db import connection
+
+        reminded = Letter.objects.filter(claim_reminded_at__isnull=False).exists()
+        LockProbingBackend.seen.append((connection.in_atomic_block, reminded))
+        return super().send_messages(messages)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_reminder_is_sent_after_commit_holding_no_lock(settings, outbox):
+    # given a claim ending soon
+    settings.EMAIL_BACKEND = f"{__name__}.LockProbingBackend"
+    LockProbingBackend.seen = []
+    letter = _claim_ending_in(2)
+
+    # when reminders run
+    assert translation.claims_remind_expiring() == 1
+
+    # then the e-mail went outside any transaction, the reminder already committed
+    assert LockProbingBackend.seen == [(False, True)]
+    assert len(outbox) == 1
+    assert letter.events.filter(kind="claim_reminder").count() == 1

@@ -220,3 +220,58 @@ def test_a_letter_that_lost_its_address_before_printing_leaves_the_batch(coordin
     assert list(selectors.batch_letters(batch)) == [kept]
     lost.refresh_from_db()
     assert lost.posting_batch_id is None
+
+
+def _batch_events(letter: Letter) -> list[tuple[str, str]]:
+    return list(
+        LetterEvent.objects.filter(letter=letter, kind="batch")
+        .order_by("pk")
+        .values_list("action", "note")
+    )
+
+
+def test_every_change_of_a_batch_is_in_its_letters_history(coordinator):
+    # given three letters ready to post, put in a batch
+    posted, cancelled, stale = _ready(), _ready(), _ready()
+    batch = dispatch.batch_prepare(coordinator=coordinator)
+    # when one is cancelled and another changes after printing, and the batch is marked posted
+    submission.letter_cancel(letter_id=cancelled.pk)
+    dispatch.letter_hold(letter_id=stale.pk, actor=coordinator, note="этап")
+    dispatch.letter_release_hold(letter_id=stale.pk, actor=coordinator)
+    dispatch.batch_mark_posted(
+        batch_id=batch.pk,
+        coordinator=coordinator,
+        posted_on=timezone.localdate(),
+        postage_spent=220,
+        postage_currency="GBP",
+    )
+    # then each letter's history says it went into the batch, and the two left out say why
+    added = ("batch_add", f"Put in posting batch {batch.pk}.")
+    assert _batch_events(posted) == [added]
+    ((action, note),) = _batch_events(cancelled)[1:]
+    assert action == "batch_remove" and f"batch {batch.pk}: not posted" in note
+    assert _batch_events(stale) == [
+        added,
+        ("batch_remove", f"Taken out of posting batch {batch.pk}: it changed after printing."),
+    ]
+
+
+def test_letters_freed_by_a_discarded_or_unprintable_batch_say_so(coordinator):
+    # given a batch of two, one prisoner's address gone before the worker prints
+    from prisoners.models import Prisoner
+
+    kept, lost = _ready(), _ready()
+    batch = dispatch.batch_prepare(coordinator=coordinator)
+    Prisoner.objects.filter(pk=lost.prisoner_id).update(status=Prisoner.Status.IN_TRANSIT)
+    # when the PDF is rendered, and the batch is then discarded
+    dispatch.batch_render_pdf(batch_id=batch.pk)
+    batch_id = batch.pk
+    assert dispatch.batch_discard(batch_id=batch_id, coordinator=coordinator) == 1
+    # then both letters' histories say when and why they left the batch
+    assert _batch_events(lost)[1:] == [
+        (
+            "batch_remove",
+            f"Taken out of posting batch {batch_id}: no current address when it was printed.",
+        )
+    ]
+    assert _batch_events(kept)[1:] == [("batch_remove", f"Posting batch {batch_id} was discarded.")]
