@@ -13,7 +13,6 @@ from functools import partial
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from ..lifecycle import TRANSITIONS, Action
@@ -138,7 +137,6 @@ def transition(
     saves the letter (``save_letter``)."""
     ensure_allowed(letter, action)
     to = TRANSITIONS[action][1]
-    now = timezone.now()
     event = LetterEvent.objects.create(
         letter=letter,
         kind=LetterEvent.Kind.TRANSITION,
@@ -150,7 +148,7 @@ def transition(
     )
     from_status = letter.status
     letter.status = to
-    letter.status_changed_at = now
+    letter.status_changed_at = event.created_at  # the same instant the history shows
     if to != S.IN_TRANSLATION:
         letter.claimed_by = None
         letter.claimed_at = None

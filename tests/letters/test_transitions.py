@@ -103,3 +103,15 @@ def test_table_covers_every_state_and_final_states_are_final():
     assert reachable_from == set(lifecycle.OPEN_STATES)
     for final in lifecycle.FINAL_STATES:
         assert all(final not in allowed for allowed, _to in TRANSITIONS.values())
+
+
+@pytest.mark.django_db
+def test_the_status_changes_at_the_instant_its_event_records(coordinator):
+    # given a letter waiting for a translator
+    letter = LetterFactory()
+    # when a coordinator rejects it
+    translation.letter_reject(letter_id=letter.pk, coordinator=coordinator, reason="Harmful.")
+    # then the letter's last change and the event that records it carry the same time
+    letter.refresh_from_db()
+    event = letter.events.get(action="reject")
+    assert letter.status_changed_at == event.created_at
