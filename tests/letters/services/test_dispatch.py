@@ -1,3 +1,5 @@
+"""letters.services.dispatch: holds, postage, posting batches, posting and returning."""
+
 from datetime import timedelta
 
 import pytest
@@ -6,10 +8,61 @@ from django.utils import timezone
 from letters import selectors
 from letters.models import Letter, LetterEvent, Notification, PostingBatchDocument
 from letters.services import core, dispatch, submission, translation
-from tests.factories import LetterFactory, PrisonerWithAddressFactory
+from tests.factories import LetterFactory, PrisonerFactory, PrisonerWithAddressFactory
 
 pytestmark = pytest.mark.django_db
 S = Letter.Status
+
+
+# --- holds, postage, one letter at a time ----------------------------------------------------
+
+
+def test_release_hold_needs_an_address(coordinator):
+    # given a held letter to a prisoner whose address we still do not know
+    letter = LetterFactory(status=S.ON_HOLD, prisoner=PrisonerFactory())
+    # when a coordinator releases it, then it is refused
+    with pytest.raises(core.NoCurrentAddress):
+        dispatch.letter_release_hold(letter_id=letter.pk, actor=coordinator)
+
+
+def test_prisoner_in_transit_has_no_current_address(coordinator):
+    # given a paid, approved letter to a prisoner now in transit
+    letter = LetterFactory(status=S.APPROVED, postage=Letter.Postage.PAID)
+    letter.prisoner.status = "in_transit"
+    letter.prisoner.save()
+    # when a coordinator posts it, then it is refused: the address on file is not current
+    with pytest.raises(core.NoCurrentAddress):
+        dispatch.letter_post(letter_id=letter.pk, coordinator=coordinator)
+
+
+@pytest.mark.parametrize("postage", ["due", "refunded"])
+def test_post_refused_until_postage_settled(postage, coordinator):
+    # given an approved letter whose postage is not settled
+    letter = LetterFactory(status=S.APPROVED, postage=postage)
+    # when a coordinator posts it, then it is refused and stays approved
+    with pytest.raises(core.PostageNotSettled):
+        dispatch.letter_post(letter_id=letter.pk, coordinator=coordinator)
+    assert Letter.objects.get(pk=letter.pk).status == S.APPROVED
+
+
+def test_waived_postage_may_be_posted(coordinator):
+    # given an approved letter whose postage payments reports waived
+    letter = LetterFactory(status=S.APPROVED)
+    dispatch.letter_set_postage(letter_id=letter.pk, postage="waived")
+    # when a coordinator posts it, then it is posted
+    dispatch.letter_post(letter_id=letter.pk, coordinator=coordinator)
+    assert Letter.objects.get(pk=letter.pk).status == S.POSTED
+
+
+def test_post_for_me_letter_cannot_be_returned(coordinator):
+    # given an approved letter we are to post
+    letter = LetterFactory(status=S.APPROVED)
+    # when a coordinator returns it to the supporter, then it is refused
+    with pytest.raises(core.LetterError):
+        dispatch.letter_return(letter_id=letter.pk, coordinator=coordinator)
+
+
+# --- batches ---------------------------------------------------------------------------------
 
 
 def _ready(**kwargs) -> Letter:
@@ -43,13 +96,17 @@ def test_prepare_puts_only_ready_letters_in_the_batch_and_renders_its_pdf(
 
 
 def test_prepare_with_nothing_ready_says_so(coordinator):
+    # given only a letter whose postage is due
     _ready(postage=Letter.Postage.DUE)
+    # when a coordinator prepares today's post, then they are told nothing is ready
     with pytest.raises(core.LetterError, match="No letter is ready"):
         dispatch.batch_prepare(coordinator=coordinator)
 
 
 def test_prepare_needs_a_coordinator(volunteer):
+    # given a letter ready to post
     _ready()
+    # when a volunteer prepares a batch, then it is refused
     with pytest.raises(core.NotPermitted):
         dispatch.batch_prepare(coordinator=volunteer)
 
@@ -97,8 +154,10 @@ def test_mark_posted_posts_each_letter_with_event_and_email_and_reports_changed_
 
 
 def test_mark_posted_refuses_a_date_in_the_future(coordinator):
+    # given a prepared batch
     _ready()
     batch = dispatch.batch_prepare(coordinator=coordinator)
+    # when it is marked posted tomorrow, then it is refused
     with pytest.raises(core.LetterError, match="future"):
         dispatch.batch_mark_posted(
             batch_id=batch.pk,
@@ -107,42 +166,6 @@ def test_mark_posted_refuses_a_date_in_the_future(coordinator):
             postage_spent=100,
             postage_currency="GBP",
         )
-
-
-def test_approving_a_return_letter_returns_it_with_the_pdf_attached(
-    coordinator, outbox, django_capture_on_commit_callbacks
-):
-    # given a translated return_to_me letter
-    letter = LetterFactory(status=S.TRANSLATED, delivery=Letter.Delivery.RETURN_TO_ME)
-    # when a reviewer approves it (the worker does the rest)
-    with django_capture_on_commit_callbacks(execute=True):
-        translation.letter_approve(letter_id=letter.pk, reviewer=coordinator)
-    # then it is returned, the supporter gets one e-mail with the PDF
-    letter.refresh_from_db()
-    assert letter.status == S.RETURNED
-    assert letter.events.filter(action="return", actor=None).count() == 1
-    returned = [m for m in outbox if "returned" in m.subject.lower() or m.attachments]
-    assert len(returned) == 1
-    ((name, content, mimetype),) = returned[0].attachments
-    assert (name, mimetype) == (f"{letter.reference}.pdf", "application/pdf")
-    assert content.startswith(b"%PDF")
-    # and running the return again does nothing
-    assert dispatch.letter_return_process(letter_id=letter.pk) is None
-
-
-def test_approving_a_return_letter_to_a_prisoner_in_transit_holds_it(
-    coordinator, outbox, django_capture_on_commit_callbacks
-):
-    letter = LetterFactory(
-        status=S.TRANSLATED,
-        delivery=Letter.Delivery.RETURN_TO_ME,
-        prisoner=PrisonerWithAddressFactory(status="in_transit"),
-    )
-    with django_capture_on_commit_callbacks(execute=True):
-        translation.letter_approve(letter_id=letter.pk, reviewer=coordinator)
-    letter.refresh_from_db()
-    assert letter.status == S.ON_HOLD
-    assert not any(m.attachments for m in outbox)
 
 
 def test_a_letter_whose_prisoner_moved_after_printing_is_not_posted_from_the_old_pdf(
@@ -184,26 +207,6 @@ def test_a_letter_whose_prisoner_moved_after_printing_is_not_posted_from_the_old
         letter.refresh_from_db()
         assert (letter.status, letter.posting_batch_id) == (S.APPROVED, None)
     assert selectors.letters_ready_to_post().count() == 2
-
-
-def test_return_email_goes_without_pdf_when_the_prisoner_moved_in_between(
-    coordinator, outbox, django_capture_on_commit_callbacks
-):
-    # given a letter returned, its e-mail not yet sent, and the prisoner now in transit
-    from letters.services.notifications import notification_send
-    from prisoners.models import Prisoner
-
-    letter = LetterFactory(status=S.APPROVED, delivery=Letter.Delivery.RETURN_TO_ME)
-    dispatch.letter_return(letter_id=letter.pk, coordinator=coordinator)
-    Prisoner.objects.filter(pk=letter.prisoner_id).update(status=Prisoner.Status.IN_TRANSIT)
-    notification = Notification.objects.get(letter=letter, kind="returned")
-    # when the e-mail task runs
-    assert notification_send(notification_id=notification.pk) is True
-    # then the supporter is told, without an attachment, and it is not retried
-    (message,) = outbox
-    assert message.attachments == []
-    notification.refresh_from_db()
-    assert notification.sent_at is not None
 
 
 def test_a_letter_that_lost_its_address_before_printing_leaves_the_batch(coordinator):
@@ -275,3 +278,45 @@ def test_letters_freed_by_a_discarded_or_unprintable_batch_say_so(coordinator):
         )
     ]
     assert _batch_events(kept)[1:] == [("batch_remove", f"Posting batch {batch_id} was discarded.")]
+
+
+# --- returning -------------------------------------------------------------------------------
+
+
+def test_approving_a_return_letter_returns_it_with_the_pdf_attached(
+    coordinator, outbox, django_capture_on_commit_callbacks
+):
+    # given a translated return_to_me letter
+    letter = LetterFactory(status=S.TRANSLATED, delivery=Letter.Delivery.RETURN_TO_ME)
+    # when a reviewer approves it (the worker does the rest)
+    with django_capture_on_commit_callbacks(execute=True):
+        translation.letter_approve(letter_id=letter.pk, reviewer=coordinator)
+    # then it is returned, the supporter gets one e-mail with the PDF
+    letter.refresh_from_db()
+    assert letter.status == S.RETURNED
+    assert letter.events.filter(action="return", actor=None).count() == 1
+    returned = [m for m in outbox if "returned" in m.subject.lower() or m.attachments]
+    assert len(returned) == 1
+    ((name, content, mimetype),) = returned[0].attachments
+    assert (name, mimetype) == (f"{letter.reference}.pdf", "application/pdf")
+    assert content.startswith(b"%PDF")
+    # and running the return again does nothing
+    assert dispatch.letter_return_process(letter_id=letter.pk) is None
+
+
+def test_approving_a_return_letter_to_a_prisoner_in_transit_holds_it(
+    coordinator, outbox, django_capture_on_commit_callbacks
+):
+    # given a translated return_to_me letter to a prisoner in transit
+    letter = LetterFactory(
+        status=S.TRANSLATED,
+        delivery=Letter.Delivery.RETURN_TO_ME,
+        prisoner=PrisonerWithAddressFactory(status="in_transit"),
+    )
+    # when it is approved (the worker does the rest)
+    with django_capture_on_commit_callbacks(execute=True):
+        translation.letter_approve(letter_id=letter.pk, reviewer=coordinator)
+    # then it waits on hold, and no PDF went to the supporter
+    letter.refresh_from_db()
+    assert letter.status == S.ON_HOLD
+    assert not any(m.attachments for m in outbox)
