@@ -182,7 +182,7 @@ def wrk(url: str, *, duration: int, connections: int, method="GET", body="", hea
 def claim_next_race(base: str, path: str, volunteers: list[str], duration: int) -> dict:
     """20 volunteers, each its own session and connection, pressing "Claim next" (and giving
     the letter back, so the queue never runs dry) for ``duration`` seconds."""
-    from letters import services
+    from letters.services import translation
 
     latencies: list[float] = []
     errors = 0
@@ -201,7 +201,7 @@ def claim_next_race(base: str, path: str, volunteers: list[str], duration: int) 
         for letter_id in Letter.objects.filter(
             claimed_by=user, status="in_translation"
         ).values_list("pk", flat=True):
-            services.letter_release(letter_id=letter_id, actor=user)
+            translation.letter_release(letter_id=letter_id, actor=user)
         while time.monotonic() < stop_at:
             started = time.perf_counter()
             try:
@@ -221,7 +221,7 @@ def claim_next_race(base: str, path: str, volunteers: list[str], duration: int) 
             # hand the letters back through the service, so the queue never runs dry (untimed)
             held = Letter.objects.filter(claimed_by=user, status="in_translation")
             for letter_id in held.values_list("pk", flat=True):
-                services.letter_release(letter_id=letter_id, actor=user)
+                translation.letter_release(letter_id=letter_id, actor=user)
         conn.close()
 
     threads = [threading.Thread(target=run, args=(u,)) for u in volunteers]
@@ -375,8 +375,8 @@ def measure_pages(base: str, specs: list[dict], size: int, duration: int) -> lis
 def email_latency(samples: int) -> Result:
     """Time from a transition to its e-mail being sent by a live worker on Redis."""
     from config.celery import app as celery_app
-    from letters import services
     from letters.models import Notification
+    from letters.services import submission
     from prisoners.models import Prisoner
 
     result = Result(name="transition → e-mail sent (live worker)", size=Letter.objects.count())
@@ -406,7 +406,7 @@ def email_latency(samples: int) -> Result:
         prisoner = Prisoner.objects.filter(accepts_letters=True).first()
         ids = []
         for _ in range(samples):
-            submitted = services.letter_submit(
+            submitted = submission.letter_submit(
                 prisoner_id=prisoner.pk,
                 supporter_name="Bench",
                 supporter_email="bench-mail@example.org",

@@ -10,8 +10,11 @@ from config.paginator import EstimatedCountPaginator
 from prisoners import selectors as prisoner_selectors
 from prisoners.models import Prisoner
 
-from . import desk, selectors, services
+from . import desk, selectors
+from .lifecycle import CLOSED_UNSENT_STATES
 from .models import Letter, LetterEvent, Notification, PostingBatch, VolunteerProfile
+from .services import dispatch, submission, translation
+from .services.core import LetterError
 
 
 class LetterAddForm(forms.ModelForm):
@@ -93,7 +96,7 @@ def _run_each(modeladmin, request, queryset, call, done: str) -> None:
         try:
             call(pk, request.user)
             ok += 1
-        except services.LetterError as error:
+        except LetterError as error:
             modeladmin.message_user(request, f"{reference}: {error.message}", messages.WARNING)
     if ok:
         modeladmin.message_user(request, f"{ok} letter(s) {done}.", messages.SUCCESS)
@@ -108,7 +111,7 @@ def skip_translation(modeladmin, request, queryset):
         modeladmin,
         request,
         queryset,
-        lambda pk, user: services.letter_skip_translation(letter_id=pk, coordinator=user),
+        lambda pk, user: translation.letter_skip_translation(letter_id=pk, coordinator=user),
         "sent on without translation",
     )
 
@@ -119,7 +122,7 @@ def release_hold(modeladmin, request, queryset):
         modeladmin,
         request,
         queryset,
-        lambda pk, user: services.letter_release_hold(letter_id=pk, actor=user),
+        lambda pk, user: dispatch.letter_release_hold(letter_id=pk, actor=user),
         "back to approved",
     )
 
@@ -130,7 +133,7 @@ def return_to_supporter(modeladmin, request, queryset):
         modeladmin,
         request,
         queryset,
-        lambda pk, user: services.letter_return(letter_id=pk, coordinator=user),
+        lambda pk, user: dispatch.letter_return(letter_id=pk, coordinator=user),
         "returned",
     )
 
@@ -143,7 +146,7 @@ def release_claim(modeladmin, request, queryset):
         modeladmin,
         request,
         queryset,
-        lambda pk, user: services.letter_release(letter_id=pk, actor=user),
+        lambda pk, user: translation.letter_release(letter_id=pk, actor=user),
         "back in the queue",
     )
 
@@ -335,12 +338,18 @@ class LetterAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None):
         return False  # letters are cancelled or rejected, never deleted
 
+    def add_view(self, request, form_url="", extra_context=None):
+        # The add form saves through letter_submit, which owns its transaction (it is durable);
+        # the admin's own atomic around every POST would nest it. Nothing else here writes.
+        return self._changeform_view(request, None, form_url, extra_context)
+
     def change_view(self, request, object_id, form_url="", extra_context=None):
         extra_context = extra_context or {}
         letter = self.get_object(request, object_id)
         if letter is not None:
             user = request.user
             extra_context["desk_links"] = desk.letter_links(user=user, letter=letter)
+            extra_context["closed_unsent"] = letter.status in CLOSED_UNSENT_STATES
         return super().change_view(request, object_id, form_url, extra_context)
 
     def changelist_view(self, request, extra_context=None):
@@ -351,7 +360,7 @@ class LetterAdmin(admin.ModelAdmin):
         if change:
             return
         data = form.cleaned_data
-        submitted = services.letter_submit(
+        submitted = submission.letter_submit(
             prisoner_id=data["prisoner"].pk,
             supporter_name=data["supporter_name"],
             supporter_email=data["supporter_email"],

@@ -1,6 +1,6 @@
 """Coordinators' admin pages: the dashboard, preparing today's post (a batch and its PDF), and
-marking a batch posted. Views parse, call a service (letters.posting) and render; they live in
-the admin (``admin.site.admin_view``) and need the ``coordinate_letters`` permission."""
+marking a batch posted. Views parse, call a service (letters.services.dispatch) and render; they
+live in the admin (``admin.site.admin_view``) and need the ``coordinate_letters`` permission."""
 
 from __future__ import annotations
 
@@ -25,11 +25,13 @@ from django.views.decorators.http import require_http_methods
 
 from prisoners.models import Prisoner
 
-from . import posting, services
+from . import selectors
+from .lifecycle import CLOSED_UNSENT_STATES, DELIVERED_STATES, PERM_COORDINATE, WAITING_STATES
 from .models import CURRENCIES, Letter, PostingBatch, PostingBatchDocument
+from .services import dispatch
+from .services.core import LetterError
 
 S = Letter.Status
-OPEN_STATES = [S.RECEIVED, S.IN_TRANSLATION, S.TRANSLATED, S.APPROVED, S.ON_HOLD]
 
 # Payments may register a function returning postage collected per currency (minor units), so
 # the dashboard can show the balance without letters importing payments.
@@ -44,7 +46,7 @@ def register_postage_collected(provider: Callable[[], dict[str, int]]) -> None:
 def coordinator_view(view):
     @wraps(view)
     def checked(request, *args, **kwargs):
-        if not request.user.has_perm(services.PERM_COORDINATE):
+        if not request.user.has_perm(PERM_COORDINATE):
             raise PermissionDenied
         return view(request, *args, **kwargs)
 
@@ -58,7 +60,7 @@ def _context(request, title: str, **extra) -> dict:
 # --- letters waiting to be posted ------------------------------------------------------------
 
 # Why an approved (or held) letter we post is not ready to post: each is one condition of
-# posting.letters_ready_to_post turned round, so every letter listed has at least one.
+# selectors.letters_ready_to_post turned round, so every letter listed has at least one.
 WAITING_REASONS = {
     "unpaid": _("postage not paid"),
     "no_address": _("no current address"),
@@ -73,7 +75,7 @@ def _waiting_conditions() -> dict[str, Q]:
     """The reasons of WAITING_REASONS as conditions on a letter."""
     return {
         "unpaid": ~Q(postage__in=[Letter.Postage.PAID, Letter.Postage.WAIVED]),
-        "no_address": Q(~posting.has_current_address()),
+        "no_address": Q(~selectors.has_current_address()),
         "on_hold": Q(status=S.ON_HOLD) | Q(prisoner__status=Prisoner.Status.IN_TRANSIT),
         "flagged": Q(flagged_at__isnull=False),
     }
@@ -194,9 +196,7 @@ def _weeks(now, count: int = 12) -> list[tuple[date, int, int]]:
     start -= timedelta(days=start.weekday())
     since = timezone.make_aware(datetime.combine(start, time.min))
     received = _per_week(Letter.objects.all(), "created_at", since)
-    done = _per_week(
-        Letter.objects.filter(status__in=[S.POSTED, S.RETURNED]), "status_changed_at", since
-    )
+    done = _per_week(Letter.objects.filter(status__in=DELIVERED_STATES), "status_changed_at", since)
     mondays = [start + timedelta(weeks=i) for i in range(count)]
     return [(monday, received.get(monday, 0), done.get(monday, 0)) for monday in mondays]
 
@@ -226,7 +226,7 @@ def dashboard(request):
     now = timezone.now()
     by_state = {
         row["status"]: row
-        for row in Letter.objects.filter(status__in=OPEN_STATES)
+        for row in Letter.objects.filter(status__in=WAITING_STATES)
         .values("status")
         .annotate(n=Count("pk"), oldest=Min("status_changed_at"))
     }
@@ -239,13 +239,13 @@ def dashboard(request):
             "stuck": state in by_state
             and (now - by_state[state]["oldest"]).days > settings.LETTERBRIDGE_STUCK_DAYS,
         }
-        for state in OPEN_STATES
+        for state in WAITING_STATES
     ]
     waiting = waiting_counts()
     fewest = (
         Prisoner.objects.filter(accepts_letters=True)
         .annotate(
-            letters_count=Count("letters", filter=~Q(letters__status__in=[S.CANCELLED, S.REJECTED]))
+            letters_count=Count("letters", filter=~Q(letters__status__in=CLOSED_UNSENT_STATES))
         )
         .order_by("letters_count", "name_en")[:10]
     )
@@ -257,8 +257,8 @@ def dashboard(request):
         balance=postage_balance(),
         balance_known=postage_collected_provider is not None,
         fewest=fewest,
-        incomplete_addresses=posting.prisoners_with_incomplete_addresses(),
-        ready_count=posting.letters_ready_to_post().count(),
+        incomplete_addresses=selectors.prisoners_with_incomplete_addresses(),
+        ready_count=selectors.letters_ready_to_post().count(),
         waiting_total=waiting["total"],
         waiting_by_reason=[
             (label, waiting[reason]) for reason, label in WAITING_REASONS.items() if waiting[reason]
@@ -274,15 +274,15 @@ def dashboard(request):
 @coordinator_view
 @require_http_methods(["GET", "POST"])
 def prepare(request):
-    ready = list(posting.letters_ready_to_post()[:1000])
+    ready = list(selectors.letters_ready_to_post()[:1000])
     if request.method == "POST":
         chosen = [int(pk) for pk in request.POST.getlist("letter") if pk.isdigit()]
         if not chosen:
             messages.warning(request, _("Choose at least one letter."))
         else:
             try:
-                batch = posting.batch_prepare(coordinator=request.user, letter_ids=chosen)
-            except services.LetterError as error:
+                batch = dispatch.batch_prepare(coordinator=request.user, letter_ids=chosen)
+            except LetterError as error:
                 messages.error(request, error.message)
             else:
                 messages.success(
@@ -324,8 +324,8 @@ def batch_detail(request, batch_id: int):
     )
     if request.method == "POST" and "discard" in request.POST:
         try:
-            freed = posting.batch_discard(batch_id=batch.pk, coordinator=request.user)
-        except services.LetterError as error:
+            freed = dispatch.batch_discard(batch_id=batch.pk, coordinator=request.user)
+        except LetterError as error:
             messages.error(request, error.message)
             return redirect("letters_coordination:batch", batch.pk)
         messages.success(
@@ -336,14 +336,14 @@ def batch_detail(request, batch_id: int):
     if request.method == "POST" and batch.posted_on is None and form.is_valid():
         data = form.cleaned_data
         try:
-            result = posting.batch_mark_posted(
+            result = dispatch.batch_mark_posted(
                 batch_id=batch.pk,
                 coordinator=request.user,
                 posted_on=data["posted_on"],
                 postage_spent=int(data["postage_spent"] * 100),
                 postage_currency=data["postage_currency"],
             )
-        except services.LetterError as error:
+        except LetterError as error:
             messages.error(request, error.message)
         else:
             messages.success(
@@ -367,7 +367,7 @@ def batch_detail(request, batch_id: int):
         request,
         _("Posting batch %(id)s") % {"id": batch.pk},
         batch=batch,
-        letters=posting.batch_letters(batch),
+        letters=selectors.batch_letters(batch),
         has_pdf=printed is not None,
         printed_count=printed,
         form=form,
@@ -381,7 +381,7 @@ def batch_pdf(request, batch_id: int):
     document = PostingBatchDocument.objects.filter(batch_id=batch_id).first()
     if document is None:
         raise Http404(_("The PDF is not ready yet."))
-    response = HttpResponse(posting.batch_pdf_bytes(document), content_type="application/pdf")
+    response = HttpResponse(selectors.batch_pdf_bytes(document), content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="batch-{batch_id}.pdf"'
     response["Cache-Control"] = "private, no-store"
     return response

@@ -20,8 +20,11 @@ from django.views.decorators.http import require_http_methods
 
 from config.paginator import BoundedPaginator
 
-from . import selectors, services
+from . import selectors
+from .lifecycle import OPEN_STATES, PERM_REVIEW, PERM_TRANSLATE
 from .models import LANGUAGES, Letter
+from .services import translation
+from .services.core import InvalidTransition, LetterError, NothingToClaim, StaleDraft
 from .signature import MAX_LENGTH as MAX_SIGNATURE_CHARS
 from .templatetags.letters_tags import datetime_with_zone
 
@@ -41,11 +44,11 @@ def _url(name: str, *args) -> str:
 
 
 def _can_translate(user) -> bool:
-    return user.has_perm(selectors.PERM_TRANSLATE)
+    return user.has_perm(PERM_TRANSLATE)
 
 
 def _can_review(user) -> bool:
-    return user.has_perm(selectors.PERM_REVIEW) or selectors.user_is_coordinator(user=user)
+    return user.has_perm(PERM_REVIEW) or selectors.user_is_coordinator(user=user)
 
 
 def _int(value, default: int | None = None) -> int | None:
@@ -203,11 +206,11 @@ class Desk:
 
     def claim_next(self, request: HttpRequest) -> HttpResponse:
         try:
-            letter = services.letter_claim_next(volunteer=request.user)
-        except services.NothingToClaim as error:
+            letter = translation.letter_claim_next(volunteer=request.user)
+        except NothingToClaim as error:
             messages.info(request, error.message)
             return redirect(_url("queue"))
-        except services.LetterError as error:
+        except LetterError as error:
             messages.warning(request, error.message)
             return redirect(_url("queue"))
         return self._claimed(request, letter)
@@ -223,11 +226,11 @@ class Desk:
             messages.info(request, _("Someone was faster and took that letter. Try the next one."))
             return redirect(_url("queue"))
         try:
-            letter = services.letter_claim(letter_id=letter.pk, volunteer=user)
-        except services.InvalidTransition:
+            letter = translation.letter_claim(letter_id=letter.pk, volunteer=user)
+        except InvalidTransition:
             messages.info(request, _("Someone was faster and took that letter. Try the next one."))
             return redirect(_url("queue"))
-        except services.LetterError as error:
+        except LetterError as error:
             messages.warning(request, error.message)
             return redirect(_url("queue"))
         return self._claimed(request, letter)
@@ -283,10 +286,10 @@ class Desk:
             # Not saved: the page comes back with what was typed and why.
             if saved and action == "hand_in":
                 try:
-                    services.letter_hand_in(
+                    translation.letter_hand_in(
                         letter_id=letter.pk, volunteer=user, signature_ru=signature
                     )
-                except services.LetterError as error:
+                except LetterError as error:
                     messages.error(request, error.message)
                     letter.refresh_from_db()
                     base_version = letter.translation_version
@@ -328,10 +331,10 @@ class Desk:
         if signature == letter.signature_ru:
             return True
         try:
-            services.letter_save_signature(
+            translation.letter_save_signature(
                 letter_id=letter.pk, actor=request.user, signature_ru=signature
             )
-        except services.LetterError as error:
+        except LetterError as error:
             messages.error(request, error.message)
             return False
         return True
@@ -341,10 +344,10 @@ class Desk:
         was saved, the stale-tab conflict message if any, and the version the editor goes on
         from."""
         outcome = self._save_posted(request, letter, text)
-        if isinstance(outcome, services.StaleDraft):
+        if isinstance(outcome, StaleDraft):
             letter.refresh_from_db()
             return False, outcome.message, letter.translation_version
-        if isinstance(outcome, services.LetterError):
+        if isinstance(outcome, LetterError):
             messages.error(request, outcome.message)
             return False, None, _int(request.POST.get("base_version"), letter.translation_version)
         return True, None, letter.translation_version
@@ -354,19 +357,19 @@ class Desk:
         value, so the page can keep what was typed) or None."""
         base_version = _int(request.POST.get("base_version"))
         if base_version is None:
-            return services.LetterError(_("The page was incomplete. Reload it and try again."))
+            return LetterError(_("The page was incomplete. Reload it and try again."))
         if len(text) > _max_translation_chars():
-            return services.LetterError(
+            return LetterError(
                 _("The translation is longer than %(max)d characters.")
                 % {"max": _max_translation_chars()}
             )
         if text == letter.translation:
             return None  # nothing new (an autosave may have stored it a moment ago)
         try:
-            saved = services.letter_save_translation(
+            saved = translation.letter_save_translation(
                 letter_id=letter.pk, actor=request.user, translation=text, base_version=base_version
             )
-        except services.LetterError as error:
+        except LetterError as error:
             return error
         letter.translation = saved.translation
         letter.translation_version = saved.translation_version
@@ -391,15 +394,15 @@ class Desk:
                 status=400,
             )
         try:
-            saved = services.letter_save_translation(
+            saved = translation.letter_save_translation(
                 letter_id=letter.pk, actor=request.user, translation=text, base_version=base_version
             )
-        except services.StaleDraft as error:
+        except StaleDraft as error:
             letter.refresh_from_db(fields=["translation_version"])
             return JsonResponse(
                 {"error": error.message, "version": letter.translation_version}, status=409
             )
-        except services.LetterError as error:
+        except LetterError as error:
             return JsonResponse({"error": error.message}, status=403)
         return JsonResponse(
             {
@@ -415,8 +418,8 @@ class Desk:
         if response:
             return response
         try:
-            services.letter_release(letter_id=letter.pk, actor=request.user)
-        except services.LetterError as error:
+            translation.letter_release(letter_id=letter.pk, actor=request.user)
+        except LetterError as error:
             messages.warning(request, error.message)
             return redirect(_url("mine"))
         messages.success(
@@ -491,20 +494,20 @@ class Desk:
         user = request.user
         try:
             if action == "approve":
-                services.letter_approve(letter_id=letter.pk, reviewer=user)
+                translation.letter_approve(letter_id=letter.pk, reviewer=user)
                 messages.success(
                     request, _("Letter %(ref)s is approved.") % {"ref": letter.reference}
                 )
                 return redirect(_url("review_list"))
             if action == "send_back":
-                services.letter_send_back(letter_id=letter.pk, reviewer=user, comment=comment)
+                translation.letter_send_back(letter_id=letter.pk, reviewer=user, comment=comment)
                 messages.success(
                     request,
                     _("Letter %(ref)s went back to its translator with your comment.")
                     % {"ref": letter.reference},
                 )
                 return redirect(_url("review_list"))
-        except services.LetterError as error:
+        except LetterError as error:
             messages.error(request, error.message)
             return None
         messages.success(request, _("Your changes are saved."))
@@ -520,8 +523,8 @@ class Desk:
         if request.method == "POST":
             reason = _posted_text(request, "reason")
             try:
-                services.letter_flag(letter_id=letter.pk, volunteer=request.user, reason=reason)
-            except services.LetterError as error:
+                translation.letter_flag(letter_id=letter.pk, volunteer=request.user, reason=reason)
+            except LetterError as error:
                 messages.error(request, error.message)
             else:
                 messages.success(
@@ -563,16 +566,16 @@ class Desk:
         note = _posted_text(request, "note")
         if request.method == "POST":
             try:
-                services.letter_flag_decide(
+                translation.letter_flag_decide(
                     letter_id=letter.pk,
                     coordinator=request.user,
                     decision=decision,
-                    reason=reason if decision == services.FlagDecision.REJECT else note,
+                    reason=reason if decision == translation.FlagDecision.REJECT else note,
                 )
-            except services.LetterError as error:
+            except LetterError as error:
                 messages.error(request, error.message)
             else:
-                if decision == services.FlagDecision.REJECT:
+                if decision == translation.FlagDecision.REJECT:
                     done = _("Letter %(ref)s is rejected; the supporter is told why.")
                 else:
                     done = _("Letter %(ref)s goes on.")
@@ -596,8 +599,8 @@ class Desk:
         if response:
             return response
         try:
-            services.letter_skip_translation(letter_id=letter.pk, coordinator=request.user)
-        except services.LetterError as error:
+            translation.letter_skip_translation(letter_id=letter.pk, coordinator=request.user)
+        except LetterError as error:
             messages.warning(request, error.message)
         else:
             messages.success(
@@ -620,8 +623,7 @@ def letter_links(*, user, letter: Letter) -> list[dict]:
         links.append({"label": _("Translate"), "url": _url("translate", letter.pk)})
     if letter.status == S.TRANSLATED and _can_review(user) and letter.translated_by_id != user.pk:
         links.append({"label": _("Review"), "url": _url("review", letter.pk)})
-    open_states = {S.RECEIVED, S.IN_TRANSLATION, S.TRANSLATED, S.APPROVED, S.ON_HOLD}
-    if letter.status in open_states:
+    if letter.status in OPEN_STATES:
         if letter.flagged_at is None and (_can_translate(user) or _can_review(user)):
             links.append({"label": _("Flag as harmful"), "url": _url("flag", letter.pk)})
         if letter.flagged_at is not None and selectors.user_is_coordinator(user=user):

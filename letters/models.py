@@ -213,6 +213,7 @@ class LetterEvent(models.Model):
         CLAIM_REMINDER = "claim_reminder", _("claim reminder sent")
         POSTAGE = "postage", _("postage")
         NOTE = "note", _("note")
+        BATCH = "batch", _("posting batch")
 
     letter = models.ForeignKey(Letter, on_delete=models.PROTECT, related_name="events")
     kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.TRANSITION)

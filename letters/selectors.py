@@ -1,12 +1,33 @@
+import re
 from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db.models import F, Q, QuerySet
+from django.db.models import Count, Exists, F, Min, OuterRef, Q, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from config import crypto
+from prisoners.models import PrisonAddress, Prisoner
 
 from . import tokens
-from .models import Letter, LetterEvent, VolunteerProfile
+from .lifecycle import (
+    OPEN_STATES,
+    PERM_COORDINATE,
+    PERM_REVIEW,
+    PERM_TRANSLATE,
+    WAITING_STATES,
+    Action,
+)
+from .models import (
+    Letter,
+    LetterEvent,
+    Notification,
+    PostingBatch,
+    PostingBatchDocument,
+    VolunteerProfile,
+)
 
 
 def letter_by_token(*, token: str) -> Letter | None:
@@ -35,7 +56,7 @@ def letter_translation_skipped(
     Russian, or in a language the prisoner reads) instead of a volunteer translating it. What
     the supporter is told follows this, never a guess. ``events``: the letter's timeline when
     the caller has it loaded already, to spare a query."""
-    skip = "skip_translation"  # services.Action.SKIP_TRANSLATION; services imports us
+    skip = Action.SKIP_TRANSLATION
     if events is None:
         return letter.events.filter(kind=LetterEvent.Kind.TRANSITION, action=skip).exists()
     return any(event.action == skip for event in events)
@@ -61,10 +82,6 @@ def letter_ids_for_email(*, email: str) -> list[int]:
 # --- the translation desk (staff) ------------------------------------------------------------
 # Volunteers see only what the work needs: never the supporter's identity, payments or the
 # tracking link, nor letters held by others. These querysets are the one place that decides.
-
-PERM_TRANSLATE = "letters.translate_letter"
-PERM_REVIEW = "letters.review_letter"
-PERM_COORDINATE = "letters.coordinate_letters"
 
 # Never loaded for the desk pages, so a template cannot show them by mistake.
 SUPPORTER_FIELDS = (
@@ -168,15 +185,8 @@ def letters_for_review(*, user) -> QuerySet[Letter]:
 
 def letters_flagged() -> QuerySet[Letter]:
     """Open letters a volunteer flagged, waiting for a coordinator's decision, oldest first."""
-    open_states = [
-        Letter.Status.RECEIVED,
-        Letter.Status.IN_TRANSLATION,
-        Letter.Status.TRANSLATED,
-        Letter.Status.APPROVED,
-        Letter.Status.ON_HOLD,
-    ]
     return (
-        _desk(Letter.objects.filter(flagged_at__isnull=False, status__in=open_states))
+        _desk(Letter.objects.filter(flagged_at__isnull=False, status__in=OPEN_STATES))
         .select_related("flagged_by")
         .order_by("flagged_at", "pk")
     )
@@ -195,3 +205,186 @@ def letter_for_desk(*, user, letter_id: int) -> Letter | None:
 def letter_history(*, letter: Letter) -> QuerySet[LetterEvent]:
     """The whole history for staff: every event with its actor."""
     return letter.events.select_related("actor").order_by("created_at", "pk")
+
+
+# --- posting ---------------------------------------------------------------------------------
+
+# The «Кому» line needs the full name in the dative with the patronymic (…Мардоновичу,
+# …Ивановне, …Ильиничне; in Turkic names a word such as оглы or кызы after it): facilities
+# tell namesakes apart by it and by the year of birth. Written for PostgreSQL and Python
+# alike, so no case-insensitive flag.
+DATIVE_WITH_PATRONYMIC = (
+    r"^\s*\S+\s+\S+\s+(\S+(ичу|вне|чне|ИЧУ|ВНЕ|ЧНЕ)"
+    r"|\S+\s+(оглы|кызы|улы|уулу|угли|гызы|ОГЛЫ|КЫЗЫ|УЛЫ|УУЛУ|УГЛИ|ГЫЗЫ))\s*$"
+)
+
+
+def address_gaps(prisoner: Prisoner) -> list[str]:
+    """What the envelope's «Кому» line lacks for this prisoner, to fix before printing."""
+    gaps = []
+    if not prisoner.birth_year:
+        gaps.append(str(_("year of birth")))
+    if not re.search(DATIVE_WITH_PATRONYMIC, prisoner.name_ru_dative):
+        gaps.append(str(_("patronymic in the dative name")))
+    return gaps
+
+
+def prisoners_with_incomplete_addresses(*, limit: int = 50) -> list[dict]:
+    """Prisoners who accept letters but whose «Кому» line lacks the year of birth or the
+    patronymic, each with what is missing."""
+    prisoners = (
+        Prisoner.objects.filter(accepts_letters=True)
+        .filter(Q(birth_year__isnull=True) | ~Q(name_ru_dative__regex=DATIVE_WITH_PATRONYMIC))
+        .only("pk", "name_en", "name_ru_dative", "birth_year")
+        .order_by("name_en", "pk")[:limit]
+    )
+    return [{"prisoner": p, "missing": address_gaps(p)} for p in prisoners]
+
+
+def has_current_address() -> Exists:
+    """Letters whose prisoner has an address valid today (as prisoner_current_address)."""
+    today = timezone.localdate()
+    return Exists(
+        PrisonAddress.objects.filter(prisoner=OuterRef("prisoner"), valid_from__lte=today).filter(
+            Q(valid_until__isnull=True) | Q(valid_until__gte=today)
+        )
+    )
+
+
+def letters_ready_to_post() -> QuerySet[Letter]:
+    """Approved letters we post, postage paid or waived, not in a batch yet, to a prisoner
+    with a known address, in printing order."""
+    return (
+        Letter.objects.filter(
+            status=Letter.Status.APPROVED,
+            delivery=Letter.Delivery.POST_FOR_ME,
+            postage__in=[Letter.Postage.PAID, Letter.Postage.WAIVED],
+            posting_batch__isnull=True,
+            flagged_at__isnull=True,
+        )
+        .exclude(prisoner__status=Prisoner.Status.IN_TRANSIT)
+        .filter(has_current_address())
+        .select_related("prisoner")
+        .order_by("prisoner__name_ru", "created_at", "pk")
+    )
+
+
+def batch_letters(batch: PostingBatch) -> QuerySet[Letter]:
+    """A batch's letters in the order they are printed (and listed to the coordinator)."""
+    return (
+        Letter.objects.filter(posting_batch=batch)
+        .select_related("prisoner")
+        .order_by("prisoner__name_ru", "created_at", "pk")
+    )
+
+
+def batch_pdf_bytes(document: PostingBatchDocument) -> bytes:
+    """The stored PDF, decrypted: it holds letter texts, so it is encrypted at rest."""
+    return crypto.fernet().decrypt(bytes(document.content))
+
+
+# --- the periodic work: what is stuck, what never happened -----------------------------------
+
+
+def stuck_letters(*, now: datetime | None = None) -> list[dict]:
+    """Per open state: how many letters have waited longer than the threshold, the oldest
+    change, and the first references."""
+    now = now or timezone.now()
+    cutoff = now - timedelta(days=settings.LETTERBRIDGE_STUCK_DAYS)
+    stuck = Letter.objects.filter(status__in=WAITING_STATES, status_changed_at__lt=cutoff)
+    rows = []
+    by_state = {
+        row["status"]: row
+        for row in stuck.values("status").annotate(n=Count("pk"), oldest=Min("status_changed_at"))
+    }
+    for state in WAITING_STATES:
+        row = by_state.get(state)
+        if row is None:
+            continue
+        references = list(
+            stuck.filter(status=state)
+            .order_by("status_changed_at")
+            .values_list("reference", flat=True)[:20]
+        )
+        rows.append(
+            {
+                "state": Letter.Status(state).label,
+                "count": row["n"],
+                "oldest_days": (now - row["oldest"]).days,
+                "references": references,
+            }
+        )
+    return rows
+
+
+def notifications_lost() -> list[int]:
+    """Notifications still unsent after the grace period, oldest first: their task was lost
+    (broker restarted, worker killed)."""
+    cutoff = timezone.now() - settings.LETTERBRIDGE_NOTIFICATION_RESEND_AFTER
+    return list(
+        Notification.objects.filter(sent_at__isnull=True, created_at__lt=cutoff, attempts__lt=20)
+        .order_by("created_at")
+        .values_list("pk", flat=True)[:500]
+    )
+
+
+@dataclass(frozen=True)
+class SideEffectsOverdue:
+    returns: list[int]  # approved return_to_me letters never returned
+    batches: list[int]  # batches never printed
+    prisoners: list[int]  # prisoners whose letters' holds disagree with their address
+    flags: list[int]  # flagged letters coordinators were never e-mailed about
+
+
+def side_effects_overdue(*, now: datetime | None = None) -> SideEffectsOverdue:
+    """What should have happened by now and did not (the broker lost the task, the worker was
+    killed): returns of approved ``return_to_me`` letters, batch PDFs, and holds or releases
+    after an address change, each older than LETTERBRIDGE_SWEEP_GRACE."""
+    now = now or timezone.now()
+    cutoff = now - settings.LETTERBRIDGE_SWEEP_GRACE
+    returns = list(
+        Letter.objects.filter(
+            status=Letter.Status.APPROVED,
+            delivery=Letter.Delivery.RETURN_TO_ME,
+            status_changed_at__lt=cutoff,
+        ).values_list("pk", flat=True)[:500]
+    )
+    batches = list(
+        PostingBatch.objects.filter(
+            posted_on__isnull=True,
+            document__isnull=True,
+            created_at__lt=cutoff,
+            letters__status=Letter.Status.APPROVED,
+        )
+        .distinct()
+        .values_list("pk", flat=True)[:50]
+    )
+    waiting = Letter.objects.filter(status_changed_at__lt=cutoff)
+    in_transit = Q(prisoner__status=Prisoner.Status.IN_TRANSIT)
+    held_with_address = waiting.filter(status=Letter.Status.ON_HOLD).exclude(in_transit)
+    held_with_address = held_with_address.filter(has_current_address())
+    approved_without = waiting.filter(status=Letter.Status.APPROVED).filter(
+        in_transit | ~has_current_address()
+    )
+    prisoners = set(held_with_address.values_list("prisoner_id", flat=True)[:200])
+    prisoners |= set(approved_without.values_list("prisoner_id", flat=True)[:200])
+    flags = list(
+        flags_unannounced().filter(flagged_at__lt=cutoff).values_list("pk", flat=True)[:200]
+    )
+    return SideEffectsOverdue(
+        returns=returns, batches=batches, prisoners=sorted(prisoners), flags=flags
+    )
+
+
+# The note event that records coordinators were e-mailed about a flag.
+FLAG_ANNOUNCED = "flag_announced"
+
+
+def flags_unannounced() -> QuerySet[Letter]:
+    """Flagged open letters whose coordinators have not been e-mailed about the flag yet."""
+    announced = LetterEvent.objects.filter(
+        letter=OuterRef("pk"), action=FLAG_ANNOUNCED, created_at__gte=OuterRef("flagged_at")
+    )
+    return Letter.objects.filter(flagged_at__isnull=False, status__in=OPEN_STATES).exclude(
+        Exists(announced)
+    )

@@ -21,8 +21,9 @@ from django.views.decorators.http import require_http_methods, require_POST
 from prisoners.models import Prisoner
 from prisoners.selectors import prisoner_profile
 
-from . import services, tasks
+from . import tasks
 from .forms import FindLettersForm, LetterForm, postage_fee_label
+from .lifecycle import CLOSED_UNSENT_STATES, Action, supporter_may_cancel
 from .models import Letter
 from .ratelimit import rate_limit_exceeded
 from .selectors import (
@@ -31,26 +32,28 @@ from .selectors import (
     letter_timeline,
     letter_translation_skipped,
 )
+from .services import submission
+from .services.core import LetterError
 
 S = Letter.Status
 logger = logging.getLogger(__name__)
 
 # What each step of a letter's life means to the supporter, by the action that caused it.
 STEP_LABELS = {
-    services.Action.SUBMIT: gettext_lazy("We received your letter"),
-    services.Action.CLAIM: gettext_lazy("A volunteer started translating it"),
-    services.Action.RELEASE: gettext_lazy("Back in the queue for a translator"),
-    services.Action.EXPIRE_CLAIM: gettext_lazy("Back in the queue for a translator"),
-    services.Action.HAND_IN: gettext_lazy("Translated; the translation is being checked"),
-    services.Action.SEND_BACK: gettext_lazy("The translation is being improved"),
-    services.Action.APPROVE: gettext_lazy("Translation checked and approved"),
-    services.Action.SKIP_TRANSLATION: gettext_lazy("Approved; no translation was needed"),
-    services.Action.HOLD: gettext_lazy("Waiting for the prisoner's new address"),
-    services.Action.RELEASE_HOLD: gettext_lazy("The new address is known; ready to send"),
-    services.Action.POST: gettext_lazy("Posted to the prison"),
-    services.Action.RETURN: gettext_lazy("Sent back to you to post"),
-    services.Action.CANCEL: gettext_lazy("Cancelled at your request"),
-    services.Action.REJECT: gettext_lazy("Not sent"),
+    Action.SUBMIT: gettext_lazy("We received your letter"),
+    Action.CLAIM: gettext_lazy("A volunteer started translating it"),
+    Action.RELEASE: gettext_lazy("Back in the queue for a translator"),
+    Action.EXPIRE_CLAIM: gettext_lazy("Back in the queue for a translator"),
+    Action.HAND_IN: gettext_lazy("Translated; the translation is being checked"),
+    Action.SEND_BACK: gettext_lazy("The translation is being improved"),
+    Action.APPROVE: gettext_lazy("Translation checked and approved"),
+    Action.SKIP_TRANSLATION: gettext_lazy("Approved; no translation was needed"),
+    Action.HOLD: gettext_lazy("Waiting for the prisoner's new address"),
+    Action.RELEASE_HOLD: gettext_lazy("The new address is known; ready to send"),
+    Action.POST: gettext_lazy("Posted to the prison"),
+    Action.RETURN: gettext_lazy("Sent back to you to post"),
+    Action.CANCEL: gettext_lazy("Cancelled at your request"),
+    Action.REJECT: gettext_lazy("Not sent"),
 }
 
 # What comes next, shown greyed under the timeline, for each state the letter can rest in.
@@ -135,7 +138,7 @@ def letter_write(request):
         else:
             data = form.cleaned_data
             try:
-                submitted = services.letter_submit(
+                submitted = submission.letter_submit(
                     prisoner_id=data["prisoner"].pk,
                     supporter_name=data["supporter_name"],
                     supporter_email=data["supporter_email"],
@@ -146,7 +149,7 @@ def letter_write(request):
                     postage_currency=data["postage_currency"],
                     locale=get_language() or "en",
                 )
-            except services.LetterError as error:
+            except LetterError as error:
                 form.add_error(None, error.message)
             except Prisoner.DoesNotExist:
                 form.add_error("prisoner", _("This person is no longer listed."))
@@ -169,8 +172,17 @@ def letter_sent(request, token: str):
         "token": token,
         "tracking_url": request.build_absolute_uri(reverse("letters:track", args=[token])),
         "fee": _fee(letter),
+        "replies_reach_us": _replies_reach_us(letter),
     }
     return _private(render(request, "letters/sent.html", context))
+
+
+def _replies_reach_us(letter: Letter) -> bool:
+    """A letter we post carries our address, so the prisoner's reply comes to us, unless the
+    letter never went."""
+    return (
+        letter.delivery == Letter.Delivery.POST_FOR_ME and letter.status not in CLOSED_UNSENT_STATES
+    )
 
 
 def _fee(letter: Letter) -> str:
@@ -183,7 +195,7 @@ def _fee(letter: Letter) -> str:
 
 def _sent_back(events: list) -> bool:
     """The letter is in translation because a reviewer sent the translation back."""
-    return bool(events) and events[-1].action == services.Action.SEND_BACK
+    return bool(events) and events[-1].action == Action.SEND_BACK
 
 
 def tracking_context(request, *, letter: Letter, token: str) -> dict:
@@ -196,7 +208,7 @@ def tracking_context(request, *, letter: Letter, token: str) -> dict:
             "date": event.created_at,
             "label": STEP_LABELS.get(event.action, event.get_to_status_display()),
             "status": event.to_status,
-            "reason": letter.rejection_reason if event.action == services.Action.REJECT else "",
+            "reason": letter.rejection_reason if event.action == Action.REJECT else "",
         }
         for event in events
     ]
@@ -223,10 +235,11 @@ def tracking_context(request, *, letter: Letter, token: str) -> dict:
         "token": token,
         "steps": steps,
         "next_step": next_step,
-        "can_cancel": letter.status in services.OPEN_STATES,
+        "can_cancel": supporter_may_cancel(letter.status),
         # Postage never paid for a letter that will not go: nothing is owed, so say nothing.
-        "postage_moot": letter.status in (S.CANCELLED, S.REJECTED)
+        "postage_moot": letter.status in CLOSED_UNSENT_STATES
         and letter.postage == Letter.Postage.DUE,
+        "replies_reach_us": _replies_reach_us(letter),
         "fee": _fee(letter),
         "pdf_url": reverse("letters:returned_pdf", args=[token]) if pdf_available else None,
         "translation_skipped": translation_skipped,
@@ -246,8 +259,8 @@ def letter_cancel(request, token: str):
         messages.error(request, _("Too many requests from your connection. Try again later."))
         return _private(redirect("letters:track", token=token))
     try:
-        services.letter_cancel(letter_id=letter.pk)
-    except services.LetterError as error:
+        submission.letter_cancel(letter_id=letter.pk)
+    except LetterError as error:
         messages.error(request, error.message)
     else:
         messages.success(request, _("Your letter is cancelled. It will not be sent."))

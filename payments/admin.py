@@ -16,8 +16,8 @@ from django.utils.html import format_html
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext_lazy as _
 
+from letters.lifecycle import PERM_COORDINATE
 from letters.models import CURRENCIES, Letter
-from letters.services import PERM_COORDINATE
 
 from . import selectors, services
 from .models import Payment, StripeEvent

@@ -2,15 +2,15 @@
 
 import logging
 
+from letters.lifecycle import CLOSED_UNSENT_STATES
+
 from .services import payment_refund_request
 
 logger = logging.getLogger(__name__)
 
-REFUND_ON = frozenset({"cancel", "reject"})
 
-
-def refund_closed_letter(sender, *, letter_id: int, action: str, **kwargs) -> None:
-    if action not in REFUND_ON:
+def refund_closed_letter(sender, *, letter_id: int, to_status: str, **kwargs) -> None:
+    if to_status not in CLOSED_UNSENT_STATES:
         return
     try:
         marked = payment_refund_request(letter_id=letter_id)

@@ -3,9 +3,9 @@
 Locks are always taken letter first, then payment, so the webhook, the refund task, the
 reconciliation task and a coordinator can meet on one letter without deadlocking. Every change
 checks the payment's current state first: a duplicate or out-of-order Stripe event finds nothing
-to do. The letter hears where its postage stands through ``letters.services.letter_set_postage``
-(the posting guard reads that); its value is derived from all of the letter's payments, so the
-same events in any order leave the same letter.
+to do. The letter hears where its postage stands through
+``letters.services.dispatch.letter_set_postage`` (the posting guard reads that); its value is
+derived from all of the letter's payments, so the same events in any order leave the same letter.
 """
 
 from __future__ import annotations
@@ -24,14 +24,11 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _t
 from django.utils.translation import gettext_lazy as _
 
+from letters.lifecycle import CLOSED_UNSENT_STATES, OPEN_STATES, PERM_COORDINATE
 from letters.models import Letter
-from letters.services import (
-    OPEN_STATES,
-    PERM_COORDINATE,
-    LetterError,
-    letter_set_postage,
-    tracking_url,
-)
+from letters.services.core import LetterError
+from letters.services.dispatch import letter_set_postage
+from letters.services.notifications import tracking_url
 
 from . import stripe_api
 from .models import Payment
@@ -39,7 +36,6 @@ from .models import Payment
 logger = logging.getLogger(__name__)
 
 P = Payment.Status
-CLOSED_LETTER_STATES = frozenset({Letter.Status.CANCELLED, Letter.Status.REJECTED})
 # A session still open for less than this is not handed out again; a new one is made.
 CHECKOUT_REUSE_MARGIN_SECONDS = 5 * 60
 
@@ -150,7 +146,7 @@ def _mark_paid(letter: Letter, payment: Payment, *, how: str) -> bool:
     payment.save()
     _sync_letter_postage(letter, note=f"Postage paid ({how}).")
     _queue_receipt(payment)
-    if letter.status in CLOSED_LETTER_STATES:
+    if letter.status in CLOSED_UNSENT_STATES:
         _request_refund(payment, "Paid after the letter was closed; refunding.")
         payment.save()
     return True
@@ -401,7 +397,7 @@ def payment_refund(*, payment_id: int) -> bool:
 def _ensure_unsettled(letter: Letter) -> None:
     if letter.delivery != Letter.Delivery.POST_FOR_ME:
         raise PaymentError(_("The supporter posts this letter themselves; it has no postage."))
-    if letter.status in CLOSED_LETTER_STATES:
+    if letter.status in CLOSED_UNSENT_STATES:
         raise PaymentError(_("This letter is closed."))
     if Payment.objects.filter(letter_id=letter.pk, status__in=[P.PAID, P.WAIVED]).exists():
         raise PaymentError(_("The postage for this letter is already settled."))
@@ -514,6 +510,7 @@ def payment_receipt_send(*, payment_id: int) -> bool:
             "amount": f"{payment.amount / 100:.2f} {payment.currency}",
             "tracking_url": tracking_url(letter),
             "organisation": settings.LETTERBRIDGE_ORGANISATION_NAME,
+            "letter_closed_unsent": letter.status in CLOSED_UNSENT_STATES,
         }
         with translation.override(letter.locale):
             subject = render_to_string("payments/emails/receipt_subject.txt", context).strip()

@@ -15,8 +15,9 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 
-from letters import services as letter_services
+from letters.lifecycle import OPEN_STATES
 from letters.models import Letter
+from letters.services import privacy
 
 logger = logging.getLogger(__name__)
 
@@ -132,8 +133,8 @@ def supporter_erase(*, letter_ids: list[int]) -> dict[str, int]:
     cancelled = erased = 0
     pending = Letter.objects.filter(pk__in=letter_ids).exclude(supporter_email="")
     for letter_id, status in pending.values_list("pk", "status"):
-        letter_services.letter_erase_supporter_data(letter_id=letter_id)
-        cancelled += status in letter_services.OPEN_STATES
+        privacy.letter_erase_supporter_data(letter_id=letter_id)
+        cancelled += status in OPEN_STATES
         erased += 1
     logger.info("supporter data erased letters=%s cancelled=%s", erased, cancelled)
     return {"erased": erased, "cancelled": cancelled}

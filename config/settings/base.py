@@ -217,7 +217,7 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": timedelta(minutes=30),
     },
 }
-# Posting pipeline (letters.pipeline): the sweep re-queues side effects that never ran; the digest
+# Posting pipeline (letters.tasks): the sweep re-queues side effects that never ran; the digest
 # and the retention purge run once a day (the digest sends at most one e-mail a day).
 CELERY_BEAT_SCHEDULE.update(
     {

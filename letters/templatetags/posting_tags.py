@@ -1,6 +1,6 @@
 from django import template
 
-from letters import posting
+from letters import selectors
 
 register = template.Library()
 
@@ -8,4 +8,4 @@ register = template.Library()
 @register.filter
 def address_gaps(prisoner) -> list[str]:
     """What the prisoner's «Кому» line lacks (year of birth, patronymic), for a warning."""
-    return posting.address_gaps(prisoner)
+    return selectors.address_gaps(prisoner)

@@ -4,13 +4,12 @@ from django import template
 from django.conf import settings
 from django.utils.translation import gettext
 
+from letters.lifecycle import OPEN_STATES
 from letters.models import Letter
 from payments import stripe_api
 from payments.models import Payment
 
 register = template.Library()
-
-_CLOSED = (Letter.Status.POSTED, Letter.Status.CANCELLED, Letter.Status.REJECTED)
 
 
 @register.simple_tag
@@ -19,7 +18,7 @@ def postage_state(letter: Letter) -> dict:
     payment failed (try again), or due."""
     if letter.delivery != Letter.Delivery.POST_FOR_ME:
         return {"state": "none"}
-    if letter.status in _CLOSED and letter.postage == Letter.Postage.DUE:
+    if letter.status not in OPEN_STATES and letter.postage == Letter.Postage.DUE:
         return {"state": "none"}  # closed without paying: nothing to say about postage
     latest = letter.payments.order_by("-created_at", "-pk").first()
     if letter.postage in (Letter.Postage.PAID, Letter.Postage.WAIVED, Letter.Postage.REFUNDED):
@@ -33,7 +32,7 @@ def postage_state(letter: Letter) -> dict:
     fee = settings.LETTERBRIDGE_POSTAGE_FEES.get(letter.postage_currency, 0)
     return {
         "state": state,
-        "can_pay": letter.status not in _CLOSED and state in ("due", "waiting", "failed"),
+        "can_pay": letter.status in OPEN_STATES and state in ("due", "waiting", "failed"),
         "online": stripe_api.is_configured(),
         "amount": f"{fee / 100:.2f} {letter.postage_currency}",
     }

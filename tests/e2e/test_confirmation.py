@@ -6,7 +6,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from letters import services
+from letters.services import submission
 from tests.factories import PrisonerWithAddressFactory
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
@@ -15,7 +15,7 @@ pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True, serialize
 def test_the_confirmation_title_says_we_have_the_letter(page, live_server, screenshot):
     # given a letter just sent, to be posted by us
     prisoner = PrisonerWithAddressFactory(name_en="Bakhrom Khamroev")
-    submitted = services.letter_submit(
+    submitted = submission.letter_submit(
         prisoner_id=prisoner.pk,
         supporter_name="Anna",
         supporter_email="anna@example.org",

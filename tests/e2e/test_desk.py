@@ -8,8 +8,8 @@ from django.contrib.auth.models import Permission
 from django.urls import reverse
 from playwright.sync_api import expect
 
-from letters import services
 from letters.models import Letter
+from letters.services import submission, translation
 from tests.factories import (
     CoordinatorFactory,
     PrisonerWithAddressFactory,
@@ -56,7 +56,7 @@ def test_claim_translate_hand_in_review_approve(chromium, page, live_server, scr
         name_en="Bakhrom Khamroev",
         notes_for_translators="Devout Muslim. Daily life, family, books; nothing about his case.",
     )
-    letter = services.letter_submit(
+    letter = submission.letter_submit(
         prisoner_id=prisoner.pk,
         supporter_name="Margaret Example",
         supporter_email="margaret@supporter.example",
@@ -169,7 +169,7 @@ def test_claim_translate_hand_in_review_approve(chromium, page, live_server, scr
 def test_flag_then_coordinator_rejects_kindly(chromium, page, live_server, screenshot, outbox):
     # given a volunteer holding a letter that talks about the prisoner's case
     prisoner = PrisonerWithAddressFactory(name_en="Bakhrom Khamroev")
-    letter = services.letter_submit(
+    letter = submission.letter_submit(
         prisoner_id=prisoner.pk,
         supporter_name="Tom Example",
         supporter_email="tom@supporter.example",
@@ -178,7 +178,7 @@ def test_flag_then_coordinator_rejects_kindly(chromium, page, live_server, scree
         delivery=Letter.Delivery.RETURN_TO_ME,
     ).letter
     volunteer = _staff("vera", "translate_letter")
-    services.letter_claim(letter_id=letter.pk, volunteer=volunteer)
+    translation.letter_claim(letter_id=letter.pk, volunteer=volunteer)
     CoordinatorFactory(username="cora")
 
     # when the volunteer, from the admin index, opens the letter and flags it

@@ -8,8 +8,8 @@ from django.contrib.auth.models import Permission
 from django.core import mail
 from playwright.sync_api import expect
 
-from letters import services
 from letters.models import Letter
+from letters.services import submission, translation
 from prisoners.models import Prisoner
 from tests.factories import (
     LetterFactory,
@@ -58,7 +58,7 @@ def _volunteer():
 
 
 def _submitted(prisoner):
-    return services.letter_submit(
+    return submission.letter_submit(
         prisoner_id=prisoner.pk,
         supporter_name="Anna",
         supporter_email="anna@example.org",
@@ -153,7 +153,7 @@ def test_the_tracking_page_shows_the_step_a_volunteer_just_took(
     expect(steps.first).to_contain_text("We received your letter")
 
     # when a volunteer claims it (through the service, as the desk does)
-    services.letter_claim(letter_id=submitted.letter.pk, volunteer=_volunteer())
+    translation.letter_claim(letter_id=submitted.letter.pk, volunteer=_volunteer())
     page.reload()
 
     # then the new step is there, with its date
@@ -171,7 +171,7 @@ def test_the_tracking_page_shows_the_step_a_volunteer_just_took(
 def test_cancel_a_letter(page, live_server, prisoners, screenshot):
     # given a letter in translation
     submitted = _submitted(prisoners)
-    services.letter_claim(letter_id=submitted.letter.pk, volunteer=_volunteer())
+    translation.letter_claim(letter_id=submitted.letter.pk, volunteer=_volunteer())
     page.goto(f"{live_server.url}/letters/track/{submitted.token}/")
     screenshot(page, "tracking")
 

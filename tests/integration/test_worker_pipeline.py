@@ -6,8 +6,8 @@ from pathlib import Path
 import pytest
 from django.utils import timezone
 
-from letters import posting, services
 from letters.models import Letter, LetterEvent, Notification, PostingBatchDocument
+from letters.services import dispatch, submission, translation
 from letters.tasks import sweep_side_effects
 from prisoners import services as prisoner_services
 from tests.factories import (
@@ -39,19 +39,19 @@ def _mail_for(mail_dir: Path, email: str) -> list[str]:
 
 def _translate_and_approve(letter_id: int) -> None:
     volunteer, reviewer = VolunteerFactory(), CoordinatorFactory()
-    services.letter_claim(letter_id=letter_id, volunteer=volunteer)
-    services.letter_save_translation(
+    translation.letter_claim(letter_id=letter_id, volunteer=volunteer)
+    translation.letter_save_translation(
         letter_id=letter_id,
         actor=volunteer,
         translation="Здравствуйте! Весна пришла и к нам.",
         base_version=0,
     )
-    services.letter_hand_in(letter_id=letter_id, volunteer=volunteer)
-    services.letter_approve(letter_id=letter_id, reviewer=reviewer)
+    translation.letter_hand_in(letter_id=letter_id, volunteer=volunteer)
+    translation.letter_approve(letter_id=letter_id, reviewer=reviewer)
 
 
 def _submit(prisoner, delivery: str, email: str) -> Letter:
-    return services.letter_submit(
+    return submission.letter_submit(
         prisoner_id=prisoner.pk,
         supporter_name="Anna Example",
         supporter_email=email,
@@ -69,14 +69,14 @@ def test_received_to_posted_with_the_worker_doing_every_side_effect(worker):
     coordinator = CoordinatorFactory()
     letter = _submit(prisoner, Letter.Delivery.POST_FOR_ME, "post@example.org")
     _translate_and_approve(letter.pk)
-    services.letter_set_postage(letter_id=letter.pk, postage=Letter.Postage.PAID)
+    dispatch.letter_set_postage(letter_id=letter.pk, postage=Letter.Postage.PAID)
     # when the coordinator prepares the post (the worker renders the PDF) and marks it posted
-    batch = posting.batch_prepare(coordinator=coordinator)
+    batch = dispatch.batch_prepare(coordinator=coordinator)
     wait_for(
         lambda: PostingBatchDocument.objects.filter(batch=batch).exists(),
         what="the batch PDF",
     )
-    posting.batch_mark_posted(
+    dispatch.batch_mark_posted(
         batch_id=batch.pk,
         coordinator=coordinator,
         posted_on=timezone.localdate(),
@@ -150,8 +150,8 @@ def test_redis_flushed_with_tasks_queued_the_sweep_repairs_everything(worker, br
     _translate_and_approve(returning.pk)
     posted = _submit(PrisonerWithAddressFactory(), Letter.Delivery.POST_FOR_ME, "p@example.org")
     _translate_and_approve(posted.pk)
-    services.letter_set_postage(letter_id=posted.pk, postage=Letter.Postage.PAID)
-    batch = posting.batch_prepare(coordinator=coordinator)
+    dispatch.letter_set_postage(letter_id=posted.pk, postage=Letter.Postage.PAID)
+    batch = dispatch.batch_prepare(coordinator=coordinator)
     moving = PrisonerWithAddressFactory()
     held = _submit(moving, Letter.Delivery.POST_FOR_ME, "h@example.org")
     prisoner_services.prisoner_mark_in_transit(prisoner_id=moving.pk, actor=coordinator)

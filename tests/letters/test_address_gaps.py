@@ -4,7 +4,7 @@ coordinators before a batch is printed: on Prepare today's post and on the dashb
 import pytest
 from django.urls import reverse
 
-from letters import posting
+from letters import selectors
 from letters.models import Letter
 from tests.factories import LetterFactory, PrisonerFactory, PrisonerWithAddressFactory
 
@@ -29,7 +29,7 @@ S = Letter.Status
 )
 def test_address_gaps_name_what_the_komu_line_lacks(dative, birth_year, missing):
     prisoner = PrisonerFactory.build(name_ru_dative=dative, birth_year=birth_year)
-    assert posting.address_gaps(prisoner) == missing
+    assert selectors.address_gaps(prisoner) == missing
 
 
 def test_the_database_finds_the_same_incomplete_prisoners_as_the_check():
@@ -42,7 +42,7 @@ def test_the_database_finds_the_same_incomplete_prisoners_as_the_check():
     PrisonerFactory(name_ru_dative="Навальному Алексею", accepts_letters=False)
 
     # when the coordinators' list is built
-    rows = posting.prisoners_with_incomplete_addresses()
+    rows = selectors.prisoners_with_incomplete_addresses()
 
     # then it holds exactly the incomplete ones who take letters, each with what is missing
     assert [(row["prisoner"].pk, row["missing"]) for row in rows] == [

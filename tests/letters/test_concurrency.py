@@ -7,8 +7,8 @@ from collections import Counter
 import pytest
 from django.db import connection, connections
 
-from letters import services
 from letters.models import Letter, LetterEvent
+from letters.services import core, translation
 from tests.factories import LetterFactory, VolunteerFactory
 
 pytestmark = [
@@ -25,7 +25,7 @@ def _race(volunteers, work):
         try:
             barrier.wait(timeout=30)
             outcomes.append(("ok", volunteer.pk, work(volunteer).pk))
-        except services.LetterError as refusal:
+        except core.LetterError as refusal:
             outcomes.append(("refused", volunteer.pk, type(refusal).__name__))
         except Exception as error:  # noqa: BLE001 - any other error fails the test below
             errors.append(repr(error))
@@ -46,7 +46,9 @@ def test_twenty_volunteers_claim_one_letter_exactly_one_wins():
     letter = LetterFactory()
     volunteers = [VolunteerFactory() for _ in range(20)]
 
-    outcomes = _race(volunteers, lambda v: services.letter_claim(letter_id=letter.pk, volunteer=v))
+    outcomes = _race(
+        volunteers, lambda v: translation.letter_claim(letter_id=letter.pk, volunteer=v)
+    )
 
     winners = [o for o in outcomes if o[0] == "ok"]
     refusals = [o for o in outcomes if o[0] == "refused"]
@@ -62,7 +64,7 @@ def test_claim_next_twenty_threads_ten_letters_each_claimed_once():
     letters = [LetterFactory(language="en") for _ in range(10)]
     volunteers = [VolunteerFactory() for _ in range(20)]
 
-    outcomes = _race(volunteers, lambda v: services.letter_claim_next(volunteer=v))
+    outcomes = _race(volunteers, lambda v: translation.letter_claim_next(volunteer=v))
 
     claimed = [o[2] for o in outcomes if o[0] == "ok"]
     assert sorted(claimed) == sorted(letter.pk for letter in letters)
@@ -78,7 +80,7 @@ def test_one_volunteer_in_many_tabs_never_exceeds_the_limit():
     for _ in range(10):
         LetterFactory(language="en")
 
-    outcomes = _race([volunteer] * 8, lambda v: services.letter_claim_next(volunteer=v))
+    outcomes = _race([volunteer] * 8, lambda v: translation.letter_claim_next(volunteer=v))
 
     assert sum(1 for o in outcomes if o[0] == "ok") == 2
     assert Letter.objects.filter(claimed_by=volunteer).count() == 2

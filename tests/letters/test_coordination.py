@@ -4,8 +4,9 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from letters import coordination, posting
+from letters import coordination, selectors
 from letters.models import Letter, PostingBatch, PostingBatchDocument
+from letters.services import dispatch
 from prisoners.models import PrisonAddress, Prisoner
 from tests.factories import LetterFactory, PrisonerFactory, PrisonerWithAddressFactory
 
@@ -105,9 +106,8 @@ def test_prepare_then_print_then_mark_posted_through_the_admin(
 def test_bad_mark_posted_input_is_shown_not_a_500(client, coordinator, data):
     _ready()
     client.force_login(coordinator)
-    from letters import posting
 
-    batch = posting.batch_prepare(coordinator=coordinator)
+    batch = dispatch.batch_prepare(coordinator=coordinator)
     response = client.post(reverse("letters_coordination:batch", args=[batch.pk]), data)
     assert response.status_code in (200, 302)
     assert not Letter.objects.filter(status=S.POSTED).exists()
@@ -166,9 +166,8 @@ def test_mark_in_transit_admin_action_holds_letters(
 
 def test_discarding_a_batch_frees_its_letters(client, coordinator):
     letter = _ready()
-    from letters import posting
 
-    batch = posting.batch_prepare(coordinator=coordinator)
+    batch = dispatch.batch_prepare(coordinator=coordinator)
     client.force_login(coordinator)
     response = client.post(reverse("letters_coordination:batch", args=[batch.pk]), {"discard": "1"})
     assert response.status_code == 302
@@ -251,7 +250,7 @@ def test_every_approved_letter_is_either_ready_or_waiting():
     _ready(prisoner=PrisonerWithAddressFactory(status=Prisoner.Status.IN_TRANSIT))
 
     # then no approved letter we post falls between the two lists
-    ready = set(posting.letters_ready_to_post().values_list("pk", flat=True))
+    ready = set(selectors.letters_ready_to_post().values_list("pk", flat=True))
     waiting = set(coordination.letters_waiting_to_post().values_list("pk", flat=True))
     ours = Letter.objects.filter(
         status__in=[S.APPROVED, S.ON_HOLD], delivery=Letter.Delivery.POST_FOR_ME

@@ -12,8 +12,9 @@ from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone, translation
 
-from letters import services
 from letters.models import Letter
+from letters.services import submission
+from letters.services import translation as desk
 from letters.templatetags.letters_tags import datetime_with_zone
 from tests.factories import LetterFactory, PrisonerWithAddressFactory, VolunteerFactory
 
@@ -47,7 +48,7 @@ def test_a_zone_without_an_abbreviation_is_named_by_its_offset():
 def test_the_tracking_timeline_names_the_zone(client):
     # given a letter received at a known moment
     with time_machine.travel(WINTER, tick=False):
-        letter = services.letter_submit(
+        letter = submission.letter_submit(
             prisoner_id=PrisonerWithAddressFactory().pk,
             supporter_name="Anna",
             supporter_email="anna@example.org",
@@ -71,7 +72,7 @@ def test_the_claim_reminder_names_the_zone(outbox):
         Letter.objects.filter(pk=letter.pk).update(claim_expires_at=WINTER)
 
         # when the reminder goes
-        services.claims_remind_expiring()
+        desk.claims_remind_expiring()
 
     # then it says when the claim ends, with the zone
     (message,) = outbox

@@ -13,8 +13,8 @@ from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 
-from letters import pipeline, services
 from letters.models import Letter
+from letters.services import core, privacy, submission, translation
 from letters.signature import signature_proposal_ru
 from rights.services import supporter_data_export
 from tests.factories import (
@@ -75,7 +75,7 @@ def test_the_proposal_spells_the_name_in_cyrillic(name, proposal):
 
 def test_a_new_letter_gets_a_cyrillic_signature_proposed_and_stored_encrypted():
     # when a supporter signing "Margaret" writes
-    letter = services.letter_submit(
+    letter = submission.letter_submit(
         prisoner_id=PrisonerWithAddressFactory().pk,
         supporter_name="Margaret",
         supporter_email="margaret@example.org",
@@ -221,8 +221,8 @@ def test_save_draft_with_a_latin_signature_saves_the_text_and_says_why_not_the_n
 
 def test_only_the_volunteer_holding_the_letter_may_change_its_signature():
     letter, _volunteer = _held()
-    with pytest.raises(services.NotPermitted):
-        services.letter_save_signature(
+    with pytest.raises(core.NotPermitted):
+        translation.letter_save_signature(
             letter_id=letter.pk, actor=VolunteerFactory(), signature_ru="Клэр"
         )
 
@@ -256,7 +256,7 @@ def test_the_supporter_export_includes_the_signature():
 def test_erasing_the_supporter_erases_the_signature():
     letter = LetterFactory(status=S.APPROVED, signature_ru="Клэр")
 
-    services.letter_erase_supporter_data(letter_id=letter.pk)
+    privacy.letter_erase_supporter_data(letter_id=letter.pk)
 
     assert Letter.objects.get(pk=letter.pk).signature_ru == ""
     assert _raw_signature(letter.pk) == ""
@@ -266,7 +266,7 @@ def test_the_retention_purge_erases_the_signature_with_the_texts(settings):
     ended = timezone.now() - timedelta(days=settings.LETTERBRIDGE_RETENTION_DAYS + 1)
     letter = LetterFactory(status=S.POSTED, signature_ru="Клэр", status_changed_at=ended)
 
-    pipeline.letters_purge_texts()
+    privacy.letters_purge_texts()
 
     assert _raw_signature(letter.pk) == ""
 

@@ -8,8 +8,9 @@ import pytest
 from django.utils import timezone
 from pypdf import PdfReader
 
-from letters import services, tokens
+from letters import tokens
 from letters.models import Letter, LetterEvent, Notification
+from letters.services import dispatch, notifications, translation
 from tests.factories import CoordinatorFactory, LetterFactory, PrisonerFactory, VolunteerFactory
 
 pytestmark = pytest.mark.django_db
@@ -38,8 +39,8 @@ def _send(kind: str, locale: str, **letter_fields) -> tuple:
     )
     event = LetterEvent.objects.create(letter=letter, to_status=state, action="test")
     notification = Notification.objects.create(letter=letter, event=event, kind=kind)
-    first = services.notification_send(notification_id=notification.pk)
-    again = services.notification_send(notification_id=notification.pk)
+    first = notifications.notification_send(notification_id=notification.pk)
+    again = notifications.notification_send(notification_id=notification.pk)
     return letter, first, again
 
 
@@ -84,8 +85,12 @@ def test_the_received_email_mentions_postage_only_when_due(outbox):
 def test_the_links_email_lists_every_letter_in_both_languages(outbox):
     letters = [LetterFactory(supporter_email="anna@example.org") for _ in range(2)]
 
-    services.letter_links_send(letter_ids=[x.pk for x in letters], request_id="en", locale="en")
-    services.letter_links_send(letter_ids=[x.pk for x in letters], request_id="ru", locale="ru")
+    notifications.letter_links_send(
+        letter_ids=[x.pk for x in letters], request_id="en", locale="en"
+    )
+    notifications.letter_links_send(
+        letter_ids=[x.pk for x in letters], request_id="ru", locale="ru"
+    )
 
     english, russian = outbox
     for message in (english, russian):
@@ -105,7 +110,7 @@ def _approved_letter(*, skipped: bool, language: str = "en", **fields) -> Letter
     coordinator = CoordinatorFactory()
     if skipped:
         letter = LetterFactory(status=Letter.Status.RECEIVED, language=language, **fields)
-        services.letter_skip_translation(letter_id=letter.pk, coordinator=coordinator)
+        translation.letter_skip_translation(letter_id=letter.pk, coordinator=coordinator)
     else:
         letter = LetterFactory(
             status=Letter.Status.TRANSLATED,
@@ -114,7 +119,7 @@ def _approved_letter(*, skipped: bool, language: str = "en", **fields) -> Letter
             translation="Здравствуйте! Сегодня выпал первый снег.",
             **fields,
         )
-        services.letter_approve(letter_id=letter.pk, reviewer=coordinator)
+        translation.letter_approve(letter_id=letter.pk, reviewer=coordinator)
     letter.refresh_from_db()
     return letter
 
@@ -123,7 +128,7 @@ def _sent(letter: Letter, kind: str, outbox) -> object:
     """Send the letter's queued e-mail of this kind and return the message."""
     notification = Notification.objects.get(letter=letter, kind=kind)
     outbox.clear()
-    assert services.notification_send(notification_id=notification.pk) is True
+    assert notifications.notification_send(notification_id=notification.pk) is True
     (message,) = outbox
     return message
 
@@ -168,7 +173,7 @@ def test_the_return_email_and_its_pdf_say_whether_the_letter_was_translated(skip
     # given a letter the supporter posts, approved after translation or sent on as written
     letter = _approved_letter(skipped=skipped, language="ru", delivery="return_to_me")
     # when it is returned and its e-mail sent
-    services.letter_return(letter_id=letter.pk, coordinator=None)
+    dispatch.letter_return(letter_id=letter.pk, coordinator=None)
     message = _sent(letter, "returned", outbox)
     # then the e-mail and the PDF's first page tell the same, true story
     ((_name, content, _mimetype),) = message.attachments
@@ -191,7 +196,7 @@ def test_the_return_pdf_of_a_letter_in_a_language_the_prisoner_reads_does_not_cl
     outbox,
 ):
     letter = _approved_letter(skipped=True, language="de", delivery="return_to_me")
-    services.letter_return(letter_id=letter.pk, coordinator=None)
+    dispatch.letter_return(letter_id=letter.pk, coordinator=None)
 
     message = _sent(letter, "returned", outbox)
 
@@ -214,7 +219,7 @@ def test_a_return_letter_gets_one_email_across_approve_and_return(
     )
     # when it is approved and the pipeline (eager Celery, on-commit callbacks run) returns it
     with django_capture_on_commit_callbacks(execute=True):
-        services.letter_approve(letter_id=letter.pk, reviewer=CoordinatorFactory())
+        translation.letter_approve(letter_id=letter.pk, reviewer=CoordinatorFactory())
     # then the supporter gets exactly one e-mail: the one with the PDF
     letter.refresh_from_db()
     assert letter.status == Letter.Status.RETURNED
@@ -229,7 +234,7 @@ def test_a_return_letter_sent_on_as_written_gets_one_email_too(
     letter = LetterFactory(status=Letter.Status.RECEIVED, delivery="return_to_me", language="ru")
 
     with django_capture_on_commit_callbacks(execute=True):
-        services.letter_skip_translation(letter_id=letter.pk, coordinator=CoordinatorFactory())
+        translation.letter_skip_translation(letter_id=letter.pk, coordinator=CoordinatorFactory())
 
     (message,) = outbox
     assert message.attachments
@@ -244,7 +249,7 @@ def test_a_letter_we_post_is_still_told_it_is_ready_and_what_postage_needs(
     )
     # when it is approved
     with django_capture_on_commit_callbacks(execute=True):
-        services.letter_approve(letter_id=letter.pk, reviewer=CoordinatorFactory())
+        translation.letter_approve(letter_id=letter.pk, reviewer=CoordinatorFactory())
     # then the supporter hears that it is ready and that the postage is due
     (message,) = outbox
     assert "translated into Russian and checked" in message.body
@@ -255,7 +260,7 @@ def test_a_letter_we_post_is_still_told_it_is_ready_and_what_postage_needs(
 def test_the_sentence_about_cancelling_carries_the_link(locale, outbox):
     # given a letter just received that needs no postage (so no other sentence names its page)
     letter, _first, _again = _send("received", locale, postage=Letter.Postage.WAIVED)
-    link = services.tracking_url(letter)
+    link = notifications.tracking_url(letter)
     (message,) = outbox
     # then the sentence that offers cancelling holds the link itself, in text and in HTML
     (line,) = [x for x in message.body.splitlines() if "cancel" in x or "отменить" in x]
@@ -305,6 +310,7 @@ def test_the_posted_email_says_what_happens_to_a_reply(locale, said, outbox):
         ("approved", "It will go out with our next batch of letters."),
         ("on_hold", "We will post it as soon as we know the prisoner's new address."),
         ("cancelled", "Your letter will not be sent, so we are paying this back to you."),
+        ("rejected", "Your letter will not be sent, so we are paying this back to you."),
     ],
 )
 def test_the_postage_receipt_says_what_happens_next_for_the_letter_as_it_is(status, said, outbox):
@@ -334,7 +340,7 @@ def test_the_ready_email_of_a_letter_held_at_once_does_not_promise_the_next_batc
         translated_by=VolunteerFactory(),
         translation="Привет",
     )
-    services.letter_approve(letter_id=letter.pk, reviewer=CoordinatorFactory())
+    translation.letter_approve(letter_id=letter.pk, reviewer=CoordinatorFactory())
     # when the "ready" e-mail is sent (the hold's own e-mail follows it)
     message = _sent(letter, "translated", outbox)
     # then it does not say the letter goes out with the next batch

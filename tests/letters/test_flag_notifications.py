@@ -8,8 +8,9 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from letters import pipeline, services, tasks
+from letters import selectors, tasks
 from letters.models import Letter
+from letters.services import notifications, translation
 from tests.factories import CoordinatorFactory, LetterFactory, VolunteerFactory
 
 pytestmark = pytest.mark.django_db
@@ -28,7 +29,7 @@ def _letter(**kwargs) -> Letter:
 
 
 def _flag(letter: Letter, volunteer=None) -> None:
-    services.letter_flag(
+    translation.letter_flag(
         letter_id=letter.pk, volunteer=volunteer or VolunteerFactory(), reason=REASON
     )
 
@@ -58,7 +59,7 @@ def test_a_flag_e_mails_the_coordinators_after_commit_without_text_or_supporter(
     for secret in ("marker-letter-text", "Anna Marker", "anna.marker", "marker-reason"):
         assert secret not in message.subject + message.body
     # and the history says they were told
-    assert letter.events.filter(action=pipeline.FLAG_ANNOUNCED).count() == 1
+    assert letter.events.filter(action=selectors.FLAG_ANNOUNCED).count() == 1
 
 
 def test_the_flag_e_mail_names_the_time_with_its_zone(outbox, django_capture_on_commit_callbacks):
@@ -91,8 +92,8 @@ def test_a_flag_is_announced_once_and_a_settled_one_not_at_all(
     other = _letter()
     with django_capture_on_commit_callbacks(execute=False):
         _flag(other)
-    services.letter_flag_clear(letter_id=other.pk, coordinator=coordinator)
-    assert pipeline.letter_flag_notify_coordinators(letter_id=other.pk) is False
+    translation.letter_flag_clear(letter_id=other.pk, coordinator=coordinator)
+    assert notifications.letter_flag_notify_coordinators(letter_id=other.pk) is False
     assert len(outbox) == 1
 
     # when the cleared letter is flagged again, then that new flag is announced
@@ -114,10 +115,10 @@ def test_the_sweep_announces_a_flag_whose_task_was_lost(outbox, django_capture_o
 
     # when the sweep runs (Celery eager), then the old flag is announced, the fresh one is
     # left to its own task, and a second sweep finds nothing
-    assert pipeline.side_effects_sweep()["flags"] == 1
+    assert tasks.sweep_side_effects()["flags"] == 1
     (message,) = outbox
     assert letter.reference in message.subject
-    assert pipeline.side_effects_sweep()["flags"] == 0
+    assert tasks.sweep_side_effects()["flags"] == 0
 
 
 def test_coordinators_see_how_many_flags_wait_on_the_index_and_the_dashboard(client):
@@ -127,7 +128,7 @@ def test_coordinators_see_how_many_flags_wait_on_the_index_and_the_dashboard(cli
         _flag(_letter())
     settled = _letter()
     _flag(settled)
-    services.letter_flag_clear(letter_id=settled.pk, coordinator=coordinator)
+    translation.letter_flag_clear(letter_id=settled.pk, coordinator=coordinator)
     _letter()
     flags_url = reverse("admin:letters_letter_desk_flags")
     client.force_login(coordinator)

@@ -6,8 +6,9 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from letters import services, tasks, tokens
+from letters import tasks, tokens
 from letters.models import Letter, Notification
+from letters.services import dispatch, notifications, submission, translation
 from prisoners.models import Prisoner
 from tests.factories import (
     CoordinatorFactory,
@@ -238,7 +239,7 @@ def test_the_write_page_answers_only_get_and_post(client):
 
 def test_tracking_shows_each_step_with_its_date(client):
     prisoner = PrisonerWithAddressFactory()
-    submitted = services.letter_submit(
+    submitted = submission.letter_submit(
         prisoner_id=prisoner.pk,
         supporter_name="Anna",
         supporter_email="anna@example.org",
@@ -251,7 +252,7 @@ def test_tracking_shows_each_step_with_its_date(client):
     assert "We received your letter" in before
     assert "A volunteer started translating it" not in before
 
-    services.letter_claim(letter_id=submitted.letter.pk, volunteer=VolunteerFactory())
+    translation.letter_claim(letter_id=submitted.letter.pk, volunteer=VolunteerFactory())
 
     after = client.get(url).content.decode()
     assert "A volunteer started translating it" in after
@@ -261,7 +262,7 @@ def test_tracking_shows_each_step_with_its_date(client):
 
 def test_tracking_a_rejected_letter_shows_the_reason_escaped(client):
     letter = LetterFactory()
-    services.letter_reject(
+    translation.letter_reject(
         letter_id=letter.pk, coordinator=CoordinatorFactory(), reason="<b>Mentions the case</b>"
     )
 
@@ -427,8 +428,8 @@ def test_find_my_letters_answers_the_same_for_an_unknown_address(
 def test_the_links_email_is_sent_once_per_request(outbox):
     letter = LetterFactory()
 
-    first = services.letter_links_send(letter_ids=[letter.pk], request_id="abc")
-    again = services.letter_links_send(letter_ids=[letter.pk], request_id="abc")
+    first = notifications.letter_links_send(letter_ids=[letter.pk], request_id="abc")
+    again = notifications.letter_links_send(letter_ids=[letter.pk], request_id="abc")
 
     assert (first, again) == (True, False)
     assert len(outbox) == 1
@@ -437,7 +438,7 @@ def test_the_links_email_is_sent_once_per_request(outbox):
 def test_the_links_email_speaks_the_supporters_language(outbox):
     letter = LetterFactory()
 
-    services.letter_links_send(letter_ids=[letter.pk], request_id="ru-1", locale="ru")
+    notifications.letter_links_send(letter_ids=[letter.pk], request_id="ru-1", locale="ru")
 
     assert "Ваши письма" in outbox[0].subject
 
@@ -465,7 +466,7 @@ def test_find_my_letters_is_rate_limited(client, settings):
 
 def test_the_pages_render_in_russian(client):
     prisoner = PrisonerWithAddressFactory()
-    submitted = services.letter_submit(
+    submitted = submission.letter_submit(
         prisoner_id=prisoner.pk,
         supporter_name="Анна",
         supporter_email="anna@example.org",
@@ -498,7 +499,7 @@ def test_the_tracking_page_runs_the_same_queries_however_long_the_history(
     client, claims, django_assert_max_num_queries
 ):
     prisoner = PrisonerWithAddressFactory()
-    submitted = services.letter_submit(
+    submitted = submission.letter_submit(
         prisoner_id=prisoner.pk,
         supporter_name="Anna",
         supporter_email="anna@example.org",
@@ -509,8 +510,8 @@ def test_the_tracking_page_runs_the_same_queries_however_long_the_history(
     )
     volunteer = VolunteerFactory()
     for _ in range(claims):
-        services.letter_claim(letter_id=submitted.letter.pk, volunteer=volunteer)
-        services.letter_release(letter_id=submitted.letter.pk, actor=volunteer)
+        translation.letter_claim(letter_id=submitted.letter.pk, volunteer=volunteer)
+        translation.letter_release(letter_id=submitted.letter.pk, actor=volunteer)
 
     with django_assert_max_num_queries(4):
         response = client.get(reverse("letters:track", args=[submitted.token]))
@@ -533,10 +534,10 @@ def _sent_page(client, letter) -> str:
 def test_tracking_a_letter_sent_on_as_written_never_speaks_of_its_translation(client):
     # given a letter in Russian that the supporter posts, sent on without translation
     letter = LetterFactory(language="ru", delivery="return_to_me")
-    services.letter_skip_translation(letter_id=letter.pk, coordinator=CoordinatorFactory())
+    translation.letter_skip_translation(letter_id=letter.pk, coordinator=CoordinatorFactory())
     # when its page is opened, before and after it is returned
     before = _track(client, letter)
-    services.letter_return(letter_id=letter.pk, coordinator=None)
+    dispatch.letter_return(letter_id=letter.pk, coordinator=None)
     after = _track(client, letter)
     # then the next step and the PDF speak of the letter as written
     assert "Next: we send you your letter and the address." in before
@@ -551,8 +552,8 @@ def test_tracking_a_translated_letter_offers_the_translation(client):
         translated_by=VolunteerFactory(),
         translation="Здравствуйте!",
     )
-    services.letter_approve(letter_id=letter.pk, reviewer=CoordinatorFactory())
-    services.letter_return(letter_id=letter.pk, coordinator=None)
+    translation.letter_approve(letter_id=letter.pk, reviewer=CoordinatorFactory())
+    dispatch.letter_return(letter_id=letter.pk, coordinator=None)
 
     assert "Download the translation and the address (PDF)" in _track(client, letter)
 
@@ -570,7 +571,7 @@ def test_tracking_after_a_send_back_says_the_translator_works_on_it_again(client
     # given a translation the reviewer sent back to its translator
     translator = VolunteerFactory()
     letter = LetterFactory(status=S.TRANSLATED, translated_by=translator, translation="Привет")
-    services.letter_send_back(
+    translation.letter_send_back(
         letter_id=letter.pk, reviewer=CoordinatorFactory(), comment="Line 2, please."
     )
     # when the supporter looks
@@ -585,7 +586,7 @@ def test_the_postage_box_is_shown_while_the_letter_is_open_and_not_once_it_is_po
     letter = LetterFactory(status=S.APPROVED, postage="paid")
     assert "postage-heading" in _track(client, letter)
     # when it is posted
-    services.letter_post(letter_id=letter.pk, coordinator=CoordinatorFactory())
+    dispatch.letter_post(letter_id=letter.pk, coordinator=CoordinatorFactory())
     # then the page no longer shows the postage box (the postage line stays in the facts)
     html = _track(client, letter)
     assert "postage-heading" not in html
@@ -606,6 +607,20 @@ def test_the_pages_say_what_happens_to_a_reply_when_we_post_the_letter(client, d
         assert (reply in html) is (delivery == "post_for_me")
 
 
+@pytest.mark.parametrize("status", ["cancelled", "rejected"])
+def test_the_pages_of_a_letter_that_never_went_promise_no_reply(client, status):
+    # given a letter we were to post, cancelled or rejected
+    letter = LetterFactory(status=status)
+    reply = "the reply comes by post to our address, and we send it on to you"
+
+    # when its confirmation and tracking pages are opened
+    pages = [_sent_page(client, letter), _track(client, letter)]
+
+    # then neither says a reply will come to us
+    for html in pages:
+        assert reply not in html
+
+
 def test_the_confirmation_title_says_the_letter_is_received_not_on_its_way(client):
     html = _sent_page(client, LetterFactory())
 
@@ -617,7 +632,7 @@ def test_the_confirmation_title_says_the_letter_is_received_not_on_its_way(clien
 def test_the_confirmation_reloaded_later_does_not_say_it_waits_for_translation(client):
     # given a letter in Russian sent on as written since the supporter first saw the page
     letter = LetterFactory(language="ru")
-    services.letter_skip_translation(letter_id=letter.pk, coordinator=CoordinatorFactory())
+    translation.letter_skip_translation(letter_id=letter.pk, coordinator=CoordinatorFactory())
     # when the confirmation page is opened again
     html = _sent_page(client, letter)
     # then it points to the letter's page instead of promising a translation

@@ -11,8 +11,9 @@ import pytest
 from django.conf import settings
 from django.urls import reverse
 
-from letters import services, tokens
+from letters import tokens
 from letters.models import LetterEvent, Notification
+from letters.services import notifications
 from tests.factories import LetterFactory, PrisonerWithAddressFactory
 
 PO = Path(settings.BASE_DIR) / "locale" / "ru" / "LC_MESSAGES" / "django.po"
@@ -150,7 +151,7 @@ def test_a_russian_email_names_the_prisoner_in_the_dative(kind, outbox):
     event = LetterEvent.objects.create(letter=letter, to_status=state, action="test")
     notification = Notification.objects.create(letter=letter, event=event, kind=kind)
 
-    services.notification_send(notification_id=notification.pk)
+    notifications.notification_send(notification_id=notification.pk)
 
     (message,) = outbox
     for text in (message.body, message.alternatives[0][0]):

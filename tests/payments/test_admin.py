@@ -140,6 +140,19 @@ def test_the_letters_page_offers_to_record_its_postage_only_while_it_is_due(desk
     assert _settle_letter_url(paid) not in paid_page
 
 
+@pytest.mark.parametrize("status", ["cancelled", "rejected"])
+def test_the_page_of_a_letter_that_will_not_go_offers_no_postage_to_record(desk, status):
+    # given a letter whose postage was never paid, cancelled or rejected since
+    letter = LetterFactory(status=status)
+
+    # when a coordinator opens its admin page
+    page = desk.get(reverse("admin:letters_letter_change", args=[letter.pk])).content.decode()
+
+    # then there is nothing to settle
+    assert _settle_letter_url(letter) not in page
+    assert "Record payment or waiver" not in page
+
+
 def test_the_letters_payment_page_is_filled_in_with_its_fee(desk):
     letter = LetterFactory(postage_currency="EUR")
 

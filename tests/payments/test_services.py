@@ -6,8 +6,8 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from letters import services as letters
 from letters.models import Letter, LetterEvent
+from letters.services import core, dispatch, submission, translation
 from payments import services, tasks
 from payments.models import Payment
 from tests.factories import LetterFactory
@@ -141,8 +141,8 @@ def _approved_letter(**kwargs):
 
 def test_a_letter_cannot_be_posted_while_postage_is_due(coordinator):
     letter = _approved_letter()
-    with pytest.raises(letters.PostageNotSettled):
-        letters.letter_post(letter_id=letter.pk, coordinator=coordinator)
+    with pytest.raises(core.PostageNotSettled):
+        dispatch.letter_post(letter_id=letter.pk, coordinator=coordinator)
     letter.refresh_from_db()
     assert letter.status == Letter.Status.APPROVED
 
@@ -150,8 +150,8 @@ def test_a_letter_cannot_be_posted_while_postage_is_due(coordinator):
 def test_a_pending_stripe_payment_does_not_let_it_be_posted(coordinator):
     letter = _approved_letter()
     StripePaymentFactory(letter=letter)
-    with pytest.raises(letters.PostageNotSettled):
-        letters.letter_post(letter_id=letter.pk, coordinator=coordinator)
+    with pytest.raises(core.PostageNotSettled):
+        dispatch.letter_post(letter_id=letter.pk, coordinator=coordinator)
 
 
 def test_a_manual_payment_lets_it_be_posted(
@@ -173,7 +173,7 @@ def test_a_manual_payment_lets_it_be_posted(
     assert f"Recorded by {coordinator.username}: cash. at the stall" in payment.note
     assert letter.events.filter(note="Postage paid (cash).").exists()
     assert len(outbox) == 1  # the supporter is thanked
-    letters.letter_post(letter_id=letter.pk, coordinator=coordinator)
+    dispatch.letter_post(letter_id=letter.pk, coordinator=coordinator)
     letter.refresh_from_db()
     assert letter.status == Letter.Status.POSTED and letter.postage == Letter.Postage.PAID
 
@@ -184,7 +184,7 @@ def test_a_waived_fee_lets_it_be_posted(coordinator):
     payment = services.payment_waive(letter_id=letter.pk, coordinator=coordinator, note="hardship")
 
     assert (payment.provider, payment.status, payment.amount) == ("waived", "waived", 0)
-    letters.letter_post(letter_id=letter.pk, coordinator=coordinator)
+    dispatch.letter_post(letter_id=letter.pk, coordinator=coordinator)
     letter.refresh_from_db()
     assert letter.postage == Letter.Postage.WAIVED and letter.status == Letter.Status.POSTED
 
@@ -234,8 +234,8 @@ def test_a_refunded_letter_cannot_be_posted(
 
     letter.refresh_from_db()
     assert letter.postage == Letter.Postage.REFUNDED
-    with pytest.raises(letters.PostageNotSettled):
-        letters.letter_post(letter_id=letter.pk, coordinator=coordinator)
+    with pytest.raises(core.PostageNotSettled):
+        dispatch.letter_post(letter_id=letter.pk, coordinator=coordinator)
 
 
 def stripe_api_session(data):
@@ -273,7 +273,7 @@ def test_cancelling_a_paid_letter_refunds_it_once(stripe_on, django_capture_on_c
 
     # when the supporter cancels it
     with django_capture_on_commit_callbacks(execute=True):
-        letters.letter_cancel(letter_id=letter.pk)
+        submission.letter_cancel(letter_id=letter.pk)
 
     # then Stripe was asked once for the whole amount, under the payment's refund key
     (sent,) = stripe_on.calls("POST", "/v1/refunds")
@@ -299,7 +299,7 @@ def test_rejecting_a_paid_letter_refunds_it(
     _refund_ok(stripe_on)
 
     with django_capture_on_commit_callbacks(execute=True):
-        letters.letter_reject(letter_id=letter.pk, coordinator=coordinator, reason="Unsafe.")
+        translation.letter_reject(letter_id=letter.pk, coordinator=coordinator, reason="Unsafe.")
 
     payment.refresh_from_db()
     assert payment.status == P.REFUNDED
@@ -336,7 +336,7 @@ def test_a_refused_refund_is_kept_for_coordinators(stripe_on, django_capture_on_
     )
 
     with django_capture_on_commit_callbacks(execute=True):
-        letters.letter_cancel(letter_id=letter.pk)
+        submission.letter_cancel(letter_id=letter.pk)
 
     payment.refresh_from_db()
     assert payment.status == P.PAID
@@ -370,7 +370,7 @@ def test_a_manual_payment_of_a_cancelled_letter_is_flagged_for_a_refund_by_hand(
     )
 
     with django_capture_on_commit_callbacks(execute=True):
-        letters.letter_cancel(letter_id=letter.pk)
+        submission.letter_cancel(letter_id=letter.pk)
 
     payment.refresh_from_db()
     assert payment.refund_requested_at is not None and "by hand" in payment.refund_error
@@ -406,7 +406,7 @@ def test_a_payment_arriving_after_the_letter_was_cancelled_is_refunded(
     letter = LetterFactory()
     payment = StripePaymentFactory(letter=letter)
     with django_capture_on_commit_callbacks(execute=True):
-        letters.letter_cancel(letter_id=letter.pk)
+        submission.letter_cancel(letter_id=letter.pk)
     _refund_ok(stripe_on)
     session = stripe_fake.session_for(payment, status="complete", payment_status="paid")
 

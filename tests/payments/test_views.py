@@ -9,9 +9,9 @@ from django.test import Client, RequestFactory
 from django.urls import reverse
 from django.utils import timezone
 
-from letters import services as letter_services
 from letters import tokens
 from letters.models import Letter, LetterEvent, Notification
+from letters.services import notifications
 from payments.models import Payment
 from tests.factories import LetterFactory
 from tests.payments import stripe_fake
@@ -208,7 +208,7 @@ def _email(kind: str, status: str, locale: str = "en"):
     letter = LetterFactory(status=status, locale=locale)
     event = LetterEvent.objects.create(letter=letter, to_status=status, action="test")
     notification = Notification.objects.create(letter=letter, event=event, kind=kind)
-    letter_services.notification_send(notification_id=notification.pk)
+    notifications.notification_send(notification_id=notification.pk)
     return letter
 
 

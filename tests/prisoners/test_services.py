@@ -104,7 +104,7 @@ def test_releasing_twice_changes_nothing_the_second_time(
         services.prisoner_address_add(prisoner_id=prisoner.pk, actor=coordinator, **NEW_ADDRESS)
     events = LetterEvent.objects.filter(letter=letter).count()
     # when the release runs again (a redelivered task)
-    from letters.services import letters_release_holds_for_prisoner
+    from letters.services.dispatch import letters_release_holds_for_prisoner
 
     released = letters_release_holds_for_prisoner(prisoner_id=prisoner.pk)
     # then nothing more happens

@@ -6,9 +6,9 @@ from cryptography.fernet import Fernet
 from django.core.management import call_command
 from django.db import connection
 
-from letters import services
 from letters.models import Letter
 from letters.selectors import letter_ids_for_email
+from letters.services import submission
 from tests.factories import PrisonerWithAddressFactory
 
 pytestmark = pytest.mark.django_db
@@ -32,7 +32,7 @@ def _raw(letter_id: int) -> dict:
 
 
 def _submit() -> Letter:
-    return services.letter_submit(
+    return submission.letter_submit(
         prisoner_id=PrisonerWithAddressFactory().pk,
         supporter_name=MARKERS["supporter_name"],
         supporter_email=MARKERS["supporter_email"],

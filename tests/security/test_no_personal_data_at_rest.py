@@ -15,8 +15,8 @@ from django.db import connection
 from django.urls import reverse
 
 from config.celery import app as celery_app
-from letters import services
 from letters.models import Letter
+from letters.services import dispatch, translation
 from tests.factories import CoordinatorFactory, PrisonerWithAddressFactory, VolunteerFactory
 
 pytestmark = [
@@ -114,16 +114,16 @@ def test_markers_stay_out_of_logs_redis_and_database_dumps(client, caplog, outbo
         queued_redis = _redis_dump(redis_client)
 
         # volunteers and coordinators carry it to the end
-        services.letter_claim(letter_id=letter.pk, volunteer=volunteer)
-        services.letter_save_translation(
+        translation.letter_claim(letter_id=letter.pk, volunteer=volunteer)
+        translation.letter_save_translation(
             letter_id=letter.pk,
             actor=volunteer,
             translation="Дорогой друг! Q7Z сирень.",
             base_version=0,
         )
-        services.letter_hand_in(letter_id=letter.pk, volunteer=volunteer)
-        services.letter_approve(letter_id=letter.pk, reviewer=reviewer)
-        services.letter_return(letter_id=letter.pk, coordinator=coordinator)
+        translation.letter_hand_in(letter_id=letter.pk, volunteer=volunteer)
+        translation.letter_approve(letter_id=letter.pk, reviewer=reviewer)
+        dispatch.letter_return(letter_id=letter.pk, coordinator=coordinator)
         queued_redis += _redis_dump(redis_client)
         assert _drain_queue(redis_client) >= 3
     finally:

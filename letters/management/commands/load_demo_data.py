@@ -10,8 +10,8 @@ from django.contrib.auth.models import Group, Permission
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-from letters import services
 from letters.models import Letter, VolunteerProfile
+from letters.services import dispatch, submission, translation
 from prisoners.models import PrisonAddress, Prisoner
 
 DEMO_PASSWORD = "letterbridge-demo"  # noqa: S105 - local demo only; refused when DEBUG is off
@@ -271,7 +271,7 @@ class Command(BaseCommand):
 
         def submit(prisoner, i, delivery=Letter.Delivery.POST_FOR_ME, currency="GBP"):
             language, text = LETTER_TEXTS[i % len(LETTER_TEXTS)]
-            return services.letter_submit(
+            return submission.letter_submit(
                 prisoner_id=prisoner.pk,
                 supporter_name=["Anna", "Jonas", "Margaret", "Tom", "Claire"][i % 5],
                 supporter_email=f"supporter{i}@example.org",
@@ -284,36 +284,36 @@ class Command(BaseCommand):
 
         def translated(prisoner, i, **kw):
             letter = submit(prisoner, i, **kw)
-            services.letter_claim(letter_id=letter.pk, volunteer=volunteer)
-            services.letter_save_translation(
+            translation.letter_claim(letter_id=letter.pk, volunteer=volunteer)
+            translation.letter_save_translation(
                 letter_id=letter.pk,
                 actor=volunteer,
                 translation="Дорогой друг! Надеюсь, у вас всё хорошо. Вас не забыли. С теплом.",
                 base_version=0,
             )
-            services.letter_hand_in(letter_id=letter.pk, volunteer=volunteer)
+            translation.letter_hand_in(letter_id=letter.pk, volunteer=volunteer)
             return letter
 
         def approved(prisoner, i, **kw):
             letter = translated(prisoner, i, **kw)
-            services.letter_approve(letter_id=letter.pk, reviewer=reviewer)
+            translation.letter_approve(letter_id=letter.pk, reviewer=reviewer)
             return letter
 
         submit(khamroev, 0)
         submit(zhilin, 1, delivery=Letter.Delivery.RETURN_TO_ME)
         in_translation = submit(khamroev, 2)
-        services.letter_claim(letter_id=in_translation.pk, volunteer=volunteer)
+        translation.letter_claim(letter_id=in_translation.pk, volunteer=volunteer)
         translated(khamroev, 3)
         paid = approved(khamroev, 4)
-        services.letter_set_postage(letter_id=paid.pk, postage=Letter.Postage.PAID, note="Demo.")
+        dispatch.letter_set_postage(letter_id=paid.pk, postage=Letter.Postage.PAID, note="Demo.")
         approved(zinich, 5)  # no address known: goes on hold
         posted = approved(khamroev, 6, currency="EUR")
-        services.letter_set_postage(letter_id=posted.pk, postage=Letter.Postage.WAIVED)
-        services.letter_post(letter_id=posted.pk, coordinator=coordinator)
+        dispatch.letter_set_postage(letter_id=posted.pk, postage=Letter.Postage.WAIVED)
+        dispatch.letter_post(letter_id=posted.pk, coordinator=coordinator)
         returned = approved(zhilin, 7, delivery=Letter.Delivery.RETURN_TO_ME)
-        services.letter_return(letter_id=returned.pk, coordinator=coordinator)
-        services.letter_cancel(letter_id=submit(khamroev, 8).pk)
-        services.letter_reject(
+        dispatch.letter_return(letter_id=returned.pk, coordinator=coordinator)
+        submission.letter_cancel(letter_id=submit(khamroev, 8).pk)
+        translation.letter_reject(
             letter_id=submit(zhilin, 9).pk,
             coordinator=coordinator,
             reason="The letter discusses the prisoner's case, which could harm him.",

@@ -1,0 +1,413 @@
+"""From an approved letter to the post: holds while the prisoner has no address, the postage
+payments reports, batches of letters printed and posted together, and the return of
+``return_to_me`` letters to their supporters."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import date
+from functools import partial
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from config import crypto
+from prisoners.models import PrisonAddress, Prisoner
+from prisoners.selectors import prisoner_current_address
+
+from .. import pdf
+from ..lifecycle import PERM_COORDINATE, Action
+from ..models import CURRENCIES, Letter, LetterEvent, PostingBatch, PostingBatchDocument
+from ..selectors import batch_letters, letters_ready_to_post
+from .core import (
+    InvalidTransition,
+    LetterError,
+    NoCurrentAddress,
+    PostageNotSettled,
+    ensure_allowed,
+    lock_letter,
+    require_permission,
+    save_letter,
+    transition,
+)
+from .notifications import coordinators_mail
+
+logger = logging.getLogger(__name__)
+
+S = Letter.Status
+
+
+# --- holds -----------------------------------------------------------------------------------
+
+
+def hold_if_no_address(letter: Letter, *, actor: AbstractBaseUser | None) -> None:
+    """An approved letter whose prisoner has no known address waits on hold. Part of the
+    caller's transition (approval), in its transaction."""
+    if prisoner_current_address(prisoner=letter.prisoner) is None:
+        transition(letter, action=Action.HOLD, actor=actor, note="No current address.")
+
+
+@transaction.atomic(durable=True)
+def letter_hold(*, letter_id: int, actor: AbstractBaseUser | None, note: str = "") -> Letter:
+    require_permission(actor, PERM_COORDINATE, system_allowed=True)
+    letter = lock_letter(letter_id)
+    transition(letter, action=Action.HOLD, actor=actor, note=note)
+    save_letter(letter)
+    return letter
+
+
+@transaction.atomic(durable=True)
+def letter_release_hold(*, letter_id: int, actor: AbstractBaseUser | None) -> Letter:
+    """Back to approved once the prisoner's address is known."""
+    require_permission(actor, PERM_COORDINATE, system_allowed=True)
+    letter = lock_letter(letter_id)
+    ensure_allowed(letter, Action.RELEASE_HOLD)
+    if prisoner_current_address(prisoner=letter.prisoner) is None:
+        raise NoCurrentAddress()
+    transition(letter, action=Action.RELEASE_HOLD, actor=actor)
+    save_letter(letter)
+    return letter
+
+
+def letters_hold_for_prisoner(*, prisoner_id: int) -> list[int]:
+    """Hold every approved letter to a prisoner who has no current address (in transit).
+    Each hold is its own transaction; returns the ids held. Safe to run twice."""
+    prisoner = Prisoner.objects.get(pk=prisoner_id)
+    if prisoner_current_address(prisoner=prisoner) is not None:
+        return []
+    ids = list(
+        Letter.objects.filter(prisoner_id=prisoner_id, status=S.APPROVED).values_list(
+            "pk", flat=True
+        )
+    )
+    held = []
+    for pk in ids:
+        try:
+            letter_hold(letter_id=pk, actor=None, note="The prisoner has no current address.")
+        except InvalidTransition:
+            continue  # posted, cancelled or already held meanwhile
+        held.append(pk)
+    return held
+
+
+def letters_release_holds_for_prisoner(*, prisoner_id: int) -> list[int]:
+    """The prisoner's new address is known: every letter on hold goes back to approved.
+    Returns the ids released; a second run finds none and releases nothing."""
+    ids = list(
+        Letter.objects.filter(prisoner_id=prisoner_id, status=S.ON_HOLD).values_list(
+            "pk", flat=True
+        )
+    )
+    released = []
+    for pk in ids:
+        try:
+            letter_release_hold(letter_id=pk, actor=None)
+        except (InvalidTransition, NoCurrentAddress):
+            continue
+        released.append(pk)
+    return released
+
+
+def letters_sync_holds_for_prisoner(*, prisoner_id: int) -> tuple[list[int], list[int]]:
+    """After an address change (prisoners announces it; see letters.receivers): with no current
+    address, approved letters go on hold; with one, held letters go back to approved and
+    coordinators are told. Returns (held, released)."""
+    prisoner = Prisoner.objects.get(pk=prisoner_id)
+    if prisoner_current_address(prisoner=prisoner) is None:
+        return letters_hold_for_prisoner(prisoner_id=prisoner_id), []
+    released = letters_release_holds_for_prisoner(prisoner_id=prisoner_id)
+    if released:
+        references = list(
+            Letter.objects.filter(pk__in=released)
+            .order_by("pk")
+            .values_list("reference", flat=True)
+        )
+        coordinators_mail(
+            "holds_released",
+            {
+                "prisoner": prisoner,
+                "references": references,
+                "site": settings.LETTERBRIDGE_SITE_URL,
+            },
+        )
+    return [], released
+
+
+# --- postage (called by payments) ------------------------------------------------------------
+
+
+@transaction.atomic
+def letter_set_postage(*, letter_id: int, postage: str, note: str = "") -> Letter:
+    """Payments tells letters where the postage stands; the posting guard reads this field.
+    Not durable: payments calls it inside its own transaction (letter locked first, then the
+    payment), so the postage and the payment change together or not at all."""
+    if postage not in (
+        Letter.Postage.DUE,
+        Letter.Postage.PAID,
+        Letter.Postage.WAIVED,
+        Letter.Postage.REFUNDED,
+    ):
+        raise ValueError(postage)
+    letter = lock_letter(letter_id)
+    if letter.delivery != Letter.Delivery.POST_FOR_ME:
+        raise LetterError(_("This letter needs no postage."))
+    if letter.postage == postage:
+        return letter
+    if letter.status == S.POSTED and postage not in (Letter.Postage.PAID, Letter.Postage.WAIVED):
+        raise LetterError(_("This letter has been posted; its postage stays settled."))
+    LetterEvent.objects.create(
+        letter=letter,
+        kind=LetterEvent.Kind.POSTAGE,
+        action=f"postage_{postage}",
+        note=note or f"Postage {letter.postage} → {postage}.",
+    )
+    letter.postage = postage
+    letter.save(update_fields=["postage", "updated_at"])
+    return letter
+
+
+# --- posting ---------------------------------------------------------------------------------
+
+
+def _record_batch_change(letter_ids: list[int], *, action: str, note: str) -> None:
+    LetterEvent.objects.bulk_create(
+        LetterEvent(letter_id=pk, kind=LetterEvent.Kind.BATCH, action=action, note=note)
+        for pk in letter_ids
+    )
+
+
+def _take_out_of_batch(letter_id: int, batch: PostingBatch, *, why: str) -> None:
+    """The letter leaves the batch (if it is still in it) and its history says why. Part of
+    the caller's transaction."""
+    left = Letter.objects.filter(pk=letter_id, posting_batch=batch).update(
+        posting_batch=None, updated_at=timezone.now()
+    )
+    if left:
+        _record_batch_change(
+            [letter_id], action="batch_remove", note=f"Taken out of posting batch {batch.pk}: {why}"
+        )
+
+
+@transaction.atomic(durable=True)
+def letter_post(
+    *, letter_id: int, coordinator: AbstractBaseUser, batch: PostingBatch | None = None
+) -> Letter:
+    """The letter went into the post. Only with postage paid or waived and an address known."""
+    require_permission(coordinator, PERM_COORDINATE)
+    return _post(letter_id=letter_id, coordinator=coordinator, batch=batch)
+
+
+def _post(*, letter_id: int, coordinator: AbstractBaseUser, batch: PostingBatch | None) -> Letter:
+    letter = lock_letter(letter_id)
+    ensure_allowed(letter, Action.POST)
+    if letter.delivery != Letter.Delivery.POST_FOR_ME:
+        raise LetterError(_("The supporter posts this letter themselves; return it instead."))
+    if letter.postage not in (Letter.Postage.PAID, Letter.Postage.WAIVED):
+        raise PostageNotSettled()
+    if prisoner_current_address(prisoner=letter.prisoner) is None:
+        raise NoCurrentAddress()
+    transition(letter, action=Action.POST, actor=coordinator)
+    if letter.posting_batch_id != (batch.pk if batch else None):
+        _record_batch_change(
+            [letter.pk],
+            action="batch_add" if batch else "batch_remove",
+            note=f"Posted with batch {batch.pk}." if batch else "Posted outside its batch.",
+        )
+    letter.posting_batch = batch
+    save_letter(letter, "posting_batch")
+    return letter
+
+
+def _render_batch_task(batch_id: int) -> None:
+    # Imported when the callback runs: tasks import services, never the reverse.
+    from ..tasks import render_batch_pdf
+
+    render_batch_pdf.delay(batch_id)
+
+
+@transaction.atomic(durable=True)
+def batch_prepare(
+    *, coordinator: AbstractBaseUser, letter_ids: list[int] | None = None
+) -> PostingBatch:
+    """Put the letters ready to post (or the chosen ones among them) into a new batch and
+    have its PDF rendered by the worker."""
+    require_permission(coordinator, PERM_COORDINATE)
+    ready = letters_ready_to_post()
+    if letter_ids is not None:
+        ready = ready.filter(pk__in=letter_ids)
+    ids = list(
+        Letter.objects.select_for_update(of=("self",))
+        .filter(pk__in=ready.values("pk"))
+        .values_list("pk", flat=True)
+    )
+    if not ids:
+        raise LetterError(_("No letter is ready to post."))
+    batch = PostingBatch.objects.create(created_by=coordinator)
+    Letter.objects.filter(pk__in=ids).update(posting_batch=batch, updated_at=timezone.now())
+    _record_batch_change(ids, action="batch_add", note=f"Put in posting batch {batch.pk}.")
+    transaction.on_commit(partial(_render_batch_task, batch.pk), robust=True)
+    logger.info("posting batch prepared id=%s letters=%s", batch.pk, len(ids))
+    return batch
+
+
+def batch_render_pdf(*, batch_id: int) -> PostingBatchDocument | None:
+    """Render the batch's PDF once (encrypted like the letter texts); a second run returns the
+    stored one. A letter whose prisoner has lost the address since leaves the batch; None when
+    no letter is left to print."""
+    existing = PostingBatchDocument.objects.filter(batch_id=batch_id).first()
+    if existing is not None:
+        return existing
+    batch = PostingBatch.objects.get(pk=batch_id)
+    letters, addresses = [], {}
+    for letter in batch_letters(batch).filter(status=S.APPROVED):
+        address = prisoner_current_address(prisoner=letter.prisoner)
+        if address is None:
+            with transaction.atomic(durable=True):
+                _take_out_of_batch(letter.pk, batch, why="no current address when it was printed.")
+            continue
+        addresses[letter.prisoner_id] = address
+        letters.append(letter)
+    if not letters:
+        logger.warning("posting batch has nothing to print id=%s", batch_id)
+        return None
+    content = pdf.render_batch_pdf(letters, addresses=addresses)
+    try:
+        with transaction.atomic(durable=True):
+            return PostingBatchDocument.objects.create(
+                batch=batch, content=crypto.fernet().encrypt(content), letter_count=len(letters)
+            )
+    except IntegrityError:  # another worker finished first
+        return PostingBatchDocument.objects.get(batch_id=batch_id)
+
+
+@dataclass
+class BatchPosted:
+    batch: PostingBatch
+    posted: list[str] = field(default_factory=list)
+    skipped: list[tuple[str, str]] = field(default_factory=list)  # (reference, why)
+
+
+@transaction.atomic(durable=True)
+def batch_mark_posted(
+    *,
+    batch_id: int,
+    coordinator: AbstractBaseUser,
+    posted_on: date,
+    postage_spent: int,
+    postage_currency: str,
+) -> BatchPosted:
+    """The batch went into the post: each approved letter in it is posted (its event, its
+    e-mail to the supporter). Letters that changed meanwhile (cancelled, held) leave the batch
+    and are reported, so the coordinator takes them out of the pile."""
+    require_permission(coordinator, PERM_COORDINATE)
+    batch = PostingBatch.objects.select_for_update().get(pk=batch_id)
+    if batch.posted_on is not None:
+        raise LetterError(_("This batch was already marked posted."))
+    if postage_currency not in dict(CURRENCIES):
+        raise LetterError(_("Choose the currency the postage was paid in."))
+    if postage_spent < 0:
+        raise LetterError(_("Postage spent cannot be negative."))
+    if posted_on > timezone.localdate():
+        raise LetterError(_("The posting date cannot be in the future."))
+    result = BatchPosted(batch=batch)
+    document = PostingBatchDocument.objects.filter(batch=batch).only("rendered_at").first()
+    printed_at = document.rendered_at if document else batch.created_at
+    rows = list(batch_letters(batch).values_list("pk", "reference", "prisoner_id", "status"))
+    moved = set(
+        PrisonAddress.objects.filter(
+            prisoner_id__in={row[2] for row in rows}, created_at__gt=printed_at
+        ).values_list("prisoner_id", flat=True)
+    )
+    changed = set(
+        Letter.objects.filter(
+            pk__in=[row[0] for row in rows], status_changed_at__gt=printed_at
+        ).values_list("pk", flat=True)
+    )
+    for letter_id, reference, prisoner_id, status in rows:
+        stale = prisoner_id in moved or letter_id in changed
+        if stale and status == S.APPROVED:
+            # What was printed is stale (a new address, or held and released meanwhile).
+            _take_out_of_batch(letter_id, batch, why="it changed after printing.")
+            result.skipped.append(
+                (reference, str(_("It changed after printing; it goes in the next batch.")))
+            )
+            continue
+        try:
+            with transaction.atomic():  # a refused letter leaves the others posted
+                _post(letter_id=letter_id, coordinator=coordinator, batch=batch)
+        except LetterError as error:
+            _take_out_of_batch(letter_id, batch, why=f"not posted ({error.message})")
+            result.skipped.append((reference, error.message))
+            continue
+        result.posted.append(reference)
+    if not result.posted:
+        raise LetterError(_("No letter in this batch can be posted any more."))
+    batch.posted_on = posted_on
+    batch.postage_spent = postage_spent
+    batch.postage_currency = postage_currency
+    batch.save(update_fields=["posted_on", "postage_spent", "postage_currency"])
+    logger.info("posting batch posted id=%s letters=%s", batch.pk, len(result.posted))
+    return result
+
+
+@transaction.atomic(durable=True)
+def batch_discard(*, batch_id: int, coordinator: AbstractBaseUser) -> int:
+    """Give up a batch that will not be posted (misprinted, lost): its letters are free for
+    the next one. Returns how many letters were freed."""
+    require_permission(coordinator, PERM_COORDINATE)
+    batch = PostingBatch.objects.select_for_update().get(pk=batch_id)
+    if batch.posted_on is not None:
+        raise LetterError(_("A posted batch cannot be discarded."))
+    freed_ids = list(
+        Letter.objects.select_for_update(of=("self",))
+        .filter(posting_batch=batch)
+        .values_list("pk", flat=True)
+    )
+    freed = Letter.objects.filter(pk__in=freed_ids).update(
+        posting_batch=None, updated_at=timezone.now()
+    )
+    _record_batch_change(
+        freed_ids, action="batch_remove", note=f"Posting batch {batch_id} was discarded."
+    )
+    batch.delete()
+    logger.info("posting batch discarded id=%s letters=%s", batch_id, freed)
+    return freed
+
+
+# --- returning -------------------------------------------------------------------------------
+
+
+@transaction.atomic(durable=True)
+def letter_return(*, letter_id: int, coordinator: AbstractBaseUser | None) -> Letter:
+    """Send the translation and the Russian address back for the supporter to post."""
+    require_permission(coordinator, PERM_COORDINATE, system_allowed=True)
+    letter = lock_letter(letter_id)
+    ensure_allowed(letter, Action.RETURN)
+    if letter.delivery != Letter.Delivery.RETURN_TO_ME:
+        raise LetterError(_("We post this letter; it cannot be returned."))
+    if prisoner_current_address(prisoner=letter.prisoner) is None:
+        raise NoCurrentAddress()
+    transition(letter, action=Action.RETURN, actor=coordinator)
+    save_letter(letter)
+    return letter
+
+
+def letter_return_process(*, letter_id: int) -> Letter | None:
+    """Return an approved ``return_to_me`` letter: check its PDF renders, then move it to
+    returned (whose e-mail carries the PDF). None when there is nothing to do; safe to repeat."""
+    letter = Letter.objects.select_related("prisoner").get(pk=letter_id)
+    if letter.status != S.APPROVED or letter.delivery != Letter.Delivery.RETURN_TO_ME:
+        return None
+    try:
+        pdf.render_return_pdf(letter)
+    except pdf.PdfError:
+        letters_hold_for_prisoner(prisoner_id=letter.prisoner_id)
+        return None
+    try:
+        return letter_return(letter_id=letter_id, coordinator=None)
+    except (InvalidTransition, NoCurrentAddress):
+        return None

@@ -1,0 +1,217 @@
+"""E-mails: the supporter's about each step of their letter (queued by the transition, sent
+once by the worker), the links to their letters, and the coordinators' mail (held letters
+released, the daily digest of stuck letters)."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.cache import cache
+from django.core.mail import EmailMultiAlternatives, send_mail
+from django.db import transaction
+from django.db.models import Q
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone, translation
+
+from .. import tokens
+from ..models import Letter, LetterEvent, Notification
+from ..pdf import PdfError, render_return_pdf
+from ..selectors import (
+    FLAG_ANNOUNCED,
+    flags_unannounced,
+    letter_translation_skipped,
+    letters_flagged,
+    stuck_letters,
+)
+
+logger = logging.getLogger(__name__)
+
+
+def tracking_url(letter: Letter) -> str:
+    token = tokens.token_for(salt=letter.tracking_salt)
+    return settings.LETTERBRIDGE_SITE_URL + reverse("letters:track", args=[token])
+
+
+# --- the supporter ---------------------------------------------------------------------------
+
+
+def notification_send(*, notification_id: int) -> bool:
+    """Send one e-mail once. The row lock makes a second run wait, then see it sent."""
+    with transaction.atomic(durable=True):
+        notification = (
+            Notification.objects.select_for_update(of=("self",))
+            .select_related("letter", "letter__prisoner", "event")
+            .get(pk=notification_id)
+        )
+        if notification.sent_at is not None:
+            return False
+        letter = notification.letter
+        if not letter.supporter_email:
+            # The supporter had their data erased: there is nobody to write to any more.
+            notification.sent_at = timezone.now()
+            notification.save(update_fields=["sent_at"])
+            return False
+        context = {
+            "letter": letter,
+            "prisoner": letter.prisoner,
+            "event": notification.event,
+            "tracking_url": tracking_url(letter),
+            "organisation": settings.LETTERBRIDGE_ORGANISATION_NAME,
+            "translation_skipped": letter_translation_skipped(letter=letter),
+        }
+        with translation.override(letter.locale):
+            name = f"emails/letter_{notification.kind}"
+            subject = render_to_string(f"{name}_subject.txt", context).strip()
+            body = render_to_string(f"{name}.txt", context)
+            html = render_to_string(f"{name}.html", context)
+        message = EmailMultiAlternatives(subject=subject, body=body, to=[letter.supporter_email])
+        message.attach_alternative(html, "text/html")
+        if notification.kind == Notification.Kind.RETURNED:
+            # No address now (moved into transit since): send without it; the tracking page
+            # offers the PDF once the address is known again.
+            try:
+                pdf = render_return_pdf(letter)
+            except PdfError:
+                logger.warning("return PDF not attached notification=%s", notification.pk)
+            else:
+                message.attach(f"{letter.reference}.pdf", pdf, "application/pdf")
+        message.send()
+        notification.sent_at = timezone.now()
+        notification.attempts += 1
+        notification.save(update_fields=["sent_at", "attempts"])
+        LetterEvent.objects.create(
+            letter=letter,
+            kind=LetterEvent.Kind.NOTIFIED,
+            action=f"email_{notification.kind}",
+            note=f"“{notification.get_kind_display()}” e-mail sent to the supporter.",
+        )
+    logger.info("notification sent id=%s kind=%s", notification.pk, notification.kind)
+    return True
+
+
+def letter_links_send(*, letter_ids: list[int], request_id: str, locale: str = "en") -> bool:
+    """E-mail the tracking links of these letters (found by their writer's address) to that
+    address. ``request_id`` makes a task that runs twice send one e-mail. Returns whether an
+    e-mail went out."""
+    done_key = f"letter-links-sent:{request_id}"
+    if cache.get(done_key):
+        return False
+    letters = list(
+        Letter.objects.filter(pk__in=letter_ids)
+        .select_related("prisoner")
+        .order_by("-created_at", "-pk")
+    )
+    if not letters:
+        return False
+    address = letters[0].supporter_email
+    letters = [letter for letter in letters if letter.supporter_email.lower() == address.lower()]
+    context = {
+        "items": [{"letter": letter, "url": tracking_url(letter)} for letter in letters],
+        "organisation": settings.LETTERBRIDGE_ORGANISATION_NAME,
+    }
+    with translation.override(locale if locale in dict(settings.LANGUAGES) else "en"):
+        subject = render_to_string("emails/letter_links_subject.txt", context).strip()
+        body = render_to_string("emails/letter_links.txt", context)
+        html = render_to_string("emails/letter_links.html", context)
+    message = EmailMultiAlternatives(subject=subject, body=body, to=[address])
+    message.attach_alternative(html, "text/html")
+    message.send()
+    cache.set(done_key, 1, timeout=7 * 24 * 3600)
+    logger.info("letter links sent count=%s", len(letters))
+    return True
+
+
+# --- coordinators ----------------------------------------------------------------------------
+
+
+def coordinator_emails() -> list[str]:
+    """Active staff who may coordinate (by group, own permission, or superuser)."""
+    users = (
+        get_user_model()
+        .objects.filter(is_active=True, is_staff=True)
+        .exclude(email="")
+        .filter(
+            Q(is_superuser=True)
+            | Q(
+                groups__permissions__codename="coordinate_letters",
+                groups__permissions__content_type__app_label="letters",
+            )
+            | Q(
+                user_permissions__codename="coordinate_letters",
+                user_permissions__content_type__app_label="letters",
+            )
+        )
+        .distinct()
+    )
+    return sorted(set(users.values_list("email", flat=True)))
+
+
+def coordinators_mail(template: str, context: dict) -> int:
+    """E-mail every coordinator ``emails/coordinators/<template>``; returns how many went."""
+    recipients = coordinator_emails()
+    if not recipients:
+        return 0
+    context = {**context, "organisation": settings.LETTERBRIDGE_ORGANISATION_NAME}
+    subject = render_to_string(f"emails/coordinators/{template}_subject.txt", context).strip()
+    body = render_to_string(f"emails/coordinators/{template}.txt", context)
+    return send_mail(subject, body, None, recipients)
+
+
+@transaction.atomic(durable=True)
+def letter_flag_notify_coordinators(*, letter_id: int) -> bool:
+    """E-mail coordinators that a volunteer flagged this letter, once per flag, and record it.
+    The e-mail names the letter and links to the Flagged page; it carries neither the letter's
+    text nor who wrote it (nor the volunteer's reason, which may quote the letter). False when
+    there is nothing to tell: they were told already, or the flag is settled."""
+    letter = (
+        Letter.objects.select_for_update(of=("self",))
+        .select_related("prisoner")
+        .only("reference", "language", "flagged_at", "status", "prisoner", "prisoner__name_en")
+        .filter(pk=letter_id)
+        .first()
+    )
+    if letter is None or not flags_unannounced().filter(pk=letter_id).exists():
+        return False
+    sent = coordinators_mail(
+        "letter_flagged",
+        {
+            "letter": letter,
+            "prisoner": letter.prisoner,
+            "flagged_count": letters_flagged().count(),
+            "site": settings.LETTERBRIDGE_SITE_URL,
+        },
+    )
+    LetterEvent.objects.create(
+        letter=letter,
+        kind=LetterEvent.Kind.NOTE,
+        action=FLAG_ANNOUNCED,
+        note="Coordinators e-mailed about the flag."
+        if sent
+        else "No coordinator has an e-mail address to tell about the flag.",
+    )
+    logger.info("flag announced letter=%s", letter_id)
+    return True
+
+
+def coordinators_digest(*, now: datetime | None = None) -> int:
+    """E-mail coordinators the letters stuck beyond the threshold, at most once a day.
+    Returns the number of e-mails sent (0 when nothing is stuck or it was sent today)."""
+    now = now or timezone.now()
+    rows = stuck_letters(now=now)
+    if not rows:
+        return 0
+    key = f"letters:digest:{timezone.localdate(now).isoformat()}"
+    if not cache.add(key, 1, timeout=60 * 60 * 36):
+        return 0
+    return coordinators_mail(
+        "digest",
+        {
+            "rows": rows,
+            "days": settings.LETTERBRIDGE_STUCK_DAYS,
+            "site": settings.LETTERBRIDGE_SITE_URL,
+        },
+    )

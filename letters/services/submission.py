@@ -1,0 +1,118 @@
+"""The supporter's side: a new letter, and withdrawing it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from config import crypto
+from prisoners.models import Prisoner
+
+from .. import signature, tokens
+from ..lifecycle import Action
+from ..models import Letter, LetterEvent
+from .core import (
+    NOTIFY,
+    LetterError,
+    NotAcceptingLetters,
+    announce_after_commit,
+    lock_letter,
+    queue_notification,
+    save_letter,
+    transition,
+)
+
+S = Letter.Status
+
+
+@dataclass(frozen=True)
+class SubmittedLetter:
+    letter: Letter
+    token: str
+
+
+@transaction.atomic(durable=True)
+def letter_submit(
+    *,
+    prisoner_id: int,
+    supporter_name: str,
+    supporter_email: str,
+    language: str,
+    original_text: str,
+    delivery: str,
+    postage_currency: str = "",
+    supporter_country: str = "",
+    locale: str = "en",
+) -> SubmittedLetter:
+    """A supporter's new letter: saved as received, its tracking token returned once."""
+    prisoner = Prisoner.objects.get(pk=prisoner_id)
+    if not prisoner.accepts_letters:
+        raise NotAcceptingLetters()
+    text = original_text.strip()
+    if not text:
+        raise LetterError(_("The letter is empty."))
+    if len(text) > settings.LETTERBRIDGE_MAX_LETTER_CHARS:
+        raise LetterError(
+            _("The letter is longer than %(max)d characters.")
+            % {"max": settings.LETTERBRIDGE_MAX_LETTER_CHARS}
+        )
+    if delivery == Letter.Delivery.POST_FOR_ME:
+        if postage_currency not in settings.LETTERBRIDGE_POSTAGE_FEES:
+            raise LetterError(_("Choose the currency to pay the postage in."))
+        postage = Letter.Postage.DUE
+    elif delivery == Letter.Delivery.RETURN_TO_ME:
+        postage, postage_currency = Letter.Postage.NOT_NEEDED, ""
+    else:
+        raise LetterError(_("Choose how the letter should be delivered."))
+
+    now = timezone.now()
+    salt = tokens.new_salt()
+    token = tokens.token_for(salt=salt)
+    letter = Letter(
+        prisoner=prisoner,
+        supporter_name=supporter_name.strip(),
+        signature_ru=signature.signature_proposal_ru(supporter_name),
+        supporter_email=supporter_email.strip(),
+        supporter_email_hash=crypto.lookup_hash(supporter_email),
+        original_length=len(text),
+        supporter_country=supporter_country,
+        locale=locale if locale in dict(settings.LANGUAGES) else "en",
+        language=language,
+        original_text=text,
+        delivery=delivery,
+        postage=postage,
+        postage_currency=postage_currency,
+        status=S.RECEIVED,
+        status_changed_at=now,
+        tracking_salt=salt,
+        tracking_token_hash=tokens.token_hash(token),
+    )
+    for _attempt in range(5):  # a reference collision is rare; retry with a new one
+        letter.reference = tokens.new_reference()
+        try:
+            with transaction.atomic():
+                letter.save()
+            break
+        except IntegrityError:
+            if Letter.objects.filter(reference=letter.reference).exists():
+                continue
+            raise
+    event = LetterEvent.objects.create(
+        letter=letter, kind=LetterEvent.Kind.TRANSITION, to_status=S.RECEIVED, action=Action.SUBMIT
+    )
+    announce_after_commit(letter.pk, Action.SUBMIT, "", S.RECEIVED)
+    queue_notification(letter, event, NOTIFY[Action.SUBMIT])
+    return SubmittedLetter(letter=letter, token=token)
+
+
+@transaction.atomic(durable=True)
+def letter_cancel(*, letter_id: int) -> Letter:
+    """The supporter withdraws the letter (the view has checked the tracking token)."""
+    letter = lock_letter(letter_id)
+    transition(letter, action=Action.CANCEL, actor=None, note="Cancelled by the supporter.")
+    save_letter(letter)
+    return letter

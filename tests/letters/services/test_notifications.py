@@ -1,0 +1,83 @@
+"""letters.services.notifications: the supporter's e-mails and the coordinators' digest."""
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from letters.models import Letter, LetterEvent, Notification
+from letters.services import dispatch, notifications
+from prisoners.models import Prisoner
+from tests.factories import LetterFactory, PrisonerFactory
+
+pytestmark = pytest.mark.django_db
+S = Letter.Status
+
+
+# --- the supporter ---------------------------------------------------------------------------
+
+
+def test_notification_is_sent_once_even_if_the_task_runs_twice(
+    submit, django_capture_on_commit_callbacks, outbox
+):
+    # given a letter submitted, its e-mail sent by the task after commit
+    with django_capture_on_commit_callbacks(execute=True):
+        submitted = submit(PrisonerFactory())
+    notification = Notification.objects.get(letter=submitted.letter)
+    assert notification.sent_at is not None
+    # when the task runs again, then it sends nothing more
+    assert notifications.notification_send(notification_id=notification.pk) is False
+    # and the one e-mail went to the supporter, with the reference and the tracking link
+    assert len(outbox) == 1
+    assert outbox[0].to == ["anna@example.org"]
+    assert submitted.letter.reference in outbox[0].subject
+    assert f"/letters/track/{submitted.token}/" in outbox[0].body
+    assert LetterEvent.objects.filter(letter=submitted.letter, kind="notified").count() == 1
+
+
+def test_return_email_goes_without_pdf_when_the_prisoner_moved_in_between(
+    coordinator, outbox, django_capture_on_commit_callbacks
+):
+    # given a letter returned, its e-mail not yet sent, and the prisoner now in transit
+    letter = LetterFactory(status=S.APPROVED, delivery=Letter.Delivery.RETURN_TO_ME)
+    dispatch.letter_return(letter_id=letter.pk, coordinator=coordinator)
+    Prisoner.objects.filter(pk=letter.prisoner_id).update(status=Prisoner.Status.IN_TRANSIT)
+    notification = Notification.objects.get(letter=letter, kind="returned")
+    # when the e-mail task runs
+    assert notifications.notification_send(notification_id=notification.pk) is True
+    # then the supporter is told, without an attachment, and it is not retried
+    (message,) = outbox
+    assert message.attachments == []
+    notification.refresh_from_db()
+    assert notification.sent_at is not None
+
+
+# --- coordinators ----------------------------------------------------------------------------
+
+
+def test_digest_lists_stuck_letters_per_state_once_a_day(coordinator, outbox):
+    # given letters stuck 20 and 30 days, and a fresh one
+    now = timezone.now()
+    stuck = [
+        LetterFactory(status=S.RECEIVED, status_changed_at=now - timedelta(days=30)),
+        LetterFactory(status=S.ON_HOLD, status_changed_at=now - timedelta(days=20)),
+    ]
+    LetterFactory(status=S.RECEIVED)
+    # when the digest runs twice on the same day
+    sent = notifications.coordinators_digest(now=now)
+    again = notifications.coordinators_digest(now=now)
+    # then coordinators got one e-mail naming each stuck letter and the age of the oldest
+    assert (sent, again) == (1, 0)
+    (message,) = outbox
+    assert coordinator.email in message.to
+    assert all(letter.reference in message.body for letter in stuck)
+    assert "received: 1 (oldest 30 days)" in message.body
+    assert "waiting for the prisoner's new address: 1 (oldest 20 days)" in message.body
+
+
+def test_digest_sends_nothing_when_nothing_is_stuck(coordinator, outbox):
+    # given only a fresh letter
+    LetterFactory(status=S.RECEIVED)
+    # when the digest runs, then no e-mail goes
+    assert notifications.coordinators_digest() == 0
+    assert outbox == []
