@@ -5,8 +5,8 @@ from django.db.models import Q
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 
-from config import crypto
-from config.paginator import EstimatedCountPaginator
+from core import crypto
+from core.paginator import EstimatedCountPaginator
 from prisoners import selectors as prisoner_selectors
 from prisoners.models import Prisoner
 

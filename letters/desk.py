@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
-from config.paginator import BoundedPaginator
+from core.paginator import BoundedPaginator
 
 from . import selectors, services
 from .models import LANGUAGES, Letter

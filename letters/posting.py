@@ -16,7 +16,7 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from config import crypto
+from core import crypto
 from prisoners.models import PrisonAddress, Prisoner
 from prisoners.selectors import prisoner_current_address
 

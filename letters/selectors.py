@@ -3,7 +3,7 @@ from collections.abc import Iterable
 from django.conf import settings
 from django.db.models import F, Q, QuerySet
 
-from config import crypto
+from core import crypto
 
 from . import tokens
 from .models import Letter, LetterEvent, VolunteerProfile

@@ -24,7 +24,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
-from config import crypto
+from core import crypto
 from prisoners.models import Prisoner
 from prisoners.selectors import prisoner_current_address
 
