@@ -1,10 +1,10 @@
-"""Coordinators' admin pages: the dashboard, preparing today's post (a batch and its PDF), and
-marking a batch posted. Views parse, call a service (letters.posting) and render; they live in
+"""Coordinators' admin pages: preparing today's post (a batch and its PDF) and marking a batch
+posted, and letters' part of the dashboard (the page itself is drawn in pages.views, next to
+payments' postage balance). Views parse, call a service (letters.posting) and render; they live in
 the admin (``admin.site.admin_view``) and need the ``coordinate_letters`` permission."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import date, datetime, time, timedelta
 from functools import wraps
 
@@ -12,7 +12,7 @@ from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
-from django.db.models import BooleanField, Count, ExpressionWrapper, Min, Q, QuerySet, Sum
+from django.db.models import BooleanField, Count, ExpressionWrapper, Min, Q, QuerySet
 from django.db.models.functions import TruncWeek
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -26,19 +26,10 @@ from django.views.decorators.http import require_http_methods
 from prisoners.models import Prisoner
 
 from . import posting, services
+from .lifecycle import CLOSED_UNSENT_STATES, WAITING_STATES
 from .models import CURRENCIES, Letter, PostingBatch, PostingBatchDocument
 
 S = Letter.Status
-OPEN_STATES = [S.RECEIVED, S.IN_TRANSLATION, S.TRANSLATED, S.APPROVED, S.ON_HOLD]
-
-# Payments may register a function returning postage collected per currency (minor units), so
-# the dashboard can show the balance without letters importing payments.
-postage_collected_provider: Callable[[], dict[str, int]] | None = None
-
-
-def register_postage_collected(provider: Callable[[], dict[str, int]]) -> None:
-    global postage_collected_provider
-    postage_collected_provider = provider
 
 
 def coordinator_view(view):
@@ -201,32 +192,15 @@ def _weeks(now, count: int = 12) -> list[tuple[date, int, int]]:
     return [(monday, received.get(monday, 0), done.get(monday, 0)) for monday in mondays]
 
 
-def postage_balance() -> list[dict]:
-    """Per currency: postage spent on posted batches and, if payments told us, collected."""
-    spent = dict(
-        PostingBatch.objects.filter(posted_on__isnull=False)
-        .values("postage_currency")
-        .annotate(total=Sum("postage_spent"))
-        .values_list("postage_currency", "total")
-    )
-    collected = postage_collected_provider() if postage_collected_provider else None
-    rows = []
-    for currency, _label in CURRENCIES:
-        row = {"currency": currency, "spent": spent.get(currency, 0) / 100}
-        if collected is not None:
-            row["collected"] = collected.get(currency, 0) / 100
-            row["balance"] = row["collected"] - row["spent"]
-        if row["spent"] or row.get("collected"):
-            rows.append(row)
-    return rows
-
-
-@coordinator_view
-def dashboard(request):
+def letters_dashboard() -> dict:
+    """Letters' part of the coordinators' dashboard (drawn, with payments' postage balance, by
+    pages.views.coordinators_dashboard): open letters by state and how long the oldest has
+    waited, letters ready and waiting to post, the weekly chart, incomplete addresses and the
+    prisoners who get the fewest letters."""
     now = timezone.now()
     by_state = {
         row["status"]: row
-        for row in Letter.objects.filter(status__in=OPEN_STATES)
+        for row in Letter.objects.filter(status__in=WAITING_STATES)
         .values("status")
         .annotate(n=Count("pk"), oldest=Min("status_changed_at"))
     }
@@ -239,33 +213,28 @@ def dashboard(request):
             "stuck": state in by_state
             and (now - by_state[state]["oldest"]).days > settings.LETTERBRIDGE_STUCK_DAYS,
         }
-        for state in OPEN_STATES
+        for state in WAITING_STATES
     ]
     waiting = waiting_counts()
     fewest = (
         Prisoner.objects.filter(accepts_letters=True)
         .annotate(
-            letters_count=Count("letters", filter=~Q(letters__status__in=[S.CANCELLED, S.REJECTED]))
+            letters_count=Count("letters", filter=~Q(letters__status__in=CLOSED_UNSENT_STATES))
         )
         .order_by("letters_count", "name_en")[:10]
     )
-    context = _context(
-        request,
-        _("Coordinator's dashboard"),
-        states=states,
-        chart=weekly_chart_svg(_weeks(now)),
-        balance=postage_balance(),
-        balance_known=postage_collected_provider is not None,
-        fewest=fewest,
-        incomplete_addresses=posting.prisoners_with_incomplete_addresses(),
-        ready_count=posting.letters_ready_to_post().count(),
-        waiting_total=waiting["total"],
-        waiting_by_reason=[
+    return {
+        "states": states,
+        "chart": weekly_chart_svg(_weeks(now)),
+        "fewest": fewest,
+        "incomplete_addresses": posting.prisoners_with_incomplete_addresses(),
+        "ready_count": posting.letters_ready_to_post().count(),
+        "waiting_total": waiting["total"],
+        "waiting_by_reason": [
             (label, waiting[reason]) for reason, label in WAITING_REASONS.items() if waiting[reason]
         ],
-        stuck_days=settings.LETTERBRIDGE_STUCK_DAYS,
-    )
-    return render(request, "admin/letters/posting/dashboard.html", context)
+        "stuck_days": settings.LETTERBRIDGE_STUCK_DAYS,
+    }
 
 
 # --- preparing and posting batches ------------------------------------------------------------
@@ -389,7 +358,6 @@ def batch_pdf(request, batch_id: int):
 
 app_name = "letters_coordination"
 urlpatterns = [
-    path("dashboard/", dashboard, name="dashboard"),
     path("posting/", prepare, name="prepare"),
     path("posting/<int:batch_id>/", batch_detail, name="batch"),
     path("posting/<int:batch_id>/pdf/", batch_pdf, name="batch_pdf"),

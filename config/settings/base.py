@@ -68,7 +68,11 @@ THIRD_PARTY_APPS = [
     "django_otp.plugins.otp_static",
     "axes",
 ]
-LOCAL_APPS += ["accounts.apps.AccountsConfig", "rights.apps.RightsConfig"]
+LOCAL_APPS += [
+    "accounts.apps.AccountsConfig",
+    "rights.apps.RightsConfig",
+    "pages.apps.PagesConfig",
+]
 INSTALLED_APPS = DJANGO_APPS + THIRD_PARTY_APPS + LOCAL_APPS
 
 MIDDLEWARE = [

@@ -1,22 +1,9 @@
 from django import forms, template
 from django.conf import settings
-from django.template import TemplateDoesNotExist
 
 from letters.forms import LetterForm
 
 register = template.Library()
-
-
-@register.simple_tag(takes_context=True)
-def optional_include(context, template_name: str):
-    """``{% include %}`` for a template another app may or may not provide (the payments block
-    on the tracking page): renders it with the current context, or nothing when it is absent."""
-    try:
-        included = context.template.engine.get_template(template_name)
-    except TemplateDoesNotExist:
-        return ""
-    with context.push():
-        return included.render(context)
 
 
 @register.inclusion_tag("letters/_letter_form.html", takes_context=True)
