@@ -168,11 +168,11 @@ VOLUNTEER_FIELDS = [
 VOLUNTEER_LOOKUPS = {"status", "language", "prisoner", "created_at"}
 
 
-@admin.register(Letter)
 class LetterAdmin(admin.ModelAdmin):
     """Coordinators see and act on every letter; volunteers see only the letters their work
     needs (letters_visible_to) and only the fields of VOLUNTEER_FIELDS. The translation desk's
-    pages (letters.desk) hang under this admin's URLs."""
+    pages (letters.desk) hang under this admin's URLs. Registered by pages.admin, whose change
+    form adds payments' "Record payment or waiver"."""
 
     change_list_template = "admin/letters/letter/change_list.html"
     change_form_template = "admin/letters/letter/change_form.html"

@@ -240,9 +240,15 @@ def letters_dashboard() -> dict:
 # --- preparing and posting batches ------------------------------------------------------------
 
 
+PREPARE_TEMPLATE = "admin/letters/posting/prepare.html"
+
+
 @coordinator_view
 @require_http_methods(["GET", "POST"])
-def prepare(request):
+def prepare(request, *, template_name: str = PREPARE_TEMPLATE):
+    """Today's post: the letters ready to go, the ones not ready and why, the open batches.
+    Served by pages.views.prepare_post, whose template (extending PREPARE_TEMPLATE) adds
+    payments' "Record payment or waiver" to each unpaid letter."""
     ready = list(posting.letters_ready_to_post()[:1000])
     if request.method == "POST":
         chosen = [int(pk) for pk in request.POST.getlist("letter") if pk.isdigit()]
@@ -270,7 +276,7 @@ def prepare(request):
         waiting_total=waiting_counts()["total"] if len(waiting) == WAITING_SHOWN else len(waiting),
         open_batches=open_batches,
     )
-    return render(request, "admin/letters/posting/prepare.html", context)
+    return render(request, template_name, context)
 
 
 class MarkPostedForm(forms.Form):
@@ -356,9 +362,9 @@ def batch_pdf(request, batch_id: int):
     return response
 
 
+# The dashboard and today's post are routed by pages.urls, which adds them to this namespace.
 app_name = "letters_coordination"
 urlpatterns = [
-    path("posting/", prepare, name="prepare"),
     path("posting/<int:batch_id>/", batch_detail, name="batch"),
     path("posting/<int:batch_id>/pdf/", batch_pdf, name="batch_pdf"),
 ]

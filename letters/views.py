@@ -93,8 +93,7 @@ def letter_write(request):
     return response
 
 
-# --- the letter's page: drawn above letters and payments (pages.views); cancelling and the
-# return PDF are letters' own ------------------------------------------------------------------
+# --- cancelling, and the return PDF (the letter's page itself is drawn in pages.views) -------
 
 
 @require_POST

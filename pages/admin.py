@@ -1,6 +1,6 @@
-"""The prisoner admin with its "Mark in transit" action. The action's confirmation shows a
-prisoner with the letters that will wait for a new address, so it is composed here, above
-prisoners (the admin, the service) and letters (the count)."""
+"""Admin pages that show two apps together, registered here, above both: the prisoner admin
+with its "Mark in transit" action (whose confirmation counts the letters that will wait for a
+new address), and the letter admin whose page offers payments' "Record payment or waiver"."""
 
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
@@ -8,6 +8,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
 
+from letters import admin as letters_admin
+from letters.models import Letter
 from letters.selectors import letters_to_hold_by_prisoner
 from prisoners import admin as prisoners_admin
 from prisoners import selectors, services
@@ -60,3 +62,8 @@ def mark_in_transit(modeladmin, request, queryset):
 @admin.register(Prisoner)
 class PrisonerAdmin(prisoners_admin.PrisonerAdmin):
     actions = [mark_in_transit]
+
+
+@admin.register(Letter)
+class LetterAdmin(letters_admin.LetterAdmin):
+    change_form_template = "admin/pages/letter_change_form.html"

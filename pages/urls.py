@@ -29,6 +29,7 @@ prisoners_pages = (
 coordination_pages = (
     [
         path("dashboard/", views.coordinators_dashboard, name="dashboard"),
+        path("posting/", views.prepare_post, name="prepare"),
         *coordination.urlpatterns,
     ],
     coordination.app_name,

@@ -11,6 +11,7 @@ from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext_lazy as _
 
 from core.http import private
+from letters import coordination
 from letters.coordination import coordinator_view, letters_dashboard
 from letters.selectors import letters_this_month_by_prisoner
 from letters.tracking import letter_confirmation, letter_or_404, letter_tracking
@@ -88,7 +89,7 @@ def prisoner_detail(request, slug: str):
     return render(request, "pages/prisoner_detail.html", context)
 
 
-# --- the coordinators' dashboard: letters and payments' postage balance ------------------------
+# --- the coordinators' pages: letters with payments' postage ---------------------------------
 
 
 @coordinator_view
@@ -100,3 +101,9 @@ def coordinators_dashboard(request):
         "postage_balance": postage_balance(),
     }
     return render(request, "admin/pages/coordinators_dashboard.html", context)
+
+
+def prepare_post(request):
+    """Today's post (letters' page, which lets coordinators only in), with payments' "Record
+    payment or waiver" on each letter that waits for its postage."""
+    return coordination.prepare(request, template_name="admin/pages/prepare_post.html")

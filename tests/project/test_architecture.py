@@ -109,14 +109,16 @@ def test_every_app_of_the_site_is_placed_in_the_layers():
 
 # --- templates: the same layers --------------------------------------------------------------
 # A template under templates/<app>/ (or templates/admin/<app>/) is that app's. It may include,
-# extend or load the tags of its own app and of the apps below it, never of one above or beside
-# it: a page that shows two apps together is composed in templates/pages/. (templates/emails/
-# and the site's base templates belong to no app.)
+# extend, load the tags of or link to its own app and the apps below it, never one above or
+# beside it: a page that shows two apps together is composed in templates/pages/.
+# (templates/emails/ and the site's base templates belong to no app.)
 
 TEMPLATE_LAYERS = {"core": 0, "prisoners": 1, "letters": 2, "payments": 3, "rights": 3}
 TEMPLATE_LAYERS |= {"accounts": 3, "pages": 4}
 REFERENCE = re.compile(r'\{%\s*(?:include|extends)\s+"(?:admin/)?([a-z_]+)/')
 LOAD = re.compile(r"\{%\s*load\s+([^%]+?)\s*%\}")
+URL = re.compile(r"""\{%\s*url\s+['"](?:admin:([a-z]+)_|([a-z_]+):)""")
+URL_NAMESPACES = {"letters_coordination": "letters"}
 
 
 def _owner(template: Path) -> str | None:
@@ -135,6 +137,10 @@ def _tag_libraries() -> dict[str, str]:
 
 def _apps_referenced(text: str, libraries: dict[str, str]) -> set[str]:
     apps = {app for app in REFERENCE.findall(text) if app in TEMPLATE_LAYERS}
+    for admin_app, namespace in URL.findall(text):
+        app = admin_app or URL_NAMESPACES.get(namespace, namespace)
+        if app in TEMPLATE_LAYERS:
+            apps.add(app)
     for names in LOAD.findall(text):
         apps |= {libraries[name] for name in names.split() if name in libraries}
     return apps
@@ -164,10 +170,12 @@ def test_no_apps_template_reaches_an_app_above_or_beside_it():
         ("letters", '{% include "payments/tracking_block.html" %}', {"payments"}),
         ("prisoners", "{% load i18n letters_tags %}", {"letters"}),
         ("payments", '{% extends "admin/rights/x.html" %}', {"rights"}),
+        ("letters", "{% url 'admin:payments_payment_settle_letter' 1 as url %}", {"payments"}),
+        ("prisoners", '{% url "letters_coordination:prepare" %}', {"letters"}),
     ],
 )
 def test_the_template_rule_sees_a_template_that_reaches_up(owner, text, reached):
-    # given a template of ``owner`` that includes or loads an app above or beside it
+    # given a template of ``owner`` that includes, loads or links to an app above or beside it
     apps = _apps_referenced(text, _tag_libraries())
 
     # then the rule finds the app and calls it a breach
