@@ -32,9 +32,10 @@ lock: ## Re-resolve requirements.lock from pyproject.toml
 run: install ## Migrate, load demo data once, serve on 127.0.0.1:PORT (default 8000) with a worker and beat
 	DJANGO_SETTINGS_MODULE=config.settings.local PORT=$(PORT) scripts/run.sh
 
-lint: install ## ruff (lint and format check)
+lint: install ## ruff (lint and format check) and the apps' import rules (import-linter)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports --no-logo
 
 format: install ## Apply ruff's fixes and formatting
 	$(BIN)/ruff check --fix .

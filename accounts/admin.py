@@ -3,7 +3,7 @@ from axes.models import AccessAttempt
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 
-from config.paginator import EstimatedCountPaginator
+from core.paginator import EstimatedCountPaginator
 
 from . import services
 from .models import LetterAccess

@@ -13,7 +13,7 @@ from django.contrib.auth.models import Group
 from django.db import connection, transaction
 from django.utils import timezone
 
-from config import crypto
+from core import crypto
 from letters import tokens
 from letters.models import Letter, LetterEvent, VolunteerProfile
 from prisoners.models import PrisonAddress, Prisoner

@@ -4,6 +4,8 @@ from django.templatetags.static import static
 from django.urls import include, path
 from django.views.generic import RedirectView
 
+from pages import urls as pages_urls
+
 admin.site.site_header = f"{settings.LETTERBRIDGE_ORGANISATION_NAME} — translation desk"
 admin.site.site_title = settings.LETTERBRIDGE_ORGANISATION_NAME
 admin.site.index_title = "Letters, prisoners and postage"
@@ -11,12 +13,12 @@ admin.site.index_title = "Letters, prisoners and postage"
 urlpatterns = [
     # Browsers ask for /favicon.ico on every page, the admin's included.
     path("favicon.ico", RedirectView.as_view(url=static("favicon.svg"), permanent=True)),
-    path("admin/coordination/", include("letters.coordination")),
+    path("admin/coordination/", include(pages_urls.coordination_pages)),
     path("admin/", admin.site.urls),
     path("staff/", include("accounts.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
-    path("letters/", include("letters.urls")),
+    path("letters/", include(pages_urls.letters_pages)),
     path("my-data/", include("rights.urls")),
     path("payments/", include("payments.urls")),
-    path("", include("prisoners.urls")),
+    path("", include(pages_urls.prisoners_pages)),
 ]

@@ -3,10 +3,12 @@ from django.conf import settings
 from django.contrib import admin, messages
 from django.db.models import Q
 from django.http import Http404
+from django.urls import reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from config import crypto
-from config.paginator import EstimatedCountPaginator
+from core import crypto
+from core.paginator import EstimatedCountPaginator
 from prisoners import selectors as prisoner_selectors
 from prisoners.models import Prisoner
 
@@ -169,11 +171,11 @@ VOLUNTEER_FIELDS = [
 VOLUNTEER_LOOKUPS = {"status", "language", "prisoner", "created_at"}
 
 
-@admin.register(Letter)
 class LetterAdmin(admin.ModelAdmin):
     """Coordinators see and act on every letter; volunteers see only the letters their work
     needs (letters_visible_to) and only the fields of VOLUNTEER_FIELDS. The translation desk's
-    pages (letters.desk) hang under this admin's URLs."""
+    pages (letters.desk) hang under this admin's URLs. Registered by pages.admin, whose change
+    form adds payments' "Record payment or waiver"."""
 
     change_list_template = "admin/letters/letter/change_list.html"
     change_form_template = "admin/letters/letter/change_form.html"
@@ -414,6 +416,9 @@ class VolunteerProfileAdmin(admin.ModelAdmin):
 
 @admin.register(PostingBatch)
 class PostingBatchAdmin(admin.ModelAdmin):
+    """Read-only: a batch is made, discarded and marked posted on its coordination page, whose
+    services move its letters with it (an edit here would change a batch behind its letters)."""
+
     list_display = [
         "pk",
         "created_at",
@@ -421,14 +426,23 @@ class PostingBatchAdmin(admin.ModelAdmin):
         "posted_on",
         "postage_spent",
         "postage_currency",
+        "batch_page",
     ]
     list_filter = ["posted_on", "postage_currency"]
-    readonly_fields = ["created_by", "created_at"]
 
-    def save_model(self, request, obj, form, change):
-        if not change:
-            obj.created_by = request.user
-        super().save_model(request, obj, form, change)
+    @admin.display(description=_("Post or discard"))
+    def batch_page(self, obj):
+        url = reverse("letters_coordination:batch", args=[obj.pk])
+        return format_html('<a href="{}">{}</a>', url, _("Open the batch"))
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(Notification)

@@ -1,10 +1,11 @@
-"""Coordinators' admin pages: the dashboard, preparing today's post (a batch and its PDF), and
-marking a batch posted. Views parse, call a service (letters.services.dispatch) and render; they
-live in the admin (``admin.site.admin_view``) and need the ``coordinate_letters`` permission."""
+"""Coordinators' admin pages: preparing today's post (a batch and its PDF) and marking a batch
+posted, and letters' part of the dashboard (the page itself is drawn in pages.views, next to
+payments' postage balance). Views parse, call a service (letters.services.dispatch) and render;
+they live in the admin (``admin.site.admin_view``) and need the ``coordinate_letters`` permission.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import date, datetime, time, timedelta
 from functools import wraps
 
@@ -12,7 +13,7 @@ from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
-from django.db.models import BooleanField, Count, ExpressionWrapper, Min, Q, QuerySet, Sum
+from django.db.models import BooleanField, Count, ExpressionWrapper, Min, Q, QuerySet
 from django.db.models.functions import TruncWeek
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -32,15 +33,6 @@ from .services import dispatch
 from .services.core import LetterError
 
 S = Letter.Status
-
-# Payments may register a function returning postage collected per currency (minor units), so
-# the dashboard can show the balance without letters importing payments.
-postage_collected_provider: Callable[[], dict[str, int]] | None = None
-
-
-def register_postage_collected(provider: Callable[[], dict[str, int]]) -> None:
-    global postage_collected_provider
-    postage_collected_provider = provider
 
 
 def coordinator_view(view):
@@ -201,28 +193,11 @@ def _weeks(now, count: int = 12) -> list[tuple[date, int, int]]:
     return [(monday, received.get(monday, 0), done.get(monday, 0)) for monday in mondays]
 
 
-def postage_balance() -> list[dict]:
-    """Per currency: postage spent on posted batches and, if payments told us, collected."""
-    spent = dict(
-        PostingBatch.objects.filter(posted_on__isnull=False)
-        .values("postage_currency")
-        .annotate(total=Sum("postage_spent"))
-        .values_list("postage_currency", "total")
-    )
-    collected = postage_collected_provider() if postage_collected_provider else None
-    rows = []
-    for currency, _label in CURRENCIES:
-        row = {"currency": currency, "spent": spent.get(currency, 0) / 100}
-        if collected is not None:
-            row["collected"] = collected.get(currency, 0) / 100
-            row["balance"] = row["collected"] - row["spent"]
-        if row["spent"] or row.get("collected"):
-            rows.append(row)
-    return rows
-
-
-@coordinator_view
-def dashboard(request):
+def letters_dashboard() -> dict:
+    """Letters' part of the coordinators' dashboard (drawn, with payments' postage balance, by
+    pages.views.coordinators_dashboard): open letters by state and how long the oldest has
+    waited, letters ready and waiting to post, the weekly chart, incomplete addresses and the
+    prisoners who get the fewest letters."""
     now = timezone.now()
     by_state = {
         row["status"]: row
@@ -249,31 +224,32 @@ def dashboard(request):
         )
         .order_by("letters_count", "name_en")[:10]
     )
-    context = _context(
-        request,
-        _("Coordinator's dashboard"),
-        states=states,
-        chart=weekly_chart_svg(_weeks(now)),
-        balance=postage_balance(),
-        balance_known=postage_collected_provider is not None,
-        fewest=fewest,
-        incomplete_addresses=selectors.prisoners_with_incomplete_addresses(),
-        ready_count=selectors.letters_ready_to_post().count(),
-        waiting_total=waiting["total"],
-        waiting_by_reason=[
+    return {
+        "states": states,
+        "chart": weekly_chart_svg(_weeks(now)),
+        "fewest": fewest,
+        "incomplete_addresses": selectors.prisoners_with_incomplete_addresses(),
+        "ready_count": selectors.letters_ready_to_post().count(),
+        "waiting_total": waiting["total"],
+        "waiting_by_reason": [
             (label, waiting[reason]) for reason, label in WAITING_REASONS.items() if waiting[reason]
         ],
-        stuck_days=settings.LETTERBRIDGE_STUCK_DAYS,
-    )
-    return render(request, "admin/letters/posting/dashboard.html", context)
+        "stuck_days": settings.LETTERBRIDGE_STUCK_DAYS,
+    }
 
 
 # --- preparing and posting batches ------------------------------------------------------------
 
 
+PREPARE_TEMPLATE = "admin/letters/posting/prepare.html"
+
+
 @coordinator_view
 @require_http_methods(["GET", "POST"])
-def prepare(request):
+def prepare(request, *, template_name: str = PREPARE_TEMPLATE):
+    """Today's post: the letters ready to go, the ones not ready and why, the open batches.
+    Served by pages.views.prepare_post, whose template (extending PREPARE_TEMPLATE) adds
+    payments' "Record payment or waiver" to each unpaid letter."""
     ready = list(selectors.letters_ready_to_post()[:1000])
     if request.method == "POST":
         chosen = [int(pk) for pk in request.POST.getlist("letter") if pk.isdigit()]
@@ -301,7 +277,7 @@ def prepare(request):
         waiting_total=waiting_counts()["total"] if len(waiting) == WAITING_SHOWN else len(waiting),
         open_batches=open_batches,
     )
-    return render(request, "admin/letters/posting/prepare.html", context)
+    return render(request, template_name, context)
 
 
 class MarkPostedForm(forms.Form):
@@ -387,10 +363,9 @@ def batch_pdf(request, batch_id: int):
     return response
 
 
+# The dashboard and today's post are routed by pages.urls, which adds them to this namespace.
 app_name = "letters_coordination"
 urlpatterns = [
-    path("dashboard/", dashboard, name="dashboard"),
-    path("posting/", prepare, name="prepare"),
     path("posting/<int:batch_id>/", batch_detail, name="batch"),
     path("posting/<int:batch_id>/pdf/", batch_pdf, name="batch_pdf"),
 ]

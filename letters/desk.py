@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
-from config.paginator import BoundedPaginator
+from core.paginator import BoundedPaginator
 
 from . import selectors
 from .lifecycle import OPEN_STATES, PERM_REVIEW, PERM_TRANSLATE

@@ -3,7 +3,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from config.crypto import EncryptedTextField
+from core.crypto import EncryptedTextField
 from prisoners.models import Prisoner
 
 # Languages a supporter may write in; volunteers declare which of these they read.
@@ -55,7 +55,7 @@ class Letter(models.Model):
 
     reference = models.CharField(max_length=12, unique=True, editable=False)
     prisoner = models.ForeignKey(Prisoner, on_delete=models.PROTECT, related_name="letters")
-    # Encrypted at rest (config/crypto.py): a copy of the database does not say who wrote what.
+    # Encrypted at rest (core/crypto.py): a copy of the database does not say who wrote what.
     supporter_name = EncryptedTextField(_("name to sign with"))
     supporter_email = EncryptedTextField(_("e-mail"))
     # A keyed hash of the address, lower-cased: how "find my letters" finds them.

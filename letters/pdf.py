@@ -16,8 +16,11 @@ from collections.abc import Iterable, Sequence
 from datetime import date
 from functools import cache
 from pathlib import Path
+from types import ModuleType
 from xml.sax.saxutils import escape
 
+import fontpkg_pt_sans
+import fontpkg_pt_serif
 from django.conf import settings
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -84,11 +87,8 @@ class PdfError(Exception):
     """A letter that cannot be printed (no address, text erased)."""
 
 
-def _default_font(package: str, filename: str) -> str:
-    import importlib
-
-    module = importlib.import_module(package)
-    return str(Path(module.__file__).parent / "files" / filename)
+def _default_font(package: ModuleType, filename: str) -> str:
+    return str(Path(package.__file__).parent / "files" / filename)
 
 
 @cache
@@ -96,18 +96,14 @@ def register_fonts() -> dict[str, str]:
     """Register the four faces once per process; returns role -> ReportLab font name. The name
     includes the file's path, so a font changed in settings is registered anew."""
     faces = {
-        SERIF: (settings.LETTERBRIDGE_PDF_FONT_SERIF, "fontpkg_pt_serif", "PT_Serif-Web-Regular"),
+        SERIF: (settings.LETTERBRIDGE_PDF_FONT_SERIF, fontpkg_pt_serif, "PT_Serif-Web-Regular"),
         SERIF_BOLD: (
             settings.LETTERBRIDGE_PDF_FONT_SERIF_BOLD,
-            "fontpkg_pt_serif",
+            fontpkg_pt_serif,
             "PT_Serif-Web-Bold",
         ),
-        SANS: (settings.LETTERBRIDGE_PDF_FONT_SANS, "fontpkg_pt_sans", "PT_Sans-Web-Regular"),
-        SANS_BOLD: (
-            settings.LETTERBRIDGE_PDF_FONT_SANS_BOLD,
-            "fontpkg_pt_sans",
-            "PT_Sans-Web-Bold",
-        ),
+        SANS: (settings.LETTERBRIDGE_PDF_FONT_SANS, fontpkg_pt_sans, "PT_Sans-Web-Regular"),
+        SANS_BOLD: (settings.LETTERBRIDGE_PDF_FONT_SANS_BOLD, fontpkg_pt_sans, "PT_Sans-Web-Bold"),
     }
     names = {}
     for role, (override, package, stem) in faces.items():

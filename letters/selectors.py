@@ -4,19 +4,22 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db.models import Count, Exists, F, Min, OuterRef, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from config import crypto
+from core import crypto
 from prisoners.models import PrisonAddress, Prisoner
 
 from . import tokens
 from .lifecycle import (
+    CLOSED_UNSENT_STATES,
     OPEN_STATES,
     PERM_COORDINATE,
     PERM_REVIEW,
     PERM_TRANSLATE,
+    TRANSITIONS,
     WAITING_STATES,
     Action,
 )
@@ -387,4 +390,50 @@ def flags_unannounced() -> QuerySet[Letter]:
     )
     return Letter.objects.filter(flagged_at__isnull=False, status__in=OPEN_STATES).exclude(
         Exists(announced)
+    )
+
+
+# --- counts per prisoner, for the pages that show prisoners (composed in pages.views) -----------
+
+COUNTS_CACHE_SECONDS = 300
+
+
+def month_start() -> datetime:
+    """Midnight on the first day of the current month, in the site's time zone."""
+    now = timezone.localtime()
+    return now.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+
+
+def letters_this_month_by_prisoner() -> dict[int, int]:
+    """Letters written this month per prisoner id, leaving out those that will never reach the
+    prisoner (cancelled, rejected).
+
+    One grouped query over this month's letters (the created_at index), kept in the cache for
+    a few minutes: the directory and every profile read it, and a count a few minutes old is
+    fine for "how much mail has this person had"."""
+    start = month_start()
+    key = f"letters:this-month-by-prisoner:{start.date().isoformat()}"
+    counts = cache.get(key)
+    if counts is None:
+        rows = (
+            Letter.objects.filter(created_at__gte=start)
+            .exclude(status__in=CLOSED_UNSENT_STATES)
+            .values("prisoner_id")
+            .annotate(n=Count("pk"))
+            .values_list("prisoner_id", "n")
+        )
+        counts = {str(pk): n for pk, n in rows}
+        cache.set(key, counts, timeout=COUNTS_CACHE_SECONDS)
+    return {int(pk): n for pk, n in counts.items()}
+
+
+def letters_to_hold_by_prisoner(*, prisoner_ids: list[int]) -> dict[int, int]:
+    """Per prisoner id, the letters that marking them in transit would put on hold: the ones
+    the hold action may start from (approved)."""
+    hold_from, _to = TRANSITIONS[Action.HOLD]
+    return dict(
+        Letter.objects.filter(prisoner_id__in=prisoner_ids, status__in=hold_from)
+        .values("prisoner_id")
+        .annotate(n=Count("pk"))
+        .values_list("prisoner_id", "n")
     )

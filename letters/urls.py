@@ -1,3 +1,6 @@
+"""Letters' own pages. The letter's page and the confirmation (``track``, ``sent``) share this
+namespace but are drawn above letters: pages.urls adds them."""
+
 from django.urls import path
 
 from . import views
@@ -7,9 +10,6 @@ urlpatterns = [
     path("write/", views.letter_write, name="write"),
     path("find/", views.letters_find, name="find"),
     path("find/sent/", views.letters_find_sent, name="find_sent"),
-    path("privacy/", views.privacy, name="privacy"),
-    path("track/<str:token>/", views.letter_track, name="track"),
-    path("track/<str:token>/sent/", views.letter_sent, name="sent"),
     path("track/<str:token>/cancel/", views.letter_cancel, name="cancel"),
     path("track/<str:token>/translation.pdf", views.letter_returned_pdf, name="returned_pdf"),
 ]

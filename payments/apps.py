@@ -14,9 +14,3 @@ class PaymentsConfig(AppConfig):
         letter_transitioned.connect(
             receivers.refund_closed_letter, dispatch_uid="payments.refund_closed_letter"
         )
-        # the coordinators' dashboard shows collected vs spent without letters importing us
-        from letters.coordination import register_postage_collected
-
-        from .selectors import postage_collected_by_currency
-
-        register_postage_collected(postage_collected_by_currency)

@@ -9,7 +9,7 @@ from datetime import date
 from django.db.models import Count, DateField, Sum
 from django.db.models.functions import Cast, Coalesce, TruncMonth
 
-from letters.models import Letter, PostingBatch
+from letters.models import CURRENCIES, Letter, PostingBatch
 
 from .models import Payment
 
@@ -148,12 +148,30 @@ def ledger_by_batch(*, limit: int = 50) -> list[LedgerPeriod]:
     return periods
 
 
-def postage_collected_by_currency() -> dict[str, int]:
-    """All postage collected and kept (paid, less refunds), per currency, in minor units: what
-    the coordinators' dashboard sets against postage spent."""
-    return dict(
+def postage_balance() -> list[dict]:
+    """Per currency, in major units: postage collected and kept (paid, less refunds) against
+    postage spent on posted batches, and the balance; the coordinators' dashboard shows it.
+    Currencies with neither are left out."""
+    collected = dict(
         Payment.objects.filter(status=P.PAID)
         .values("currency")
         .annotate(total=Sum("amount"))
         .values_list("currency", "total")
     )
+    spent = dict(
+        PostingBatch.objects.filter(posted_on__isnull=False)
+        .values("postage_currency")
+        .annotate(total=Sum("postage_spent"))
+        .values_list("postage_currency", "total")
+    )
+    rows = []
+    for currency, _label in CURRENCIES:
+        row = {
+            "currency": currency,
+            "spent": spent.get(currency, 0) / 100,
+            "collected": collected.get(currency, 0) / 100,
+        }
+        row["balance"] = row["collected"] - row["spent"]
+        if row["spent"] or row["collected"]:
+            rows.append(row)
+    return rows

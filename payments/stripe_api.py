@@ -122,7 +122,13 @@ def _call(what: str, fn, *args, **kwargs):
 
 
 def _timestamp(value: Any) -> datetime | None:
-    return datetime.fromtimestamp(int(value), tz=UTC) if value else None
+    """A Unix time from Stripe; one no calendar can hold is an unreadable value (ValueError)."""
+    if not value:
+        return None
+    try:
+        return datetime.fromtimestamp(int(value), tz=UTC)
+    except (OverflowError, OSError) as error:
+        raise ValueError(f"timestamp out of range: {value!r}") from error
 
 
 def _plain(obj: Any) -> dict[str, Any]:

@@ -1,15 +1,13 @@
 from django import forms
 from django.contrib import admin, messages
-from django.contrib.admin import helpers
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
-from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from . import selectors, services
+from . import services
 from .models import PrisonAddress, Prisoner
 
 
@@ -51,53 +49,13 @@ class NewAddressForm(forms.Form):
     source = forms.CharField(label=_("Source"), max_length=300, required=False)
 
 
-@admin.action(
-    description=_("Mark in transit (этап): letters wait for the new address"),
-    permissions=["change"],
-)
-def mark_in_transit(modeladmin, request, queryset):
-    """Asks first, as Django's delete does: a page lists the prisoners and the letters that will
-    be held, and only its Confirm (which posts ``post``) changes anything."""
-    if not request.POST.get("post"):
-        prisoners = list(
-            selectors.prisoners_for_transit(
-                prisoner_ids=list(queryset.values_list("pk", flat=True))
-            )
-        )
-        context = {
-            **modeladmin.admin_site.each_context(request),
-            "title": _("Mark in transit?"),
-            "opts": modeladmin.model._meta,
-            "prisoners": prisoners,
-            "letters_to_hold": sum(prisoner.letters_to_hold for prisoner in prisoners),
-            "never_in_transit": services.NEVER_IN_TRANSIT,
-            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
-        }
-        return TemplateResponse(
-            request, "admin/prisoners/mark_in_transit_confirmation.html", context
-        )
-    done = 0
-    for prisoner in queryset:
-        try:
-            services.prisoner_mark_in_transit(prisoner_id=prisoner.pk, actor=request.user)
-        except PermissionDenied as error:
-            modeladmin.message_user(request, str(error), messages.ERROR)
-            return None
-        except ValidationError as error:
-            modeladmin.message_user(request, f"{prisoner}: {error.messages[0]}", messages.WARNING)
-        else:
-            done += 1
-    if done:
-        modeladmin.message_user(
-            request,
-            _("%(n)d prisoner(s) in transit; their approved letters are on hold.") % {"n": done},
-            messages.SUCCESS,
-        )
-    return None
-
-
-@admin.register(Prisoner)
 class PrisonerAdmin(admin.ModelAdmin):
+    """Prisoners' own admin. It is registered by pages.admin, which adds "Mark in transit":
+    its confirmation counts the letters that will be held, and only letters can count them.
+
+    The status is read-only once the prisoner exists: it changes through the services that
+    keep the address history and the letters in step (Mark in transit; Record a new address)."""
+
     list_display = [
         "name_en",
         "name_ru",
@@ -111,7 +69,6 @@ class PrisonerAdmin(admin.ModelAdmin):
     search_fields = ["name_en", "name_ru", "slug"]
     prepopulated_fields = {"slug": ["name_en"]}
     inlines = [PrisonAddressInline]
-    actions = [mark_in_transit]
     fieldsets = [
         (None, {"fields": ["name_en", "slug", "status", "accepts_letters", "is_demo"]}),
         ("Russian", {"fields": ["name_ru", "name_ru_dative", "gender", "birth_year"]}),
@@ -119,10 +76,15 @@ class PrisonerAdmin(admin.ModelAdmin):
         ("For translators", {"fields": ["reads_languages", "notes_for_translators"]}),
     ]
 
+    def get_readonly_fields(self, request, obj=None):
+        readonly = super().get_readonly_fields(request, obj)
+        return [*readonly, "status"] if obj is not None else readonly
+
     def get_form(self, request, obj=None, change=False, **kwargs):
         form = super().get_form(request, obj, change, **kwargs)
         # Blank only on records from before the field existed; whoever edits one chooses.
-        if "gender" in form.base_fields:  # absent for those who may only view
+        # (Absent from the form of someone who may only view the prisoner.)
+        if "gender" in form.base_fields:
             form.base_fields["gender"].required = True
         return form
 
@@ -135,11 +97,6 @@ class PrisonerAdmin(admin.ModelAdmin):
     def new_address_link(self, obj):
         url = reverse("admin:prisoners_prisoner_new_address", args=[obj.pk])
         return format_html('<a href="{}">{}</a>', url, _("Record a new address"))
-
-    def save_model(self, request, obj, form, change):
-        super().save_model(request, obj, form, change)
-        if change and "status" in form.changed_data and obj.status == Prisoner.Status.IN_TRANSIT:
-            services.prisoner_mark_in_transit(prisoner_id=obj.pk, actor=request.user)
 
     def get_urls(self):
         return [

@@ -5,7 +5,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.utils import timezone
 
-from config import crypto
+from core import crypto
 from letters import tokens
 from letters.models import Letter, VolunteerProfile
 from letters.signature import signature_proposal_ru

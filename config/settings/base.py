@@ -58,6 +58,7 @@ DJANGO_APPS = [
     "django.contrib.humanize",
 ]
 LOCAL_APPS = [
+    "core.apps.CoreConfig",
     "prisoners.apps.PrisonersConfig",
     "letters.apps.LettersConfig",
     "payments.apps.PaymentsConfig",
@@ -68,14 +69,18 @@ THIRD_PARTY_APPS = [
     "django_otp.plugins.otp_static",
     "axes",
 ]
-LOCAL_APPS += ["accounts.apps.AccountsConfig", "rights.apps.RightsConfig"]
+LOCAL_APPS += [
+    "accounts.apps.AccountsConfig",
+    "rights.apps.RightsConfig",
+    "pages.apps.PagesConfig",
+]
 INSTALLED_APPS = DJANGO_APPS + THIRD_PARTY_APPS + LOCAL_APPS
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
-    "config.middleware.RequestBodyLimitMiddleware",
+    "core.middleware.RequestBodyLimitMiddleware",
     "csp.middleware.CSPMiddleware",
-    "config.middleware.PermissionsPolicyMiddleware",
+    "core.middleware.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -93,7 +98,7 @@ MIDDLEWARE = [
 
 # Request bodies: the longest letter (or a translation of three times its length, in Cyrillic,
 # percent-encoded) fits well within 256 KiB; a larger body is refused with 413
-# (config.middleware.RequestBodyLimitMiddleware) before anything reads it.
+# (core.middleware.RequestBodyLimitMiddleware) before anything reads it.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 256 * 1024
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 1000
 
@@ -240,7 +245,7 @@ CELERY_BEAT_SCHEDULE.update(
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"redact": {"()": "config.logging.RedactPersonalData"}},
+    "filters": {"redact": {"()": "core.logging.RedactPersonalData"}},
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {
         "console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["redact"]}
@@ -260,7 +265,7 @@ SENTRY_DSN = env("SENTRY_DSN", default="")
 if SENTRY_DSN:
     import sentry_sdk
 
-    from config.sentry import scrub_event
+    from core.sentry import scrub_event
 
     sentry_sdk.init(
         dsn=SENTRY_DSN,
@@ -349,7 +354,7 @@ LETTERBRIDGE_NOTIFICATION_RESEND_AFTER = timedelta(
 # Tracking links are derived from this key (HMAC) and only their hash is stored: a copy of the
 # database alone cannot open a supporter's letter. Separate from SECRET_KEY so it can rotate alone.
 LETTERBRIDGE_TRACKING_KEY = env("LETTERBRIDGE_TRACKING_KEY")
-# Letter texts and supporters' names and e-mails are stored encrypted (config/crypto.py) under
+# Letter texts and supporters' names and e-mails are stored encrypted (core/crypto.py) under
 # these Fernet keys, newest first; e-mails are looked up by a hash keyed with the second key.
 LETTERBRIDGE_ENCRYPTION_KEYS = env.list("LETTERBRIDGE_ENCRYPTION_KEYS")
 LETTERBRIDGE_LOOKUP_KEY = env("LETTERBRIDGE_LOOKUP_KEY")

@@ -15,7 +15,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from config import crypto
+from core import crypto
 from prisoners.models import PrisonAddress, Prisoner
 from prisoners.selectors import prisoner_current_address
 

@@ -2,7 +2,6 @@ from datetime import datetime
 
 from django import forms, template
 from django.conf import settings
-from django.template import TemplateDoesNotExist
 from django.utils import timezone
 from django.utils.formats import date_format
 
@@ -32,18 +31,6 @@ def flagged_letters_count() -> int:
     """Flagged letters waiting for a coordinator's decision (the admin index and the
     coordinators' dashboard show it, linking to the Flagged page)."""
     return letters_flagged().count()
-
-
-@register.simple_tag(takes_context=True)
-def optional_include(context, template_name: str):
-    """``{% include %}`` for a template another app may or may not provide (the payments block
-    on the tracking page): renders it with the current context, or nothing when it is absent."""
-    try:
-        included = context.template.engine.get_template(template_name)
-    except TemplateDoesNotExist:
-        return ""
-    with context.push():
-        return included.render(context)
 
 
 @register.inclusion_tag("letters/_letter_form.html", takes_context=True)

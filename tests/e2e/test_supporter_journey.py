@@ -97,7 +97,7 @@ def test_write_and_send_a_letter(page, phone, live_server, prisoners, screenshot
     # then the confirmation shows the reference and the private link
     expect(page.get_by_role("heading", name="Thank you — we have your letter")).to_be_visible()
     letter = Letter.objects.get(prisoner=prisoners)
-    expect(page.locator("dl .reference")).to_have_text(letter.reference)
+    expect(page.locator(".facts .reference")).to_have_text(letter.reference)
     expect(page.locator("#tracking-link")).to_have_value(re.compile(r"/letters/track/\w{43}/$"))
     assert (letter.status, letter.postage, letter.postage_currency) == ("received", "due", "EUR")
     assert letter.original_text == LETTER

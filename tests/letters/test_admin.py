@@ -98,3 +98,41 @@ def test_skip_translation_admin_action(client, coordinator):
     letter.refresh_from_db()
     assert letter.status == Letter.Status.APPROVED
     assert letter.translation == letter.original_text
+
+
+# --- posting batches: read-only here, posted through "Mark posted" ----------------------------
+
+
+@pytest.mark.parametrize("who", ["coordinator", "superuser"])
+def test_the_posting_batch_admin_changes_nothing(client, coordinator, who):
+    # given a batch not yet posted, and a coordinator or a superuser in the admin
+    from letters.models import PostingBatch
+
+    batch = PostingBatch.objects.create(created_by=coordinator)
+    letter = LetterFactory(status=Letter.Status.APPROVED, posting_batch=batch)
+    user = coordinator
+    if who == "superuser":
+        user = get_user_model().objects.create_superuser("root", "r@example.org", "pw-long-enough")
+    client.force_login(user)
+    change = reverse("admin:letters_postingbatch_change", args=[batch.pk])
+
+    # when they open the batch, try to post it by editing it, to add one or to delete it
+    page = client.get(change)
+    edited = client.post(
+        change, {"posted_on": "2024-05-01", "postage_spent": "500", "postage_currency": "GBP"}
+    )
+    added = client.get(reverse("admin:letters_postingbatch_add"))
+    deleted = client.post(
+        reverse("admin:letters_postingbatch_delete", args=[batch.pk]), {"post": "yes"}
+    )
+
+    # then the batch is only shown, with the way to its coordination page, and nothing moved
+    assert page.status_code == 200
+    assert 'name="posted_on"' not in page.content.decode()
+    assert (edited.status_code, added.status_code, deleted.status_code) == (403, 403, 403)
+    batch.refresh_from_db()
+    assert (batch.posted_on, batch.postage_spent) == (None, 0)
+    letter.refresh_from_db()
+    assert (letter.status, letter.posting_batch_id) == (Letter.Status.APPROVED, batch.pk)
+    listing = client.get(reverse("admin:letters_postingbatch_changelist")).content.decode()
+    assert reverse("letters_coordination:batch", args=[batch.pk]) in listing

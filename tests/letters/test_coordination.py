@@ -38,18 +38,6 @@ def test_dashboard_shows_states_chart_postage_and_fewest_letters(client, coordin
     assert lonely.name_en in page
 
 
-def test_dashboard_shows_balance_when_payments_registers_collected(
-    client, coordinator, monkeypatch
-):
-    monkeypatch.setattr(coordination, "postage_collected_provider", lambda: {"GBP": 2000})
-    PostingBatch.objects.create(
-        created_by=coordinator, posted_on=timezone.localdate(), postage_spent=500
-    )
-    client.force_login(coordinator)
-    page = client.get(reverse("letters_coordination:dashboard")).content.decode()
-    assert "20.00" in page and "15.00" in page
-
-
 def test_coordination_pages_refuse_volunteers(client, volunteer):
     client.force_login(volunteer)
     for name in ("dashboard", "prepare"):

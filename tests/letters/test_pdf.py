@@ -1,6 +1,7 @@
 import io
 from pathlib import Path
 
+import fontpkg_pt_sans
 import pypdfium2 as pdfium
 import pytest
 from PIL import Image
@@ -124,7 +125,7 @@ def test_a_prisoner_without_address_cannot_be_printed():
 
 def test_fonts_can_be_overridden_in_settings(settings):
     pdf.register_fonts.cache_clear()
-    sans = Path(pdf._default_font("fontpkg_pt_sans", "PT_Sans-Web-Regular.ttf"))
+    sans = Path(pdf._default_font(fontpkg_pt_sans, "PT_Sans-Web-Regular.ttf"))
     settings.LETTERBRIDGE_PDF_FONT_SERIF = str(sans)
     try:
         content = pdf.render_letter_pdf(_letter())

@@ -9,7 +9,7 @@ from urllib.parse import parse_qsl, urljoin, urlsplit
 import pytest
 from django.urls import reverse
 
-from config import crypto
+from core import crypto
 from letters.models import Letter
 from payments.models import Payment
 from tests.factories import (

@@ -310,22 +310,19 @@ def test_tracking_an_unknown_or_malformed_token_is_404(client):
     assert client.get(reverse("letters:sent", args=["0" * 43])).status_code == 404
 
 
-def test_the_translation_pdf_is_offered_only_when_a_pdf_module_provides_it(client):
-    from letters.views import returned_pdf_provider
-
+def test_a_returned_letter_offers_its_pdf(client):
+    # given a letter translated and returned to its writer
     letter = LetterFactory(status=S.RETURNED, delivery="return_to_me")
     token = tokens.token_for(salt=letter.tracking_salt)
 
+    # when the writer opens its page and the PDF
     html = client.get(track_url(letter)).content.decode()
     pdf = client.get(reverse("letters:returned_pdf", args=[token]))
 
-    if returned_pdf_provider() is None:
-        assert "translation.pdf" not in html
-        assert pdf.status_code == 404
-    else:
-        assert "translation.pdf" in html
-        assert pdf.status_code == 200
-        assert pdf["Content-Type"] == "application/pdf"
+    # then the page links the PDF, which downloads
+    assert reverse("letters:returned_pdf", args=[token]) in html
+    assert pdf.status_code == 200
+    assert pdf["Content-Type"] == "application/pdf"
 
 
 def test_the_pdf_is_not_served_before_the_letter_is_returned(client):

@@ -315,9 +315,8 @@ def test_ledger_puts_older_months_apart(coordinator):
     assert len(selectors.ledger_by_month()) == 2
 
 
-def test_the_coordinators_dashboard_gets_postage_collected_from_payments(coordinator):
-    from letters import coordination
-
+def test_the_postage_balance_sets_what_was_kept_against_what_was_spent(coordinator):
+    # given a payment kept, one refunded, and a posted batch
     StripePaymentFactory(status=P.PAID, paid_at=timezone.now())
     StripePaymentFactory(status=P.REFUNDED, paid_at=timezone.now(), refunded_at=timezone.now())
     PostingBatch.objects.create(
@@ -327,6 +326,8 @@ def test_the_coordinators_dashboard_gets_postage_collected_from_payments(coordin
         postage_currency="GBP",
     )
 
-    (gbp,) = coordination.postage_balance()
+    # when the balance is read
+    (gbp,) = selectors.postage_balance()
 
+    # then only the kept payment counts as collected
     assert gbp == {"currency": "GBP", "spent": 1.5, "collected": 2.2, "balance": 2.2 - 1.5}

@@ -199,3 +199,12 @@ def test_stripe_api_base_points_the_real_http_client_at_a_local_stripe(settings,
     assert headers["Idempotency-Key"] == "letterbridge-payment-5-checkout"
     assert params["line_items[0][price_data][unit_amount]"] == "273"
     assert params["line_items[0][price_data][currency]"] == "usd"
+
+
+def test_a_timestamp_no_calendar_can_hold_is_an_unreadable_value():
+    # given an expiry far beyond the year 9999, as a malformed event might carry
+    # when it is read, then it is a ValueError the webhook answers with 400, not an OSError
+    with pytest.raises(ValueError):
+        stripe_api._timestamp(10**13)
+    assert stripe_api._timestamp(0) is None
+    assert stripe_api._timestamp(1_796_474_138).year == 2026

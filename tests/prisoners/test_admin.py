@@ -83,7 +83,7 @@ def test_the_action_called_directly_for_a_volunteer_says_no(rf, volunteer, movin
     from django.contrib import admin
     from django.contrib.messages.storage.fallback import FallbackStorage
 
-    from prisoners.admin import mark_in_transit
+    from pages.admin import mark_in_transit
 
     prisoner, letters = moving
     request = rf.post("/", {"post": "yes"})
@@ -141,3 +141,55 @@ def test_the_confirmation_warns_of_someone_who_cannot_be_in_transit(client, coor
     client.force_login(coordinator)
     response = _post_action(client, released)
     assert "released or deceased" in response.content.decode()
+
+
+# --- the status: set when the prisoner is added, then changed only through the services -------
+
+
+def test_the_status_cannot_be_edited_on_an_existing_prisoner(client, coordinator, moving):
+    # given a sentenced prisoner with approved letters, and a coordinator on their admin page
+    prisoner, letters = moving
+    client.force_login(coordinator)
+    change = reverse("admin:prisoners_prisoner_change", args=[prisoner.pk])
+    page = client.get(change)
+    assert 'name="status"' not in page.content.decode()
+
+    # when the change form is posted with another status anyway
+    response = client.post(
+        change,
+        {
+            "name_en": prisoner.name_en,
+            "slug": prisoner.slug,
+            "status": Prisoner.Status.IN_TRANSIT,
+            "accepts_letters": "on",
+            "name_ru": prisoner.name_ru,
+            "name_ru_dative": prisoner.name_ru_dative,
+            "gender": "male",
+            "reads_languages": "[]",
+            "addresses-TOTAL_FORMS": "0",
+            "addresses-INITIAL_FORMS": "0",
+        },
+    )
+
+    # then the rest of the form is saved, but neither the status nor the address nor the
+    # letters moved: that takes "Mark in transit"
+    assert response.status_code == 302
+    _unchanged(prisoner, letters)
+
+
+def test_a_new_prisoner_is_given_a_status(client, coordinator):
+    client.force_login(coordinator)
+
+    page = client.get(reverse("admin:prisoners_prisoner_add")).content.decode()
+
+    assert 'name="status"' in page
+
+
+def test_someone_who_may_only_view_a_prisoner_sees_the_page(client, volunteer, moving):
+    prisoner, _letters = moving
+    client.force_login(volunteer)
+
+    response = client.get(reverse("admin:prisoners_prisoner_change", args=[prisoner.pk]))
+
+    assert response.status_code == 200
+    assert prisoner.name_en in response.content.decode()

@@ -162,7 +162,7 @@ ALLOWED = {
     ("letters.letter", "return_to_supporter"): COORDINATORS,
     ("letters.letterevent", "delete_selected"): NOBODY,
     ("letters.volunteerprofile", "delete_selected"): SUPERUSER,
-    ("letters.postingbatch", "delete_selected"): SUPERUSER,
+    ("letters.postingbatch", "delete_selected"): NOBODY,  # read-only: see "Mark posted"
     ("letters.notification", "delete_selected"): NOBODY,
     ("payments.payment", "delete_selected"): NOBODY,
     ("payments.payment", "retry_refund"): COORDINATORS,

@@ -7,7 +7,7 @@ the newest key are simply re-encrypted."""
 from django.core.management.base import BaseCommand
 from django.db import connection, transaction
 
-from config import crypto
+from core import crypto
 from letters.models import Letter, PostingBatchDocument
 
 FIELDS = ("supporter_name", "supporter_email", "original_text", "translation", "signature_ru")

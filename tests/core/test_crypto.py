@@ -2,7 +2,7 @@ import pytest
 from cryptography.fernet import Fernet
 from django.core.exceptions import ImproperlyConfigured
 
-from config import crypto
+from core import crypto
 
 
 def test_round_trip_and_ciphertext_hides_the_value():

@@ -1,7 +1,7 @@
 import logging
 
-from config.logging import RedactPersonalData, redact
-from config.sentry import scrub_event
+from core.logging import RedactPersonalData, redact
+from core.sentry import scrub_event
 
 
 def test_redact_removes_emails_tokens_and_long_secrets():

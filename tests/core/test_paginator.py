@@ -1,7 +1,7 @@
 import pytest
 from django.db import connection
 
-from config.paginator import EXACT_BELOW, EstimatedCountPaginator
+from core.paginator import EXACT_BELOW, EstimatedCountPaginator
 from letters.models import Letter
 from tests.factories import LetterFactory
 
@@ -27,7 +27,7 @@ def test_a_huge_unfiltered_table_uses_the_planner_estimate(monkeypatch):
 
 
 def test_bounded_paginator_counts_no_further_than_its_bound():
-    from config.paginator import BoundedPaginator
+    from core.paginator import BoundedPaginator
 
     LetterFactory.create_batch(7)
 

@@ -1,6 +1,6 @@
 """Scrubbing for the optional Sentry integration: drop anything that could identify a supporter."""
 
-from config.logging import redact
+from core.logging import redact
 
 
 def scrub_event(event: dict, hint: dict) -> dict:

@@ -1,0 +1,134 @@
+"""What letters has to say on a letter's own page and on the confirmation after writing: the
+timeline in the supporter's words, the next step, the fee, the return PDF. The pages themselves
+are drawn above letters (pages.views), next to what payments says about the postage."""
+
+from django.conf import settings
+from django.http import Http404
+from django.urls import reverse
+from django.utils.translation import gettext_lazy
+
+from .forms import postage_fee_label
+from .lifecycle import CLOSED_UNSENT_STATES, Action, supporter_may_cancel
+from .models import Letter
+from .selectors import letter_by_token, letter_timeline, letter_translation_skipped
+
+S = Letter.Status
+
+# What each step of a letter's life means to the supporter, by the action that caused it.
+STEP_LABELS = {
+    Action.SUBMIT: gettext_lazy("We received your letter"),
+    Action.CLAIM: gettext_lazy("A volunteer started translating it"),
+    Action.RELEASE: gettext_lazy("Back in the queue for a translator"),
+    Action.EXPIRE_CLAIM: gettext_lazy("Back in the queue for a translator"),
+    Action.HAND_IN: gettext_lazy("Translated; the translation is being checked"),
+    Action.SEND_BACK: gettext_lazy("The translation is being improved"),
+    Action.APPROVE: gettext_lazy("Translation checked and approved"),
+    Action.SKIP_TRANSLATION: gettext_lazy("Approved; no translation was needed"),
+    Action.HOLD: gettext_lazy("Waiting for the prisoner's new address"),
+    Action.RELEASE_HOLD: gettext_lazy("The new address is known; ready to send"),
+    Action.POST: gettext_lazy("Posted to the prison"),
+    Action.RETURN: gettext_lazy("Sent back to you to post"),
+    Action.CANCEL: gettext_lazy("Cancelled at your request"),
+    Action.REJECT: gettext_lazy("Not sent"),
+}
+
+# What comes next, shown greyed under the timeline, for each state the letter can rest in.
+NEXT_STEP = {
+    S.RECEIVED: gettext_lazy("Next: a volunteer translates it into Russian."),
+    S.IN_TRANSLATION: gettext_lazy("Next: another volunteer checks the translation."),
+    S.TRANSLATED: gettext_lazy("Next: another volunteer checks the translation."),
+    S.ON_HOLD: gettext_lazy("Next: we send it as soon as we know where the prisoner is."),
+}
+
+
+def letter_or_404(token: str) -> Letter:
+    letter = letter_by_token(token=token)
+    if letter is None:
+        raise Http404
+    return letter
+
+
+def returned_pdf_ready(letter: Letter) -> bool:
+    """A returned letter's PDF (translation and address sheet) can be drawn."""
+    return (
+        letter.status == S.RETURNED and bool(letter.translation) and letter.texts_erased_at is None
+    )
+
+
+def fee_label(letter: Letter) -> str:
+    if letter.delivery != Letter.Delivery.POST_FOR_ME or not letter.postage_currency:
+        return ""
+    if letter.postage_currency not in settings.LETTERBRIDGE_POSTAGE_FEES:
+        return letter.postage_currency
+    return postage_fee_label(letter.postage_currency)
+
+
+def replies_reach_us(letter: Letter) -> bool:
+    """A letter we post carries our address, so the prisoner's reply comes to us, unless the
+    letter never went."""
+    return (
+        letter.delivery == Letter.Delivery.POST_FOR_ME and letter.status not in CLOSED_UNSENT_STATES
+    )
+
+
+def _sent_back(events: list) -> bool:
+    """The letter is in translation because a reviewer sent the translation back."""
+    return bool(events) and events[-1].action == Action.SEND_BACK
+
+
+def _next_step(letter: Letter, events: list, translation_skipped: bool):
+    if letter.status == S.RECEIVED and letter.language == "ru":
+        return gettext_lazy("Next: we read it before it goes on.")
+    if letter.status == S.IN_TRANSLATION and _sent_back(events):
+        return gettext_lazy("Next: the translator makes the changes, then it is checked again.")
+    if letter.status == S.APPROVED:
+        if letter.delivery == Letter.Delivery.RETURN_TO_ME and translation_skipped:
+            return gettext_lazy("Next: we send you your letter and the address.")
+        if letter.delivery == Letter.Delivery.RETURN_TO_ME:
+            return gettext_lazy("Next: we send you the translation and the address.")
+        if letter.postage == Letter.Postage.DUE:
+            return gettext_lazy("Next: we post it once the postage is paid.")
+        return gettext_lazy("Next: we post it with the next batch of letters.")
+    return NEXT_STEP.get(letter.status)
+
+
+def letter_tracking(*, letter: Letter, token: str) -> dict:
+    """Letters' part of the tracking page: the journey so far, what comes next, whether the
+    supporter may still cancel, the fee and the return PDF."""
+    events = list(letter_timeline(letter=letter))
+    steps = [
+        {
+            "date": event.created_at,
+            "label": STEP_LABELS.get(event.action, event.get_to_status_display()),
+            "status": event.to_status,
+            "reason": letter.rejection_reason if event.action == Action.REJECT else "",
+        }
+        for event in events
+    ]
+    translation_skipped = letter_translation_skipped(letter=letter, events=events)
+    return {
+        "letter": letter,
+        "token": token,
+        "steps": steps,
+        "next_step": _next_step(letter, events, translation_skipped),
+        "can_cancel": supporter_may_cancel(letter.status),
+        # Postage never paid for a letter that will not go: nothing is owed, so say nothing.
+        "postage_moot": letter.status in CLOSED_UNSENT_STATES
+        and letter.postage == Letter.Postage.DUE,
+        "replies_reach_us": replies_reach_us(letter),
+        "fee": fee_label(letter),
+        "pdf_url": reverse("letters:returned_pdf", args=[token])
+        if returned_pdf_ready(letter)
+        else None,
+        "translation_skipped": translation_skipped,
+    }
+
+
+def letter_confirmation(*, letter: Letter, token: str) -> dict:
+    """Letters' part of the confirmation after writing: the reference and the fee."""
+    return {
+        "letter": letter,
+        "token": token,
+        "fee": fee_label(letter),
+        "replies_reach_us": replies_reach_us(letter),
+    }

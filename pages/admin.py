@@ -1,0 +1,69 @@
+"""Admin pages that show two apps together, registered here, above both: the prisoner admin
+with its "Mark in transit" action (whose confirmation counts the letters that will wait for a
+new address), and the letter admin whose page offers payments' "Record payment or waiver"."""
+
+from django.contrib import admin, messages
+from django.contrib.admin import helpers
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.template.response import TemplateResponse
+from django.utils.translation import gettext_lazy as _
+
+from letters import admin as letters_admin
+from letters.models import Letter
+from letters.selectors import letters_to_hold_by_prisoner
+from prisoners import admin as prisoners_admin
+from prisoners import selectors, services
+from prisoners.models import Prisoner
+
+
+@admin.action(
+    description=_("Mark in transit (этап): letters wait for the new address"),
+    permissions=["change"],
+)
+def mark_in_transit(modeladmin, request, queryset):
+    """Asks first, as Django's delete does: a page lists the prisoners and the letters that will
+    be held, and only its Confirm (which posts ``post``) changes anything."""
+    if not request.POST.get("post"):
+        prisoner_ids = list(queryset.values_list("pk", flat=True))
+        prisoners = list(selectors.prisoners_for_transit(prisoner_ids=prisoner_ids))
+        to_hold = letters_to_hold_by_prisoner(prisoner_ids=prisoner_ids)
+        context = {
+            **modeladmin.admin_site.each_context(request),
+            "title": _("Mark in transit?"),
+            "opts": modeladmin.model._meta,
+            "prisoners": [(prisoner, to_hold.get(prisoner.pk, 0)) for prisoner in prisoners],
+            "letters_to_hold": sum(to_hold.values()),
+            "never_in_transit": services.NEVER_IN_TRANSIT,
+            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+        }
+        return TemplateResponse(
+            request, "admin/prisoners/mark_in_transit_confirmation.html", context
+        )
+    done = 0
+    for prisoner in queryset:
+        try:
+            services.prisoner_mark_in_transit(prisoner_id=prisoner.pk, actor=request.user)
+        except PermissionDenied as error:
+            modeladmin.message_user(request, str(error), messages.ERROR)
+            return None
+        except ValidationError as error:
+            modeladmin.message_user(request, f"{prisoner}: {error.messages[0]}", messages.WARNING)
+        else:
+            done += 1
+    if done:
+        modeladmin.message_user(
+            request,
+            _("%(n)d prisoner(s) in transit; their approved letters are on hold.") % {"n": done},
+            messages.SUCCESS,
+        )
+    return None
+
+
+@admin.register(Prisoner)
+class PrisonerAdmin(prisoners_admin.PrisonerAdmin):
+    actions = [mark_in_transit]
+
+
+@admin.register(Letter)
+class LetterAdmin(letters_admin.LetterAdmin):
+    change_form_template = "admin/pages/letter_change_form.html"

@@ -1,0 +1,11 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class PagesConfig(AppConfig):
+    """The pages that show several apps together (a letter with its postage, a prisoner with
+    their letters, the coordinators' dashboard), drawn above all of them: each view calls the
+    apps' selectors and renders one template that includes each app's part by name."""
+
+    name = "pages"
+    verbose_name = _("Pages")
