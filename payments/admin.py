@@ -20,7 +20,7 @@ from letters.lifecycle import PERM_COORDINATE
 from letters.models import CURRENCIES, Letter
 
 from . import selectors, services
-from .models import Payment, StripeEvent
+from .models import Payment, PaymentEvent, StripeEvent
 
 
 def _money(minor: int, currency: str) -> str:
@@ -69,7 +69,13 @@ class PostageForm(forms.Form):
         required=False,
     )
     note = forms.CharField(
-        label=_("Note"), widget=forms.Textarea(attrs={"rows": 3}), required=False
+        label=_("Note"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        required=False,
+        help_text=_(
+            "Kept in the payment's history for good, after the supporter's data is erased: "
+            "say how and why, not who paid."
+        ),
     )
 
     @classmethod
@@ -118,6 +124,41 @@ def mark_refunded_by_hand(modeladmin, request, queryset):
             modeladmin.message_user(request, f"{payment.letter}: {_('marked refunded')}")
 
 
+class PaymentEventInline(admin.TabularInline):
+    """The payment's history on its page, for coordinators: every change, read-only."""
+
+    model = PaymentEvent
+    extra = 0
+    can_delete = False
+    fields = ["created_at", "action", "from_status", "to_status", "by", "note"]
+    readonly_fields = fields
+    ordering = ["created_at", "pk"]
+    verbose_name_plural = _("history")
+
+    @admin.display(description=_("by"))
+    def by(self, event) -> str:
+        if event.actor_id:
+            return f"{event.get_source_display()} {event.actor.get_username()}"
+        if event.stripe_event_id:
+            return f"Stripe {event.stripe_event_id}"
+        return event.get_source_display()
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("actor")
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.has_perm(PERM_COORDINATE)
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(Payment)
 class PaymentAdmin(admin.ModelAdmin):
     list_display = [
@@ -139,6 +180,7 @@ class PaymentAdmin(admin.ModelAdmin):
     list_select_related = ["letter"]
     date_hierarchy = "created_at"
     readonly_fields = [f.name for f in Payment._meta.fields]
+    inlines = [PaymentEventInline]
     actions = [retry_refund, mark_refunded_by_hand]
     change_list_template = "admin/payments/payment/change_list.html"
 
@@ -157,6 +199,11 @@ class PaymentAdmin(admin.ModelAdmin):
         return _("asked for")
 
     def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        # Every change goes through a service (the actions, the settle page): the form would
+        # save the whole row over whatever a webhook wrote meanwhile.
         return False
 
     def has_delete_permission(self, request, obj=None):

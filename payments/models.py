@@ -1,6 +1,9 @@
+from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from letters.models import CURRENCIES, Letter
 
@@ -35,7 +38,6 @@ class Payment(models.Model):
     )
     stripe_payment_intent_id = models.CharField(max_length=255, unique=True, null=True, blank=True)
     stripe_refund_id = models.CharField(max_length=255, unique=True, null=True, blank=True)
-    note = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     paid_at = models.DateTimeField(null=True, blank=True)
@@ -86,6 +88,100 @@ class Payment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.amount / 100:.2f} {self.currency} ({self.status})"
+
+
+class PaymentEventSource(models.TextChoices):
+    STRIPE = "stripe", "Stripe"
+    COORDINATOR = "coordinator", _("coordinator")
+    SUPPORTER = "supporter", _("supporter")
+    RECONCILE = "reconcile", _("reconciliation with Stripe")
+    SYSTEM = "system", _("automatic")
+
+
+# The action of an event carried over from the text notes payments kept before their history.
+EARLIER_NOTE = "earlier_note"
+
+
+class PaymentEvent(models.Model):
+    """Append-only history of a payment: every change of its status, and the facts that leave
+    it where it is (a refund asked for, a refund that failed), each with where it came from.
+    It holds no personal data of the supporter, so it outlives the erasure of their identity.
+    Events with the action EARLIER_NOTE and no statuses are the notes payments kept in a text
+    field before they had a history."""
+
+    Source = PaymentEventSource
+
+    payment = models.ForeignKey(Payment, on_delete=models.PROTECT, related_name="events")
+    from_status = models.CharField(
+        pgettext_lazy("payment status", "from"),
+        max_length=10,
+        choices=PaymentStatus.choices,
+        blank=True,
+    )
+    to_status = models.CharField(
+        pgettext_lazy("payment status", "to"),
+        max_length=10,
+        choices=PaymentStatus.choices,
+        blank=True,
+    )
+    action = models.CharField(_("action"), max_length=30)
+    source = models.CharField(_("source"), max_length=12, choices=Source.choices)
+    stripe_event_id = models.CharField(_("Stripe event"), max_length=255, blank=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("coordinator"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="payment_events",
+    )
+    note = models.TextField(_("note"), blank=True)
+    # Not auto_now_add: the notes carried over from before keep the time they were written.
+    created_at = models.DateTimeField(_("when"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("payment event")
+        verbose_name_plural = _("payment events")
+        ordering = ["created_at", "pk"]
+        indexes = [models.Index(fields=["payment", "created_at"], name="paymentevent_payment_idx")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(source__in=PaymentEventSource.values), name="paymentevent_source_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(from_status__in=["", *PaymentStatus.values])
+                & Q(to_status__in=["", *PaymentStatus.values]),
+                name="paymentevent_status_valid",
+            ),
+            # Only the notes from before the history lack the status the payment was left in.
+            models.CheckConstraint(
+                condition=~Q(to_status="") | Q(action=EARLIER_NOTE),
+                name="paymentevent_has_target",
+            ),
+            # Stripe's word comes with the id of the event that said it; nobody else's does.
+            models.CheckConstraint(
+                condition=Q(source="stripe", stripe_event_id__gt="")
+                | (~Q(source="stripe") & Q(stripe_event_id="")),
+                name="paymentevent_stripe_has_event_id",
+            ),
+            # A coordinator's change names the coordinator; nobody else is a user.
+            models.CheckConstraint(
+                condition=Q(source="coordinator", actor__isnull=False)
+                | (~Q(source="coordinator") & Q(actor__isnull=True)),
+                name="paymentevent_coordinator_has_actor",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.payment_id}: {self.action}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise ValueError("Payment events are append-only.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ValueError("Payment events are append-only.")
 
 
 class StripeEvent(models.Model):

@@ -3,7 +3,10 @@
 Locks are always taken letter first, then payment, so the webhook, the refund task, the
 reconciliation task and a coordinator can meet on one letter without deadlocking. Every change
 checks the payment's current state first: a duplicate or out-of-order Stripe event finds nothing
-to do. The letter hears where its postage stands through
+to do. Every change of a payment's status, and every fact in its history, goes through
+``_transition``: it checks ``payments.lifecycle.TRANSITIONS`` and writes a ``PaymentEvent`` saying
+where the change came from (a Stripe event, a coordinator, the supporter, reconciliation, or
+Letterbridge itself). The letter hears where its postage stands through
 ``letters.services.dispatch.letter_set_postage`` (the posting guard reads that); its value is
 derived from all of the letter's payments, so the same events in any order leave the same letter.
 """
@@ -11,6 +14,7 @@ derived from all of the letter's payments, so the same events in any order leave
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import timedelta
 from functools import partial
@@ -31,7 +35,8 @@ from letters.services.dispatch import letter_set_postage
 from letters.services.notifications import tracking_url
 
 from . import stripe_api
-from .models import Payment
+from .lifecycle import NEW, Action, can_start, leads_to
+from .models import Payment, PaymentEvent
 
 logger = logging.getLogger(__name__)
 
@@ -48,6 +53,39 @@ class PaymentError(Exception):
     def __init__(self, message=None):
         self.message = str(message or self.default_message)
         super().__init__(self.message)
+
+
+class PaymentTransitionRefused(PaymentError):
+    """The lifecycle table does not allow this action from the payment's status."""
+
+    def __init__(self, action: Action, status: str):
+        self.action, self.status = action, status
+        super().__init__(
+            _("The payment is “%(status)s” now, so this cannot be done to it.")
+            % {"status": Payment.Status(status).label if status else _("not recorded yet")}
+        )
+
+
+@dataclass(frozen=True)
+class EventSource:
+    """Where a change of a payment came from, as its event records it."""
+
+    kind: str
+    stripe_event_id: str = ""
+    actor: AbstractBaseUser | None = None
+
+    @classmethod
+    def stripe(cls, event_id: str) -> EventSource:
+        return cls(PaymentEvent.Source.STRIPE, stripe_event_id=event_id)
+
+    @classmethod
+    def coordinator(cls, user: AbstractBaseUser) -> EventSource:
+        return cls(PaymentEvent.Source.COORDINATOR, actor=user)
+
+
+SUPPORTER = EventSource(PaymentEvent.Source.SUPPORTER)
+RECONCILE = EventSource(PaymentEvent.Source.RECONCILE)
+SYSTEM = EventSource(PaymentEvent.Source.SYSTEM)
 
 
 class NotLinkedYet(Exception):
@@ -83,9 +121,37 @@ def _lock_payment(payment_id: int) -> tuple[Letter, Payment]:
     return letter, payment
 
 
-def _add_note(payment: Payment, note: str) -> None:
-    stamp = timezone.now().strftime("%Y-%m-%d %H:%M")
-    payment.note = f"{payment.note}\n{stamp} {note}".strip()
+def _transition(
+    payment: Payment,
+    action: Action,
+    *,
+    source: EventSource,
+    note: str = "",
+    fields: Iterable[str] = (),
+) -> PaymentEvent:
+    """The one way a payment changes: refused unless the lifecycle table allows ``action`` from
+    the payment's status; otherwise the payment takes the status the table gives, is saved (a
+    new one inserted, an existing one with only its status and ``fields``), and an event
+    records the change and where it came from."""
+    adding = payment._state.adding
+    from_status = NEW if adding else payment.status
+    if not can_start(action, from_status):
+        raise PaymentTransitionRefused(action, from_status)
+    payment.status = leads_to(action, from_status)
+    if adding:
+        payment.save(force_insert=True)
+    else:
+        payment.save(update_fields=list(dict.fromkeys(["status", *fields, "updated_at"])))
+    return PaymentEvent.objects.create(
+        payment=payment,
+        from_status=from_status,
+        to_status=payment.status,
+        action=action,
+        source=source.kind,
+        stripe_event_id=source.stripe_event_id,
+        actor=source.actor,
+        note=note,
+    )
 
 
 def _sync_letter_postage(letter: Letter, note: str) -> None:
@@ -106,17 +172,23 @@ def _sync_letter_postage(letter: Letter, note: str) -> None:
         logger.warning("letter %s postage stays (%s)", letter.pk, refusal.message)
 
 
-def _request_refund(payment: Payment, reason: str) -> None:
+def _request_refund(payment: Payment, *, source: EventSource, reason: str) -> None:
     """Mark a payment to be refunded and queue the refund after commit (idempotent)."""
     from .tasks import refund_payment
 
     if payment.refund_requested_at is None:
         payment.refund_requested_at = timezone.now()
-        _add_note(payment, reason)
+        if payment.provider != Payment.Provider.STRIPE:
+            payment.refund_error = _t("Paid by hand: refund it by hand, then mark it refunded.")
+        _transition(
+            payment,
+            Action.REQUEST_REFUND,
+            source=source,
+            note=reason,
+            fields=["refund_requested_at", "refund_error"],
+        )
     if payment.provider == Payment.Provider.STRIPE:
         transaction.on_commit(partial(refund_payment.delay, payment.pk), robust=True)
-    else:
-        payment.refund_error = _t("Paid by hand: refund it by hand, then mark it refunded.")
 
 
 def _queue_receipt(payment: Payment) -> None:
@@ -125,30 +197,40 @@ def _queue_receipt(payment: Payment) -> None:
     transaction.on_commit(partial(send_payment_receipt.delay, payment.pk), robust=True)
 
 
-def _mark_paid(letter: Letter, payment: Payment, *, how: str) -> bool:
-    """pending/failed/expired -> paid, unless the letter is settled by another payment already
-    (then this money goes back). Returns whether anything changed."""
-    if payment.status not in (P.PENDING, P.FAILED, P.EXPIRED):
-        return False
-    settled_elsewhere = (
+def _settled_elsewhere(letter: Letter, payment: Payment) -> bool:
+    return (
         Payment.objects.filter(letter_id=letter.pk, status__in=[P.PAID, P.WAIVED])
         .exclude(pk=payment.pk)
         .exists()
     )
-    if settled_elsewhere:
-        if payment.refund_requested_at is None:
-            _request_refund(payment, "Paid after the postage was already settled; refunding.")
-            payment.save()
-            return True
-        return False
-    payment.status = P.PAID
+
+
+def _pay(
+    letter: Letter, payment: Payment, *, action: Action, source: EventSource, how: str, note: str
+) -> None:
+    """The money came in: the payment is paid, the letter hears it, the supporter is thanked,
+    and a letter closed meanwhile gets the money back."""
     payment.paid_at = timezone.now()
-    payment.save()
+    _transition(payment, action, source=source, note=note, fields=["paid_at"])
     _sync_letter_postage(letter, note=f"Postage paid ({how}).")
     _queue_receipt(payment)
     if letter.status in CLOSED_UNSENT_STATES:
-        _request_refund(payment, "Paid after the letter was closed; refunding.")
-        payment.save()
+        _request_refund(payment, source=source, reason="Paid after the letter was closed.")
+
+
+def _mark_paid(letter: Letter, payment: Payment, *, source: EventSource) -> bool:
+    """pending/failed/expired -> paid, unless the letter is settled by another payment already
+    (then this money goes back). Returns whether anything changed."""
+    if not can_start(Action.PAY, payment.status):
+        return False
+    if _settled_elsewhere(letter, payment):
+        if payment.refund_requested_at is None:
+            _request_refund(
+                payment, source=source, reason="Paid after the postage was already settled."
+            )
+            return True
+        return False
+    _pay(letter, payment, action=Action.PAY, source=source, how="card, Stripe", note="")
     return True
 
 
@@ -186,13 +268,13 @@ def payment_checkout_start(*, letter_id: int) -> CheckoutStart:
         if payment is None or payment.stripe_checkout_session_id:
             # none yet, or its session is closing: the reconciliation task settles that one
             currency = letter.postage_currency
-            payment = Payment.objects.create(
+            payment = Payment(
                 letter=letter,
                 provider=Payment.Provider.STRIPE,
-                status=P.PENDING,
                 currency=currency,
                 amount=postage_fee(currency),
             )
+            _transition(payment, Action.OPEN, source=SUPPORTER)
         base = tracking_url(letter)
         with translation.override(letter.locale):
             product = _t("Postage for letter %(reference)s") % {"reference": letter.reference}
@@ -221,10 +303,12 @@ def payment_checkout_start(*, letter_id: int) -> CheckoutStart:
         # the webhook may have linked the session already (it can arrive before this)
         if payment.stripe_checkout_session_id in (None, session.id):
             payment.stripe_checkout_session_id = session.id
+            linked = ["stripe_checkout_session_id"]
             if payment.status == P.PENDING:
                 payment.checkout_url = session.url or ""
                 payment.checkout_expires_at = session.expires_at
-            payment.save()
+                linked += ["checkout_url", "checkout_expires_at"]
+            payment.save(update_fields=[*linked, "updated_at"])
     return CheckoutStart("redirect", url=session.url or payment.checkout_url)
 
 
@@ -257,44 +341,50 @@ def _payment_id_for_session(session: stripe_api.CheckoutSession) -> int | None:
 
 @transaction.atomic
 def payment_apply_session(
-    *, session: stripe_api.CheckoutSession, failed: bool = False
+    *, session: stripe_api.CheckoutSession, source: EventSource, failed: bool = False
 ) -> Payment | None:
     """Apply what a Checkout Session says: paid only when its payment_status is "paid";
     ``failed`` for checkout.session.async_payment_failed; expired when Stripe expired it.
-    Returns the payment, or None when the session is not ours."""
+    ``source`` is the Stripe event that said so, or the reconciliation that asked. Returns the
+    payment, or None when the session is not ours."""
     payment_id = _payment_id_for_session(session)
     if payment_id is None:
         logger.info("stripe session not ours, ignored")
         return None
     letter, payment = _lock_payment(payment_id)
+    linked = []
     if not payment.stripe_checkout_session_id:
         payment.stripe_checkout_session_id = session.id
+        linked.append("stripe_checkout_session_id")
     if session.payment_intent and not payment.stripe_payment_intent_id:
         payment.stripe_payment_intent_id = session.payment_intent
+        linked.append("stripe_payment_intent_id")
+    if linked:
+        payment.save(update_fields=[*linked, "updated_at"])
     if session.payment_status == "paid":
         if session.amount_total is not None and (
             session.amount_total != payment.amount
             or (session.currency or payment.currency) != payment.currency
         ):
-            _add_note(payment, f"Stripe reports {session.amount_total} {session.currency}.")
-        payment.save()
-        _mark_paid(letter, payment, how="card, Stripe")
-    elif failed and payment.status == P.PENDING:
-        payment.status = P.FAILED
-        _add_note(payment, "The payment failed at Stripe.")
-        payment.save()
-    elif session.status == "expired" and payment.status == P.PENDING:
-        payment.status = P.EXPIRED
+            _transition(
+                payment,
+                Action.AMOUNT_DIFFERS,
+                source=source,
+                note=f"Stripe reports {session.amount_total} {session.currency}.",
+            )
+        _mark_paid(letter, payment, source=source)
+    elif failed and can_start(Action.FAIL, payment.status):
+        _transition(payment, Action.FAIL, source=source, note="The payment failed at Stripe.")
+    elif session.status == "expired" and can_start(Action.EXPIRE, payment.status):
         payment.checkout_url = ""
-        payment.save()
-    else:
-        payment.save()
+        _transition(payment, Action.EXPIRE, source=source, fields=["checkout_url"])
     return payment
 
 
 @transaction.atomic
-def payment_charge_refunded(*, charge: stripe_api.Charge) -> Payment | None:
-    """A charge was refunded at Stripe (by our refund task or from the dashboard)."""
+def payment_charge_refunded(*, charge: stripe_api.Charge, source: EventSource) -> Payment | None:
+    """A charge was refunded at Stripe (by our refund task or from the dashboard), as the
+    Stripe event ``source`` says."""
     if not charge.payment_intent:
         return None
     payment_id = (
@@ -306,20 +396,27 @@ def payment_charge_refunded(*, charge: stripe_api.Charge) -> Payment | None:
         raise NotLinkedYet(charge.payment_intent)
     letter, payment = _lock_payment(payment_id)
     if not (charge.refunded or charge.amount_refunded >= payment.amount):
-        _add_note(payment, f"Partly refunded at Stripe: {charge.amount_refunded}.")
-        payment.save()
+        if can_start(Action.PART_REFUNDED, payment.status):
+            _transition(
+                payment,
+                Action.PART_REFUNDED,
+                source=source,
+                note=f"Partly refunded at Stripe: {charge.amount_refunded}.",
+            )
         return payment
-    if payment.status == P.REFUNDED:
-        return payment
-    if payment.status not in (P.PAID, P.PENDING, P.FAILED, P.EXPIRED):
-        return payment
-    payment.status = P.REFUNDED
+    if not can_start(Action.REFUND, payment.status):
+        return payment  # refunded already, or never a card payment
     payment.refunded_at = timezone.now()
     payment.refund_error = ""
     if charge.refund_id and not payment.stripe_refund_id:
         taken = Payment.objects.filter(stripe_refund_id=charge.refund_id).exists()
         payment.stripe_refund_id = None if taken else charge.refund_id
-    payment.save()
+    _transition(
+        payment,
+        Action.REFUND,
+        source=source,
+        fields=["refunded_at", "refund_error", "stripe_refund_id"],
+    )
     _sync_letter_postage(letter, note="Postage refunded (Stripe).")
     return payment
 
@@ -337,8 +434,7 @@ def payment_refund_request(*, letter_id: int) -> list[int]:
             letter_id=letter_id, status=P.PAID, refund_requested_at__isnull=True
         )
         for payment in payments:
-            _request_refund(payment, "The letter was closed; refunding.")
-            payment.save()
+            _request_refund(payment, source=SYSTEM, reason="The letter was closed.")
             marked.append(payment.pk)
     return marked
 
@@ -357,7 +453,7 @@ def payment_refund(*, payment_id: int) -> bool:
             return False
         if payment.provider != Payment.Provider.STRIPE or not payment.stripe_payment_intent_id:
             payment.refund_error = _t("Paid by hand: refund it by hand, then mark it refunded.")
-            payment.save()
+            payment.save(update_fields=["refund_error", "updated_at"])
             return False
         payment.refund_attempts += 1
         try:
@@ -368,27 +464,42 @@ def payment_refund(*, payment_id: int) -> bool:
             )
         except stripe_api.StripeUnavailable as error:
             payment.refund_error = _t("Stripe could not be reached: %(error)s") % {"error": error}
-            payment.save()
+            _refund_failed(payment, note=f"Stripe could not be reached: {error}")
             unavailable = error
         except stripe_api.StripeRefused as error:
             payment.refund_error = _t("Stripe refused the refund: %(error)s") % {"error": error}
-            payment.save()
+            _refund_failed(payment, note=f"Stripe refused the refund: {error}")
             return False
         else:
             if refund.status in ("failed", "canceled"):
                 payment.refund_error = _t("Stripe reports the refund %(status)s.") % {
                     "status": refund.status
                 }
-                payment.save()
+                _refund_failed(payment, note=f"Stripe reports the refund {refund.status}.")
                 return False
             payment.stripe_refund_id = refund.id
-            payment.status = P.REFUNDED
             payment.refunded_at = timezone.now()
             payment.refund_error = ""
-            payment.save()
+            _transition(
+                payment,
+                Action.REFUND,
+                source=SYSTEM,
+                note=f"Refunded at Stripe ({refund.id}).",
+                fields=["stripe_refund_id", "refunded_at", "refund_error", "refund_attempts"],
+            )
             _sync_letter_postage(letter, note="Postage refunded.")
             return True
     raise unavailable
+
+
+def _refund_failed(payment: Payment, *, note: str) -> None:
+    _transition(
+        payment,
+        Action.REFUND_FAILED,
+        source=SYSTEM,
+        note=note,
+        fields=["refund_error", "refund_attempts"],
+    )
 
 
 # --- coordinators ----------------------------------------------------------------------------
@@ -409,19 +520,20 @@ def payment_waive(*, letter_id: int, coordinator: AbstractBaseUser, note: str = 
     _require_coordinator(coordinator)
     letter = _lock_letter(letter_id)
     _ensure_unsettled(letter)
-    payment = Payment.objects.create(
+    payment = Payment(
         letter=letter,
         provider=Payment.Provider.WAIVED,
-        status=P.WAIVED,
         currency=letter.postage_currency,
         amount=0,
-        note=f"Waived by {coordinator.get_username()}. {note}".strip(),
+    )
+    _transition(
+        payment, Action.WAIVE, source=EventSource.coordinator(coordinator), note=note.strip()
     )
     _sync_letter_postage(letter, note="Postage waived by a coordinator.")
     return payment
 
 
-# How postage paid by hand reached us, and the words kept for it in the payment's note and the
+# How postage paid by hand reached us, and the words kept for it in the payment's and the
 # letter's history.
 MANUAL_METHODS = {"bank_transfer": "bank transfer", "cash": "cash"}
 
@@ -446,15 +558,18 @@ def payment_record_manual(
         raise PaymentError(_("The amount must be more than zero."))
     letter = _lock_letter(letter_id)
     _ensure_unsettled(letter)
-    payment = Payment.objects.create(
-        letter=letter,
-        provider=Payment.Provider.MANUAL,
-        status=P.PENDING,
-        currency=currency,
-        amount=amount,
-        note=f"Recorded by {coordinator.get_username()}: {MANUAL_METHODS[method]}. {note}".strip(),
+    how = MANUAL_METHODS[method]
+    payment = Payment(
+        letter=letter, provider=Payment.Provider.MANUAL, currency=currency, amount=amount
     )
-    _mark_paid(letter, payment, how=MANUAL_METHODS[method])
+    _pay(
+        letter,
+        payment,
+        action=Action.RECORD,
+        source=EventSource.coordinator(coordinator),
+        how=how,
+        note=f"{how}: {note.strip()}" if note.strip() else how,
+    )
     return payment
 
 
@@ -467,11 +582,15 @@ def payment_mark_refunded_by_hand(
     letter, payment = _lock_payment(payment_id)
     if payment.provider != Payment.Provider.MANUAL or payment.status != P.PAID:
         raise PaymentError(_("Only a manual payment that is paid can be marked refunded."))
-    payment.status = P.REFUNDED
     payment.refunded_at = timezone.now()
     payment.refund_error = ""
-    _add_note(payment, f"Refunded by hand ({coordinator.get_username()}). {note}".strip())
-    payment.save()
+    _transition(
+        payment,
+        Action.REFUND_BY_HAND,
+        source=EventSource.coordinator(coordinator),
+        note=note.strip(),
+        fields=["refunded_at", "refund_error"],
+    )
     _sync_letter_postage(letter, note="Postage refunded by hand.")
     return payment
 
@@ -528,6 +647,21 @@ def payment_receipt_send(*, payment_id: int) -> bool:
 # --- reconciliation --------------------------------------------------------------------------
 
 
+@transaction.atomic
+def _expire_sessionless(*, payment_id: int) -> bool:
+    """A payment whose Checkout Session was never made expires, unless it moved meanwhile."""
+    _letter, payment = _lock_payment(payment_id)
+    if payment.stripe_checkout_session_id or not can_start(Action.EXPIRE, payment.status):
+        return False
+    _transition(
+        payment,
+        Action.EXPIRE,
+        source=RECONCILE,
+        note="No Checkout Session was made for it within a day.",
+    )
+    return True
+
+
 def payments_reconcile() -> int:
     """Pending Stripe payments older than the threshold are checked against their Checkout
     Session and settled as Stripe says (webhooks lost or never configured). Refunds that were
@@ -565,7 +699,7 @@ def payments_reconcile() -> int:
         except stripe_api.StripeUnavailable:
             logger.warning("reconcile: Stripe unavailable; stopping this run")
             break
-        payment = payment_apply_session(session=session)
+        payment = payment_apply_session(session=session, source=RECONCILE)
         if payment is not None and payment.status != P.PENDING:
             changed += 1
     # A session whose creation never came back (Stripe down) can no longer be paid after a day.
@@ -575,7 +709,8 @@ def payments_reconcile() -> int:
         stripe_checkout_session_id__isnull=True,
         created_at__lt=now - timedelta(days=1),
     )
-    changed += stale.update(status=P.EXPIRED, updated_at=now)
+    for pk in stale.values_list("pk", flat=True)[:500]:
+        changed += _expire_sessionless(payment_id=pk)
     lost_refunds = Payment.objects.filter(
         provider=Payment.Provider.STRIPE,
         refund_requested_at__lt=cutoff,

@@ -266,7 +266,10 @@ def webhook_event(*, payload: bytes, signature: str | None) -> dict[str, Any]:
         raise BadWebhook("body") from error
     if not isinstance(data, dict) or data.get("object") != "event":
         raise BadWebhook("not an event")
-    if not isinstance(data.get("id"), str) or not isinstance(data.get("type"), str):
+    # an empty id too: the payment's history names the event that changed it
+    if not (isinstance(data.get("id"), str) and data["id"]) or not isinstance(
+        data.get("type"), str
+    ):
         raise BadWebhook("event without id or type")
     obj = (data.get("data") or {}).get("object") if isinstance(data.get("data"), dict) else None
     if not isinstance(obj, dict):

@@ -24,21 +24,27 @@ from .models import StripeEvent
 logger = logging.getLogger(__name__)
 
 
-# Each handler returns whether the event was about one of our payments.
-def _session(obj: dict[str, Any]) -> bool:
-    return services.payment_apply_session(session=stripe_api.session_from(obj)) is not None
-
-
-def _session_failed(obj: dict[str, Any]) -> bool:
+# Each handler gets the event's object and its id (the payment's history names the event that
+# changed it), and returns whether the event was about one of our payments.
+def _session(obj: dict[str, Any], event_id: str) -> bool:
     session = stripe_api.session_from(obj)
-    return services.payment_apply_session(session=session, failed=True) is not None
+    source = services.EventSource.stripe(event_id)
+    return services.payment_apply_session(session=session, source=source) is not None
 
 
-def _charge_refunded(obj: dict[str, Any]) -> bool:
-    return services.payment_charge_refunded(charge=stripe_api.charge_from(obj)) is not None
+def _session_failed(obj: dict[str, Any], event_id: str) -> bool:
+    session = stripe_api.session_from(obj)
+    source = services.EventSource.stripe(event_id)
+    return services.payment_apply_session(session=session, source=source, failed=True) is not None
 
 
-HANDLERS: dict[str, Callable[[dict[str, Any]], bool]] = {
+def _charge_refunded(obj: dict[str, Any], event_id: str) -> bool:
+    charge = stripe_api.charge_from(obj)
+    source = services.EventSource.stripe(event_id)
+    return services.payment_charge_refunded(charge=charge, source=source) is not None
+
+
+HANDLERS: dict[str, Callable[[dict[str, Any], str], bool]] = {
     "checkout.session.completed": _session,
     "checkout.session.async_payment_succeeded": _session,
     "checkout.session.async_payment_failed": _session_failed,
@@ -75,7 +81,7 @@ def stripe_webhook(request: HttpRequest) -> HttpResponse:
                     )
             except IntegrityError:
                 return _answer(200, "already applied")
-            if not handler(event["data"]["object"]):
+            if not handler(event["data"]["object"], event["id"]):
                 # Not ours: keep no record of it, so a redelivery is ignored again too.
                 transaction.set_rollback(True)
                 return _answer(200, "ignored")

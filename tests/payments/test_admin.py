@@ -4,14 +4,15 @@ refund actions, and the ledger (collected vs spent by currency, per month and pe
 from datetime import timedelta
 
 import pytest
+from django.contrib.auth.models import Permission
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
 from letters.models import Letter, PostingBatch
-from payments import selectors
+from payments import selectors, services
 from payments.models import Payment
-from tests.factories import LetterFactory
+from tests.factories import LetterFactory, UserFactory
 from tests.payments import stripe_fake
 from tests.payments.factories import StripePaymentFactory
 
@@ -186,7 +187,9 @@ def test_record_a_bank_transfer_from_the_letter_then_go_back(desk, coordinator):
         273,
         "USD",
     )
-    assert f"Recorded by {coordinator.username}: bank transfer." in payment.note
+    (event,) = payment.events.all()
+    assert (event.action, event.source, event.actor) == ("record", "coordinator", coordinator)
+    assert event.note == "bank transfer"
     letter.refresh_from_db()
     assert letter.postage == Letter.Postage.PAID
 
@@ -265,6 +268,53 @@ def test_retry_refund_action_queues_the_refund(desk, stripe_on, django_capture_o
     payment.refresh_from_db()
     assert payment.status == P.REFUNDED and payment.refund_error == ""
     assert len(stripe_on.calls("POST", "/v1/refunds")) == 1
+
+
+def test_a_payments_page_shows_its_history_to_coordinators_only(desk, coordinator):
+    # given a manual payment a coordinator recorded, then paid back by hand
+    payment = services.payment_record_manual(
+        letter_id=LetterFactory().pk,
+        coordinator=coordinator,
+        method="cash",
+        amount=220,
+        currency="GBP",
+        note="at the stall",
+    )
+    services.payment_mark_refunded_by_hand(
+        payment_id=payment.pk, coordinator=coordinator, note="sent back"
+    )
+    url = reverse("admin:payments_payment_change", args=[payment.pk])
+
+    # when a coordinator opens the payment's page
+    page = desk.get(url)
+
+    # then its history is there, oldest first, with who did it, and nothing to save
+    assert page.status_code == 200
+    body = page.content.decode()
+    assert body.index("cash: at the stall") < body.index("sent back")
+    assert coordinator.username in body
+    assert 'name="_save"' not in body
+
+    # and a staff member who may see payments but does not coordinate sees no history
+    clerk = UserFactory()
+    clerk.user_permissions.add(Permission.objects.get(codename="view_payment"))
+    other = Client()
+    other.force_login(clerk)
+    page = other.get(url)
+    assert page.status_code == 200
+    assert "at the stall" not in page.content.decode()
+
+
+def test_the_payments_page_cannot_save_the_row_over_a_service(desk):
+    # given a pending card payment
+    payment = StripePaymentFactory()
+    url = reverse("admin:payments_payment_change", args=[payment.pk])
+
+    # when its page is posted, as the Save button would
+    response = desk.post(url, {"_save": "Save"})
+
+    # then it is refused: every change goes through a service
+    assert response.status_code == 403
 
 
 def test_ledger_per_month_and_per_batch(desk, coordinator):

@@ -170,7 +170,13 @@ def test_a_manual_payment_lets_it_be_posted(
         )
 
     assert payment.provider == Payment.Provider.MANUAL and payment.status == P.PAID
-    assert f"Recorded by {coordinator.username}: cash. at the stall" in payment.note
+    (event,) = payment.events.all()
+    assert (event.action, event.to_status, event.actor, event.note) == (
+        "record",
+        P.PAID,
+        coordinator,
+        "cash: at the stall",
+    )
     assert letter.events.filter(note="Postage paid (cash).").exists()
     assert len(outbox) == 1  # the supporter is thanked
     dispatch.letter_post(letter_id=letter.pk, coordinator=coordinator)
@@ -226,11 +232,16 @@ def test_a_refunded_letter_cannot_be_posted(
     payment = StripePaymentFactory(letter=letter, stripe_payment_intent_id="pi_test_r")
     session = stripe_fake.session_for(payment, status="complete", payment_status="paid")
     with django_capture_on_commit_callbacks(execute=True):
-        services.payment_apply_session(session=stripe_api_session(session))
+        services.payment_apply_session(
+            session=stripe_api_session(session), source=services.RECONCILE
+        )
     charge = stripe_fake.charge(
         payment_intent="pi_test_r", refunded=True, amount=220, amount_refunded=220
     )
-    services.payment_charge_refunded(charge=services.stripe_api.charge_from(charge))
+    services.payment_charge_refunded(
+        charge=services.stripe_api.charge_from(charge),
+        source=services.EventSource.stripe("evt_test_refunded"),
+    )
 
     letter.refresh_from_db()
     assert letter.postage == Letter.Postage.REFUNDED
@@ -391,7 +402,9 @@ def test_a_payment_arriving_after_a_waiver_is_refunded(
     session = stripe_fake.session_for(payment, status="complete", payment_status="paid")
 
     with django_capture_on_commit_callbacks(execute=True):
-        services.payment_apply_session(session=services.stripe_api.session_from(session))
+        services.payment_apply_session(
+            session=services.stripe_api.session_from(session), source=services.RECONCILE
+        )
 
     payment.refresh_from_db()
     assert payment.status == P.REFUNDED
@@ -411,7 +424,9 @@ def test_a_payment_arriving_after_the_letter_was_cancelled_is_refunded(
     session = stripe_fake.session_for(payment, status="complete", payment_status="paid")
 
     with django_capture_on_commit_callbacks(execute=True):
-        services.payment_apply_session(session=services.stripe_api.session_from(session))
+        services.payment_apply_session(
+            session=services.stripe_api.session_from(session), source=services.RECONCILE
+        )
 
     payment.refresh_from_db()
     assert payment.status == P.REFUNDED

@@ -279,7 +279,7 @@ def test_types_we_ignore_get_200_and_are_not_stored(client, stripe_on):
 
 
 def test_a_handler_that_raises_stores_no_event_and_answers_non_2xx(client, payment, monkeypatch):
-    def broken(obj):
+    def broken(obj, event_id):
         raise RuntimeError("database went away")
 
     monkeypatch.setitem(webhooks.HANDLERS, "checkout.session.completed", broken)
@@ -299,8 +299,11 @@ def test_a_handler_that_raises_stores_no_event_and_answers_non_2xx(client, payme
 def test_a_handler_that_fails_after_changing_things_rolls_them_back(client, payment, monkeypatch):
     from payments import services
 
-    def settle_then_fail(obj):
-        services.payment_apply_session(session=webhooks.stripe_api.session_from(obj))
+    def settle_then_fail(obj, event_id):
+        services.payment_apply_session(
+            session=webhooks.stripe_api.session_from(obj),
+            source=services.EventSource.stripe(event_id),
+        )
         raise RuntimeError("after the change")
 
     monkeypatch.setitem(webhooks.HANDLERS, "checkout.session.completed", settle_then_fail)
