@@ -20,7 +20,7 @@ from datetime import timedelta
 from functools import partial
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
 from django.template.loader import render_to_string
@@ -72,14 +72,14 @@ class EventSource:
 
     kind: str
     stripe_event_id: str = ""
-    actor: AbstractBaseUser | None = None
+    actor: User | None = None
 
     @classmethod
     def stripe(cls, event_id: str) -> EventSource:
         return cls(PaymentEvent.Source.STRIPE, stripe_event_id=event_id)
 
     @classmethod
-    def coordinator(cls, user: AbstractBaseUser) -> EventSource:
+    def coordinator(cls, user: User) -> EventSource:
         return cls(PaymentEvent.Source.COORDINATOR, actor=user)
 
 
@@ -104,7 +104,7 @@ def postage_fee(currency: str) -> int:
     return settings.LETTERBRIDGE_POSTAGE_FEES[currency]
 
 
-def _require_coordinator(actor: AbstractBaseUser) -> None:
+def _require_coordinator(actor: User) -> None:
     if actor is None or not actor.has_perm(PERM_COORDINATE):
         raise PaymentError(_("You are not allowed to do that."))
 
@@ -515,7 +515,7 @@ def _ensure_unsettled(letter: Letter) -> None:
 
 
 @transaction.atomic
-def payment_waive(*, letter_id: int, coordinator: AbstractBaseUser, note: str = "") -> Payment:
+def payment_waive(*, letter_id: int, coordinator: User, note: str = "") -> Payment:
     """The organisation covers the postage."""
     _require_coordinator(coordinator)
     letter = _lock_letter(letter_id)
@@ -542,7 +542,7 @@ MANUAL_METHODS = {"bank_transfer": "bank transfer", "cash": "cash"}
 def payment_record_manual(
     *,
     letter_id: int,
-    coordinator: AbstractBaseUser,
+    coordinator: User,
     method: str,
     amount: int,
     currency: str,
@@ -574,9 +574,7 @@ def payment_record_manual(
 
 
 @transaction.atomic
-def payment_mark_refunded_by_hand(
-    *, payment_id: int, coordinator: AbstractBaseUser, note: str = ""
-) -> Payment:
+def payment_mark_refunded_by_hand(*, payment_id: int, coordinator: User, note: str = "") -> Payment:
     """A manual payment the organisation has paid back itself."""
     _require_coordinator(coordinator)
     letter, payment = _lock_payment(payment_id)
@@ -595,7 +593,7 @@ def payment_mark_refunded_by_hand(
     return payment
 
 
-def payment_refund_retry(*, payment_id: int, coordinator: AbstractBaseUser) -> None:
+def payment_refund_retry(*, payment_id: int, coordinator: User) -> None:
     """A coordinator asks for a failed refund to be tried again."""
     from .tasks import refund_payment
 
