@@ -1,9 +1,12 @@
+from typing import Any
+
 from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
 from django.db.models import Q
 from django.http import Http404
 from django.urls import reverse
+from django.utils.functional import Promise
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
@@ -44,8 +47,9 @@ class LetterAddForm(forms.ModelForm):
             "postage_currency",
         ]
 
-    def clean(self):
-        data = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        data = self.cleaned_data
         if data.get("delivery") == Letter.Delivery.POST_FOR_ME and not data.get("postage_currency"):
             self.add_error("postage_currency", "Choose the currency the postage is paid in.")
         return data
@@ -57,13 +61,13 @@ class LetterEventInline(admin.TabularInline):
     model = LetterEvent
     extra = 0
     can_delete = False
-    fields = ["created_at", "kind", "action", "from_status", "to_status", "by", "note"]
+    fields = ("created_at", "kind", "action", "from_status", "to_status", "by", "note")
     readonly_fields = fields
     ordering = ["created_at", "pk"]
     verbose_name_plural = _("history")
 
     @admin.display(description=_("by"))
-    def by(self, event) -> str:
+    def by(self, event) -> str | Promise:
         # The name only: a link to the user admin would lead volunteers to a refusal.
         return event.actor.get_username() if event.actor_id else _("the system")
 
@@ -295,7 +299,7 @@ class LetterAdmin(admin.ModelAdmin):
     def get_changelist_instance(self, request):
         changelist = super().get_changelist_instance(request)
         if not self._coordinator(request):
-            changelist.search_help_text = self.volunteer_search_help_text
+            changelist.search_help_text = str(self.volunteer_search_help_text)
         return changelist
 
     def lookup_allowed(self, lookup, value, request=None):
@@ -343,7 +347,8 @@ class LetterAdmin(admin.ModelAdmin):
     def add_view(self, request, form_url="", extra_context=None):
         # The add form saves through letter_submit, which owns its transaction (it is durable);
         # the admin's own atomic around every POST would nest it. Nothing else here writes.
-        return self._changeform_view(request, None, form_url, extra_context)
+        # Django's private method: the stubs do not declare it.
+        return self._changeform_view(request, None, form_url, extra_context)  # type: ignore[attr-defined]
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         extra_context = extra_context or {}

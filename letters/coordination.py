@@ -210,7 +210,7 @@ def letters_dashboard() -> dict:
         {
             "status": state,
             "label": Letter.Status(state).label,
-            "count": by_state.get(state, {}).get("n", 0),
+            "count": by_state[state]["n"] if state in by_state else 0,
             "oldest_days": (now - by_state[state]["oldest"]).days if state in by_state else None,
             "stuck": state in by_state
             and (now - by_state[state]["oldest"]).days > settings.LETTERBRIDGE_STUCK_DAYS,

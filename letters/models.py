@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from core.crypto import EncryptedTextField
@@ -128,6 +129,8 @@ class Letter(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
     status_changed_at = models.DateTimeField(editable=False)
     texts_erased_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # Not a column: set on the letters the posting page lists (``coordination._with_reasons``).
+    waiting_reasons: list[Promise]
 
     class Meta:
         ordering = ["-created_at"]

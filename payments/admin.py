@@ -130,7 +130,7 @@ class PaymentEventInline(admin.TabularInline):
     model = PaymentEvent
     extra = 0
     can_delete = False
-    fields = ["created_at", "action", "from_status", "to_status", "by", "note"]
+    fields = ("created_at", "action", "from_status", "to_status", "by", "note")
     readonly_fields = fields
     ordering = ["created_at", "pk"]
     verbose_name_plural = _("history")
@@ -280,9 +280,10 @@ class PaymentAdmin(admin.ModelAdmin):
         self._require_coordinator(request)
         if request.method == "POST":
             form = SettlePostageForm(request.POST)
-            if form.is_valid() and self._settle(request, form.letter, form):
+            letter = form.letter if form.is_valid() else None  # found by the form's clean
+            if letter is not None and self._settle(request, letter, form):
                 url = reverse("admin:payments_payment_changelist")
-                return redirect(f"{url}?q={form.letter.reference}")
+                return redirect(f"{url}?q={letter.reference}")
         else:
             form = SettlePostageForm(initial={"reference": request.GET.get("reference", "")})
         return self._settle_page(request, form)

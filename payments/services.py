@@ -18,6 +18,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import timedelta
 from functools import partial
+from typing import cast
 
 from django.conf import settings
 from django.contrib.auth.models import User
@@ -278,7 +279,8 @@ def payment_checkout_start(*, letter_id: int) -> CheckoutStart:
         base = tracking_url(letter)
         with translation.override(letter.locale):
             product = _t("Postage for letter %(reference)s") % {"reference": letter.reference}
-        request = dict(
+        create_session = partial(
+            stripe_api.checkout_session_create,
             payment_id=payment.pk,
             letter_reference=letter.reference,
             amount=payment.amount,
@@ -289,7 +291,7 @@ def payment_checkout_start(*, letter_id: int) -> CheckoutStart:
             locale=letter.locale if letter.locale in ("en", "ru") else "auto",
         )
     try:
-        session = stripe_api.checkout_session_create(**request)
+        session = create_session()
     except (stripe_api.StripeUnavailable, stripe_api.StripeRefused):
         return CheckoutStart(
             "unavailable",
@@ -299,7 +301,7 @@ def payment_checkout_start(*, letter_id: int) -> CheckoutStart:
             ),
         )
     with transaction.atomic():
-        _letter, payment = _lock_payment(request["payment_id"])
+        _letter, payment = _lock_payment(payment.pk)
         # the webhook may have linked the session already (it can arrive before this)
         if payment.stripe_checkout_session_id in (None, session.id):
             payment.stripe_checkout_session_id = session.id
@@ -690,7 +692,8 @@ def payments_reconcile() -> int:
     changed = 0
     for pk, session_id in pending:
         try:
-            session = stripe_api.checkout_session_retrieve(session_id)
+            # never None: the query asks for payments with a session
+            session = stripe_api.checkout_session_retrieve(cast(str, session_id))
         except stripe_api.StripeRefused:
             logger.warning("reconcile: Stripe refused to show the session of payment %s", pk)
             continue

@@ -4,10 +4,11 @@
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
+from datetime import datetime, timedelta
 from enum import StrEnum
 from functools import partial
 from smtplib import SMTPException
+from typing import cast
 
 from django.conf import settings
 from django.contrib.auth.models import User
@@ -116,7 +117,9 @@ def letter_release(*, letter_id: int, actor: User) -> Letter:
 def letter_expire_claim(*, letter_id: int) -> Letter | None:
     """Release a claim whose deadline has passed. None when it was handed in or renewed."""
     letter = lock_letter(letter_id)
-    if letter.status != S.IN_TRANSLATION or letter.claim_expires_at > timezone.now():
+    # a letter in translation always has a deadline (constraint letter_claimed_iff_in_translation)
+    expires = cast(datetime, letter.claim_expires_at)
+    if letter.status != S.IN_TRANSLATION or expires > timezone.now():
         return None
     transition(letter, action=Action.EXPIRE_CLAIM, actor=None, note="The claim expired.")
     save_letter(letter)
@@ -389,8 +392,7 @@ def _reserve_claim_reminder(letter_id: int) -> Letter | None:
     return letter
 
 
-def _claim_reminder_message(letter: Letter) -> EmailMultiAlternatives:
-    volunteer = letter.claimed_by
+def _claim_reminder_message(letter: Letter, volunteer: User) -> EmailMultiAlternatives:
     context = {
         "letter": letter,
         "volunteer": volunteer,
@@ -414,9 +416,10 @@ def letter_remind_claim(*, letter_id: int) -> bool:
     letter = _reserve_claim_reminder(letter_id)
     if letter is None:
         return False
-    if letter.claimed_by.email:
+    volunteer = letter.claimed_by
+    if volunteer is not None and volunteer.email:
         try:
-            _claim_reminder_message(letter).send()
+            _claim_reminder_message(letter, volunteer).send()
         except Exception:
             Letter.objects.filter(pk=letter.pk, claim_reminded_at=letter.claim_reminded_at).update(
                 claim_reminded_at=None
