@@ -11,6 +11,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from core import crypto
+from core.admin import ReadOnlyAdminMixin
 from core.paginator import EstimatedCountPaginator
 from prisoners import selectors as prisoner_selectors
 from prisoners.models import Prisoner
@@ -55,7 +56,7 @@ class LetterAddForm(forms.ModelForm):
         return data
 
 
-class LetterEventInline(admin.TabularInline):
+class LetterEventInline(ReadOnlyAdminMixin, admin.TabularInline):
     """The letter's history on its admin page: every event with its actor."""
 
     model = LetterEvent
@@ -82,12 +83,6 @@ class LetterEventInline(admin.TabularInline):
         if obj is None:
             return True
         return selectors.letters_visible_to(user=request.user).filter(pk=obj.pk).exists()
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
 
 def _as_reference(term: str) -> str:
@@ -383,7 +378,7 @@ class LetterAdmin(admin.ModelAdmin):
 
 
 @admin.register(LetterEvent)
-class LetterEventAdmin(admin.ModelAdmin):
+class LetterEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["created_at", "letter", "kind", "action", "from_status", "to_status", "actor"]
     # Filters whose choices are fixed (a filter on free-text "action" would list the
     # distinct values of millions of rows on every page view).
@@ -402,15 +397,6 @@ class LetterEventAdmin(admin.ModelAdmin):
             return queryset
         return queryset.filter(letter__in=selectors.letters_visible_to(user=request.user))
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
 
 @admin.register(VolunteerProfile)
 class VolunteerProfileAdmin(admin.ModelAdmin):
@@ -420,7 +406,7 @@ class VolunteerProfileAdmin(admin.ModelAdmin):
 
 
 @admin.register(PostingBatch)
-class PostingBatchAdmin(admin.ModelAdmin):
+class PostingBatchAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """Read-only: a batch is made, discarded and marked posted on its coordination page, whose
     services move its letters with it (an edit here would change a batch behind its letters)."""
 
@@ -440,18 +426,9 @@ class PostingBatchAdmin(admin.ModelAdmin):
         url = reverse("letters_coordination:batch", args=[obj.pk])
         return format_html('<a href="{}">{}</a>', url, _("Open the batch"))
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
 
 @admin.register(Notification)
-class NotificationAdmin(admin.ModelAdmin):
+class NotificationAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["created_at", "letter", "kind", "sent_at", "attempts"]
     list_filter = ["kind", ("sent_at", admin.EmptyFieldListFilter)]
     search_fields = ["letter__reference"]
@@ -462,12 +439,3 @@ class NotificationAdmin(admin.ModelAdmin):
         if selectors.user_is_coordinator(user=request.user):
             return queryset
         return queryset.none()
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

@@ -5,6 +5,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from core.crypto import EncryptedTextField
+from core.models import AppendOnlyModel
 from prisoners.models import Prisoner
 
 # Languages a supporter may write in; volunteers declare which of these they read.
@@ -207,7 +208,7 @@ class Letter(models.Model):
         return self.reference
 
 
-class LetterEvent(models.Model):
+class LetterEvent(AppendOnlyModel):
     """Append-only history of a letter: every transition and every side effect that ran."""
 
     class Kind(models.TextChoices):
@@ -245,14 +246,6 @@ class LetterEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.letter_id}: {self.action or self.kind}"
-
-    def save(self, *args, **kwargs):
-        if self.pk is not None:
-            raise ValueError("Letter events are append-only.")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise ValueError("Letter events are append-only.")
 
 
 class VolunteerProfile(models.Model):
