@@ -37,11 +37,11 @@ class BoundedPaginator(Paginator):
     ``bounded`` says whether there are more than that."""
 
     bound = 1000
+    object_list: QuerySet  # a query, so that counting can stop at the bound
 
     @cached_property
     def count(self) -> int:
-        items = self.object_list[: self.bound + 1]
-        return items.count() if isinstance(items, QuerySet) else len(items)
+        return self.object_list[: self.bound + 1].count()
 
     @property
     def bounded(self) -> bool:
