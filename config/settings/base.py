@@ -9,6 +9,8 @@ import environ
 from celery.schedules import crontab
 from csp.constants import NONE, SELF
 
+from config.storage_url import private_storage
+
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = Path(environ.Env().str("LETTERBRIDGE_VAR_DIR", default=str(BASE_DIR / "var")))
 
@@ -138,6 +140,12 @@ STORAGES = {
         "OPTIONS": {"location": str(VAR_DIR / "media")},
     },
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+    # Batch PDFs, return packs, reply scans: encrypted by core.storage before they get here, never
+    # under MEDIA or STATIC, no public URL. var/private by default; an S3 bucket (MinIO, AWS) when
+    # LETTERBRIDGE_STORAGE_URL is set, so that several hosts share the files.
+    "private": private_storage(
+        env("LETTERBRIDGE_STORAGE_URL", default=""), default_location=VAR_DIR / "private"
+    ),
 }
 
 # --- Cache ----------------------------------------------------------------------------------
