@@ -8,6 +8,7 @@ from pathlib import Path
 import environ
 from celery.schedules import crontab
 from csp.constants import NONE, SELF
+from kombu import Exchange, Queue
 
 from config.storage_url import private_storage
 
@@ -211,6 +212,30 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_WORKER_SEND_TASK_EVENTS = False
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Four queues, one worker group each in Compose, so a backlog in one never delays another:
+# e-mails, PDF work (batch PDFs, return packs: long), payments (Stripe refunds, reconciling),
+# and the rest (sweeps, holds, purges, inbox polling). A task goes to the first queue with a
+# pattern matching its name (exact names first, then the patterns in this order): a new
+# `*.send_*` task lands in mail, a `*.render_*` one in pdf, anything else in default.
+LETTERBRIDGE_TASK_QUEUES = {
+    "mail": ["*.send_*", "*.notify_*", "letters.tasks.remind_expiring_claims"],
+    "pdf": ["*.render_*", "letters.tasks.return_letter"],
+    "payments": ["payments.tasks.*"],
+    "default": ["*"],
+}
+CELERY_TASK_QUEUES = [
+    Queue(name, Exchange(name), routing_key=name) for name in LETTERBRIDGE_TASK_QUEUES
+]
+CELERY_TASK_DEFAULT_QUEUE = "default"
+CELERY_TASK_ROUTES = {
+    pattern: {"queue": queue}
+    for queue, patterns in LETTERBRIDGE_TASK_QUEUES.items()
+    for pattern in patterns
+}
+# Exactly one beat sends the schedule: each beat takes a lock in Redis (REDIS_URL) and one that
+# does not hold it stands by, sending nothing, until the holder stops renewing it.
+CELERY_BEAT_SCHEDULER = "core.beat:SingleBeatScheduler"
+LETTERBRIDGE_BEAT_LOCK_SECONDS = 60
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE = {
     "release-expired-claims": {
