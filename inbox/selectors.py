@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
+
+from letters.models import Letter
 
 from .models import InboundEmail
 
@@ -23,22 +25,30 @@ def inbound_waiting_count() -> int:
 
 
 def inbound_export(*, letter_ids: list[int]) -> list[dict]:
-    """The e-mails these letters came in, for the supporter's export: as we received them
-    (the raw message, decoded as text), what we read out of them, and the files."""
+    """The e-mails of the supporter of these letters (those the letters came in, and any other
+    from the same address), for their export: as we received them (the raw message, decoded
+    as text), what we read out of them, our answer, and the files that came with them."""
+    hashes = (
+        Letter.objects.filter(pk__in=letter_ids)
+        .exclude(supporter_email_hash="")
+        .values_list("supporter_email_hash", flat=True)
+    )
     emails = (
-        InboundEmail.objects.filter(letter_id__in=letter_ids, erased_at__isnull=True)
+        InboundEmail.objects.filter(Q(letter_id__in=letter_ids) | Q(sender_email_hash__in=hashes))
+        .filter(erased_at__isnull=True)
         .select_related("letter")
         .prefetch_related("attachments")
         .order_by("received_at", "pk")
     )
     return [
         {
-            "letter": email.letter.reference,
+            "letter": email.letter.reference if email.letter else None,
             "received_at": email.received_at.isoformat(),
             "from": email.sender_email,
             "subject": email.subject,
             "text_we_read": email.text,
             "covering_note": email.note,
+            "our_answer": email.reply_text,
             "message_as_received": email.raw.decode("utf-8", errors="replace"),
             "attachments": [
                 {"name": a.filename, "type": a.content_type, "bytes": a.size}
