@@ -64,6 +64,7 @@ LOCAL_APPS = [
     "core.apps.CoreConfig",
     "prisoners.apps.PrisonersConfig",
     "letters.apps.LettersConfig",
+    "inbox.apps.InboxConfig",
     "payments.apps.PaymentsConfig",
 ]
 THIRD_PARTY_APPS = [
@@ -271,6 +272,10 @@ CELERY_BEAT_SCHEDULE.update(
             "task": "letters.tasks.purge_letter_texts",
             "schedule": crontab(hour=3, minute=30),
         },
+        "purge-inbound-emails": {
+            "task": "inbox.tasks.purge_inbound_emails",
+            "schedule": crontab(hour=3, minute=45),
+        },
     }
 )
 
@@ -421,3 +426,24 @@ LETTERBRIDGE_PAYMENT_INSTRUCTIONS = env("LETTERBRIDGE_PAYMENT_INSTRUCTIONS", def
 LETTERBRIDGE_PAYMENT_RECONCILE_AFTER = timedelta(
     minutes=env.int("LETTERBRIDGE_PAYMENT_RECONCILE_MINUTES", default=60)
 )
+
+# --- Letters by e-mail (inbox) ---------------------------------------------------------------
+# The organisation's mailbox, polled over IMAP by the beat. Off while LETTERBRIDGE_IMAP_HOST is
+# empty (`make run` needs no mailbox). SECURITY: "ssl" (port 993), "starttls" or "none" (only
+# for a server on this machine). Messages are moved to PROCESSED or FAILED, never deleted.
+LETTERBRIDGE_IMAP_HOST = env("LETTERBRIDGE_IMAP_HOST", default="")
+LETTERBRIDGE_IMAP_PORT = env.int("LETTERBRIDGE_IMAP_PORT", default=993)
+LETTERBRIDGE_IMAP_SECURITY = env("LETTERBRIDGE_IMAP_SECURITY", default="ssl")
+LETTERBRIDGE_IMAP_USER = env("LETTERBRIDGE_IMAP_USER", default="")
+LETTERBRIDGE_IMAP_PASSWORD = env("LETTERBRIDGE_IMAP_PASSWORD", default="")
+LETTERBRIDGE_IMAP_FOLDER = env("LETTERBRIDGE_IMAP_FOLDER", default="INBOX")
+LETTERBRIDGE_IMAP_PROCESSED_FOLDER = env("LETTERBRIDGE_IMAP_PROCESSED_FOLDER", default="Processed")
+LETTERBRIDGE_IMAP_FAILED_FOLDER = env("LETTERBRIDGE_IMAP_FAILED_FOLDER", default="Failed")
+LETTERBRIDGE_IMAP_POLL_SECONDS = env.int("LETTERBRIDGE_IMAP_POLL_SECONDS", default=120)
+# A larger e-mail is refused politely (its headers kept, the sender asked to send it smaller).
+LETTERBRIDGE_INBOX_MAX_BYTES = env.int("LETTERBRIDGE_INBOX_MAX_BYTES", default=10 * 1024 * 1024)
+if LETTERBRIDGE_IMAP_HOST:
+    CELERY_BEAT_SCHEDULE["poll-inbox"] = {
+        "task": "inbox.tasks.poll_inbox",
+        "schedule": timedelta(seconds=LETTERBRIDGE_IMAP_POLL_SECONDS),
+    }
