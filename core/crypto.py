@@ -61,6 +61,20 @@ def rotate(value: str) -> str:
     return PREFIX + fernet().rotate(value[len(PREFIX) :].encode()).decode()
 
 
+def encrypt_bytes(value: bytes) -> bytes:
+    """Binary data (a raw e-mail, an attachment) as Fernet ciphertext."""
+    return fernet().encrypt(value)
+
+
+def decrypt_bytes(value: bytes) -> bytes:
+    try:
+        return fernet().decrypt(bytes(value))
+    except InvalidToken as error:
+        raise ImproperlyConfigured(
+            "Binary data cannot be decrypted with any key in LETTERBRIDGE_ENCRYPTION_KEYS."
+        ) from error
+
+
 def lookup_hash(value: str) -> str:
     """A keyed hash for equality look-ups (e-mail addresses, normalised to lower case)."""
     key = settings.LETTERBRIDGE_LOOKUP_KEY.encode()
@@ -90,6 +104,21 @@ class EncryptedTextField(models.TextField):
         if lookup_name == "isnull":
             return super().get_lookup(lookup_name)
         return None  # contains & co. cannot work on ciphertext: fail loudly instead of lying
+
+
+class EncryptedBinaryField(models.BinaryField):
+    """Bytes stored as Fernet ciphertext; Python code sees the clear bytes. Empty stays empty
+    (erased), so an erased value needs no key to read."""
+
+    def from_db_value(self, value, expression, connection):
+        if not value:
+            return b""
+        return decrypt_bytes(value)
+
+    def get_db_prep_value(self, value, connection, prepared=False):
+        if value:
+            value = encrypt_bytes(bytes(value))
+        return super().get_db_prep_value(value, connection, prepared)
 
 
 class EmptyOnlyExact(Exact):

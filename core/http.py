@@ -1,7 +1,12 @@
 """Response helpers shared by the apps' views."""
 
+from typing import TypeVar
+
 from django.contrib.auth.models import User
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest
+from django.http.response import HttpResponseBase
+
+Response = TypeVar("Response", bound=HttpResponseBase)
 
 
 class AuthenticatedHttpRequest(HttpRequest):
@@ -11,7 +16,7 @@ class AuthenticatedHttpRequest(HttpRequest):
     user: User
 
 
-def private(response: HttpResponse) -> HttpResponse:
+def private(response: Response) -> Response:
     """A page whose URL is the secret (a letter's tracking link): never cached, and never sent
     in a Referer header to another site. "same-origin" rather than "no-referrer": under
     no-referrer browsers post this page's forms with "Origin: null", which Django's CSRF check

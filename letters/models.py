@@ -40,6 +40,11 @@ class LetterDelivery(models.TextChoices):
     RETURN_TO_ME = "return_to_me", _("send me the translation to post myself")
 
 
+class LetterSource(models.TextChoices):
+    FORM = "form", _("the form")
+    EMAIL = "email", _("e-mail")
+
+
 class LetterPostage(models.TextChoices):
     NOT_NEEDED = "not_needed", _("not needed")
     DUE = "due", _("due")
@@ -54,6 +59,8 @@ class Letter(models.Model):
     Delivery = LetterDelivery
 
     Postage = LetterPostage
+
+    Source = LetterSource
 
     reference = models.CharField(max_length=12, unique=True, editable=False)
     prisoner = models.ForeignKey(Prisoner, on_delete=models.PROTECT, related_name="letters")
@@ -89,6 +96,13 @@ class Letter(models.Model):
     )
     flag_reason = models.TextField(blank=True, editable=False)
     delivery = models.CharField(max_length=20, choices=Delivery.choices)
+    # How the letter reached us. An e-mailed letter keeps the supporter's Message-ID and
+    # subject, so our e-mails about it answer in their own thread (erased with the rest).
+    source = models.CharField(
+        _("came by"), max_length=10, choices=Source.choices, default=Source.FORM, editable=False
+    )
+    email_message_id = EncryptedTextField(blank=True, default="", editable=False)
+    email_subject = EncryptedTextField(blank=True, default="", editable=False)
     status = models.CharField(
         max_length=20, choices=Status.choices, default=Status.RECEIVED, editable=False
     )
@@ -149,6 +163,9 @@ class Letter(models.Model):
             ),
             models.CheckConstraint(
                 condition=Q(postage__in=LetterPostage.values), name="letter_postage_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(source__in=LetterSource.values), name="letter_source_valid"
             ),
             # A letter is held by a volunteer exactly while it is in translation.
             models.CheckConstraint(

@@ -15,6 +15,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 
+from inbox.selectors import inbound_export
 from letters.lifecycle import OPEN_STATES
 from letters.models import Letter
 from letters.services import privacy
@@ -94,6 +95,7 @@ def supporter_data_export(*, letter_ids: list[int]) -> dict:
                 "russian_translation": letter.translation,
                 "your_signature_in_russian": letter.signature_ru,
                 "delivery": letter.delivery,
+                "came_by": letter.source,
                 "status": letter.status,
                 "postage": letter.postage,
                 "texts_erased_at": _iso(letter.texts_erased_at),
@@ -120,6 +122,7 @@ def supporter_data_export(*, letter_ids: list[int]) -> dict:
         "generated_at": timezone.now().isoformat(),
         "organisation": settings.LETTERBRIDGE_ORGANISATION_NAME,
         "letters": exported,
+        "emails": inbound_export(letter_ids=letter_ids),
         "not_held": (
             "We keep no account, password or IP address for supporters. Card details are held "
             "by Stripe, never by us."

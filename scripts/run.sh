@@ -25,7 +25,9 @@ stop() {
 }
 trap stop INT TERM EXIT
 
-$BIN/celery -A config worker --loglevel=INFO --concurrency=2 >"$VAR/log/worker.log" 2>&1 &
+# One worker for every queue here; Compose runs one per queue group (README, "Running on
+# several hosts").
+$BIN/celery -A config worker -Q mail,pdf,payments,default --loglevel=INFO --concurrency=2 >"$VAR/log/worker.log" 2>&1 &
 pids+=($!)
 $BIN/celery -A config beat --loglevel=INFO >"$VAR/log/beat.log" 2>&1 &
 pids+=($!)

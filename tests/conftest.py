@@ -1,3 +1,5 @@
+import os
+
 import pytest
 from django.core import mail
 
@@ -60,3 +62,27 @@ def reviewer(db):
 def outbox():
     mail.outbox = []
     return mail.outbox
+
+
+@pytest.fixture(scope="session")
+def dovecot_server():
+    """One Dovecot for the session (tests/inbox/dovecot.py); see ``dovecot`` for a test's."""
+    from tests.inbox.dovecot import start_dovecot
+
+    try:
+        server = start_dovecot()
+    except FileNotFoundError:
+        if os.environ.get("CI"):
+            raise
+        pytest.skip("dovecot is not installed (make system-packages installs it)")
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def dovecot(dovecot_server, settings):
+    """The test IMAP server with an empty mailbox, and the poller pointed at it."""
+    dovecot_server.empty()
+    for name, value in dovecot_server.settings.items():
+        setattr(settings, name, value)
+    return dovecot_server

@@ -8,6 +8,9 @@ from pathlib import Path
 import environ
 from celery.schedules import crontab
 from csp.constants import NONE, SELF
+from kombu import Exchange, Queue
+
+from config.storage_url import private_storage
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = Path(environ.Env().str("LETTERBRIDGE_VAR_DIR", default=str(BASE_DIR / "var")))
@@ -61,6 +64,7 @@ LOCAL_APPS = [
     "core.apps.CoreConfig",
     "prisoners.apps.PrisonersConfig",
     "letters.apps.LettersConfig",
+    "inbox.apps.InboxConfig",
     "payments.apps.PaymentsConfig",
 ]
 THIRD_PARTY_APPS = [
@@ -138,6 +142,12 @@ STORAGES = {
         "OPTIONS": {"location": str(VAR_DIR / "media")},
     },
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+    # Batch PDFs, return packs, reply scans: encrypted by core.storage before they get here, never
+    # under MEDIA or STATIC, no public URL. var/private by default; an S3 bucket (MinIO, AWS) when
+    # LETTERBRIDGE_STORAGE_URL is set, so that several hosts share the files.
+    "private": private_storage(
+        env("LETTERBRIDGE_STORAGE_URL", default=""), default_location=VAR_DIR / "private"
+    ),
 }
 
 # --- Cache ----------------------------------------------------------------------------------
@@ -203,6 +213,30 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_WORKER_SEND_TASK_EVENTS = False
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Four queues, one worker group each in Compose, so a backlog in one never delays another:
+# e-mails, PDF work (batch PDFs, return packs: long), payments (Stripe refunds, reconciling),
+# and the rest (sweeps, holds, purges, inbox polling). A task goes to the first queue with a
+# pattern matching its name (exact names first, then the patterns in this order): a new
+# `*.send_*` task lands in mail, a `*.render_*` one in pdf, anything else in default.
+LETTERBRIDGE_TASK_QUEUES = {
+    "mail": ["*.send_*", "*.notify_*", "letters.tasks.remind_expiring_claims"],
+    "pdf": ["*.render_*", "letters.tasks.return_letter"],
+    "payments": ["payments.tasks.*"],
+    "default": ["*"],
+}
+CELERY_TASK_QUEUES = [
+    Queue(name, Exchange(name), routing_key=name) for name in LETTERBRIDGE_TASK_QUEUES
+]
+CELERY_TASK_DEFAULT_QUEUE = "default"
+CELERY_TASK_ROUTES = {
+    pattern: {"queue": queue}
+    for queue, patterns in LETTERBRIDGE_TASK_QUEUES.items()
+    for pattern in patterns
+}
+# Exactly one beat sends the schedule: each beat takes a lock in Redis (REDIS_URL) and one that
+# does not hold it stands by, sending nothing, until the holder stops renewing it.
+CELERY_BEAT_SCHEDULER = "core.beat:SingleBeatScheduler"
+LETTERBRIDGE_BEAT_LOCK_SECONDS = 60
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE = {
     "release-expired-claims": {
@@ -237,6 +271,10 @@ CELERY_BEAT_SCHEDULE.update(
         "purge-letter-texts": {
             "task": "letters.tasks.purge_letter_texts",
             "schedule": crontab(hour=3, minute=30),
+        },
+        "purge-inbound-emails": {
+            "task": "inbox.tasks.purge_inbound_emails",
+            "schedule": crontab(hour=3, minute=45),
         },
     }
 )
@@ -388,3 +426,24 @@ LETTERBRIDGE_PAYMENT_INSTRUCTIONS = env("LETTERBRIDGE_PAYMENT_INSTRUCTIONS", def
 LETTERBRIDGE_PAYMENT_RECONCILE_AFTER = timedelta(
     minutes=env.int("LETTERBRIDGE_PAYMENT_RECONCILE_MINUTES", default=60)
 )
+
+# --- Letters by e-mail (inbox) ---------------------------------------------------------------
+# The organisation's mailbox, polled over IMAP by the beat. Off while LETTERBRIDGE_IMAP_HOST is
+# empty (`make run` needs no mailbox). SECURITY: "ssl" (port 993), "starttls" or "none" (only
+# for a server on this machine). Messages are moved to PROCESSED or FAILED, never deleted.
+LETTERBRIDGE_IMAP_HOST = env("LETTERBRIDGE_IMAP_HOST", default="")
+LETTERBRIDGE_IMAP_PORT = env.int("LETTERBRIDGE_IMAP_PORT", default=993)
+LETTERBRIDGE_IMAP_SECURITY = env("LETTERBRIDGE_IMAP_SECURITY", default="ssl")
+LETTERBRIDGE_IMAP_USER = env("LETTERBRIDGE_IMAP_USER", default="")
+LETTERBRIDGE_IMAP_PASSWORD = env("LETTERBRIDGE_IMAP_PASSWORD", default="")
+LETTERBRIDGE_IMAP_FOLDER = env("LETTERBRIDGE_IMAP_FOLDER", default="INBOX")
+LETTERBRIDGE_IMAP_PROCESSED_FOLDER = env("LETTERBRIDGE_IMAP_PROCESSED_FOLDER", default="Processed")
+LETTERBRIDGE_IMAP_FAILED_FOLDER = env("LETTERBRIDGE_IMAP_FAILED_FOLDER", default="Failed")
+LETTERBRIDGE_IMAP_POLL_SECONDS = env.int("LETTERBRIDGE_IMAP_POLL_SECONDS", default=120)
+# A larger e-mail is refused politely (its headers kept, the sender asked to send it smaller).
+LETTERBRIDGE_INBOX_MAX_BYTES = env.int("LETTERBRIDGE_INBOX_MAX_BYTES", default=10 * 1024 * 1024)
+if LETTERBRIDGE_IMAP_HOST:
+    CELERY_BEAT_SCHEDULE["poll-inbox"] = {
+        "task": "inbox.tasks.poll_inbox",
+        "schedule": timedelta(seconds=LETTERBRIDGE_IMAP_POLL_SECONDS),
+    }

@@ -39,3 +39,6 @@ EMAIL_FILE_PATH = env("DJANGO_EMAIL_FILE_PATH", default=EMAIL_FILE_PATH)
 # Close connections after each request: the live server's thread must not hold the test
 # database open when pytest drops it.
 DATABASES["default"]["CONN_MAX_AGE"] = 0
+# Private files of test runs (and of the integration tests' worker) apart from `make run`'s.
+if not env("LETTERBRIDGE_STORAGE_URL", default=""):
+    STORAGES["private"] = private_storage("", default_location=VAR_DIR / "test-private")

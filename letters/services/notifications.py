@@ -17,6 +17,8 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 
+from core.mail import reply_headers, reply_subject
+
 from .. import tokens
 from ..models import Letter, LetterEvent, Notification
 from ..pdf import PdfError, render_return_pdf
@@ -68,7 +70,17 @@ def notification_send(*, notification_id: int) -> bool:
             subject = render_to_string(f"{name}_subject.txt", context).strip()
             body = render_to_string(f"{name}.txt", context)
             html = render_to_string(f"{name}.html", context)
-        message = EmailMultiAlternatives(subject=subject, body=body, to=[letter.supporter_email])
+        if letter.source == Letter.Source.EMAIL:
+            # The supporter wrote by e-mail: answer in their thread. The first answer reads as
+            # a reply to what they sent; the later ones keep our own subjects.
+            if notification.kind == Notification.Kind.RECEIVED and letter.email_subject:
+                subject = reply_subject(letter.email_subject)
+            headers = reply_headers(letter.email_message_id)
+        else:
+            headers = {}
+        message = EmailMultiAlternatives(
+            subject=subject, body=body, to=[letter.supporter_email], headers=headers
+        )
         message.attach_alternative(html, "text/html")
         if notification.kind == Notification.Kind.RETURNED:
             # No address now (moved into transit since): send without it; the tracking page

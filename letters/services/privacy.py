@@ -12,13 +12,15 @@ from django.utils import timezone
 
 from ..lifecycle import FINAL_STATES, OPEN_STATES, Action
 from ..models import Letter, LetterEvent, PostingBatchDocument
+from ..signals import letters_erased
 from .core import lock_letter, save_letter, transition
 
 logger = logging.getLogger(__name__)
 
 # What forgetting a letter clears: who wrote it (the name, the e-mail address and its lookup
 # hash, the country) and every text of it (the letter, its translation, the Cyrillic signature,
-# the reviewer's comment, the flag's and the rejection's reasons). The row, its reference,
+# the reviewer's comment, the flag's and the rejection's reasons, the subject and Message-ID of
+# the e-mail it came in). The row, its reference,
 # status, dates and history stay, so counts and accounts still add up: the privacy notice
 # promises we keep only those.
 ERASED_FIELDS: dict[str, str] = {
@@ -32,12 +34,16 @@ ERASED_FIELDS: dict[str, str] = {
     "review_comment": "",
     "flag_reason": "",
     "rejection_reason": "",
+    "email_message_id": "",
+    "email_subject": "",
 }
 
 
 def _erase(letter_ids: list[int], *, now: datetime, action: str, note: str) -> None:
-    """Clear ERASED_FIELDS of these letters (locked by the caller) and record why in each
-    letter's history."""
+    """Clear ERASED_FIELDS of these letters (locked by the caller), record why in each
+    letter's history, and tell higher apps to forget what they keep of them (the e-mail a
+    letter came in) in the same transaction."""
+    letters_erased.send(sender=Letter, letter_ids=list(letter_ids), reason=action)
     Letter.objects.filter(pk__in=letter_ids).update(
         **ERASED_FIELDS, texts_erased_at=now, updated_at=now
     )

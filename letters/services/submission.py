@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -13,7 +15,7 @@ from core import crypto
 from prisoners.models import Prisoner
 
 from .. import signature, tokens
-from ..lifecycle import Action
+from ..lifecycle import PERM_COORDINATE, Action
 from ..models import Letter, LetterEvent
 from .core import (
     NOTIFY,
@@ -22,11 +24,13 @@ from .core import (
     announce_after_commit,
     lock_letter,
     queue_notification,
+    require_permission,
     save_letter,
     transition,
 )
 
 S = Letter.Status
+CAME_BY_EMAIL = "came_by_email"  # the LetterEvent action of a letter entered from the Inbox
 
 
 @dataclass(frozen=True)
@@ -47,8 +51,24 @@ def letter_submit(
     postage_currency: str = "",
     supporter_country: str = "",
     locale: str = "en",
+    source: str = Letter.Source.FORM,
+    email_message_id: str = "",
+    email_subject: str = "",
+    actor: User | None = None,
+    then: Callable[[Letter], None] | None = None,
 ) -> SubmittedLetter:
-    """A supporter's new letter: saved as received, its tracking token returned once."""
+    """A supporter's new letter: saved as received, its tracking token returned once.
+
+    A letter that came by e-mail (``source`` email) is entered by the coordinator (``actor``)
+    who confirmed it in the Inbox; it keeps the e-mail's Message-ID and subject so that our
+    e-mails answer in the supporter's thread, and its history says how it came.
+
+    ``then`` runs inside the same transaction once the letter is saved (the Inbox links its
+    e-mail there): if it raises, no letter was made."""
+    if source == Letter.Source.EMAIL:
+        require_permission(actor, PERM_COORDINATE)
+    elif source != Letter.Source.FORM:
+        raise LetterError(_("Unknown source of a letter."))
     prisoner = Prisoner.objects.get(pk=prisoner_id)
     if not prisoner.accepts_letters:
         raise NotAcceptingLetters()
@@ -84,6 +104,9 @@ def letter_submit(
         language=language,
         original_text=text,
         delivery=delivery,
+        source=source,
+        email_message_id=email_message_id.strip() if source == Letter.Source.EMAIL else "",
+        email_subject=email_subject.strip() if source == Letter.Source.EMAIL else "",
         postage=postage,
         postage_currency=postage_currency,
         status=S.RECEIVED,
@@ -104,6 +127,16 @@ def letter_submit(
     event = LetterEvent.objects.create(
         letter=letter, kind=LetterEvent.Kind.TRANSITION, to_status=S.RECEIVED, action=Action.SUBMIT
     )
+    if source == Letter.Source.EMAIL:
+        LetterEvent.objects.create(
+            letter=letter,
+            kind=LetterEvent.Kind.NOTE,
+            action=CAME_BY_EMAIL,
+            actor=actor,
+            note="Came by e-mail; confirmed in the Inbox.",
+        )
+    if then is not None:
+        then(letter)
     announce_after_commit(letter.pk, Action.SUBMIT, "", S.RECEIVED)
     queue_notification(letter, event, NOTIFY[Action.SUBMIT])
     return SubmittedLetter(letter=letter, token=token)

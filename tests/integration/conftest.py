@@ -14,6 +14,9 @@ from django.conf import settings
 from django.db import connection
 
 from config.celery import app as celery_app
+from letters.models import Letter, Notification
+from letters.services import submission, translation
+from tests.factories import CoordinatorFactory, VolunteerFactory
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -57,8 +60,10 @@ class Worker:
             **extra,
         }
 
-    def start(self, **extra_env) -> None:
+    def start(self, *, queues: str | None = None, **extra_env) -> None:
+        """Start the worker on every queue, or on ``queues`` (comma-separated) as Compose does."""
         self.starts += 1
+        only = ["-Q", queues, "-n", f"{queues.replace(',', '-')}@%h"] if queues else []
         log = (self.log_dir / f"worker-{self.starts}.log").open("w")
         celery = shutil.which("celery", path=str(Path(sys.executable).parent))
         self.process = subprocess.Popen(
@@ -72,6 +77,7 @@ class Worker:
                 "--without-gossip",
                 "--without-mingle",
                 "--without-heartbeat",
+                *only,
             ],
             cwd=ROOT,
             env=self._env(extra_env),
@@ -110,6 +116,40 @@ def sent_mail(mail_dir: Path) -> list[str]:
         text = path.read_text()
         messages += [m for m in text.split("-" * 79) if "Subject:" in m]
     return messages
+
+
+def all_sent(letter_id: int) -> bool:
+    return not Notification.objects.filter(letter_id=letter_id, sent_at__isnull=True).exists()
+
+
+def translate_and_approve(letter_id: int) -> None:
+    volunteer, reviewer = VolunteerFactory(), CoordinatorFactory()
+    translation.letter_claim(letter_id=letter_id, volunteer=volunteer)
+    translation.letter_save_translation(
+        letter_id=letter_id,
+        actor=volunteer,
+        translation="Здравствуйте! Весна пришла и к нам.",
+        base_version=0,
+    )
+    translation.letter_hand_in(letter_id=letter_id, volunteer=volunteer)
+    translation.letter_approve(letter_id=letter_id, reviewer=reviewer)
+
+
+def submit_letter(prisoner, delivery: str, email: str) -> Letter:
+    return submission.letter_submit(
+        prisoner_id=prisoner.pk,
+        supporter_name="Anna Example",
+        supporter_email=email,
+        language="en",
+        original_text="Dear Bakhrom, spring has come to us too.",
+        delivery=delivery,
+        postage_currency="GBP" if delivery == Letter.Delivery.POST_FOR_ME else "",
+    ).letter
+
+
+def queued(client: redis.Redis) -> int:
+    """Tasks waiting in Redis, over every queue."""
+    return sum(client.llen(queue) for queue in settings.LETTERBRIDGE_TASK_QUEUES)
 
 
 @pytest.fixture

@@ -7,16 +7,22 @@ import pytest
 from django.utils import timezone
 
 from letters.models import Letter, LetterEvent, Notification, PostingBatchDocument
-from letters.services import dispatch, submission, translation
+from letters.services import dispatch
 from letters.tasks import sweep_side_effects
 from prisoners import services as prisoner_services
 from tests.factories import (
     CoordinatorFactory,
     PrisonerWithAddressFactory,
-    VolunteerFactory,
 )
 
-from .conftest import sent_mail, wait_for
+from .conftest import (
+    all_sent,
+    queued,
+    sent_mail,
+    submit_letter,
+    translate_and_approve,
+    wait_for,
+)
 
 pytestmark = [
     pytest.mark.integration,
@@ -29,37 +35,8 @@ def _status(letter_id: int) -> str:
     return Letter.objects.get(pk=letter_id).status
 
 
-def _all_sent(letter_id: int) -> bool:
-    return not Notification.objects.filter(letter_id=letter_id, sent_at__isnull=True).exists()
-
-
 def _mail_for(mail_dir: Path, email: str) -> list[str]:
     return [m for m in sent_mail(mail_dir) if f"To: {email}" in m]
-
-
-def _translate_and_approve(letter_id: int) -> None:
-    volunteer, reviewer = VolunteerFactory(), CoordinatorFactory()
-    translation.letter_claim(letter_id=letter_id, volunteer=volunteer)
-    translation.letter_save_translation(
-        letter_id=letter_id,
-        actor=volunteer,
-        translation="Здравствуйте! Весна пришла и к нам.",
-        base_version=0,
-    )
-    translation.letter_hand_in(letter_id=letter_id, volunteer=volunteer)
-    translation.letter_approve(letter_id=letter_id, reviewer=reviewer)
-
-
-def _submit(prisoner, delivery: str, email: str) -> Letter:
-    return submission.letter_submit(
-        prisoner_id=prisoner.pk,
-        supporter_name="Anna Example",
-        supporter_email=email,
-        language="en",
-        original_text="Dear Bakhrom, spring has come to us too.",
-        delivery=delivery,
-        postage_currency="GBP" if delivery == Letter.Delivery.POST_FOR_ME else "",
-    ).letter
 
 
 def test_received_to_posted_with_the_worker_doing_every_side_effect(worker):
@@ -67,8 +44,8 @@ def test_received_to_posted_with_the_worker_doing_every_side_effect(worker):
     worker.start()
     prisoner = PrisonerWithAddressFactory()
     coordinator = CoordinatorFactory()
-    letter = _submit(prisoner, Letter.Delivery.POST_FOR_ME, "post@example.org")
-    _translate_and_approve(letter.pk)
+    letter = submit_letter(prisoner, Letter.Delivery.POST_FOR_ME, "post@example.org")
+    translate_and_approve(letter.pk)
     dispatch.letter_set_postage(letter_id=letter.pk, postage=Letter.Postage.PAID)
     # when the coordinator prepares the post (the worker renders the PDF) and marks it posted
     batch = dispatch.batch_prepare(coordinator=coordinator)
@@ -84,7 +61,7 @@ def test_received_to_posted_with_the_worker_doing_every_side_effect(worker):
         postage_currency="GBP",
     )
     # then the worker sent each supporter-visible e-mail exactly once
-    wait_for(lambda: _all_sent(letter.pk), what="every notification sent")
+    wait_for(lambda: all_sent(letter.pk), what="every notification sent")
     assert _status(letter.pk) == S.POSTED
     kinds = sorted(Notification.objects.filter(letter=letter).values_list("kind", flat=True))
     assert kinds == ["posted", "received", "translated"]
@@ -103,12 +80,12 @@ def test_received_to_returned_with_the_worker_doing_every_side_effect(worker):
     worker.start()
     prisoner = PrisonerWithAddressFactory()
     # when a return_to_me letter is submitted, translated and approved
-    letter = _submit(prisoner, Letter.Delivery.RETURN_TO_ME, "back@example.org")
-    _translate_and_approve(letter.pk)
+    letter = submit_letter(prisoner, Letter.Delivery.RETURN_TO_ME, "back@example.org")
+    translate_and_approve(letter.pk)
     # then the worker returns it on its own and e-mails the PDF, once: the supporter hears
     # "received" and "returned", no separate "translated" a second before the PDF
     wait_for(lambda: _status(letter.pk) == S.RETURNED, what="the letter returned")
-    wait_for(lambda: _all_sent(letter.pk), what="every notification sent")
+    wait_for(lambda: all_sent(letter.pk), what="every notification sent")
     mails = _mail_for(worker.mail_dir, "back@example.org")
     assert len(mails) == 2
     with_pdf = [m for m in mails if "application/pdf" in m]
@@ -123,8 +100,8 @@ def test_worker_killed_mid_task_then_restarted_the_letter_reaches_its_next_state
     marker = tmp_path / "inside-return-task"
     worker.start(LB_TEST_BLOCK_RETURN_PDF=str(marker))
     prisoner = PrisonerWithAddressFactory()
-    letter = _submit(prisoner, Letter.Delivery.RETURN_TO_ME, "killed@example.org")
-    _translate_and_approve(letter.pk)
+    letter = submit_letter(prisoner, Letter.Delivery.RETURN_TO_ME, "killed@example.org")
+    translate_and_approve(letter.pk)
     wait_for(marker.exists, what="the worker inside the return task")
     # when it is killed with SIGKILL in the middle of the task
     worker.kill()
@@ -134,7 +111,7 @@ def test_worker_killed_mid_task_then_restarted_the_letter_reaches_its_next_state
     sweep_side_effects.delay()
     # then the letter is returned, with one event and one e-mail
     wait_for(lambda: _status(letter.pk) == S.RETURNED, what="the letter returned")
-    wait_for(lambda: _all_sent(letter.pk), what="every notification sent")
+    wait_for(lambda: all_sent(letter.pk), what="every notification sent")
     assert LetterEvent.objects.filter(letter=letter, action="return").count() == 1
     assert Notification.objects.filter(letter=letter, kind="returned").count() == 1
     returned = [
@@ -146,16 +123,20 @@ def test_worker_killed_mid_task_then_restarted_the_letter_reaches_its_next_state
 def test_redis_flushed_with_tasks_queued_the_sweep_repairs_everything(worker, broker):
     # given no worker running while work is queued: e-mails, a return, a batch PDF, a release
     coordinator = CoordinatorFactory()
-    returning = _submit(PrisonerWithAddressFactory(), Letter.Delivery.RETURN_TO_ME, "r@example.org")
-    _translate_and_approve(returning.pk)
-    posted = _submit(PrisonerWithAddressFactory(), Letter.Delivery.POST_FOR_ME, "p@example.org")
-    _translate_and_approve(posted.pk)
+    returning = submit_letter(
+        PrisonerWithAddressFactory(), Letter.Delivery.RETURN_TO_ME, "r@example.org"
+    )
+    translate_and_approve(returning.pk)
+    posted = submit_letter(
+        PrisonerWithAddressFactory(), Letter.Delivery.POST_FOR_ME, "p@example.org"
+    )
+    translate_and_approve(posted.pk)
     dispatch.letter_set_postage(letter_id=posted.pk, postage=Letter.Postage.PAID)
     batch = dispatch.batch_prepare(coordinator=coordinator)
     moving = PrisonerWithAddressFactory()
-    held = _submit(moving, Letter.Delivery.POST_FOR_ME, "h@example.org")
+    held = submit_letter(moving, Letter.Delivery.POST_FOR_ME, "h@example.org")
     prisoner_services.prisoner_mark_in_transit(prisoner_id=moving.pk, actor=coordinator)
-    _translate_and_approve(held.pk)  # approved with no address: held at once
+    translate_and_approve(held.pk)  # approved with no address: held at once
     prisoner_services.prisoner_address_add(
         prisoner_id=moving.pk,
         actor=coordinator,
@@ -165,10 +146,10 @@ def test_redis_flushed_with_tasks_queued_the_sweep_repairs_everything(worker, br
         region="Владимирская область",
         postal_index="601966",
     )
-    assert broker.llen("celery") > 0
+    assert queued(broker) > 0
     # when Redis loses every queued task
     broker.flushdb()
-    assert broker.llen("celery") == 0
+    assert queued(broker) == 0
     # and the worker starts and beat's sweep runs
     worker.start()
     sweep_side_effects.delay()
@@ -177,7 +158,7 @@ def test_redis_flushed_with_tasks_queued_the_sweep_repairs_everything(worker, br
     wait_for(lambda: _status(held.pk) == S.APPROVED, what="the held letter released")
     wait_for(lambda: PostingBatchDocument.objects.filter(batch=batch).exists(), what="batch PDF")
     for letter in (returning, posted, held):
-        wait_for(lambda letter=letter: _all_sent(letter.pk), what="notifications sent")
+        wait_for(lambda letter=letter: all_sent(letter.pk), what="notifications sent")
     # (a returned letter gets no "ready" e-mail: the one with the PDF says it all)
     expected = {"r@example.org": 2, "p@example.org": 2, "h@example.org": 3}
     for email, count in expected.items():

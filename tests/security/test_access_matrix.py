@@ -19,6 +19,7 @@ from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.models import LetterAccess
+from inbox.models import InboundEmail
 from letters import tokens
 from letters.models import Letter, LetterEvent, Notification, PostingBatch
 from payments.models import Payment, StripeEvent
@@ -110,6 +111,7 @@ def _matrix(w) -> list[tuple[str, dict[str, object]]]:
         (reverse("admin:payments_payment_settle_letter", args=[w["posted"].pk]), coordinators_only),
         (reverse("admin:letters_letterevent_changelist"), coordinators_only),
         (reverse("admin:accounts_letteraccess_changelist"), coordinators_only),
+        (reverse("admin:inbox_inboundemail_changelist"), coordinators_only),
         (reverse("letters_coordination:dashboard"), coordinators_only),
         (reverse("letters_coordination:prepare"), coordinators_only),
         (reverse("admin:auth_user_changelist"), {**coordinators_only, "coordinator": 403}),
@@ -169,6 +171,7 @@ ALLOWED = {
     ("payments.payment", "mark_refunded_by_hand"): COORDINATORS,
     ("payments.stripeevent", "delete_selected"): NOBODY,
     ("accounts.letteraccess", "delete_selected"): NOBODY,
+    ("inbox.inboundemail", "delete_selected"): NOBODY,  # archived, never deleted
 }
 
 
@@ -262,6 +265,7 @@ def action_world():
         "prisoners.prisonaddress": spare_prisoner.addresses.get(),
         "letters.volunteerprofile": VolunteerProfileFactory(user=spare_user),
         "letters.postingbatch": PostingBatch.objects.create(created_by=users["coordinator"]),
+        "inbox.inboundemail": InboundEmail.objects.create(sha256="0" * 64),
     }
     return {"users": users, "spares": spares}
 

@@ -70,11 +70,12 @@ def _pg_dump() -> str:
 def _drain_queue(client: redis.Redis) -> int:
     """Run the tasks the web requests queued, as a worker would."""
     ran = 0
-    while (raw := client.lpop("celery")) is not None:
-        message = json.loads(raw)
-        args, kwargs, _embed = json.loads(base64.b64decode(message["body"]))
-        celery_app.tasks[message["headers"]["task"]].apply(args=args, kwargs=kwargs)
-        ran += 1
+    for queue in settings.LETTERBRIDGE_TASK_QUEUES:
+        while (raw := client.lpop(queue)) is not None:
+            message = json.loads(raw)
+            args, kwargs, _embed = json.loads(base64.b64decode(message["body"]))
+            celery_app.tasks[message["headers"]["task"]].apply(args=args, kwargs=kwargs)
+            ran += 1
     return ran
 
 

@@ -6,7 +6,7 @@ import pytest
 from django.utils import timezone
 
 from letters.models import Letter, LetterEvent, Notification
-from letters.services import dispatch, notifications
+from letters.services import dispatch, notifications, submission
 from prisoners.models import Prisoner
 from tests.factories import LetterFactory, PrisonerFactory
 
@@ -81,3 +81,39 @@ def test_digest_sends_nothing_when_nothing_is_stuck(coordinator, outbox):
     # when the digest runs, then no e-mail goes
     assert notifications.coordinators_digest() == 0
     assert outbox == []
+
+
+def test_an_emailed_letter_is_answered_in_the_supporters_thread(
+    submit, coordinator, django_capture_on_commit_callbacks, outbox
+):
+    # given a letter that came by e-mail, to be posted
+    with django_capture_on_commit_callbacks(execute=True):
+        letter = submit(
+            PrisonerFactory(),
+            source=Letter.Source.EMAIL,
+            email_message_id="<CAF123@mail.example.org>",
+            email_subject="Re: Fwd: Letter for Bakhrom",
+            actor=coordinator,
+        ).letter
+    # then "we have your letter" is a reply in their thread, with the link and how to pay
+    (received,) = outbox
+    assert received.subject == "Re: Fwd: Letter for Bakhrom"
+    assert received.extra_headers == {
+        "In-Reply-To": "<CAF123@mail.example.org>",
+        "References": "<CAF123@mail.example.org>",
+    }
+    assert "/letters/track/" in received.body and letter.reference in received.body
+    assert "How to pay" in received.body
+    # and the later e-mails stay in the same thread, under our own subjects
+    with django_capture_on_commit_callbacks(execute=True):
+        dispatch.letter_set_postage(letter_id=letter.pk, postage=Letter.Postage.PAID)
+        submission.letter_cancel(letter_id=letter.pk)
+    cancelled = outbox[-1]
+    assert cancelled.extra_headers["In-Reply-To"] == "<CAF123@mail.example.org>"
+    assert not cancelled.subject.startswith("Re:")
+
+
+def test_a_form_letter_starts_its_own_thread(submit, django_capture_on_commit_callbacks, outbox):
+    with django_capture_on_commit_callbacks(execute=True):
+        submit(PrisonerFactory())
+    assert "In-Reply-To" not in outbox[0].extra_headers

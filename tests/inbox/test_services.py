@@ -1,0 +1,400 @@
+"""inbox.services: every kind of message in the corpus ends as a person would decide (a letter
+to confirm, a kept failure with its reason, or an ignored machine message); a message is
+stored before it is read, never twice, and becomes one letter through letters' submission."""
+
+from dataclasses import dataclass, field
+
+import pytest
+from django.core import mail
+from django.db import connection
+
+from core import crypto
+from inbox import services
+from inbox.models import InboundAttachment, InboundEmail
+from letters.models import Letter, LetterEvent, Notification
+from letters.services.core import LetterError, NotPermitted
+from tests.factories import VolunteerFactory
+
+from .conftest import CORPUS, eml
+
+pytestmark = pytest.mark.django_db
+Status, Reason = InboundEmail.Status, InboundEmail.Reason
+LETTER = "letter"
+
+
+@dataclass(frozen=True)
+class Expected:
+    outcome: str  # LETTER, or the status it is kept in
+    reason: str = ""
+    prisoner: str | None = None  # the slug guessed (directory fixture)
+    language: str = ""
+    delivery: str = ""
+    sender: str = ""
+    contains: tuple[str, ...] = ()
+    excludes: tuple[str, ...] = field(default=())
+
+
+ANNA = "anna@example.org"
+CORPUS_EXPECTED: dict[str, Expected] = {
+    "plain_utf8_post_it": Expected(
+        LETTER, prisoner="khamroev", language="en", delivery="post_for_me", sender=ANNA
+    ),
+    "koi8r_russian": Expected(LETTER, prisoner="khamroev", language="ru", contains=("Вашей",)),
+    "cp1251_quoted_printable": Expected(
+        LETTER, prisoner="khamroev", language="ru", contains=("Здравствуйте",)
+    ),
+    "cp1251_undeclared_charset": Expected(
+        LETTER, prisoner="khamroev", language="ru", contains=("Здравствуйте",)
+    ),
+    "unknown_charset_label": Expected(
+        LETTER, prisoner="khamroev", language="ru", contains=("Здравствуйте",)
+    ),
+    "german_quoted_printable": Expected(
+        LETTER,
+        prisoner="khamroev",
+        language="de",
+        delivery="post_for_me",
+        sender="jm@example.de",
+        contains=("möchte", "Grüße"),
+    ),
+    "french_base64": Expected(LETTER, prisoner="khamroev", language="fr", contains=("amitié",)),
+    "html_only": Expected(
+        LETTER,
+        prisoner="khamroev",
+        language="en",
+        contains=("You are not alone.", "Mary & the Bristol group"),
+        excludes=("<", "alert", "color:red", "tracker"),
+    ),
+    "multipart_alternative": Expected(LETTER, prisoner="khamroev", language="en"),
+    "reply_with_quoted_history": Expected(
+        LETTER, prisoner="khamroev", language="en", excludes=("wrote:", "LB-ABCD1234", ">")
+    ),
+    "outlook_reply": Expected(
+        LETTER, prisoner="khamroev", language="en", excludes=("Sent:", "send your letter")
+    ),
+    "signature_block": Expected(
+        LETTER, prisoner="khamroev", language="en", excludes=("Lecturer", "+44")
+    ),
+    "mobile_signature": Expected(LETTER, prisoner="khamroev", language="en", excludes=("iPhone",)),
+    "forwarded_inline": Expected(
+        LETTER,
+        prisoner="khamroev",
+        language="en",
+        sender="margaret@example.net",
+        contains=("Margaret",),
+        excludes=("Forwarded message", "my mother asked"),
+    ),
+    "forwarded_as_attachment": Expected(
+        LETTER, prisoner="khamroev", language="en", sender="peter@example.net"
+    ),
+    "docx_attachment": Expected(
+        LETTER,
+        prisoner="khamroev",
+        language="en",
+        delivery="post_for_me",
+        contains=("crocuses",),
+        excludes=("find my letter attached",),
+    ),
+    "pdf_attachment": Expected(
+        LETTER, prisoner="khamroev", language="en", contains=("thinking of you in London",)
+    ),
+    "txt_attachment_cp1251": Expected(
+        LETTER, prisoner="khamroev", language="ru", contains=("Здравствуйте",)
+    ),
+    "rfc2231_filename": Expected(LETTER, prisoner="khamroev", language="en"),
+    "broken_mime_no_closing_boundary": Expected(LETTER, prisoner="khamroev", language="en"),
+    "transliterated_name": Expected(LETTER, prisoner="khamroev", language="en"),
+    "ukrainian": Expected(LETTER, prisoner="khamroev", language="uk", contains=("думаємо",)),
+    "return_to_me": Expected(LETTER, prisoner="khamroev", language="en", delivery="return_to_me"),
+    "reply_to_header": Expected(
+        LETTER, prisoner="khamroev", language="en", sender="lucy@example.org"
+    ),
+    # for a person: a question, and an answer to one of our e-mails, wait in the Inbox
+    "question_not_a_letter": Expected(Status.RECEIVED, language="en"),
+    "reply_to_our_email": Expected(
+        Status.RECEIVED, language="en", contains=("bank transfer",), excludes=("LB-ABCD1234",)
+    ),
+    # kept for a person, with the reason
+    "image_only": Expected(Status.FAILED, Reason.IMAGES_ONLY),
+    "legacy_doc_attachment": Expected(Status.FAILED, Reason.UNREADABLE_ATTACHMENT),
+    "pgp_encrypted": Expected(Status.FAILED, Reason.ENCRYPTED),
+    "empty_body": Expected(Status.FAILED, Reason.NO_TEXT),
+    "no_sender": Expected(Status.FAILED, Reason.NO_SENDER),
+    "too_long": Expected(Status.FAILED, Reason.TOO_LONG),
+    "oversized": Expected(Status.FAILED, Reason.TOO_LARGE),
+    # sent by machines: ignored
+    "auto_reply_out_of_office": Expected(Status.IGNORED, Reason.AUTO_REPLY),
+    "x_autoreply": Expected(Status.IGNORED, Reason.AUTO_REPLY),
+    "newsletter_bulk": Expected(Status.IGNORED, Reason.MAILING_LIST),
+    "bounce_multipart_report": Expected(Status.IGNORED, Reason.BOUNCE),
+    "bounce_mailer_daemon": Expected(Status.IGNORED, Reason.BOUNCE),
+}
+
+
+def test_the_corpus_is_all_expected():
+    assert sorted(p.stem for p in CORPUS.glob("*.eml")) == sorted(CORPUS_EXPECTED)
+    assert len(CORPUS_EXPECTED) >= 25
+
+
+@pytest.fixture
+def limits(settings):
+    settings.LETTERBRIDGE_INBOX_MAX_BYTES = 200_000  # the corpus' oversized message is 400 kB
+    settings.LETTERBRIDGE_MAX_LETTER_CHARS = 6000
+
+
+@pytest.mark.parametrize("name", sorted(CORPUS_EXPECTED))
+def test_each_message_of_the_corpus_ends_as_a_person_would_decide(
+    name, directory, coordinator, limits, outbox
+):
+    expected = CORPUS_EXPECTED[name]
+    # given a message of the corpus
+    raw = eml(name)
+    # when it is ingested
+    ingested = services.ingest_raw_email(raw)
+    # then it is kept, sorted and guessed at as expected
+    email = ingested.email
+    assert ingested.created
+    if expected.reason != Reason.TOO_LARGE:
+        assert email.raw == raw
+    assert (email.status, email.reason) == (
+        (Status.RECEIVED, "") if expected.outcome == LETTER else (expected.outcome, expected.reason)
+    )
+    if expected.outcome in (LETTER, Status.RECEIVED):
+        assert email.guessed_language == expected.language
+    if expected.prisoner is not None:
+        assert email.guessed_prisoner == directory[expected.prisoner]
+    if expected.delivery:
+        assert email.guessed_delivery == expected.delivery
+    if expected.sender:
+        assert email.sender_email == expected.sender
+    for words in expected.contains:
+        assert words in email.text
+    for words in expected.excludes:
+        assert words not in email.text
+    if expected.outcome == LETTER:
+        # and a coordinator confirming the guesses makes it a letter with the stripped text
+        letter = services.inbound_confirm(
+            email_id=email.pk,
+            actor=coordinator,
+            prisoner_id=email.guessed_prisoner_id,
+            language=email.guessed_language,
+            delivery=email.guessed_delivery or Letter.Delivery.RETURN_TO_ME,
+            postage_currency="GBP",
+            supporter_name=email.sender_name or "Supporter",
+            supporter_email=email.sender_email,
+            text=email.text,
+        )
+        assert letter.original_text == email.text
+        assert letter.source == Letter.Source.EMAIL
+
+
+def test_the_raw_message_is_stored_encrypted(directory):
+    # given a message
+    raw = eml("plain_utf8_post_it")
+    # when it is ingested
+    email = services.ingest_raw_email(raw).email
+    # then the database holds ciphertext only, of the message and of what was read from it
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT raw, text, sender_email FROM inbox_inboundemail WHERE id = %s", [email.pk]
+        )
+        stored_raw, stored_text, stored_sender = cursor.fetchone()
+    assert b"Bakhrom" not in bytes(stored_raw)
+    assert crypto.decrypt_bytes(bytes(stored_raw)) == raw
+    assert "Bakhrom" not in stored_text and stored_text.startswith(crypto.PREFIX)
+    assert ANNA not in stored_sender
+
+
+def test_attachments_are_kept_encrypted_with_their_decoded_names(directory):
+    # when a message with a Cyrillic RFC 2231 file name and one with an image are ingested
+    letter = services.ingest_raw_email(eml("rfc2231_filename")).email
+    image = services.ingest_raw_email(eml("image_only")).email
+    # then both files are kept, named as the sender named them
+    docx = InboundAttachment.objects.get(email=letter)
+    assert docx.filename == "письмо Бахрому.docx"
+    assert docx.text_extracted and not docx.unreadable
+    png = InboundAttachment.objects.get(email=image)
+    assert png.is_image and png.content.startswith(b"\x89PNG")
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT content FROM inbox_inboundattachment WHERE id = %s", [png.pk])
+        assert not bytes(cursor.fetchone()[0]).startswith(b"\x89PNG")
+
+
+def test_the_same_message_twice_is_one_row(directory):
+    # given a message ingested once
+    raw = eml("plain_utf8_post_it")
+    first = services.ingest_raw_email(raw)
+    # when the same bytes come again, and the same Message-ID with a new Received: header
+    again = services.ingest_raw_email(raw)
+    redelivered = services.ingest_raw_email(b"Received: from relay.example.net\r\n" + raw)
+    # then both are recognised as the first, and nothing new is kept
+    assert first.created and not again.created and not redelivered.created
+    assert again.email.pk == redelivered.email.pk == first.email.pk
+    assert InboundEmail.objects.count() == 1
+
+
+def test_a_message_the_parser_cannot_read_is_kept_for_a_person(directory, monkeypatch):
+    # given a parser that fails on this message (as a library bug would)
+    def broken(raw):
+        raise UnicodeError("cannot")
+
+    monkeypatch.setattr(services.parsing, "parse_email", broken)
+    # when it is ingested
+    ingested = services.ingest_raw_email(eml("plain_utf8_post_it"))
+    # then it was stored first, and is kept as a failure with its reason
+    assert ingested.created
+    assert (ingested.email.status, ingested.email.reason) == (Status.FAILED, Reason.UNPARSEABLE)
+    assert ingested.email.raw == eml("plain_utf8_post_it")
+
+
+def test_an_oversized_message_is_refused_politely_in_its_thread(
+    directory, limits, outbox, django_capture_on_commit_callbacks
+):
+    # when a message larger than the limit arrives
+    with django_capture_on_commit_callbacks(execute=True):
+        email = services.ingest_raw_email(eml("oversized")).email
+    # then only its headers are kept, and the sender is answered once, in their thread
+    assert email.size > 200_000 and len(email.raw) < 2000
+    assert [m.to for m in mail.outbox] == [[ANNA]]
+    reply = mail.outbox[0]
+    assert reply.subject == "Re: Letter for Bakhrom Khamroev with a large scan"
+    assert reply.extra_headers["In-Reply-To"] == email.message_id
+    assert "larger than we can accept" in reply.body
+    assert services.inbound_reply_send(email_id=email.pk) is False  # sent once
+
+
+def test_an_auto_reply_is_never_answered(directory, outbox, settings):
+    # given an out-of-office reply that is also too large
+    settings.LETTERBRIDGE_INBOX_MAX_BYTES = 100
+    # when it is ingested
+    email = services.ingest_raw_email(eml("auto_reply_out_of_office")).email
+    # then it is ignored and nobody is written to (an answer could start a loop)
+    assert (email.status, email.reason) == (Status.IGNORED, Reason.AUTO_REPLY)
+    assert mail.outbox == []
+
+
+# --- triage ----------------------------------------------------------------------------------
+
+
+def _ingested(name: str = "plain_utf8_post_it") -> InboundEmail:
+    return services.ingest_raw_email(eml(name)).email
+
+
+def _confirm(email, actor, **changes):
+    data = {
+        "email_id": email.pk,
+        "actor": actor,
+        "prisoner_id": email.guessed_prisoner_id,
+        "language": "en",
+        "delivery": Letter.Delivery.POST_FOR_ME,
+        "postage_currency": "GBP",
+        "supporter_name": "Anna Example",
+        "supporter_email": email.sender_email,
+        "text": email.text,
+    } | changes
+    return services.inbound_confirm(**data)
+
+
+def test_confirming_makes_a_received_letter_that_says_it_came_by_email(
+    directory, coordinator, outbox, django_capture_on_commit_callbacks
+):
+    # given an e-mail in the Inbox
+    email = _ingested()
+    # when a coordinator confirms it, correcting the prisoner
+    with django_capture_on_commit_callbacks(execute=True):
+        letter = _confirm(email, coordinator, prisoner_id=directory["zhilin"].pk)
+    # then it is a received letter to the corrected prisoner, linked to the e-mail
+    email.refresh_from_db()
+    assert (letter.status, letter.prisoner, letter.source) == (
+        Letter.Status.RECEIVED,
+        directory["zhilin"],
+        Letter.Source.EMAIL,
+    )
+    assert (email.status, email.letter, email.handled_by) == (Status.LETTER, letter, coordinator)
+    event = LetterEvent.objects.get(letter=letter, action="came_by_email")
+    assert event.actor == coordinator
+    # and the supporter's "we have your letter" answers in their own thread
+    assert Notification.objects.get(letter=letter).kind == Notification.Kind.RECEIVED
+    (received,) = mail.outbox
+    assert received.to == [ANNA]
+    assert received.subject == "Re: Letter for Bakhrom Khamroev"
+    assert received.extra_headers["In-Reply-To"] == email.message_id
+    assert received.extra_headers["References"] == email.message_id
+    assert "/letters/track/" in received.body
+
+
+def test_an_email_is_made_a_letter_once(directory, coordinator):
+    # given an e-mail already made a letter
+    email = _ingested()
+    _confirm(email, coordinator)
+    # when it is confirmed again (a second tab, a second coordinator)
+    with pytest.raises(services.InboxError):
+        _confirm(email, coordinator)
+    # then there is still one letter
+    assert Letter.objects.count() == 1
+
+
+def test_a_refused_letter_leaves_the_email_in_the_inbox(directory, coordinator):
+    # given an e-mail in the Inbox
+    email = _ingested()
+    # when the coordinator confirms it with no delivery chosen
+    with pytest.raises(LetterError):
+        _confirm(email, coordinator, delivery="")
+    # then no letter is made and the e-mail still waits
+    email.refresh_from_db()
+    assert Letter.objects.count() == 0
+    assert email.status == Status.RECEIVED
+
+
+def test_only_coordinators_triage(directory):
+    # given a volunteer (translators never see the Inbox)
+    volunteer = VolunteerFactory()
+    email = _ingested()
+    # when they try to confirm, answer or archive
+    for attempt in (
+        lambda: _confirm(email, volunteer),
+        lambda: services.inbound_archive(email_id=email.pk, actor=volunteer),
+        lambda: services.inbound_answer(email_id=email.pk, actor=volunteer, text="Hi"),
+    ):
+        with pytest.raises(NotPermitted):
+            attempt()
+    # then nothing changed
+    email.refresh_from_db()
+    assert email.status == Status.RECEIVED and Letter.objects.count() == 0
+
+
+def test_answering_a_question_replies_in_its_thread_and_archives_it(
+    directory, coordinator, outbox, django_capture_on_commit_callbacks
+):
+    # given a question in the Inbox
+    email = _ingested("question_not_a_letter")
+    # when a coordinator answers it
+    with django_capture_on_commit_callbacks(execute=True):
+        services.inbound_answer(
+            email_id=email.pk, actor=coordinator, text="Postage from Canada is the same: £2.20."
+        )
+    # then the sender gets the answer as a reply, and the question leaves the Inbox
+    email.refresh_from_db()
+    assert (email.status, email.reason) == (Status.ARCHIVED, Reason.ANSWERED)
+    (answer,) = mail.outbox
+    assert (answer.to, answer.subject) == (["sam@example.ca"], "Re: Question about letters")
+    assert answer.extra_headers["In-Reply-To"] == email.message_id
+    assert answer.body == "Postage from Canada is the same: £2.20."
+    assert email.reply_sent_at is not None
+
+
+def test_an_empty_answer_is_refused(directory, coordinator, outbox):
+    email = _ingested("question_not_a_letter")
+    with pytest.raises(LetterError):
+        services.inbound_answer(email_id=email.pk, actor=coordinator, text="   ")
+    email.refresh_from_db()
+    assert email.status == Status.RECEIVED and mail.outbox == []
+
+
+def test_archiving_takes_it_out_of_the_inbox(directory, coordinator):
+    email = _ingested("reply_to_our_email")
+    services.inbound_archive(email_id=email.pk, actor=coordinator)
+    email.refresh_from_db()
+    assert (email.status, email.reason) == (Status.ARCHIVED, Reason.NOT_A_LETTER)
+    with pytest.raises(services.InboxError):
+        services.inbound_archive(email_id=email.pk, actor=coordinator)
