@@ -32,10 +32,11 @@ lock: ## Re-resolve requirements.lock from pyproject.toml
 run: install ## Migrate, load demo data once, serve on 127.0.0.1:PORT (default 8000) with a worker and beat
 	DJANGO_SETTINGS_MODULE=config.settings.local PORT=$(PORT) scripts/run.sh
 
-lint: install ## ruff (lint and format check) and the apps' import rules (import-linter)
+lint: install ## ruff (lint and format check), the apps' import rules (import-linter), type checks (mypy)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports --no-logo
+	$(BIN)/mypy
 
 format: install ## Apply ruff's fixes and formatting
 	$(BIN)/ruff check --fix .

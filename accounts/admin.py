@@ -3,6 +3,7 @@ from axes.models import AccessAttempt
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 
+from core.admin import ReadOnlyAdminMixin
 from core.paginator import EstimatedCountPaginator
 
 from . import services
@@ -38,19 +39,10 @@ if admin.site.is_registered(AccessAttempt):
 
 
 @admin.register(LetterAccess)
-class LetterAccessAdmin(admin.ModelAdmin):
+class LetterAccessAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["accessed_at", "user", "letter", "page"]
     list_filter = ["page", ("accessed_at", admin.DateFieldListFilter)]
     search_fields = ["=user__username", "=letter__reference"]
     list_select_related = ["user", "letter"]
     paginator = EstimatedCountPaginator
     show_full_result_count = False
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

@@ -3,7 +3,7 @@ codes. Unlocking an account locked by failed logins is a coordinator's action.""
 
 from __future__ import annotations
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
@@ -21,14 +21,14 @@ class TwoFactorError(Exception):
         super().__init__(message)
 
 
-def totp_device_pending(*, user: AbstractBaseUser) -> TOTPDevice:
+def totp_device_pending(*, user: User) -> TOTPDevice:
     """The unconfirmed authenticator being set up (one per user, reused until confirmed)."""
     device = TOTPDevice.objects.filter(user=user, confirmed=False).first()
     return device or TOTPDevice.objects.create(user=user, name="Authenticator app", confirmed=False)
 
 
 @transaction.atomic
-def totp_confirm(*, user: AbstractBaseUser, token: str) -> tuple[TOTPDevice, list[str]]:
+def totp_confirm(*, user: User, token: str) -> tuple[TOTPDevice, list[str]]:
     """Confirm the pending authenticator with a code from it; replaces any earlier one and
     issues a fresh set of backup codes, returned once in clear."""
     device = TOTPDevice.objects.select_for_update().filter(user=user, confirmed=False).first()
@@ -43,7 +43,7 @@ def totp_confirm(*, user: AbstractBaseUser, token: str) -> tuple[TOTPDevice, lis
 
 
 @transaction.atomic
-def backup_codes_regenerate(*, user: AbstractBaseUser) -> list[str]:
+def backup_codes_regenerate(*, user: User) -> list[str]:
     device, _created = StaticDevice.objects.get_or_create(
         user=user, name="Backup codes", defaults={"confirmed": True}
     )
@@ -53,7 +53,7 @@ def backup_codes_regenerate(*, user: AbstractBaseUser) -> list[str]:
     return codes
 
 
-def staff_unlock(*, actor: AbstractBaseUser, username: str = "", ip_address: str = "") -> int:
+def staff_unlock(*, actor: User, username: str = "", ip_address: str = "") -> int:
     """Lift a lockout from failed logins (for a username, an address, or both)."""
     from axes.utils import reset
 

@@ -13,6 +13,7 @@ from celery.beat import PersistentScheduler
 from django.conf import settings
 from redis.exceptions import ConnectionError as RedisUnavailable
 from redis.exceptions import LockError
+from redis.lock import Lock
 
 logger = logging.getLogger(__name__)
 
@@ -30,14 +31,14 @@ class SingleBeatScheduler(PersistentScheduler):
         self.holds_lock = False
         super().__init__(*args, **kwargs)
 
-    def _hold_lock(self) -> bool:
+    def _hold_lock(self, lock: Lock) -> bool:
         """Renew the lock if we hold it, else try to take it; say whether we hold it now."""
         was_holding = self.holds_lock
         try:
             if was_holding:
-                self.lock.reacquire()  # raises when the lock is no longer ours
+                lock.reacquire()  # raises when the lock is no longer ours
             else:
-                self.holds_lock = self.lock.acquire(blocking=False)
+                self.holds_lock = lock.acquire(blocking=False)
         except LockError:  # expired (we paused past its lifetime) and maybe taken by another
             self.holds_lock = False
         except RedisUnavailable:  # nor can anything be sent: stand by until Redis is back
@@ -50,13 +51,13 @@ class SingleBeatScheduler(PersistentScheduler):
         if self.lock is None:
             return super().tick(*args, **kwargs)
         renew_every = self.lock_seconds / 3
-        if not self._hold_lock():
+        if not self._hold_lock(self.lock):
             return renew_every
         return min(super().tick(*args, **kwargs), renew_every)
 
     def close(self):
         super().close()
-        if self.holds_lock:
+        if self.lock is not None and self.holds_lock:
             try:
                 self.lock.release()
             except LockError:  # already expired: nothing to give back

@@ -4,6 +4,7 @@ Filtered lists (the ones people page through) keep exact counts."""
 
 from django.core.paginator import Paginator
 from django.db import connections
+from django.db.models import QuerySet
 from django.utils.functional import cached_property
 
 EXACT_BELOW = 50_000
@@ -13,8 +14,7 @@ class EstimatedCountPaginator(Paginator):
     @cached_property
     def count(self) -> int:
         queryset = self.object_list
-        query = getattr(queryset, "query", None)
-        if query is None or query.where or query.distinct:
+        if not isinstance(queryset, QuerySet) or queryset.query.where or queryset.query.distinct:
             return super().count
         connection = connections[queryset.db]
         if connection.vendor != "postgresql":
@@ -37,6 +37,7 @@ class BoundedPaginator(Paginator):
     ``bounded`` says whether there are more than that."""
 
     bound = 1000
+    object_list: QuerySet  # a query, so that counting can stop at the bound
 
     @cached_property
     def count(self) -> int:

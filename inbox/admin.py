@@ -235,9 +235,9 @@ class InboundEmailAdmin(admin.ModelAdmin):
             attachment.content,
             content_type=attachment.content_type if inline else "application/octet-stream",
         )
-        response["Content-Disposition"] = content_disposition_header(
-            not inline, attachment.filename
-        )
+        disposition = content_disposition_header(not inline, attachment.filename)
+        if disposition:  # none for an unnamed file shown inline
+            response["Content-Disposition"] = disposition
         response["X-Content-Type-Options"] = "nosniff"
         response["Content-Security-Policy"] = "default-src 'none'; sandbox"
         response["Cache-Control"] = "private, no-store"

@@ -13,11 +13,10 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 from email import policy
-from email.message import EmailMessage
+from email.message import EmailMessage, Message, MIMEPart
 from email.parser import BytesHeaderParser, BytesParser
 from email.utils import parseaddr
 from html.parser import HTMLParser
-from typing import cast
 
 # --- what a message is ------------------------------------------------------------------------
 
@@ -75,7 +74,7 @@ def raw_headers(raw: bytes, limit: int = 65536) -> bytes:
 
 def _message(raw: bytes) -> EmailMessage:
     # policy.default builds EmailMessage objects (get_body, get_content, parsed headers)
-    return cast(EmailMessage, BytesParser(policy=policy.default).parsebytes(raw))
+    return BytesParser(policy=policy.default).parsebytes(raw)
 
 
 def parse_headers(raw: bytes) -> EmailMessage:
@@ -231,9 +230,15 @@ def decode_bytes(data: bytes, declared: str | None = None) -> str:
     return data.decode("latin-1")
 
 
-def _part_text(part: EmailMessage) -> str:
+def _payload(part: Message) -> bytes:
+    """A leaf part's content, transfer-decoded (nothing for a part with none)."""
+    payload = part.get_payload(decode=True)
+    return payload if isinstance(payload, bytes) else b""
+
+
+def _part_text(part: MIMEPart) -> str:
     """A text part's content; a wrong or unknown charset is worked out from the bytes."""
-    payload = part.get_payload(decode=True) or b""
+    payload = _payload(part)
     declared = part.get_content_charset()
     try:
         text = part.get_content()
@@ -471,7 +476,7 @@ def _attachments(message: EmailMessage):
             continue  # the other alternative of the body (its HTML twin)
         if content_type in ("application/pgp-signature", "application/pkcs7-signature"):
             continue
-        content = part.get_payload(decode=True) or b""
+        content = _payload(part)
         attachment = Attachment(
             filename=filename or "attachment", content_type=content_type, content=content
         )

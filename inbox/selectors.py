@@ -49,7 +49,7 @@ def inbound_export(*, letter_ids: list[int]) -> list[dict]:
             "text_we_read": email.text,
             "covering_note": email.note,
             "our_answer": email.reply_text,
-            "message_as_received": email.raw.decode("utf-8", errors="replace"),
+            "message_as_received": bytes(email.raw).decode("utf-8", errors="replace"),
             "attachments": [
                 {"name": a.filename, "type": a.content_type, "bytes": a.size}
                 for a in email.attachments.all()

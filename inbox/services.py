@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 from functools import partial
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.mail import EmailMessage
 from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
@@ -208,7 +208,7 @@ def _lock_open(email_id: int) -> InboundEmail:
 def inbound_confirm(
     *,
     email_id: int,
-    actor: AbstractBaseUser,
+    actor: User,
     prisoner_id: int,
     language: str,
     delivery: str,
@@ -250,7 +250,7 @@ def inbound_confirm(
 
 
 @transaction.atomic(durable=True)
-def inbound_archive(*, email_id: int, actor: AbstractBaseUser) -> InboundEmail:
+def inbound_archive(*, email_id: int, actor: User) -> InboundEmail:
     """Not a letter, and nothing to answer: out of the Inbox (kept until the retention purge)."""
     require_permission(actor, PERM_COORDINATE)
     email = _lock_open(email_id)
@@ -259,7 +259,7 @@ def inbound_archive(*, email_id: int, actor: AbstractBaseUser) -> InboundEmail:
 
 
 @transaction.atomic(durable=True)
-def inbound_answer(*, email_id: int, actor: AbstractBaseUser, text: str) -> InboundEmail:
+def inbound_answer(*, email_id: int, actor: User, text: str) -> InboundEmail:
     """Answer a message that is not a letter (a question, a reply to our e-mail) in its
     thread; the worker sends it after commit. The message leaves the Inbox."""
     require_permission(actor, PERM_COORDINATE)
@@ -275,7 +275,7 @@ def inbound_answer(*, email_id: int, actor: AbstractBaseUser, text: str) -> Inbo
     return email
 
 
-def _close(email: InboundEmail, actor: AbstractBaseUser, reason: str, *fields: str) -> None:
+def _close(email: InboundEmail, actor: User, reason: str, *fields: str) -> None:
     email.status, email.reason = Status.ARCHIVED, reason
     email.handled_by, email.handled_at = actor, timezone.now()
     email.save(update_fields=["status", "reason", "handled_by", "handled_at", *fields])

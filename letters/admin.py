@@ -1,13 +1,17 @@
+from typing import Any
+
 from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
 from django.db.models import Q
 from django.http import Http404
 from django.urls import reverse
+from django.utils.functional import Promise
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from core import crypto
+from core.admin import ReadOnlyAdminMixin
 from core.paginator import EstimatedCountPaginator
 from prisoners import selectors as prisoner_selectors
 from prisoners.models import Prisoner
@@ -44,26 +48,27 @@ class LetterAddForm(forms.ModelForm):
             "postage_currency",
         ]
 
-    def clean(self):
-        data = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        data = self.cleaned_data
         if data.get("delivery") == Letter.Delivery.POST_FOR_ME and not data.get("postage_currency"):
             self.add_error("postage_currency", "Choose the currency the postage is paid in.")
         return data
 
 
-class LetterEventInline(admin.TabularInline):
+class LetterEventInline(ReadOnlyAdminMixin, admin.TabularInline):
     """The letter's history on its admin page: every event with its actor."""
 
     model = LetterEvent
     extra = 0
     can_delete = False
-    fields = ["created_at", "kind", "action", "from_status", "to_status", "by", "note"]
+    fields = ("created_at", "kind", "action", "from_status", "to_status", "by", "note")
     readonly_fields = fields
     ordering = ["created_at", "pk"]
     verbose_name_plural = _("history")
 
     @admin.display(description=_("by"))
-    def by(self, event) -> str:
+    def by(self, event) -> str | Promise:
         # The name only: a link to the user admin would lead volunteers to a refusal.
         return event.actor.get_username() if event.actor_id else _("the system")
 
@@ -78,12 +83,6 @@ class LetterEventInline(admin.TabularInline):
         if obj is None:
             return True
         return selectors.letters_visible_to(user=request.user).filter(pk=obj.pk).exists()
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
 
 def _as_reference(term: str) -> str:
@@ -295,7 +294,7 @@ class LetterAdmin(admin.ModelAdmin):
     def get_changelist_instance(self, request):
         changelist = super().get_changelist_instance(request)
         if not self._coordinator(request):
-            changelist.search_help_text = self.volunteer_search_help_text
+            changelist.search_help_text = str(self.volunteer_search_help_text)
         return changelist
 
     def lookup_allowed(self, lookup, value, request=None):
@@ -343,7 +342,8 @@ class LetterAdmin(admin.ModelAdmin):
     def add_view(self, request, form_url="", extra_context=None):
         # The add form saves through letter_submit, which owns its transaction (it is durable);
         # the admin's own atomic around every POST would nest it. Nothing else here writes.
-        return self._changeform_view(request, None, form_url, extra_context)
+        # Django's private method: the stubs do not declare it.
+        return self._changeform_view(request, None, form_url, extra_context)  # type: ignore[attr-defined]
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         extra_context = extra_context or {}
@@ -378,7 +378,7 @@ class LetterAdmin(admin.ModelAdmin):
 
 
 @admin.register(LetterEvent)
-class LetterEventAdmin(admin.ModelAdmin):
+class LetterEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["created_at", "letter", "kind", "action", "from_status", "to_status", "actor"]
     # Filters whose choices are fixed (a filter on free-text "action" would list the
     # distinct values of millions of rows on every page view).
@@ -397,15 +397,6 @@ class LetterEventAdmin(admin.ModelAdmin):
             return queryset
         return queryset.filter(letter__in=selectors.letters_visible_to(user=request.user))
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
 
 @admin.register(VolunteerProfile)
 class VolunteerProfileAdmin(admin.ModelAdmin):
@@ -415,7 +406,7 @@ class VolunteerProfileAdmin(admin.ModelAdmin):
 
 
 @admin.register(PostingBatch)
-class PostingBatchAdmin(admin.ModelAdmin):
+class PostingBatchAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """Read-only: a batch is made, discarded and marked posted on its coordination page, whose
     services move its letters with it (an edit here would change a batch behind its letters)."""
 
@@ -435,18 +426,9 @@ class PostingBatchAdmin(admin.ModelAdmin):
         url = reverse("letters_coordination:batch", args=[obj.pk])
         return format_html('<a href="{}">{}</a>', url, _("Open the batch"))
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
 
 @admin.register(Notification)
-class NotificationAdmin(admin.ModelAdmin):
+class NotificationAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["created_at", "letter", "kind", "sent_at", "attempts"]
     list_filter = ["kind", ("sent_at", admin.EmptyFieldListFilter)]
     search_fields = ["letter__reference"]
@@ -457,12 +439,3 @@ class NotificationAdmin(admin.ModelAdmin):
         if selectors.user_is_coordinator(user=request.user):
             return queryset
         return queryset.none()
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

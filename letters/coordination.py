@@ -19,6 +19,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path
 from django.utils import timezone
+from django.utils.functional import Promise
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
@@ -45,7 +46,7 @@ def coordinator_view(view):
     return admin.site.admin_view(checked)
 
 
-def _context(request, title: str, **extra) -> dict:
+def _context(request, title: str | Promise, **extra) -> dict:
     return {**admin.site.each_context(request), "title": title, **extra}
 
 
@@ -209,7 +210,7 @@ def letters_dashboard() -> dict:
         {
             "status": state,
             "label": Letter.Status(state).label,
-            "count": by_state.get(state, {}).get("n", 0),
+            "count": by_state[state]["n"] if state in by_state else 0,
             "oldest_days": (now - by_state[state]["oldest"]).days if state in by_state else None,
             "stuck": state in by_state
             and (now - by_state[state]["oldest"]).days > settings.LETTERBRIDGE_STUCK_DAYS,

@@ -4,7 +4,9 @@ through ``letters.selectors``, which decide what this person may see."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from typing import cast, overload
 
 from django.conf import settings
 from django.contrib import messages
@@ -18,6 +20,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
+from core.http import AuthenticatedHttpRequest
 from core.paginator import BoundedPaginator
 
 from . import selectors
@@ -51,6 +54,10 @@ def _can_review(user) -> bool:
     return user.has_perm(PERM_REVIEW) or selectors.user_is_coordinator(user=user)
 
 
+@overload
+def _int(value: object, default: int) -> int: ...
+@overload
+def _int(value: object, default: None = None) -> int | None: ...
 def _int(value, default: int | None = None) -> int | None:
     try:
         return int(value)
@@ -58,7 +65,11 @@ def _int(value, default: int | None = None) -> int | None:
         return default
 
 
-def _posted_text(request, name: str, default: str | None = "") -> str | None:
+@overload
+def _posted_text(request: HttpRequest, name: str, default: str = "") -> str: ...
+@overload
+def _posted_text(request: HttpRequest, name: str, default: None) -> str | None: ...
+def _posted_text(request: HttpRequest, name: str, default: str | None = "") -> str | None:
     """A textarea's value with the line breaks browsers send (CRLF) made plain newlines, so a
     draft saved by the script and one posted by the form compare equal. NUL characters, which
     no keyboard types and PostgreSQL cannot store, are dropped (as Django's form fields refuse
@@ -83,7 +94,7 @@ class Desk:
 
     def get_urls(self):
         get, post, both = ["GET"], ["POST"], ["GET", "POST"]
-        routes = [
+        routes: list[tuple[str, Callable[..., HttpResponse], str, list[str]]] = [
             ("desk/", self.queue, "queue", get),
             ("desk/claim-next/", self.claim_next, "claim_next", post),
             ("desk/mine/", self.mine, "mine", get),
@@ -153,7 +164,7 @@ class Desk:
 
     # --- the queue ----------------------------------------------------------------------------
 
-    def queue(self, request: HttpRequest) -> HttpResponse:
+    def queue(self, request: AuthenticatedHttpRequest) -> HttpResponse:
         user = request.user
         coordinator = selectors.user_is_coordinator(user=user)
         if not (_can_translate(user) or coordinator):
@@ -196,7 +207,7 @@ class Desk:
         )
 
     @staticmethod
-    def _claimed(request: HttpRequest, letter: Letter) -> HttpResponse:
+    def _claimed(request: AuthenticatedHttpRequest, letter: Letter) -> HttpResponse:
         messages.success(
             request,
             _("Letter %(ref)s is yours until %(deadline)s.")
@@ -204,7 +215,7 @@ class Desk:
         )
         return redirect(_url("translate", letter.pk))
 
-    def claim_next(self, request: HttpRequest) -> HttpResponse:
+    def claim_next(self, request: AuthenticatedHttpRequest) -> HttpResponse:
         try:
             letter = translation.letter_claim_next(volunteer=request.user)
         except NothingToClaim as error:
@@ -215,7 +226,7 @@ class Desk:
             return redirect(_url("queue"))
         return self._claimed(request, letter)
 
-    def claim(self, request: HttpRequest, letter_id: int) -> HttpResponse:
+    def claim(self, request: AuthenticatedHttpRequest, letter_id: int) -> HttpResponse:
         user = request.user
         letter = selectors.letter_for_desk(user=user, letter_id=letter_id)
         if letter is not None and letter.claimed_by_id == user.pk:
@@ -235,19 +246,16 @@ class Desk:
             return redirect(_url("queue"))
         return self._claimed(request, letter)
 
-    def mine(self, request: HttpRequest) -> HttpResponse:
+    def mine(self, request: AuthenticatedHttpRequest) -> HttpResponse:
         user = request.user
         if not _can_translate(user):
             return self._denied(request)
         now = timezone.now()
         soon = now + timedelta(hours=settings.LETTERBRIDGE_CLAIM_REMINDER_HOURS)
+        letters = list(selectors.letters_held_by(user=user))
         held = [
-            {
-                "letter": letter,
-                "left": letter.claim_expires_at - now,
-                "soon": letter.claim_expires_at <= soon,
-            }
-            for letter in selectors.letters_held_by(user=user)
+            {"letter": letter, "left": _claim_end(letter) - now, "soon": _claim_end(letter) <= soon}
+            for letter in letters
         ]
         return self._render(
             request,
@@ -257,13 +265,13 @@ class Desk:
                 "tab": "mine",
                 "held": held,
                 "handed_in": selectors.letters_handed_in_by(user=user),
-                "keep_drafts": ",".join(str(row["letter"].pk) for row in held),
+                "keep_drafts": ",".join(str(letter.pk) for letter in letters),
             },
         )
 
     # --- translating --------------------------------------------------------------------------
 
-    def translate(self, request: HttpRequest, letter_id: int) -> HttpResponse:
+    def translate(self, request: AuthenticatedHttpRequest, letter_id: int) -> HttpResponse:
         user = request.user
         letter, response = self._letter_or_redirect(request, letter_id)
         if response:
@@ -375,7 +383,7 @@ class Desk:
         letter.translation_version = saved.translation_version
         return None
 
-    def autosave(self, request: HttpRequest, letter_id: int) -> JsonResponse:
+    def autosave(self, request: AuthenticatedHttpRequest, letter_id: int) -> JsonResponse:
         letter = selectors.letter_for_desk(user=request.user, letter_id=letter_id)
         if letter is None:
             return JsonResponse({"error": _("That letter is not available to you.")}, status=404)
@@ -407,13 +415,13 @@ class Desk:
         return JsonResponse(
             {
                 "version": saved.translation_version,
-                "saved_at": saved.translation_saved_at.isoformat(),
+                "saved_at": cast(datetime, saved.translation_saved_at).isoformat(),
                 "message": _("Draft saved at %(time)s.")
                 % {"time": datetime_with_zone(saved.translation_saved_at, "H:i:s")},
             }
         )
 
-    def release(self, request: HttpRequest, letter_id: int) -> HttpResponse:
+    def release(self, request: AuthenticatedHttpRequest, letter_id: int) -> HttpResponse:
         letter, response = self._letter_or_redirect(request, letter_id)
         if response:
             return response
@@ -431,7 +439,7 @@ class Desk:
 
     # --- review -------------------------------------------------------------------------------
 
-    def review_list(self, request: HttpRequest) -> HttpResponse:
+    def review_list(self, request: AuthenticatedHttpRequest) -> HttpResponse:
         if not _can_review(request.user):
             return self._denied(request)
         page = BoundedPaginator(
@@ -444,7 +452,7 @@ class Desk:
             {"tab": "review", "page": page, "now": timezone.now()},
         )
 
-    def review(self, request: HttpRequest, letter_id: int) -> HttpResponse:
+    def review(self, request: AuthenticatedHttpRequest, letter_id: int) -> HttpResponse:
         user = request.user
         if not _can_review(user):
             return self._denied(request)
@@ -515,7 +523,7 @@ class Desk:
 
     # --- flags --------------------------------------------------------------------------------
 
-    def flag(self, request: HttpRequest, letter_id: int) -> HttpResponse:
+    def flag(self, request: AuthenticatedHttpRequest, letter_id: int) -> HttpResponse:
         letter, response = self._letter_or_redirect(request, letter_id)
         if response:
             return response
@@ -542,7 +550,7 @@ class Desk:
             {"tab": "", "letter": letter, "prisoner": letter.prisoner, "reason": reason},
         )
 
-    def flags(self, request: HttpRequest) -> HttpResponse:
+    def flags(self, request: AuthenticatedHttpRequest) -> HttpResponse:
         if not selectors.user_is_coordinator(user=request.user):
             return self._denied(request)
         return self._render(
@@ -552,7 +560,7 @@ class Desk:
             {"tab": "flags", "letters": selectors.letters_flagged()[:200]},
         )
 
-    def decide(self, request: HttpRequest, letter_id: int) -> HttpResponse:
+    def decide(self, request: AuthenticatedHttpRequest, letter_id: int) -> HttpResponse:
         if not selectors.user_is_coordinator(user=request.user):
             return self._denied(request)
         letter, response = self._letter_or_redirect(request, letter_id)
@@ -594,7 +602,7 @@ class Desk:
             },
         )
 
-    def skip(self, request: HttpRequest, letter_id: int) -> HttpResponse:
+    def skip(self, request: AuthenticatedHttpRequest, letter_id: int) -> HttpResponse:
         letter, response = self._letter_or_redirect(request, letter_id)
         if response:
             return response
@@ -609,6 +617,12 @@ class Desk:
                 % {"ref": letter.reference},
             )
         return redirect(_url("queue"))
+
+
+def _claim_end(letter: Letter) -> datetime:
+    """When a held letter's claim runs out: every letter in translation has a deadline (the
+    model's constraint ``letter_claimed_iff_in_translation``)."""
+    return cast(datetime, letter.claim_expires_at)
 
 
 def _deadline(letter: Letter) -> str:

@@ -1,9 +1,12 @@
 """The supporter's forms. They parse and validate only; letters.services does the work."""
 
+from typing import Any, cast
+
 from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
+from prisoners.models import Prisoner
 from prisoners.selectors import prisoners_accepting_letters
 
 from .models import LANGUAGES, Letter
@@ -101,7 +104,7 @@ class LetterTextField(forms.CharField):
 class LetterForm(forms.Form):
     prisoner = forms.ModelChoiceField(
         label=_("Who are you writing to?"),
-        queryset=None,
+        queryset=Prisoner.objects.none(),  # the people accepting letters now: see __init__
         to_field_name="slug",
         empty_label=_("Choose a person"),
         error_messages={
@@ -195,8 +198,12 @@ class LetterForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["prisoner"].queryset = prisoners_accepting_letters()
-        self.fields["postage_currency"].choices = postage_currency_choices()
+        cast(
+            forms.ModelChoiceField, self.fields["prisoner"]
+        ).queryset = prisoners_accepting_letters()
+        cast(
+            forms.ChoiceField, self.fields["postage_currency"]
+        ).choices = postage_currency_choices()
         if not self.fields["postage_currency"].initial:
             self.fields["postage_currency"].initial = next(iter(settings.LETTERBRIDGE_POSTAGE_FEES))
 
@@ -210,8 +217,9 @@ class LetterForm(forms.Form):
             )
         return ""
 
-    def clean(self):
-        cleaned = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        cleaned = self.cleaned_data
         if cleaned.get("delivery") == Letter.Delivery.POST_FOR_ME:
             if not cleaned.get("postage_currency"):
                 self.add_error("postage_currency", CURRENCY_MISSING)

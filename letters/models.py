@@ -1,9 +1,11 @@
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from core.crypto import EncryptedTextField
+from core.models import AppendOnlyModel
 from prisoners.models import Prisoner
 
 # Languages a supporter may write in; volunteers declare which of these they read.
@@ -142,6 +144,8 @@ class Letter(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
     status_changed_at = models.DateTimeField(editable=False)
     texts_erased_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # Not a column: set on the letters the posting page lists (``coordination._with_reasons``).
+    waiting_reasons: list[Promise]
 
     class Meta:
         ordering = ["-created_at"]
@@ -221,7 +225,7 @@ class Letter(models.Model):
         return self.reference
 
 
-class LetterEvent(models.Model):
+class LetterEvent(AppendOnlyModel):
     """Append-only history of a letter: every transition and every side effect that ran."""
 
     class Kind(models.TextChoices):
@@ -259,14 +263,6 @@ class LetterEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.letter_id}: {self.action or self.kind}"
-
-    def save(self, *args, **kwargs):
-        if self.pk is not None:
-            raise ValueError("Letter events are append-only.")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise ValueError("Letter events are append-only.")
 
 
 class VolunteerProfile(models.Model):

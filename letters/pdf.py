@@ -15,7 +15,7 @@ import io
 from collections.abc import Iterable, Sequence
 from datetime import date
 from functools import cache
-from pathlib import Path
+from importlib import resources
 from types import ModuleType
 from xml.sax.saxutils import escape
 
@@ -88,7 +88,7 @@ class PdfError(Exception):
 
 
 def _default_font(package: ModuleType, filename: str) -> str:
-    return str(Path(package.__file__).parent / "files" / filename)
+    return str(resources.files(package) / "files" / filename)
 
 
 @cache
@@ -208,7 +208,7 @@ class Envelope(Flowable):
         left = w * 0.42
         block_width = w - left - margin
         size, leading = 11.5, 14.5
-        rows: list[tuple[str, str, float, object]] = [("Кому:", f[SANS], 7.5, GREY)]
+        rows: list[tuple[str, str, float, colors.Color]] = [("Кому:", f[SANS], 7.5, GREY)]
         rows += [
             (part, f[SANS_BOLD], size, colors.black) for part in _wrap(name, block_width, size)
         ]
@@ -287,7 +287,8 @@ class _Footer(Flowable):
         return 0, 0
 
     def draw(self):
-        self.canv._doctemplate.footer = self.text
+        # The document being built: reportlab sets it on the canvas; its stubs do not say so.
+        self.canv._doctemplate.footer = self.text  # type: ignore[attr-defined]
 
 
 class _Bookmark(Flowable):
@@ -450,7 +451,7 @@ def render_return_pdf(letter: Letter) -> bytes:
     story += _letter_story(letter, styles, day=timezone.localdate())
     story += [PageBreak(), Paragraph(escape(sheet_title), styles["h2"]), Spacer(1, 6 * mm)]
     *recipient, index, country = lines
-    sheet = [
+    sheet: list[Flowable] = [
         Paragraph("Кому:", styles["note"]),
         Paragraph(escape(recipient[0]), styles["address_bold"]),
     ]

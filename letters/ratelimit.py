@@ -10,8 +10,11 @@ import time
 
 from django.conf import settings
 from django.core.cache import cache
+from django.utils.translation import gettext_lazy as _
 
 logger = logging.getLogger(__name__)
+
+TOO_MANY_REQUESTS = _("Too many requests from your connection. Try again later.")
 
 # scope -> (requests allowed, per this many seconds). Override with LETTERBRIDGE_RATE_LIMITS.
 DEFAULT_LIMITS = {
@@ -58,3 +61,12 @@ def rate_limit_exceeded(request, *, scope: str) -> bool:
     except Exception:  # a cache outage must not turn a letter into an error page
         logger.warning("rate limit cache unavailable for scope=%s", scope)
         return False
+
+
+def form_rate_limited(request, form, *, scope: str) -> bool:
+    """Count one request from this address in ``scope``; once it is over the limit, say so on
+    the form and return True (the page answers 429, keeping what was typed)."""
+    if not rate_limit_exceeded(request, scope=scope):
+        return False
+    form.add_error(None, TOO_MANY_REQUESTS)
+    return True

@@ -7,19 +7,15 @@ from smtplib import SMTPException
 
 from celery import shared_task
 
+from core.tasks import mail_task
+
 from . import selectors
 from .services import dispatch, notifications, privacy, translation
 
 logger = logging.getLogger(__name__)
 
 
-@shared_task(
-    acks_late=True,
-    autoretry_for=(SMTPException, ConnectionError, TimeoutError),
-    retry_backoff=True,
-    retry_backoff_max=3600,
-    max_retries=8,
-)
+@mail_task
 def send_notification(notification_id: int) -> None:
     notifications.notification_send(notification_id=notification_id)
 

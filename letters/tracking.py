@@ -5,6 +5,7 @@ are drawn above letters (pages.views), next to what payments says about the post
 from django.conf import settings
 from django.http import Http404
 from django.urls import reverse
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy
 
 from .forms import postage_fee_label
@@ -15,7 +16,7 @@ from .selectors import letter_by_token, letter_timeline, letter_translation_skip
 S = Letter.Status
 
 # What each step of a letter's life means to the supporter, by the action that caused it.
-STEP_LABELS = {
+STEP_LABELS: dict[str, Promise] = {
     Action.SUBMIT: gettext_lazy("We received your letter"),
     Action.CLAIM: gettext_lazy("A volunteer started translating it"),
     Action.RELEASE: gettext_lazy("Back in the queue for a translator"),
@@ -33,7 +34,7 @@ STEP_LABELS = {
 }
 
 # What comes next, shown greyed under the timeline, for each state the letter can rest in.
-NEXT_STEP = {
+NEXT_STEP: dict[str, Promise] = {
     S.RECEIVED: gettext_lazy("Next: a volunteer translates it into Russian."),
     S.IN_TRANSLATION: gettext_lazy("Next: another volunteer checks the translation."),
     S.TRANSLATED: gettext_lazy("Next: another volunteer checks the translation."),

@@ -25,7 +25,7 @@ from prisoners.selectors import prisoner_profile
 from . import tasks
 from .forms import FindLettersForm, LetterForm
 from .pdf import render_return_pdf
-from .ratelimit import rate_limit_exceeded
+from .ratelimit import TOO_MANY_REQUESTS, form_rate_limited, rate_limit_exceeded
 from .selectors import letter_ids_for_email
 from .services import submission
 from .services.core import LetterError
@@ -102,7 +102,7 @@ def letter_write(request):
 def letter_cancel(request, token: str):
     letter = letter_or_404(token)
     if rate_limit_exceeded(request, scope="cancel"):
-        messages.error(request, _("Too many requests from your connection. Try again later."))
+        messages.error(request, TOO_MANY_REQUESTS)
         return private(redirect("letters:track", token=token))
     try:
         submission.letter_cancel(letter_id=letter.pk)
@@ -143,8 +143,7 @@ def letters_find(request):
     status = 200
     if request.method == "POST":
         if form.is_valid():
-            if rate_limit_exceeded(request, scope="find"):
-                form.add_error(None, _("Too many requests from your connection. Try again later."))
+            if form_rate_limited(request, form, scope="find"):
                 status = 429
             else:
                 letter_ids = letter_ids_for_email(email=form.cleaned_data["email"])

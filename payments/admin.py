@@ -2,6 +2,7 @@
 (from the letter itself, or by typing a reference), retry or close refunds, and the postage
 ledger. Every change goes through payments.services."""
 
+from collections.abc import Callable
 from decimal import Decimal
 
 from django import forms
@@ -16,6 +17,7 @@ from django.utils.html import format_html
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext_lazy as _
 
+from core.admin import ReadOnlyAdminMixin
 from letters.lifecycle import PERM_COORDINATE
 from letters.models import CURRENCIES, Letter
 
@@ -102,35 +104,40 @@ class SettlePostageForm(PostageForm):
         return reference
 
 
-@admin.action(description=_("Try the refund again"), permissions=["coordinate"])
-def retry_refund(modeladmin, request, queryset):
+def _each_payment(modeladmin, request, queryset, service: Callable[..., object], done) -> None:
+    """Call ``service`` on each selected payment as this coordinator; say how each went."""
     for payment in queryset:
         try:
-            services.payment_refund_retry(payment_id=payment.pk, coordinator=request.user)
+            service(payment_id=payment.pk, coordinator=request.user)
         except services.PaymentError as error:
             modeladmin.message_user(request, f"{payment.letter}: {error.message}", messages.WARNING)
         else:
-            modeladmin.message_user(request, f"{payment.letter}: {_('refund queued')}")
+            modeladmin.message_user(request, f"{payment.letter}: {done}")
+
+
+@admin.action(description=_("Try the refund again"), permissions=["coordinate"])
+def retry_refund(modeladmin, request, queryset):
+    _each_payment(modeladmin, request, queryset, services.payment_refund_retry, _("refund queued"))
 
 
 @admin.action(description=_("Mark refunded (paid back by hand)"), permissions=["coordinate"])
 def mark_refunded_by_hand(modeladmin, request, queryset):
-    for payment in queryset:
-        try:
-            services.payment_mark_refunded_by_hand(payment_id=payment.pk, coordinator=request.user)
-        except services.PaymentError as error:
-            modeladmin.message_user(request, f"{payment.letter}: {error.message}", messages.WARNING)
-        else:
-            modeladmin.message_user(request, f"{payment.letter}: {_('marked refunded')}")
+    _each_payment(
+        modeladmin,
+        request,
+        queryset,
+        services.payment_mark_refunded_by_hand,
+        _("marked refunded"),
+    )
 
 
-class PaymentEventInline(admin.TabularInline):
+class PaymentEventInline(ReadOnlyAdminMixin, admin.TabularInline):
     """The payment's history on its page, for coordinators: every change, read-only."""
 
     model = PaymentEvent
     extra = 0
     can_delete = False
-    fields = ["created_at", "action", "from_status", "to_status", "by", "note"]
+    fields = ("created_at", "action", "from_status", "to_status", "by", "note")
     readonly_fields = fields
     ordering = ["created_at", "pk"]
     verbose_name_plural = _("history")
@@ -149,18 +156,11 @@ class PaymentEventInline(admin.TabularInline):
     def has_view_permission(self, request, obj=None):
         return request.user.has_perm(PERM_COORDINATE)
 
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
 
 @admin.register(Payment)
-class PaymentAdmin(admin.ModelAdmin):
+class PaymentAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    # Read-only: every change goes through a service (the actions, the settle page); the form
+    # would save the whole row over whatever a webhook wrote meanwhile.
     list_display = [
         "created_at",
         "letter",
@@ -197,17 +197,6 @@ class PaymentAdmin(admin.ModelAdmin):
         if obj.refund_error:
             return format_html('<strong class="errornote">{}</strong>', obj.refund_error)
         return _("asked for")
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        # Every change goes through a service (the actions, the settle page): the form would
-        # save the whole row over whatever a webhook wrote meanwhile.
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     def has_coordinate_permission(self, request) -> bool:
         return request.user.has_perm(PERM_COORDINATE)
@@ -280,9 +269,10 @@ class PaymentAdmin(admin.ModelAdmin):
         self._require_coordinator(request)
         if request.method == "POST":
             form = SettlePostageForm(request.POST)
-            if form.is_valid() and self._settle(request, form.letter, form):
+            letter = form.letter if form.is_valid() else None  # found by the form's clean
+            if letter is not None and self._settle(request, letter, form):
                 url = reverse("admin:payments_payment_changelist")
-                return redirect(f"{url}?q={form.letter.reference}")
+                return redirect(f"{url}?q={letter.reference}")
         else:
             form = SettlePostageForm(initial={"reference": request.GET.get("reference", "")})
         return self._settle_page(request, form)
@@ -320,16 +310,7 @@ class PaymentAdmin(admin.ModelAdmin):
 
 
 @admin.register(StripeEvent)
-class StripeEventAdmin(admin.ModelAdmin):
+class StripeEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["received_at", "stripe_id", "type", "livemode"]
     list_filter = ["type", "livemode"]
     search_fields = ["stripe_id"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

@@ -5,6 +5,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from core.models import AppendOnlyModel
 from letters.models import CURRENCIES, Letter
 
 
@@ -102,7 +103,7 @@ class PaymentEventSource(models.TextChoices):
 EARLIER_NOTE = "earlier_note"
 
 
-class PaymentEvent(models.Model):
+class PaymentEvent(AppendOnlyModel):
     """Append-only history of a payment: every change of its status, and the facts that leave
     it where it is (a refund asked for, a refund that failed), each with where it came from.
     It holds no personal data of the supporter, so it outlives the erasure of their identity.
@@ -174,14 +175,6 @@ class PaymentEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.payment_id}: {self.action}"
-
-    def save(self, *args, **kwargs):
-        if self.pk is not None:
-            raise ValueError("Payment events are append-only.")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise ValueError("Payment events are append-only.")
 
 
 class StripeEvent(models.Model):

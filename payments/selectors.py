@@ -81,8 +81,8 @@ def ledger_by_month(*, limit: int = 24) -> list[LedgerPeriod]:
         .values("month", "currency")
         .annotate(n=Count("pk"))
     )
-    for row in waived:
-        line(row["month"], row["currency"]).waived += row["n"]
+    for count in waived:
+        line(count["month"], count["currency"]).waived += count["n"]
     spent = (
         PostingBatch.objects.annotate(
             day=Coalesce("posted_on", Cast("created_at", output_field=DateField()))
@@ -91,8 +91,8 @@ def ledger_by_month(*, limit: int = 24) -> list[LedgerPeriod]:
         .values("month", "postage_currency")
         .annotate(total=Sum("postage_spent"))
     )
-    for row in spent:
-        line(row["month"], row["postage_currency"]).spent += row["total"]
+    for batch in spent:
+        line(batch["month"], batch["postage_currency"]).spent += batch["total"]
     months = sorted(table, reverse=True)[:limit]
     return [
         LedgerPeriod(

@@ -18,9 +18,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import timedelta
 from functools import partial
+from typing import cast
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
 from django.template.loader import render_to_string
@@ -72,14 +73,14 @@ class EventSource:
 
     kind: str
     stripe_event_id: str = ""
-    actor: AbstractBaseUser | None = None
+    actor: User | None = None
 
     @classmethod
     def stripe(cls, event_id: str) -> EventSource:
         return cls(PaymentEvent.Source.STRIPE, stripe_event_id=event_id)
 
     @classmethod
-    def coordinator(cls, user: AbstractBaseUser) -> EventSource:
+    def coordinator(cls, user: User) -> EventSource:
         return cls(PaymentEvent.Source.COORDINATOR, actor=user)
 
 
@@ -104,7 +105,7 @@ def postage_fee(currency: str) -> int:
     return settings.LETTERBRIDGE_POSTAGE_FEES[currency]
 
 
-def _require_coordinator(actor: AbstractBaseUser) -> None:
+def _require_coordinator(actor: User) -> None:
     if actor is None or not actor.has_perm(PERM_COORDINATE):
         raise PaymentError(_("You are not allowed to do that."))
 
@@ -278,7 +279,8 @@ def payment_checkout_start(*, letter_id: int) -> CheckoutStart:
         base = tracking_url(letter)
         with translation.override(letter.locale):
             product = _t("Postage for letter %(reference)s") % {"reference": letter.reference}
-        request = dict(
+        create_session = partial(
+            stripe_api.checkout_session_create,
             payment_id=payment.pk,
             letter_reference=letter.reference,
             amount=payment.amount,
@@ -289,7 +291,7 @@ def payment_checkout_start(*, letter_id: int) -> CheckoutStart:
             locale=letter.locale if letter.locale in ("en", "ru") else "auto",
         )
     try:
-        session = stripe_api.checkout_session_create(**request)
+        session = create_session()
     except (stripe_api.StripeUnavailable, stripe_api.StripeRefused):
         return CheckoutStart(
             "unavailable",
@@ -299,7 +301,7 @@ def payment_checkout_start(*, letter_id: int) -> CheckoutStart:
             ),
         )
     with transaction.atomic():
-        _letter, payment = _lock_payment(request["payment_id"])
+        _letter, payment = _lock_payment(payment.pk)
         # the webhook may have linked the session already (it can arrive before this)
         if payment.stripe_checkout_session_id in (None, session.id):
             payment.stripe_checkout_session_id = session.id
@@ -515,7 +517,7 @@ def _ensure_unsettled(letter: Letter) -> None:
 
 
 @transaction.atomic
-def payment_waive(*, letter_id: int, coordinator: AbstractBaseUser, note: str = "") -> Payment:
+def payment_waive(*, letter_id: int, coordinator: User, note: str = "") -> Payment:
     """The organisation covers the postage."""
     _require_coordinator(coordinator)
     letter = _lock_letter(letter_id)
@@ -542,7 +544,7 @@ MANUAL_METHODS = {"bank_transfer": "bank transfer", "cash": "cash"}
 def payment_record_manual(
     *,
     letter_id: int,
-    coordinator: AbstractBaseUser,
+    coordinator: User,
     method: str,
     amount: int,
     currency: str,
@@ -574,9 +576,7 @@ def payment_record_manual(
 
 
 @transaction.atomic
-def payment_mark_refunded_by_hand(
-    *, payment_id: int, coordinator: AbstractBaseUser, note: str = ""
-) -> Payment:
+def payment_mark_refunded_by_hand(*, payment_id: int, coordinator: User, note: str = "") -> Payment:
     """A manual payment the organisation has paid back itself."""
     _require_coordinator(coordinator)
     letter, payment = _lock_payment(payment_id)
@@ -595,7 +595,7 @@ def payment_mark_refunded_by_hand(
     return payment
 
 
-def payment_refund_retry(*, payment_id: int, coordinator: AbstractBaseUser) -> None:
+def payment_refund_retry(*, payment_id: int, coordinator: User) -> None:
     """A coordinator asks for a failed refund to be tried again."""
     from .tasks import refund_payment
 
@@ -692,7 +692,8 @@ def payments_reconcile() -> int:
     changed = 0
     for pk, session_id in pending:
         try:
-            session = stripe_api.checkout_session_retrieve(session_id)
+            # never None: the query asks for payments with a session
+            session = stripe_api.checkout_session_retrieve(cast(str, session_id))
         except stripe_api.StripeRefused:
             logger.warning("reconcile: Stripe refused to show the session of payment %s", pk)
             continue

@@ -212,7 +212,7 @@ def checkout_session_create(
     session = _call(
         "checkout.create",
         client.v1.checkout.sessions.create,
-        params,  # type: ignore[arg-type]
+        params,
         {"idempotency_key": idempotency_key(payment_id=payment_id, action="checkout")},
     )
     return session_from(session)

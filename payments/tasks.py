@@ -1,8 +1,8 @@
 """Celery tasks for payments: they take ids, call one service, and are safe to run twice."""
 
-from smtplib import SMTPException
-
 from celery import shared_task
+
+from core.tasks import mail_task
 
 from .stripe_api import StripeUnavailable
 
@@ -20,13 +20,7 @@ def refund_payment(payment_id: int) -> bool:
     return payment_refund(payment_id=payment_id)
 
 
-@shared_task(
-    acks_late=True,
-    autoretry_for=(SMTPException, ConnectionError, TimeoutError),
-    retry_backoff=True,
-    retry_backoff_max=3600,
-    max_retries=8,
-)
+@mail_task
 def send_payment_receipt(payment_id: int) -> bool:
     from .services import payment_receipt_send
 

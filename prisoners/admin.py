@@ -18,7 +18,7 @@ class PrisonAddressInline(admin.TabularInline):
     model = PrisonAddress
     extra = 0
     can_delete = False
-    fields = ["postal_index", "region", "city", "street", "facility", "valid_from", "valid_until"]
+    fields = ("postal_index", "region", "city", "street", "facility", "valid_from", "valid_until")
     readonly_fields = fields
     ordering = ["-valid_from"]
 

@@ -2,6 +2,7 @@ from typing import NamedTuple
 
 from django.db import models
 from django.db.models import Q
+from django.utils.functional import Promise
 from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
@@ -24,7 +25,7 @@ class PrisonerGender(models.TextChoices):
 # The status as a word about one person. Russian past participles agree with the person's
 # gender; the statuses not listed here («в СИЗО», «на этапе») read the same for everyone, and
 # English has one form for all. The contexts tell translators whom each word is about.
-_STATUS_WORDS = {
+_STATUS_WORDS: dict[str, dict[str, Promise]] = {
     PrisonerGender.MALE: {
         PrisonerStatus.SENTENCED: pgettext_lazy("prisoner status, said of a man", "sentenced"),
         PrisonerStatus.RELEASED: pgettext_lazy("prisoner status, said of a man", "released"),
@@ -89,6 +90,8 @@ class Prisoner(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # Not a column: set on the rows ``selectors.prisoner_directory`` returns.
+    letters_this_month: int
 
     class Meta:
         ordering = ["name_en"]

@@ -8,10 +8,11 @@ from __future__ import annotations
 from datetime import date, timedelta
 from functools import partial
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from .models import PrisonAddress, Prisoner
@@ -23,7 +24,7 @@ NEVER_IN_TRANSIT = (Prisoner.Status.RELEASED, Prisoner.Status.DECEASED)
 PERM_MARK_IN_TRANSIT = "prisoners.change_prisoner"
 
 
-def _require(actor: AbstractBaseUser, perm: str, refusal: str) -> None:
+def _require(actor: User, perm: str, refusal: str | Promise) -> None:
     if not actor.has_perm(perm):
         raise PermissionDenied(refusal)
 
@@ -50,7 +51,7 @@ def _close_open_address(prisoner: Prisoner, *, last_day: date) -> None:
 def prisoner_address_add(
     *,
     prisoner_id: int,
-    actor: AbstractBaseUser,
+    actor: User,
     facility: str,
     street: str,
     city: str,
@@ -95,7 +96,7 @@ def prisoner_address_add(
 
 @transaction.atomic
 def prisoner_mark_in_transit(
-    *, prisoner_id: int, actor: AbstractBaseUser, since: date | None = None
+    *, prisoner_id: int, actor: User, since: date | None = None
 ) -> Prisoner:
     """The prisoner is being moved (этап): the old address ends and letters wait."""
     _require(actor, PERM_MARK_IN_TRANSIT, _("You are not allowed to mark a prisoner in transit."))

@@ -5,25 +5,16 @@ from django.db import transaction
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import get_language
-from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
+from core.http import private
 from letters.models import Letter
-from letters.ratelimit import rate_limit_exceeded
+from letters.ratelimit import form_rate_limited
 from letters.selectors import letter_ids_for_email
 
 from . import services, tasks
 from .forms import EraseForm, RightsRequestForm
-
-
-def _private(response):
-    """Never cached; the link pages' URL is the secret, so never sent in a Referer header to
-    another site. "same-origin" rather than "no-referrer": under no-referrer browsers post the
-    pages' forms with "Origin: null", which Django's CSRF check refuses."""
-    response["Cache-Control"] = "private, no-store"
-    response["Referrer-Policy"] = "same-origin"
-    return response
 
 
 @require_http_methods(["GET", "POST"])
@@ -32,8 +23,7 @@ def rights_request(request):
     form = RightsRequestForm(request.POST or None)
     status = 200
     if request.method == "POST" and form.is_valid():
-        if rate_limit_exceeded(request, scope="find"):
-            form.add_error(None, _("Too many requests from your connection. Try again later."))
+        if form_rate_limited(request, form, scope="find"):
             status = 429
         else:
             ids = letter_ids_for_email(email=form.cleaned_data["email"])
@@ -41,7 +31,7 @@ def rights_request(request):
                 send = partial(tasks.send_rights_link.delay, ids, get_language() or "en")
                 transaction.on_commit(send, robust=True)
             return redirect("rights:requested")
-    return _private(render(request, "rights/request.html", {"form": form}, status=status))
+    return private(render(request, "rights/request.html", {"form": form}, status=status))
 
 
 def rights_requested(request):
@@ -52,7 +42,7 @@ def _letters_or_expired(request, token):
     try:
         ids = services.rights_letter_ids(token=token)
     except services.LinkExpired:
-        return None, _private(render(request, "rights/expired.html", status=404))
+        return None, private(render(request, "rights/expired.html", status=404))
     return ids, None
 
 
@@ -63,7 +53,7 @@ def rights_home(request, token: str):
         return expired
     letters = Letter.objects.filter(pk__in=ids).select_related("prisoner").order_by("-created_at")
     context = {"letters": letters, "token": token, "form": EraseForm()}
-    return _private(render(request, "rights/home.html", context))
+    return private(render(request, "rights/home.html", context))
 
 
 @never_cache
@@ -76,7 +66,7 @@ def rights_export(request, token: str):
         json.dumps(data, ensure_ascii=False, indent=2), content_type="application/json"
     )
     response["Content-Disposition"] = 'attachment; filename="letterbridge-my-data.json"'
-    return _private(response)
+    return private(response)
 
 
 @never_cache
@@ -89,6 +79,6 @@ def rights_erase(request, token: str):
     if not form.is_valid():
         letters = Letter.objects.filter(pk__in=ids).select_related("prisoner")
         context = {"letters": letters, "token": token, "form": form}
-        return _private(render(request, "rights/home.html", context, status=400))
+        return private(render(request, "rights/home.html", context, status=400))
     result = services.supporter_erase(letter_ids=ids)
-    return _private(render(request, "rights/erased.html", {"result": result}))
+    return private(render(request, "rights/erased.html", {"result": result}))

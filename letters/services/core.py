@@ -11,8 +11,9 @@ from __future__ import annotations
 
 from functools import partial
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import transaction
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from ..lifecycle import TRANSITIONS, Action
@@ -43,7 +44,7 @@ class LetterError(Exception):
 
     default_message = _("This cannot be done to this letter now.")
 
-    def __init__(self, message: str | None = None):
+    def __init__(self, message: str | Promise | None = None):
         self.message = str(message or self.default_message)
         super().__init__(self.message)
 
@@ -98,9 +99,7 @@ class LetterFlagged(LetterError):
 # --- the steps of a transition ---------------------------------------------------------------
 
 
-def require_permission(
-    actor: AbstractBaseUser | None, perm: str, *, system_allowed: bool = False
-) -> None:
+def require_permission(actor: User | None, perm: str, *, system_allowed: bool = False) -> None:
     """Refuse (``NotPermitted``) an actor without ``perm``. ``actor`` None is the system (the
     beat, the worker): allowed only where ``system_allowed`` says so."""
     if actor is None:
@@ -130,7 +129,7 @@ def ensure_allowed(letter: Letter, action: Action) -> None:
 
 
 def transition(
-    letter: Letter, *, action: Action, actor: AbstractBaseUser | None, note: str = ""
+    letter: Letter, *, action: Action, actor: User | None, note: str = ""
 ) -> LetterEvent:
     """Move a locked letter along ``action``: the event, the new status, the claim cleared when
     it leaves translation, the announcement and the supporter's e-mail after commit. The caller

@@ -10,7 +10,7 @@ from datetime import date
 from functools import partial
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -44,7 +44,7 @@ S = Letter.Status
 # --- holds -----------------------------------------------------------------------------------
 
 
-def hold_if_no_address(letter: Letter, *, actor: AbstractBaseUser | None) -> None:
+def hold_if_no_address(letter: Letter, *, actor: User | None) -> None:
     """An approved letter whose prisoner has no known address waits on hold. Part of the
     caller's transition (approval), in its transaction."""
     if prisoner_current_address(prisoner=letter.prisoner) is None:
@@ -52,7 +52,7 @@ def hold_if_no_address(letter: Letter, *, actor: AbstractBaseUser | None) -> Non
 
 
 @transaction.atomic(durable=True)
-def letter_hold(*, letter_id: int, actor: AbstractBaseUser | None, note: str = "") -> Letter:
+def letter_hold(*, letter_id: int, actor: User | None, note: str = "") -> Letter:
     require_permission(actor, PERM_COORDINATE, system_allowed=True)
     letter = lock_letter(letter_id)
     transition(letter, action=Action.HOLD, actor=actor, note=note)
@@ -61,7 +61,7 @@ def letter_hold(*, letter_id: int, actor: AbstractBaseUser | None, note: str = "
 
 
 @transaction.atomic(durable=True)
-def letter_release_hold(*, letter_id: int, actor: AbstractBaseUser | None) -> Letter:
+def letter_release_hold(*, letter_id: int, actor: User | None) -> Letter:
     """Back to approved once the prisoner's address is known."""
     require_permission(actor, PERM_COORDINATE, system_allowed=True)
     letter = lock_letter(letter_id)
@@ -193,15 +193,13 @@ def _take_out_of_batch(letter_id: int, batch: PostingBatch, *, why: str) -> None
 
 
 @transaction.atomic(durable=True)
-def letter_post(
-    *, letter_id: int, coordinator: AbstractBaseUser, batch: PostingBatch | None = None
-) -> Letter:
+def letter_post(*, letter_id: int, coordinator: User, batch: PostingBatch | None = None) -> Letter:
     """The letter went into the post. Only with postage paid or waived and an address known."""
     require_permission(coordinator, PERM_COORDINATE)
     return _post(letter_id=letter_id, coordinator=coordinator, batch=batch)
 
 
-def _post(*, letter_id: int, coordinator: AbstractBaseUser, batch: PostingBatch | None) -> Letter:
+def _post(*, letter_id: int, coordinator: User, batch: PostingBatch | None) -> Letter:
     letter = lock_letter(letter_id)
     ensure_allowed(letter, Action.POST)
     if letter.delivery != Letter.Delivery.POST_FOR_ME:
@@ -230,9 +228,7 @@ def _render_batch_task(batch_id: int) -> None:
 
 
 @transaction.atomic(durable=True)
-def batch_prepare(
-    *, coordinator: AbstractBaseUser, letter_ids: list[int] | None = None
-) -> PostingBatch:
+def batch_prepare(*, coordinator: User, letter_ids: list[int] | None = None) -> PostingBatch:
     """Put the letters ready to post (or the chosen ones among them) into a new batch and
     have its PDF rendered by the worker."""
     require_permission(coordinator, PERM_COORDINATE)
@@ -295,7 +291,7 @@ class BatchPosted:
 def batch_mark_posted(
     *,
     batch_id: int,
-    coordinator: AbstractBaseUser,
+    coordinator: User,
     posted_on: date,
     postage_spent: int,
     postage_currency: str,
@@ -355,7 +351,7 @@ def batch_mark_posted(
 
 
 @transaction.atomic(durable=True)
-def batch_discard(*, batch_id: int, coordinator: AbstractBaseUser) -> int:
+def batch_discard(*, batch_id: int, coordinator: User) -> int:
     """Give up a batch that will not be posted (misprinted, lost): its letters are free for
     the next one. Returns how many letters were freed."""
     require_permission(coordinator, PERM_COORDINATE)
@@ -382,7 +378,7 @@ def batch_discard(*, batch_id: int, coordinator: AbstractBaseUser) -> int:
 
 
 @transaction.atomic(durable=True)
-def letter_return(*, letter_id: int, coordinator: AbstractBaseUser | None) -> Letter:
+def letter_return(*, letter_id: int, coordinator: User | None) -> Letter:
     """Send the translation and the Russian address back for the supporter to post."""
     require_permission(coordinator, PERM_COORDINATE, system_allowed=True)
     letter = lock_letter(letter_id)

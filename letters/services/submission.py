@@ -6,7 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -54,7 +54,7 @@ def letter_submit(
     source: str = Letter.Source.FORM,
     email_message_id: str = "",
     email_subject: str = "",
-    actor: AbstractBaseUser | None = None,
+    actor: User | None = None,
     then: Callable[[Letter], None] | None = None,
 ) -> SubmittedLetter:
     """A supporter's new letter: saved as received, its tracking token returned once.

@@ -4,13 +4,14 @@
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
+from datetime import datetime, timedelta
 from enum import StrEnum
 from functools import partial
 from smtplib import SMTPException
+from typing import cast
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
 from django.template.loader import render_to_string
@@ -49,7 +50,7 @@ def _claim_expiry():
     return timezone.now() + timedelta(days=settings.LETTERBRIDGE_CLAIM_DAYS)
 
 
-def _check_claim_limit(volunteer: AbstractBaseUser) -> None:
+def _check_claim_limit(volunteer: User) -> None:
     # Locking the profile row serialises one volunteer's concurrent claims, so two tabs cannot
     # both pass the limit check.
     profile, _created = VolunteerProfile.objects.get_or_create(
@@ -61,7 +62,7 @@ def _check_claim_limit(volunteer: AbstractBaseUser) -> None:
         raise ClaimLimitReached()
 
 
-def _claim(letter: Letter, volunteer: AbstractBaseUser, *, action=Action.CLAIM) -> Letter:
+def _claim(letter: Letter, volunteer: User, *, action=Action.CLAIM) -> Letter:
     ensure_allowed(letter, action)
     ensure_not_flagged(letter)
     transition(letter, action=action, actor=volunteer)
@@ -74,7 +75,7 @@ def _claim(letter: Letter, volunteer: AbstractBaseUser, *, action=Action.CLAIM) 
 
 
 @transaction.atomic(durable=True)
-def letter_claim(*, letter_id: int, volunteer: AbstractBaseUser) -> Letter:
+def letter_claim(*, letter_id: int, volunteer: User) -> Letter:
     """Take one named letter. Whoever locks the row first wins; the rest get InvalidTransition."""
     require_permission(volunteer, PERM_TRANSLATE)
     _check_claim_limit(volunteer)
@@ -82,7 +83,7 @@ def letter_claim(*, letter_id: int, volunteer: AbstractBaseUser) -> Letter:
 
 
 @transaction.atomic(durable=True)
-def letter_claim_next(*, volunteer: AbstractBaseUser) -> Letter:
+def letter_claim_next(*, volunteer: User) -> Letter:
     """Take the oldest waiting letter in the volunteer's languages, skipping rows another
     volunteer is locking at this moment so nobody waits on anybody."""
     require_permission(volunteer, PERM_TRANSLATE)
@@ -101,7 +102,7 @@ def letter_claim_next(*, volunteer: AbstractBaseUser) -> Letter:
 
 
 @transaction.atomic(durable=True)
-def letter_release(*, letter_id: int, actor: AbstractBaseUser) -> Letter:
+def letter_release(*, letter_id: int, actor: User) -> Letter:
     """Give a claimed letter back to the queue (its claimant, or a coordinator)."""
     letter = lock_letter(letter_id)
     ensure_allowed(letter, Action.RELEASE)
@@ -116,7 +117,9 @@ def letter_release(*, letter_id: int, actor: AbstractBaseUser) -> Letter:
 def letter_expire_claim(*, letter_id: int) -> Letter | None:
     """Release a claim whose deadline has passed. None when it was handed in or renewed."""
     letter = lock_letter(letter_id)
-    if letter.status != S.IN_TRANSLATION or letter.claim_expires_at > timezone.now():
+    # a letter in translation always has a deadline (constraint letter_claimed_iff_in_translation)
+    expires = cast(datetime, letter.claim_expires_at)
+    if letter.status != S.IN_TRANSLATION or expires > timezone.now():
         return None
     transition(letter, action=Action.EXPIRE_CLAIM, actor=None, note="The claim expired.")
     save_letter(letter)
@@ -138,7 +141,7 @@ def claims_release_expired() -> int:
 
 @transaction.atomic(durable=True)
 def letter_save_translation(
-    *, letter_id: int, actor: AbstractBaseUser, translation: str, base_version: int
+    *, letter_id: int, actor: User, translation: str, base_version: int
 ) -> Letter:
     """Save a draft. ``base_version`` is the version the editor started from: a stale tab
     (someone saved since) is refused instead of overwriting the newer text."""
@@ -168,7 +171,7 @@ def _set_signature(letter: Letter, signature_ru: str) -> None:
 
 
 @transaction.atomic(durable=True)
-def letter_save_signature(*, letter_id: int, actor: AbstractBaseUser, signature_ru: str) -> Letter:
+def letter_save_signature(*, letter_id: int, actor: User, signature_ru: str) -> Letter:
     """The translator corrects the Cyrillic signature printed under the letter."""
     letter = lock_letter(letter_id)
     if not (letter.status == S.IN_TRANSLATION and letter.claimed_by_id == actor.pk):
@@ -179,9 +182,7 @@ def letter_save_signature(*, letter_id: int, actor: AbstractBaseUser, signature_
 
 
 @transaction.atomic(durable=True)
-def letter_hand_in(
-    *, letter_id: int, volunteer: AbstractBaseUser, signature_ru: str | None = None
-) -> Letter:
+def letter_hand_in(*, letter_id: int, volunteer: User, signature_ru: str | None = None) -> Letter:
     """The translation is done. The letter must carry its one signature, in Cyrillic: the one
     given here (as the volunteer confirmed it) or the one stored."""
     letter = lock_letter(letter_id)
@@ -209,14 +210,14 @@ def letter_hand_in(
 # --- review ----------------------------------------------------------------------------------
 
 
-def _require_reviewer(letter: Letter, reviewer: AbstractBaseUser) -> None:
+def _require_reviewer(letter: Letter, reviewer: User) -> None:
     require_permission(reviewer, PERM_REVIEW)
     if letter.translated_by_id == reviewer.pk:
         raise NotPermitted(_("A translation is reviewed by someone other than its translator."))
 
 
 @transaction.atomic(durable=True)
-def letter_send_back(*, letter_id: int, reviewer: AbstractBaseUser, comment: str) -> Letter:
+def letter_send_back(*, letter_id: int, reviewer: User, comment: str) -> Letter:
     """Return a translation to its translator with a comment they will see."""
     letter = lock_letter(letter_id)
     ensure_allowed(letter, Action.SEND_BACK)
@@ -234,7 +235,7 @@ def letter_send_back(*, letter_id: int, reviewer: AbstractBaseUser, comment: str
 
 
 @transaction.atomic(durable=True)
-def letter_approve(*, letter_id: int, reviewer: AbstractBaseUser) -> Letter:
+def letter_approve(*, letter_id: int, reviewer: User) -> Letter:
     letter = lock_letter(letter_id)
     ensure_allowed(letter, Action.APPROVE)
     _require_reviewer(letter, reviewer)
@@ -248,7 +249,7 @@ def letter_approve(*, letter_id: int, reviewer: AbstractBaseUser) -> Letter:
 
 
 @transaction.atomic(durable=True)
-def letter_skip_translation(*, letter_id: int, coordinator: AbstractBaseUser) -> Letter:
+def letter_skip_translation(*, letter_id: int, coordinator: User) -> Letter:
     """A letter already in Russian, or to a prisoner who reads its language, goes as written."""
     require_permission(coordinator, PERM_COORDINATE)
     letter = lock_letter(letter_id)
@@ -270,13 +271,13 @@ class FlagDecision(StrEnum):
 
 
 @transaction.atomic(durable=True)
-def letter_reject(*, letter_id: int, coordinator: AbstractBaseUser, reason: str) -> Letter:
+def letter_reject(*, letter_id: int, coordinator: User, reason: str) -> Letter:
     """Stop a letter that could harm the prisoner; the supporter is told why."""
     require_permission(coordinator, PERM_COORDINATE)
     return _reject(letter_id=letter_id, coordinator=coordinator, reason=reason)
 
 
-def _reject(*, letter_id: int, coordinator: AbstractBaseUser, reason: str) -> Letter:
+def _reject(*, letter_id: int, coordinator: User, reason: str) -> Letter:
     if not reason.strip():
         raise LetterError(_("Give the supporter a reason."))
     letter = lock_letter(letter_id)
@@ -287,7 +288,7 @@ def _reject(*, letter_id: int, coordinator: AbstractBaseUser, reason: str) -> Le
 
 
 @transaction.atomic(durable=True)
-def letter_flag(*, letter_id: int, volunteer: AbstractBaseUser, reason: str) -> Letter:
+def letter_flag(*, letter_id: int, volunteer: User, reason: str) -> Letter:
     """A volunteer fears the letter could harm the prisoner. It stops (no claim, no approval)
     until a coordinator rejects it or lets it go on; coordinators are e-mailed after commit."""
     if not (volunteer.has_perm(PERM_TRANSLATE) or volunteer.has_perm(PERM_REVIEW)):
@@ -320,14 +321,14 @@ def _announce_flag_task(letter_id: int) -> None:
 
 
 @transaction.atomic(durable=True)
-def letter_flag_clear(*, letter_id: int, coordinator: AbstractBaseUser, note: str = "") -> Letter:
+def letter_flag_clear(*, letter_id: int, coordinator: User, note: str = "") -> Letter:
     """The coordinator read the flagged letter and lets it go on. The flag's reason stays in
     the history."""
     require_permission(coordinator, PERM_COORDINATE)
     return _flag_clear(letter_id=letter_id, coordinator=coordinator, note=note)
 
 
-def _flag_clear(*, letter_id: int, coordinator: AbstractBaseUser, note: str) -> Letter:
+def _flag_clear(*, letter_id: int, coordinator: User, note: str) -> Letter:
     letter = lock_letter(letter_id)
     if letter.flagged_at is None:
         raise LetterError(_("This letter is not flagged."))
@@ -347,7 +348,7 @@ def _flag_clear(*, letter_id: int, coordinator: AbstractBaseUser, note: str) -> 
 
 @transaction.atomic(durable=True)
 def letter_flag_decide(
-    *, letter_id: int, coordinator: AbstractBaseUser, decision: str, reason: str = ""
+    *, letter_id: int, coordinator: User, decision: str, reason: str = ""
 ) -> Letter:
     """Settle a flag: reject the letter (``reason`` is what the supporter is told) or let it
     go on (``reason`` is an optional note for the history)."""
@@ -391,8 +392,7 @@ def _reserve_claim_reminder(letter_id: int) -> Letter | None:
     return letter
 
 
-def _claim_reminder_message(letter: Letter) -> EmailMultiAlternatives:
-    volunteer = letter.claimed_by
+def _claim_reminder_message(letter: Letter, volunteer: User) -> EmailMultiAlternatives:
     context = {
         "letter": letter,
         "volunteer": volunteer,
@@ -416,9 +416,10 @@ def letter_remind_claim(*, letter_id: int) -> bool:
     letter = _reserve_claim_reminder(letter_id)
     if letter is None:
         return False
-    if letter.claimed_by.email:
+    volunteer = letter.claimed_by
+    if volunteer is not None and volunteer.email:
         try:
-            _claim_reminder_message(letter).send()
+            _claim_reminder_message(letter, volunteer).send()
         except Exception:
             Letter.objects.filter(pk=letter.pk, claim_reminded_at=letter.claim_reminded_at).update(
                 claim_reminded_at=None

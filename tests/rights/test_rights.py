@@ -43,6 +43,35 @@ def test_bad_address_keeps_the_input_and_says_why(client):
     assert "Enter your e-mail address in the right form" in response.content.decode()
 
 
+def test_request_over_the_rate_limit_answers_429_keeps_the_address_and_sends_nothing(
+    client, settings, outbox, django_capture_on_commit_callbacks
+):
+    # given an address that has asked once, with one request an hour allowed
+    settings.LETTERBRIDGE_RATE_LIMITS = {"find": (1, 3600)}
+    LetterFactory(supporter_email="anna@example.org")
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("rights:request"), {"email": "anna@example.org"})
+
+    # when it asks again
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("rights:request"), {"email": "anna@example.org"})
+
+    # then the page says why, keeps what was typed, is not cached, and no second link goes out
+    assert response.status_code == 429
+    assert "Too many requests" in response.content.decode()
+    assert 'value="anna@example.org"' in response.content.decode()
+    assert response["Cache-Control"] == "private, no-store"
+    assert len(outbox) == 1
+
+
+def test_the_requested_page_says_to_check_the_mailbox(client):
+    response = client.get(reverse("rights:requested"))
+
+    assert response.status_code == 200
+    assert "Check your e-mail" in response.content.decode()
+    assert "The link works for one day." in response.content.decode()
+
+
 def test_export_holds_letters_texts_and_payments_of_that_supporter_only(
     client, outbox, django_capture_on_commit_callbacks
 ):

@@ -670,7 +670,12 @@ def _reset(desk: dict) -> None:
         translation_version=1,
     )
     Letter.objects.filter(pk=desk["translated"].pk).update(
-        status=S.TRANSLATED, translation_version=1, flagged_at=None
+        # an example before may have sent it back to its translator, who then held it
+        status=S.TRANSLATED,
+        claimed_by=None,
+        claim_expires_at=None,
+        translation_version=1,
+        flagged_at=None,
     )
     Letter.objects.filter(pk=desk["flagged"].pk).update(
         status=S.RECEIVED, flagged_at=now, flagged_by=desk["volunteer"], flag_reason="x"

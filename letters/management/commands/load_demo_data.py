@@ -3,6 +3,7 @@ who has died, whose address we do not know), three staff logins (a coordinator, 
 a volunteer who also reviews), and letters in every state."""
 
 from datetime import date
+from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -17,7 +18,7 @@ from prisoners.models import PrisonAddress, Prisoner
 DEMO_PASSWORD = "letterbridge-demo"  # noqa: S105 - local demo only; refused when DEBUG is off
 SEED_URL = "https://www.rightsinrussia.org/write-to-russia-8"
 
-PRISONERS = [
+PRISONERS: list[dict[str, Any]] = [
     {
         "slug": "bakhrom-khamroev",
         "name_en": "Bakhrom Khamroev",
