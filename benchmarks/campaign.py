@@ -61,7 +61,6 @@ EMAIL_TARGET_MS = 60_000  # a supporter hears within a minute, even in the burst
 class Tally:
     """Every request's time by page, the errors (with why), and the letters accepted."""
 
-    started: float = field(default_factory=time.monotonic)
     times: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
     errors: dict[str, int] = field(default_factory=lambda: defaultdict(int))
     why: list[str] = field(default_factory=list)
@@ -79,7 +78,7 @@ class Tally:
 
 class Browser:
     """One person: one keep-alive connection and a cookie jar. Each request is timed under its
-    page's name; a redirect is followed with a GET, timed as the page it leads to."""
+    page's name; the caller follows a redirect, as a browser would, with a GET of its own."""
 
     def __init__(self, port: int, tally: Tally):
         self.port, self.tally = port, tally
@@ -88,17 +87,15 @@ class Browser:
         self.conn = http.client.HTTPConnection(run.HOST, port, timeout=30)
 
     def _send(self, method: str, path: str, body: str, headers: dict) -> http.client.HTTPResponse:
-        for attempt in (1, 2):
-            try:
-                self.conn.request(method, path, body=body or None, headers=headers)
-                return self.conn.getresponse()
-            except (OSError, http.client.HTTPException):
-                # the server closed an idle keep-alive connection: a new one, as a browser does
-                self.conn.close()
-                self.conn = http.client.HTTPConnection(run.HOST, self.port, timeout=30)
-                if attempt == 2:
-                    raise
-        raise AssertionError("unreachable")
+        try:
+            self.conn.request(method, path, body=body or None, headers=headers)
+            return self.conn.getresponse()
+        except (OSError, http.client.HTTPException):
+            # the server closed an idle keep-alive connection: again on a new one, as a browser
+            self.conn.close()
+            self.conn = http.client.HTTPConnection(run.HOST, self.port, timeout=30)
+            self.conn.request(method, path, body=body or None, headers=headers)
+            return self.conn.getresponse()
 
     def request(self, page: str, path: str, form: dict | None = None) -> tuple[int, str, str]:
         """Returns the status, the body and the redirect's path (or "")."""

@@ -134,6 +134,8 @@ def test_celery_is_configured_for_safe_delivery():
     assert conf.task_serializer == "json" and conf.accept_content == ["json"]
     assert conf.task_acks_late is True
     assert conf.task_reject_on_worker_lost is True
+    assert conf.worker_prefetch_multiplier == 1  # a long PDF holds no other task behind it
+    assert conf.beat_scheduler == "core.beat:SingleBeatScheduler"
     assert conf.task_time_limit > conf.task_soft_time_limit > 0
     celery_app.loader.import_default_modules()  # what a worker does at start
     registered = set(celery_app.tasks.keys())
