@@ -50,11 +50,13 @@ test: install system-packages lint migrations-check ## Lint, check migrations, r
 	DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} REDIS_URL=$${REDIS_URL:-$(TEST_REDIS_URL)} \
 		$(BIN)/pytest $(PYTEST_ARGS)
 
-bench: install system-packages ## Load-test on PostgreSQL + Redis at 1k/100k/1M letters (SIZES=1000 for a quick run), PDFs, e-mail ingestion
+bench: install system-packages ## Load-test at 1k/100k/1M letters, PDFs, e-mail ingestion, then the campaign burst (SIZES=1000 CAMPAIGN_DURATION=25 for a quick run)
 	DJANGO_SETTINGS_MODULE=benchmarks.settings $(BIN)/python manage.py collectstatic --noinput -v0
-	$(BIN)/python -m benchmarks.run --sizes $${SIZES:-1000,100000,1000000} --duration $${DURATION:-8}
-	$(BIN)/python -m benchmarks.pdf_batch --letters $${PDF_LETTERS:-500}
-	$(BIN)/python -m benchmarks.inbox_ingest --messages $${INBOX_MESSAGES:-1000}
+	sizes=$${SIZES:-1000,100000,1000000}; \
+	$(BIN)/python -m benchmarks.run --sizes $$sizes --duration $${DURATION:-8} && \
+	$(BIN)/python -m benchmarks.pdf_batch --letters $${PDF_LETTERS:-500} && \
+	$(BIN)/python -m benchmarks.inbox_ingest --messages $${INBOX_MESSAGES:-1000} && \
+	$(BIN)/python -m benchmarks.campaign --size $${sizes##*,} --duration $${CAMPAIGN_DURATION:-60}
 
 backup: ## pg_dump DATABASE_URL to var/backups/ (owner-only file); prints its path
 	scripts/backup.sh

@@ -20,6 +20,7 @@ import subprocess
 import sys
 import threading
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlencode
@@ -60,6 +61,11 @@ class Result:
     ratio_to_bare: float | None = None
     note: str = ""
     extra: dict = field(default_factory=dict)
+
+
+def percentile(ordered: list[float], p: float) -> float:
+    """The p-th quantile (0..1) of already sorted values; 0 when there are none."""
+    return ordered[min(len(ordered) - 1, int(len(ordered) * p))] if ordered else 0.0
 
 
 def free_port() -> int:
@@ -230,17 +236,13 @@ def claim_next_race(base: str, path: str, volunteers: list[str], duration: int) 
     for t in threads:
         t.join()
     latencies.sort()
-
-    def pct(p: float) -> float:
-        return latencies[min(len(latencies) - 1, int(len(latencies) * p))] if latencies else 0.0
-
     return {
         "double_claims": double_claims(),
         "requests": len(latencies),
         "rps": len(latencies) / duration,
-        "p50_ms": pct(0.50),
-        "p95_ms": pct(0.95),
-        "p99_ms": pct(0.99),
+        "p50_ms": percentile(latencies, 0.50),
+        "p95_ms": percentile(latencies, 0.95),
+        "p99_ms": percentile(latencies, 0.99),
         "errors": errors,
     }
 
@@ -372,24 +374,21 @@ def measure_pages(base: str, specs: list[dict], size: int, duration: int) -> lis
     return results
 
 
-def email_latency(samples: int) -> Result:
-    """Time from a transition to its e-mail being sent by a live worker on Redis."""
+@contextmanager
+def celery_worker(concurrency: int = 2):
+    """A Celery worker on every queue (as `make run` starts one) on the benchmark's Redis, ready
+    before the block runs: measure from a worker that is ready, not one still starting."""
     from config.celery import app as celery_app
-    from letters.models import Notification
-    from letters.services import submission
-    from prisoners.models import Prisoner
 
-    result = Result(name="transition → e-mail sent (live worker)", size=Letter.objects.count())
-    # The form POSTs queued thousands of e-mails with no worker running; drop that backlog so
-    # the samples measure a transition's own path, not the queue ahead of it.
-    celery_app.control.purge()
     worker = subprocess.Popen(  # noqa: S603
         [
             str(ROOT / ".venv/bin/celery"),
             "-A",
             "config",
             "worker",
-            "--concurrency=2",
+            "-Q",
+            ",".join(settings.LETTERBRIDGE_TASK_QUEUES),
+            f"--concurrency={concurrency}",
             "--loglevel=WARNING",
             "--without-heartbeat",
             "--without-gossip",
@@ -401,8 +400,39 @@ def email_latency(samples: int) -> Result:
     try:
         deadline = time.monotonic() + 60
         while not celery_app.control.ping(timeout=1.0) and time.monotonic() < deadline:
-            pass  # measure from a worker that is ready, not one still starting
+            pass
+        yield worker
+    finally:
+        worker.send_signal(signal.SIGTERM)
+        worker.wait(timeout=30)
 
+
+def worker_peak_rss_mb(worker: subprocess.Popen) -> float:
+    return round(
+        max([peak_rss_mb(worker.pid)] + [peak_rss_mb(p) for p in child_pids(worker.pid)]), 1
+    )
+
+
+def email_delays_ms(notifications) -> list[float]:
+    """Sorted times from each transition (its Notification row) to its e-mail being sent."""
+    return sorted(
+        (n.sent_at - n.created_at).total_seconds() * 1000
+        for n in notifications.filter(sent_at__isnull=False).only("created_at", "sent_at")
+    )
+
+
+def email_latency(samples: int) -> Result:
+    """Time from a transition to its e-mail being sent by a live worker on Redis."""
+    from config.celery import app as celery_app
+    from letters.models import Notification
+    from letters.services import submission
+    from prisoners.models import Prisoner
+
+    result = Result(name="transition → e-mail sent (live worker)", size=Letter.objects.count())
+    # The form POSTs queued thousands of e-mails with no worker running; drop that backlog so
+    # the samples measure a transition's own path, not the queue ahead of it.
+    celery_app.control.purge()
+    with celery_worker() as worker:
         prisoner = Prisoner.objects.filter(accepts_letters=True).first()
         ids = []
         for _ in range(samples):
@@ -420,27 +450,18 @@ def email_latency(samples: int) -> Result:
         pending = Notification.objects.filter(letter_id__in=ids, sent_at__isnull=True)
         while pending.exists() and time.monotonic() < deadline:
             time.sleep(0.2)
-        delays = sorted(
-            (n.sent_at - n.created_at).total_seconds() * 1000
-            for n in Notification.objects.filter(letter_id__in=ids, sent_at__isnull=False)
-        )
+        delays = email_delays_ms(Notification.objects.filter(letter_id__in=ids))
         result.requests = len(delays)
         result.errors = samples - len(delays)
         if delays:
             result.p50_ms = statistics.median(delays)
-            result.p95_ms = delays[min(len(delays) - 1, int(len(delays) * 0.95))]
+            result.p95_ms = percentile(delays, 0.95)
             result.p99_ms = delays[-1]
         result.extra = {
             "target": "p95 < 2000 ms",
             "met": result.requests > 0 and result.errors == 0 and result.p95_ms < 2000,
-            "worker_peak_rss_mb": round(
-                max([peak_rss_mb(worker.pid)] + [peak_rss_mb(p) for p in child_pids(worker.pid)]),
-                1,
-            ),
+            "worker_peak_rss_mb": worker_peak_rss_mb(worker),
         }
-    finally:
-        worker.send_signal(signal.SIGTERM)
-        worker.wait(timeout=30)
     return result
 
 

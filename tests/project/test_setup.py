@@ -134,6 +134,8 @@ def test_celery_is_configured_for_safe_delivery():
     assert conf.task_serializer == "json" and conf.accept_content == ["json"]
     assert conf.task_acks_late is True
     assert conf.task_reject_on_worker_lost is True
+    assert conf.worker_prefetch_multiplier == 1  # a long PDF holds no other task behind it
+    assert conf.beat_scheduler == "core.beat:SingleBeatScheduler"
     assert conf.task_time_limit > conf.task_soft_time_limit > 0
     celery_app.loader.import_default_modules()  # what a worker does at start
     registered = set(celery_app.tasks.keys())
@@ -141,16 +143,21 @@ def test_celery_is_configured_for_safe_delivery():
         assert entry["task"] in registered, f"beat names a task no worker knows: {entry['task']}"
 
 
-def test_compose_file_runs_one_image_for_web_worker_and_beat():
-    compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
-    services = compose["services"]
-    assert {"postgres", "redis", "web", "worker", "beat", "mailpit"} <= set(services)
-    images = {services[name]["image"] for name in ("web", "worker", "beat")}
+APP_SERVICES = ("migrate", "web", "worker-mail", "worker-pdf", "worker", "beat")
+
+
+def _compose_services() -> dict:
+    return yaml.safe_load((ROOT / "docker-compose.yml").read_text())["services"]
+
+
+def test_compose_file_runs_one_image_for_web_workers_and_beat():
+    services = _compose_services()
+    assert {"postgres", "redis", "proxy", "mailpit", *APP_SERVICES} <= set(services)
+    images = {services[name]["image"] for name in APP_SERVICES}
     assert len(images) == 1
     assert "gunicorn" in services["web"]["command"]
-    assert "worker" in services["worker"]["command"]
     assert "beat" in services["beat"]["command"]
-    for name in ("web", "worker", "beat"):
+    for name in APP_SERVICES:
         env = services[name]["environment"]
         assert env["DATABASE_URL"].startswith("postgres://") and "@postgres:" in env["DATABASE_URL"]
         assert env["REDIS_URL"] == "redis://redis:6379/0"
@@ -162,8 +169,55 @@ def test_compose_file_runs_one_image_for_web_worker_and_beat():
         assert "localhost" in env["DJANGO_ALLOWED_HOSTS"].split(",")
         assert env["LETTERBRIDGE_SITE_URL"] == "http://localhost:8000"
     assert (ROOT / "Dockerfile").exists()
-    for port in services["web"]["ports"]:
-        assert port.startswith("127.0.0.1:"), "publish on loopback only"
+    for service in services.values():
+        for port in service.get("ports", []):
+            assert port.startswith("127.0.0.1:"), "publish on loopback only"
+
+
+def test_compose_scales_web_behind_one_proxy_after_one_migration():
+    services = _compose_services()
+    # migrations run once, to completion, before any app container starts
+    assert services["migrate"]["command"] == "python manage.py migrate --noinput"
+    assert services["migrate"]["restart"] == "no"
+    assert "migrate" not in services["web"]["command"]
+    for name in APP_SERVICES[1:]:
+        assert services[name]["depends_on"]["migrate"] == {
+            "condition": "service_completed_successfully"
+        }
+    # `--scale web=3`: no fixed name, no host port; the proxy publishes one and finds every web
+    assert not any("container_name" in service for service in services.values())
+    assert "ports" not in services["web"]
+    assert services["proxy"]["ports"] == ["127.0.0.1:8000:8000"]
+    caddyfile_mount = services["proxy"]["volumes"][0].split(":")[0]
+    assert "dynamic a web 8000" in (ROOT / caddyfile_mount).read_text()
+    for name in APP_SERVICES:  # lockouts and rate limits see the client behind the proxy
+        assert services[name]["environment"]["LETTERBRIDGE_PROXY_COUNT"] == "1"
+
+
+def _consumed_queues(command: str) -> set[str]:
+    words = command.split()
+    return set(words[words.index("-Q") + 1].split(","))
+
+
+def test_compose_runs_one_worker_per_queue_group_and_one_beat():
+    services = _compose_services()
+    workers = {
+        name: _consumed_queues(service["command"])
+        for name, service in services.items()
+        if "celery" in service.get("command", "") and " worker" in service["command"]
+    }
+    assert workers == {
+        "worker-mail": {"mail"},
+        "worker-pdf": {"pdf"},
+        "worker": {"payments", "default"},
+    }
+    # every queue has its worker, and no queue is read by two groups
+    assert sorted(q for queues in workers.values() for q in queues) == sorted(
+        settings.LETTERBRIDGE_TASK_QUEUES
+    )
+    beats = [name for name, s in services.items() if " beat" in s.get("command", "")]
+    assert beats == ["beat"]
+    assert "deploy" not in services["beat"], "one beat: never replicated"
 
 
 def test_lock_file_pins_every_dependency():
