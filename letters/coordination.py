@@ -15,7 +15,7 @@ from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import BooleanField, Count, ExpressionWrapper, Min, Q, QuerySet
 from django.db.models.functions import TruncWeek
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path
 from django.utils import timezone
@@ -25,6 +25,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods
 
+from core import storage
 from prisoners.models import Prisoner
 
 from . import selectors
@@ -358,10 +359,12 @@ def batch_pdf(request, batch_id: int):
     document = PostingBatchDocument.objects.filter(batch_id=batch_id).first()
     if document is None:
         raise Http404(_("The PDF is not ready yet."))
-    response = HttpResponse(selectors.batch_pdf_bytes(document), content_type="application/pdf")
-    response["Content-Disposition"] = f'inline; filename="batch-{batch_id}.pdf"'
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return storage.response(
+        document.file_name,
+        filename=f"batch-{batch_id}.pdf",
+        content_type="application/pdf",
+        inline=True,
+    )
 
 
 # The dashboard and today's post are routed by pages.urls, which adds them to this namespace.

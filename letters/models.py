@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from core.crypto import EncryptedTextField
 from core.models import AppendOnlyModel
-from prisoners.models import Prisoner
+from prisoners.models import PrisonAddress, Prisoner
 
 # Languages a supporter may write in; volunteers declare which of these they read.
 LANGUAGES = [
@@ -341,14 +341,39 @@ class Notification(models.Model):
         return f"{self.kind} for {self.letter_id}"
 
 
-class PostingBatchDocument(models.Model):
-    """A batch's printable PDF, rendered by the worker. Kept in the database so the web and the
-    worker need no shared disk; the retention purge deletes it with the letter texts."""
+class StoredFile(models.Model):
+    """A file in the private storage (core.storage: encrypted, no public URL), named by the row.
+    Deleting the row deletes the object after commit (letters.receivers), whatever deletes it:
+    the retention purge, an erasure, a discarded batch."""
+
+    file_name = models.CharField(max_length=255, editable=False)
+    rendered_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        abstract = True
+
+
+class PostingBatchDocument(StoredFile):
+    """A batch's printable PDF, rendered by the worker, in the private storage so every host
+    reads the same copy; the retention purge deletes it with the letter texts."""
 
     batch = models.OneToOneField(PostingBatch, on_delete=models.CASCADE, related_name="document")
-    content = models.BinaryField()
     letter_count = models.PositiveIntegerField(default=0)
-    rendered_at = models.DateTimeField(auto_now_add=True)
 
     def __str__(self) -> str:
         return f"PDF of batch {self.batch_id}"
+
+
+class LetterReturnPack(StoredFile):
+    """A returned letter's pack (how to post it, the letter in Russian, the address sheet),
+    rendered once at the return: the e-mail attaches it and the tracking page serves it (drawn
+    again only if the prisoner moves)."""
+
+    letter = models.OneToOneField(Letter, on_delete=models.CASCADE, related_name="return_pack")
+    # The address it was drawn for: a prisoner who has moved since gets a new pack.
+    address = models.ForeignKey(
+        PrisonAddress, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+
+    def __str__(self) -> str:
+        return f"Return pack of letter {self.letter_id}"

@@ -1,12 +1,18 @@
-"""Letters listens to prisoners (address changes) and to itself (a letter reaching approved),
-and hands the work to the worker. Receivers run after commit and only queue tasks by id; if the
-broker is down the sweep (letters.tasks.sweep_side_effects) does it later."""
+"""Letters listens to prisoners (address changes) and to itself (a letter reaching approved, a
+stored file's row deleted), and hands the work to the worker or the storage. Receivers run after
+commit and only queue tasks by id (if the broker is down the sweep,
+letters.tasks.sweep_side_effects, does it later) or delete a private object."""
 
+from functools import partial
+
+from django.db import transaction
+from django.db.models.signals import post_delete
 from django.dispatch import receiver
 
+from core import storage
 from prisoners.signals import prisoner_address_changed
 
-from .models import Letter
+from .models import Letter, LetterReturnPack, PostingBatchDocument
 from .signals import letter_transitioned
 from .tasks import return_letter, sync_prisoner_holds
 
@@ -23,3 +29,11 @@ def return_when_approved(sender, *, letter_id: int, to_status: str, **kwargs) ->
         return
     if Letter.objects.filter(pk=letter_id, delivery=Letter.Delivery.RETURN_TO_ME).exists():
         return_letter.delay(letter_id)
+
+
+@receiver(post_delete, sender=PostingBatchDocument, dispatch_uid="letters.delete_batch_pdf")
+@receiver(post_delete, sender=LetterReturnPack, dispatch_uid="letters.delete_return_pack")
+def delete_stored_file(sender, *, instance, **kwargs) -> None:
+    """The row is gone (purge, erasure, a discarded batch or letter): its object goes too, once
+    that is committed, so a rolled-back deletion never leaves a row without its file."""
+    transaction.on_commit(partial(storage.delete, instance.file_name), robust=True)

@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from core import crypto
 from prisoners.models import PrisonAddress, Prisoner
+from prisoners.selectors import prisoner_current_address
 
 from . import tokens
 from .lifecycle import (
@@ -26,9 +27,9 @@ from .lifecycle import (
 from .models import (
     Letter,
     LetterEvent,
+    LetterReturnPack,
     Notification,
     PostingBatch,
-    PostingBatchDocument,
     VolunteerProfile,
 )
 
@@ -281,9 +282,14 @@ def batch_letters(batch: PostingBatch) -> QuerySet[Letter]:
     )
 
 
-def batch_pdf_bytes(document: PostingBatchDocument) -> bytes:
-    """The stored PDF, decrypted: it holds letter texts, so it is encrypted at rest."""
-    return crypto.fernet().decrypt(bytes(document.content))
+def letter_return_pack_current(*, letter: Letter) -> LetterReturnPack | None:
+    """The letter's stored return pack if it shows the prisoner's address of today; None when
+    there is none, or the prisoner has moved (or is in transit) since it was drawn."""
+    pack = LetterReturnPack.objects.filter(letter=letter).first()
+    if pack is None:
+        return None
+    address = prisoner_current_address(prisoner=letter.prisoner)
+    return pack if address is not None and pack.address_id == address.pk else None
 
 
 # --- the periodic work: what is stuck, what never happened -----------------------------------

@@ -12,22 +12,22 @@ from functools import partial
 from django.conf import settings
 from django.contrib import messages
 from django.db import transaction
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from core import storage
 from core.http import private
 from prisoners.models import Prisoner
 from prisoners.selectors import prisoner_profile
 
 from . import tasks
 from .forms import FindLettersForm, LetterForm
-from .pdf import render_return_pdf
 from .ratelimit import TOO_MANY_REQUESTS, form_rate_limited, rate_limit_exceeded
 from .selectors import letter_ids_for_email
-from .services import submission
+from .services import dispatch, submission
 from .services.core import LetterError
 from .tracking import letter_or_404, returned_pdf_ready
 
@@ -114,22 +114,19 @@ def letter_cancel(request, token: str):
 
 
 def letter_returned_pdf(request, token: str):
-    """The translation and the Russian address, for a letter sent back to its writer."""
+    """The translation and the Russian address, for a letter sent back to its writer: the pack
+    stored at the return (the token is the permission)."""
     letter = letter_or_404(token)
     if not returned_pdf_ready(letter):
         raise Http404
     try:
-        content = render_return_pdf(letter)
-    except Exception:  # the PDF cannot be drawn (no address on file): say so, do not fail
-        logger.exception("returned-letter PDF failed letter_id=%s", letter.pk)
-        messages.error(
-            request,
-            _("We could not prepare the PDF just now. Please try again later, or write to us."),
-        )
+        pack = dispatch.letter_return_pack(letter_id=letter.pk)
+    except LetterError as error:  # a letter returned before packs were stored, now unprintable
+        messages.error(request, error.message)
         return private(redirect("letters:track", token=token))
-    response = HttpResponse(content, content_type="application/pdf")
-    response["Content-Disposition"] = f'attachment; filename="{letter.reference}.pdf"'
-    return private(response)
+    return storage.response(
+        pack.file_name, filename=f"{letter.reference}.pdf", content_type="application/pdf"
+    )
 
 
 # --- find my letters -------------------------------------------------------------------------

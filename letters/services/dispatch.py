@@ -5,6 +5,7 @@ payments reports, batches of letters printed and posted together, and the return
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from functools import partial
@@ -15,14 +16,21 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from core import crypto
+from core import storage
 from prisoners.models import PrisonAddress, Prisoner
 from prisoners.selectors import prisoner_current_address
 
 from .. import pdf
 from ..lifecycle import PERM_COORDINATE, Action
-from ..models import CURRENCIES, Letter, LetterEvent, PostingBatch, PostingBatchDocument
-from ..selectors import batch_letters, letters_ready_to_post
+from ..models import (
+    CURRENCIES,
+    Letter,
+    LetterEvent,
+    LetterReturnPack,
+    PostingBatch,
+    PostingBatchDocument,
+)
+from ..selectors import batch_letters, letter_return_pack_current, letters_ready_to_post
 from .core import (
     InvalidTransition,
     LetterError,
@@ -39,6 +47,8 @@ from .notifications import coordinators_mail
 logger = logging.getLogger(__name__)
 
 S = Letter.Status
+BATCH_PDFS = "batches"  # folders of the private storage (core.storage)
+RETURN_PACKS = "return-packs"
 
 
 # --- holds -----------------------------------------------------------------------------------
@@ -251,9 +261,9 @@ def batch_prepare(*, coordinator: User, letter_ids: list[int] | None = None) -> 
 
 
 def batch_render_pdf(*, batch_id: int) -> PostingBatchDocument | None:
-    """Render the batch's PDF once (encrypted like the letter texts); a second run returns the
-    stored one. A letter whose prisoner has lost the address since leaves the batch; None when
-    no letter is left to print."""
+    """Render the batch's PDF once into the private storage (encrypted like the letter texts); a
+    second run returns the stored one. A letter whose prisoner has lost the address since leaves
+    the batch; None when no letter is left to print."""
     existing = PostingBatchDocument.objects.filter(batch_id=batch_id).first()
     if existing is not None:
         return existing
@@ -272,11 +282,11 @@ def batch_render_pdf(*, batch_id: int) -> PostingBatchDocument | None:
         return None
     content = pdf.render_batch_pdf(letters, addresses=addresses)
     try:
-        with transaction.atomic(durable=True):
+        with storage.kept_if_successful() as save, transaction.atomic(durable=True):
             return PostingBatchDocument.objects.create(
-                batch=batch, content=crypto.fernet().encrypt(content), letter_count=len(letters)
+                batch=batch, file_name=save(BATCH_PDFS, content), letter_count=len(letters)
             )
-    except IntegrityError:  # another worker finished first
+    except IntegrityError:  # another worker finished first (and our copy is deleted)
         return PostingBatchDocument.objects.get(batch_id=batch_id)
 
 
@@ -377,33 +387,67 @@ def batch_discard(*, batch_id: int, coordinator: User) -> int:
 # --- returning -------------------------------------------------------------------------------
 
 
-@transaction.atomic(durable=True)
 def letter_return(*, letter_id: int, coordinator: User | None) -> Letter:
-    """Send the translation and the Russian address back for the supporter to post."""
-    require_permission(coordinator, PERM_COORDINATE, system_allowed=True)
-    letter = lock_letter(letter_id)
-    ensure_allowed(letter, Action.RETURN)
-    if letter.delivery != Letter.Delivery.RETURN_TO_ME:
-        raise LetterError(_("We post this letter; it cannot be returned."))
-    if prisoner_current_address(prisoner=letter.prisoner) is None:
-        raise NoCurrentAddress()
-    transition(letter, action=Action.RETURN, actor=coordinator)
-    save_letter(letter)
-    return letter
+    """Send the translation and the Russian address back for the supporter to post. Its pack is
+    rendered and stored here, once, with the return: the e-mail attaches that copy and the
+    tracking page serves it."""
+    with storage.kept_if_successful() as save, transaction.atomic(durable=True):
+        require_permission(coordinator, PERM_COORDINATE, system_allowed=True)
+        letter = lock_letter(letter_id)
+        ensure_allowed(letter, Action.RETURN)
+        if letter.delivery != Letter.Delivery.RETURN_TO_ME:
+            raise LetterError(_("We post this letter; it cannot be returned."))
+        if prisoner_current_address(prisoner=letter.prisoner) is None:
+            raise NoCurrentAddress()
+        _store_return_pack(letter, save)
+        transition(letter, action=Action.RETURN, actor=coordinator)
+        save_letter(letter)
+        return letter
 
 
 def letter_return_process(*, letter_id: int) -> Letter | None:
-    """Return an approved ``return_to_me`` letter: check its PDF renders, then move it to
-    returned (whose e-mail carries the PDF). None when there is nothing to do; safe to repeat."""
-    letter = Letter.objects.select_related("prisoner").get(pk=letter_id)
+    """Return an approved ``return_to_me`` letter (the worker's task): its pack is stored and
+    the letter moves to returned, whose e-mail carries the pack. A prisoner who has lost the
+    address has their letters held. None when there is nothing to do; safe to repeat."""
+    letter = Letter.objects.only("status", "delivery", "prisoner_id").get(pk=letter_id)
     if letter.status != S.APPROVED or letter.delivery != Letter.Delivery.RETURN_TO_ME:
         return None
     try:
-        pdf.render_return_pdf(letter)
-    except pdf.PdfError:
-        letters_hold_for_prisoner(prisoner_id=letter.prisoner_id)
-        return None
-    try:
         return letter_return(letter_id=letter_id, coordinator=None)
-    except (InvalidTransition, NoCurrentAddress):
-        return None
+    except NoCurrentAddress:
+        letters_hold_for_prisoner(prisoner_id=letter.prisoner_id)
+    except LetterError as error:  # changed meanwhile (cancelled, held) or cannot be printed
+        logger.warning("letter not returned id=%s: %s", letter_id, error.__class__.__name__)
+    return None
+
+
+def letter_return_pack(*, letter_id: int) -> LetterReturnPack:
+    """A returned letter's stored pack, for the prisoner's address of today: drawn again only if
+    the prisoner has moved since, its file was lost, or the letter was returned before packs
+    were stored. Raises
+    LetterError when it cannot be drawn (no address now)."""
+    letter = Letter.objects.select_related("prisoner").get(pk=letter_id)
+    pack = letter_return_pack_current(letter=letter)
+    if pack is not None and storage.exists(pack.file_name):
+        return pack
+    with storage.kept_if_successful() as save, transaction.atomic(durable=True):
+        letter = lock_letter(letter_id)
+        pack = letter_return_pack_current(letter=letter)  # drawn meanwhile by another request?
+        if pack is not None and storage.exists(pack.file_name):
+            return pack
+        LetterReturnPack.objects.filter(letter=letter).delete()  # its object goes after commit
+        return _store_return_pack(letter, save)
+
+
+def _store_return_pack(letter: Letter, save: Callable[[str, bytes], str]) -> LetterReturnPack:
+    address = prisoner_current_address(prisoner=letter.prisoner)
+    try:
+        content = pdf.render_return_pdf(letter)
+    except pdf.PdfError as error:  # no address or no text: the supporter is told to try later
+        logger.warning("return pack cannot be drawn letter_id=%s", letter.pk)
+        raise LetterError(
+            _("We could not prepare the PDF just now. Please try again later, or write to us.")
+        ) from error
+    return LetterReturnPack.objects.create(
+        letter=letter, address=address, file_name=save(RETURN_PACKS, content)
+    )

@@ -17,14 +17,15 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 
+from core import storage
 from core.mail import reply_headers, reply_subject
 
 from .. import tokens
 from ..models import Letter, LetterEvent, Notification
-from ..pdf import PdfError, render_return_pdf
 from ..selectors import (
     FLAG_ANNOUNCED,
     flags_unannounced,
+    letter_return_pack_current,
     letter_translation_skipped,
     letters_flagged,
     stuck_letters,
@@ -83,14 +84,13 @@ def notification_send(*, notification_id: int) -> bool:
         )
         message.attach_alternative(html, "text/html")
         if notification.kind == Notification.Kind.RETURNED:
-            # No address now (moved into transit since): send without it; the tracking page
-            # offers the PDF once the address is known again.
-            try:
-                pdf = render_return_pdf(letter)
-            except PdfError:
+            # The pack stored at the return. If the prisoner has moved since (or is in transit),
+            # the e-mail goes without it: the tracking page draws it for the new address.
+            content = _return_pack_content(letter)
+            if content is None:
                 logger.warning("return PDF not attached notification=%s", notification.pk)
             else:
-                message.attach(f"{letter.reference}.pdf", pdf, "application/pdf")
+                message.attach(f"{letter.reference}.pdf", content, "application/pdf")
         message.send()
         notification.sent_at = timezone.now()
         notification.attempts += 1
@@ -103,6 +103,17 @@ def notification_send(*, notification_id: int) -> bool:
         )
     logger.info("notification sent id=%s kind=%s", notification.pk, notification.kind)
     return True
+
+
+def _return_pack_content(letter: Letter) -> bytes | None:
+    pack = letter_return_pack_current(letter=letter)
+    if pack is None:
+        return None
+    try:
+        return storage.read(pack.file_name)
+    except FileNotFoundError:  # lost from the storage: the tracking page draws it again
+        logger.error("return pack missing from the storage letter_id=%s", letter.pk)
+        return None
 
 
 def letter_links_send(*, letter_ids: list[int], request_id: str, locale: str = "en") -> bool:

@@ -11,7 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from ..lifecycle import FINAL_STATES, OPEN_STATES, Action
-from ..models import Letter, LetterEvent, PostingBatchDocument
+from ..models import Letter, LetterEvent, LetterReturnPack, PostingBatchDocument
 from ..signals import letters_erased
 from .core import lock_letter, save_letter, transition
 
@@ -40,13 +40,15 @@ ERASED_FIELDS: dict[str, str] = {
 
 
 def _erase(letter_ids: list[int], *, now: datetime, action: str, note: str) -> None:
-    """Clear ERASED_FIELDS of these letters (locked by the caller), record why in each
-    letter's history, and tell higher apps to forget what they keep of them (the e-mail a
-    letter came in) in the same transaction."""
+    """Clear ERASED_FIELDS of these letters (locked by the caller), delete their return packs
+    (the objects go after commit, letters.receivers), record why in each letter's history, and
+    tell higher apps to forget what they keep of them (the e-mail a letter came in) in the same
+    transaction."""
     letters_erased.send(sender=Letter, letter_ids=list(letter_ids), reason=action)
     Letter.objects.filter(pk__in=letter_ids).update(
         **ERASED_FIELDS, texts_erased_at=now, updated_at=now
     )
+    LetterReturnPack.objects.filter(letter_id__in=letter_ids).delete()
     LetterEvent.objects.bulk_create(
         LetterEvent(letter_id=pk, kind=LetterEvent.Kind.NOTE, action=action, note=note)
         for pk in letter_ids
@@ -75,8 +77,10 @@ def letter_erase_supporter_data(*, letter_id: int) -> Letter:
 
 def letters_purge_texts(*, now: datetime | None = None) -> int:
     """Erase letters that ended (posted, returned, cancelled, rejected) more than
-    LETTERBRIDGE_RETENTION_DAYS ago, keeping the metadata and history; delete batch PDFs of the
-    same age. Returns how many letters were erased; a second run erases none."""
+    LETTERBRIDGE_RETENTION_DAYS ago (texts, the supporter's details, return packs), keeping the
+    metadata and history; delete batch PDFs of the same age (rows, then their objects in the
+    private storage after commit). Returns how many letters were erased; a second run erases
+    none."""
     now = now or timezone.now()
     cutoff = now - timedelta(days=settings.LETTERBRIDGE_RETENTION_DAYS)
     erased = 0

@@ -63,7 +63,8 @@ def test_prepare_then_print_then_mark_posted_through_the_admin(
     page = client.get(reverse("letters_coordination:batch", args=[batch.pk])).content.decode()
     assert reverse("letters_coordination:batch_pdf", args=[batch.pk]) in page
     pdf = client.get(reverse("letters_coordination:batch_pdf", args=[batch.pk]))
-    assert pdf["Content-Type"] == "application/pdf" and pdf.content.startswith(b"%PDF")
+    assert pdf["Content-Type"] == "application/pdf"
+    assert b"".join(pdf.streaming_content).startswith(b"%PDF")
     # and marking it posted posts both and tells their supporters
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(

@@ -193,7 +193,7 @@ def test_a_batch_outline_points_at_each_letter_and_its_envelope():
 
 def test_batch_page_says_the_envelopes_come_after_the_letters(client, coordinator):
     batch = PostingBatch.objects.create(created_by=coordinator)
-    PostingBatchDocument.objects.create(batch=batch, content=b"", letter_count=3)
+    PostingBatchDocument.objects.create(batch=batch, file_name="batches/0.enc", letter_count=3)
     client.force_login(coordinator)
 
     page = client.get(reverse("letters_coordination:batch", args=[batch.pk])).content.decode()

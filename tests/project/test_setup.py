@@ -220,6 +220,27 @@ def test_compose_runs_one_worker_per_queue_group_and_one_beat():
     assert "deploy" not in services["beat"], "one beat: never replicated"
 
 
+def test_compose_file_keeps_private_files_in_its_s3_service():
+    compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+    services = compose["services"]
+    # given MinIO, not published outside Compose's network, and a one-shot bucket maker
+    assert "ports" not in services["minio"]
+    assert services["minio"]["healthcheck"]
+    init = services["minio-init"]
+    assert init["depends_on"]["minio"]["condition"] == "service_healthy"
+    assert init["restart"] == "no"
+    script = " ".join(init["command"])
+    assert "mc mb --ignore-existing local/letterbridge" in script
+    assert "mc anonymous set none local/letterbridge" in script
+    # then web and worker start once the bucket exists, and store their files in it
+    for name in ("web", "worker"):
+        service = services[name]
+        assert service["depends_on"]["minio-init"]["condition"] == "service_completed_successfully"
+        url = service["environment"]["LETTERBRIDGE_STORAGE_URL"]
+        assert url.startswith("s3://letterbridge:") and "@minio:9000/letterbridge?" in url
+    assert "minio-data" in compose["volumes"]
+
+
 def test_lock_file_pins_every_dependency():
     lines = [
         line

@@ -6,6 +6,7 @@ from pathlib import Path
 import pytest
 from cryptography.fernet import Fernet
 from django.core.files.storage import storages
+from django.http import Http404
 
 from core import storage
 
@@ -127,3 +128,26 @@ def test_files_and_folders_on_disk_are_the_owner_s_alone(settings, tmp_path):
     assert stat.S_IMODE((root / name).stat().st_mode) == 0o600
     assert stat.S_IMODE(Path(root / name).parent.stat().st_mode) == 0o700
     assert stat.S_IMODE(root.stat().st_mode) == 0o700
+
+
+def test_a_file_gone_from_the_storage_is_a_404_not_a_500(private_storage):
+    # given a stored file that someone removed from the backend
+    name = storage.save("batches", PDF)
+    storages["private"].delete(name)
+
+    # when a view answers with it, then the answer is "not found"
+    with pytest.raises(Http404):
+        storage.response(name, filename="batch-7.pdf", content_type="application/pdf")
+
+
+def test_files_saved_in_a_block_that_fails_are_deleted_again(private_storage):
+    # given a block that stores a file, then fails (its transaction rolls back)
+    with pytest.raises(RuntimeError), storage.kept_if_successful() as save:
+        save("returns", PDF)
+        raise RuntimeError("the row could not be written")
+
+    # then nothing is left in the storage; a block that succeeds keeps its file
+    assert private_storage.names() == []
+    with storage.kept_if_successful() as save:
+        kept = save("returns", PDF)
+    assert private_storage.names() == [kept]

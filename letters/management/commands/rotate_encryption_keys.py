@@ -4,24 +4,29 @@ Rotation: put a new key first in LETTERBRIDGE_ENCRYPTION_KEYS (keep the old ones
 restart, run this command, then remove the old keys. Safe to run again: values already under
 the newest key are simply re-encrypted."""
 
+from functools import partial
+
 from django.core.management.base import BaseCommand
 from django.db import connection, transaction
 
-from core import crypto
-from letters.models import Letter, PostingBatchDocument
+from core import crypto, storage
+from letters.models import Letter, LetterReturnPack, PostingBatchDocument
 
 FIELDS = ("supporter_name", "supporter_email", "original_text", "translation", "signature_ru")
 BATCH = 1000
 
 
 class Command(BaseCommand):
-    help = "Re-encrypt letter texts, supporters' identities and batch PDFs under the newest key."
+    help = (
+        "Re-encrypt letter texts, supporters' identities, batch PDFs and return packs under the "
+        "newest key."
+    )
 
     def handle(self, *args, **options):
         letters = self._letters()
         documents = self._documents()
         self.stdout.write(
-            self.style.SUCCESS(f"Re-encrypted {letters} letters and {documents} batch PDFs.")
+            self.style.SUCCESS(f"Re-encrypted {letters} letters and {documents} stored PDFs.")
         )
 
     def _letters(self) -> int:
@@ -52,11 +57,20 @@ class Command(BaseCommand):
                 last_id = rows[-1][0]
 
     def _documents(self) -> int:
+        """Stored files (batch PDFs, return packs): each is written again under the newest key
+        as a new object, the row points at it, and the old object goes once that is committed."""
         done = 0
-        for pk in PostingBatchDocument.objects.values_list("pk", flat=True).iterator():
-            with transaction.atomic():
-                document = PostingBatchDocument.objects.select_for_update().get(pk=pk)
-                document.content = crypto.fernet().rotate(bytes(document.content))
-                document.save(update_fields=["content"])
-                done += 1
+        for model in (PostingBatchDocument, LetterReturnPack):
+            for pk in model.objects.values_list("pk", flat=True).iterator():
+                with transaction.atomic():
+                    document = model.objects.select_for_update().get(pk=pk)
+                    old_name = document.file_name
+                    try:
+                        document.file_name = storage.rotate(old_name)
+                    except FileNotFoundError:
+                        self.stderr.write(f"{model.__name__} {pk}: its file is missing.")
+                        continue
+                    document.save(update_fields=["file_name"])
+                    transaction.on_commit(partial(storage.delete, old_name))
+                    done += 1
         return done
