@@ -90,8 +90,10 @@ class Browser:
         try:
             self.conn.request(method, path, body=body or None, headers=headers)
             return self.conn.getresponse()
-        except (OSError, http.client.HTTPException):
-            # the server closed an idle keep-alive connection: again on a new one, as a browser
+        except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError):
+            # The server closed an idle keep-alive connection before reading the request: again
+            # on a new one, as a browser does. Only these: after a timeout the server may have
+            # taken the POST, and sending it again would make a second letter.
             self.conn.close()
             self.conn = http.client.HTTPConnection(run.HOST, self.port, timeout=30)
             self.conn.request(method, path, body=body or None, headers=headers)
