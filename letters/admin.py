@@ -1,3 +1,4 @@
+from collections.abc import Callable
 from typing import Any
 
 from django import forms
@@ -9,6 +10,7 @@ from django.urls import reverse
 from django.utils.functional import Promise
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from core import crypto
 from core.admin import ReadOnlyAdminMixin
@@ -91,7 +93,9 @@ def _as_reference(term: str) -> str:
     return "LB-" + term.upper().replace(" ", "").removeprefix("LB").removeprefix("-")
 
 
-def _run_each(modeladmin, request, queryset, call, done: str) -> None:
+def _run_each(modeladmin, request, queryset, call, done: Callable[[int], str]) -> None:
+    """Run ``call`` on each chosen letter; one warning per letter it refused, then ``done(n)``,
+    the count of those it changed, as one message in the staff member's language."""
     ok = 0
     for pk, reference in queryset.values_list("pk", "reference"):
         try:
@@ -100,11 +104,11 @@ def _run_each(modeladmin, request, queryset, call, done: str) -> None:
         except LetterError as error:
             modeladmin.message_user(request, f"{reference}: {error.message}", messages.WARNING)
     if ok:
-        modeladmin.message_user(request, f"{ok} letter(s) {done}.", messages.SUCCESS)
+        modeladmin.message_user(request, done(ok) % {"n": ok}, messages.SUCCESS)
 
 
 @admin.action(
-    description="Skip translation (already in Russian or readable)",
+    description=_("Skip translation (already in Russian or readable)"),
     permissions=["coordinate"],
 )
 def skip_translation(modeladmin, request, queryset):
@@ -113,34 +117,46 @@ def skip_translation(modeladmin, request, queryset):
         request,
         queryset,
         lambda pk, user: translation.letter_skip_translation(letter_id=pk, coordinator=user),
-        "sent on without translation",
+        lambda n: ngettext(
+            "%(n)d letter sent on without translation.",
+            "%(n)d letters sent on without translation.",
+            n,
+        ),
     )
 
 
-@admin.action(description="Release from hold (address now known)", permissions=["coordinate"])
+@admin.action(description=_("Release from hold (address now known)"), permissions=["coordinate"])
 def release_hold(modeladmin, request, queryset):
     _run_each(
         modeladmin,
         request,
         queryset,
         lambda pk, user: dispatch.letter_release_hold(letter_id=pk, actor=user),
-        "back to approved",
+        lambda n: ngettext(
+            "%(n)d letter released from hold.", "%(n)d letters released from hold.", n
+        ),
     )
 
 
-@admin.action(description="Return to the supporter to post themselves", permissions=["coordinate"])
+@admin.action(
+    description=_("Return to the supporter to post themselves"), permissions=["coordinate"]
+)
 def return_to_supporter(modeladmin, request, queryset):
     _run_each(
         modeladmin,
         request,
         queryset,
         lambda pk, user: dispatch.letter_return(letter_id=pk, coordinator=user),
-        "returned",
+        lambda n: ngettext(
+            "%(n)d letter returned to its supporter.",
+            "%(n)d letters returned to their supporters.",
+            n,
+        ),
     )
 
 
 @admin.action(
-    description="Release the claim (back to the queue, draft kept)", permissions=["coordinate"]
+    description=_("Release the claim (back to the queue, draft kept)"), permissions=["coordinate"]
 )
 def release_claim(modeladmin, request, queryset):
     _run_each(
@@ -148,7 +164,9 @@ def release_claim(modeladmin, request, queryset):
         request,
         queryset,
         lambda pk, user: translation.letter_release(letter_id=pk, actor=user),
-        "back in the queue",
+        lambda n: ngettext(
+            "%(n)d letter back in the queue.", "%(n)d letters back in the queue.", n
+        ),
     )
 
 

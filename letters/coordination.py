@@ -23,6 +23,7 @@ from django.utils.functional import Promise
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods
 
 from core import storage
@@ -308,7 +309,12 @@ def batch_detail(request, batch_id: int):
             return redirect("letters_coordination:batch", batch.pk)
         messages.success(
             request,
-            _("Batch discarded; %(n)d letter(s) are ready for the next one.") % {"n": freed},
+            ngettext(
+                "Batch discarded; %(n)d letter is ready for the next one.",
+                "Batch discarded; %(n)d letters are ready for the next one.",
+                freed,
+            )
+            % {"n": freed},
         )
         return redirect("letters_coordination:prepare")
     if request.method == "POST" and batch.posted_on is None and form.is_valid():
@@ -326,7 +332,11 @@ def batch_detail(request, batch_id: int):
         else:
             messages.success(
                 request,
-                _("%(n)d letter(s) posted; their supporters are being told.")
+                ngettext(
+                    "%(n)d letter posted; its supporter is being told.",
+                    "%(n)d letters posted; their supporters are being told.",
+                    len(result.posted),
+                )
                 % {"n": len(result.posted)},
             )
             for reference, why in result.skipped:

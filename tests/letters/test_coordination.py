@@ -83,6 +83,36 @@ def test_prepare_then_print_then_mark_posted_through_the_admin(
 
 
 @pytest.mark.parametrize(
+    ("language", "count", "expected"),
+    [
+        ("en", 1, "1 letter posted; its supporter is being told."),
+        ("en", 2, "2 letters posted; their supporters are being told."),
+        ("ru", 1, "Отправлено писем: 1. Их авторы получат уведомления."),
+    ],
+)
+def test_marking_posted_counts_the_letters_in_words(client, coordinator, language, count, expected):
+    # given a batch of one or two letters, and a coordinator reading the admin in a language
+    batch = dispatch.batch_prepare(
+        coordinator=coordinator, letter_ids=[_ready().pk for _ in range(count)]
+    )
+    client.force_login(coordinator)
+    client.cookies["django_language"] = language
+    # when they mark it posted
+    response = client.post(
+        reverse("letters_coordination:batch", args=[batch.pk]),
+        {
+            "posted_on": timezone.localdate().isoformat(),
+            "postage_spent": "2.20",
+            "postage_currency": "GBP",
+        },
+        follow=True,
+    )
+    # then the message counts the letters as a person writes it, never "letter(s)"
+    shown = [str(message) for message in response.context["messages"]]
+    assert shown == [expected]
+
+
+@pytest.mark.parametrize(
     "data",
     [
         {"posted_on": "not a date", "postage_spent": "1", "postage_currency": "GBP"},
