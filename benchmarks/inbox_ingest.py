@@ -32,7 +32,7 @@ django.setup()
 from benchmarks.run import ensure_database  # noqa: E402
 from inbox.models import InboundEmail  # noqa: E402
 from inbox.services import ingest_raw_email  # noqa: E402
-from letters.management.commands.load_demo_data import PRISONERS  # noqa: E402
+from pages.management.commands.load_demo_data import PRISONERS  # noqa: E402
 from prisoners.models import Prisoner  # noqa: E402
 
 CORPUS = ROOT / "tests" / "fixtures" / "email"

@@ -5,6 +5,10 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 
+from letters.models import Letter
+from payments.models import Payment
+from payments.selectors import postage_balance
+
 pytestmark = pytest.mark.django_db
 
 
@@ -25,3 +29,21 @@ def test_the_demo_reviewer_is_a_volunteer_who_may_review(settings):
     # and the volunteer does not review; the coordinator coordinates
     assert not volunteer.has_perm("letters.review_letter")
     assert coordinator.has_perm("letters.coordinate_letters")
+
+
+def test_the_demo_postage_is_recorded_as_payments_and_shows_on_the_dashboard(settings):
+    # given the demo data loaded
+    settings.DEBUG = True
+    call_command("load_demo_data")
+    # when the postage of its letters is looked at
+    paid = Letter.objects.filter(postage=Letter.Postage.PAID)
+    waived = Letter.objects.filter(postage=Letter.Postage.WAIVED)
+    # then every settled letter has the payment that settled it, as a real one would
+    assert paid.exists() and waived.exists()
+    for letter in paid:
+        assert Payment.objects.filter(letter=letter, status=Payment.Status.PAID).exists()
+    for letter in waived:
+        assert Payment.objects.filter(letter=letter, provider=Payment.Provider.WAIVED).exists()
+    # and the coordinators' dashboard counts the postage collected
+    collected = {row["currency"]: row["collected"] for row in postage_balance()}
+    assert collected == {"GBP": 2.20}

@@ -1,6 +1,8 @@
 """Demo data for local use: the people Write to Russia highlighted, told honestly (who is free,
 who has died, whose address we do not know), three staff logins (a coordinator, a volunteer, and
-a volunteer who also reviews), and letters in every state."""
+a volunteer who also reviews), and letters in every state, with their postage recorded as
+payments are (so the dashboard's postage figures are real). It lives in pages because it fills
+both letters and payments."""
 
 from datetime import date
 from typing import Any
@@ -13,6 +15,7 @@ from django.db import transaction
 
 from letters.models import Letter, VolunteerProfile
 from letters.services import dispatch, submission, translation
+from payments import services as payments
 from prisoners.models import PrisonAddress, Prisoner
 
 DEMO_PASSWORD = "letterbridge-demo"  # noqa: S105 - local demo only; refused when DEBUG is off
@@ -306,10 +309,18 @@ class Command(BaseCommand):
         translation.letter_claim(letter_id=in_translation.pk, volunteer=volunteer)
         translated(khamroev, 3)
         paid = approved(khamroev, 4)
-        dispatch.letter_set_postage(letter_id=paid.pk, postage=Letter.Postage.PAID, note="Demo.")
+        payments.payment_record_manual(
+            letter_id=paid.pk,
+            coordinator=coordinator,
+            method="bank_transfer",
+            amount=payments.postage_fee(paid.postage_currency),
+            currency=paid.postage_currency,
+            note="Demo.",
+        )
         approved(zinich, 5)  # no address known: goes on hold
         posted = approved(khamroev, 6, currency="EUR")
-        dispatch.letter_set_postage(letter_id=posted.pk, postage=Letter.Postage.WAIVED)
+        with transaction.atomic():
+            payments.payment_waive(letter_id=posted.pk, coordinator=coordinator, note="Demo.")
         dispatch.letter_post(letter_id=posted.pk, coordinator=coordinator)
         returned = approved(zhilin, 7, delivery=Letter.Delivery.RETURN_TO_ME)
         dispatch.letter_return(letter_id=returned.pk, coordinator=coordinator)
