@@ -99,7 +99,7 @@ class InboundEmail(models.Model):
     class Meta:
         ordering = ["-received_at", "-pk"]
         verbose_name = _("inbound e-mail")
-        verbose_name_plural = _("inbox")
+        verbose_name_plural = _("e-mails")
         constraints = [
             models.UniqueConstraint(
                 fields=["message_id_hash"],

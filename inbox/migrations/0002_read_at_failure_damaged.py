@@ -14,6 +14,10 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
+        migrations.AlterModelOptions(
+            name='inboundemail',
+            options={'ordering': ['-received_at', '-pk'], 'verbose_name': 'inbound e-mail', 'verbose_name_plural': 'e-mails'},
+        ),
         migrations.RemoveConstraint(
             model_name='inboundemail',
             name='inboundemail_reason_valid',
