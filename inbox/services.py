@@ -18,7 +18,7 @@ from functools import partial
 from django.conf import settings
 from django.contrib.auth.models import User
 from django.core.mail import EmailMessage
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, InterfaceError, OperationalError, transaction
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
@@ -106,9 +106,12 @@ def _duplicate_of(digest: str, id_hash: str) -> InboundEmail | None:
 def read_stored_email(*, email_id: int) -> InboundEmail:
     """Read a stored message from its stored raw and sort it, once (two callers at once: the
     second finds it read). A message that breaks the reading is kept for a person, as a
-    failure saying where it broke, and never stops the messages after it."""
+    failure saying where it broke, and never stops the messages after it. When the database
+    fails instead, the message stays unread for the next poll or the sweep."""
     try:
         _read(email_id)
+    except (OperationalError, InterfaceError):
+        raise  # the database, not the message: left unread, read again by the next poll
     except Exception as error:  # noqa: BLE001  one bad message is kept for a person
         failure = _where_it_failed(error)
         logger.warning("inbound e-mail %s unreadable: %s", email_id, failure)

@@ -135,5 +135,10 @@ def test_a_coordinator_makes_a_forwarded_email_a_letter(chromium, page, live_ser
     page.goto(live_server.url + reverse("admin:inbox_inboundemail_change", args=[forwarded.pk]))
     expect(page.get_by_role("link", name=letter.reference)).to_be_visible()
     screenshot(page, "inbox-5-triage-done")
+    # and the coordinators' dashboard counts the two still waiting, linking to the Inbox
+    page.goto(live_server.url + reverse("letters_coordination:dashboard"))
+    expect(page.locator("#inbox-waiting")).to_contain_text("2 e-mails wait in the Inbox.")
+    expect(page.locator("#inbox-waiting")).to_contain_text("1 of them needs a person")
+    screenshot(page, "inbox-6-dashboard")
     # and every screen ran under the Content-Security-Policy (its styles are a file of ours)
     assert violations == []

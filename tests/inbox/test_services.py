@@ -7,7 +7,7 @@ from datetime import timedelta
 
 import pytest
 from django.core import mail
-from django.db import connection
+from django.db import OperationalError, connection
 
 from core import crypto
 from inbox import services, tasks
@@ -310,6 +310,25 @@ def test_a_message_stored_but_never_read_is_read_when_it_comes_again(directory, 
     assert InboundEmail.objects.count() == 1
     # and a third time changes nothing
     assert services.ingest_raw_email(eml("plain_utf8_post_it")).email.text == again.email.text
+
+
+def test_a_database_failure_while_reading_leaves_the_message_to_be_read_again(
+    directory, monkeypatch
+):
+    # given the database failing while a stored message is read (a restart, a deadlock)
+    def database_away(email_id):
+        raise OperationalError("server closed the connection unexpectedly")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(services, "_read", database_away)
+        with pytest.raises(OperationalError):
+            services.ingest_raw_email(eml("plain_utf8_post_it"))
+    # then the message is not blamed for it: stored, unread, no failure recorded
+    stored = InboundEmail.objects.get()
+    assert (stored.read_at, stored.status, stored.failure) == (None, Status.RECEIVED, "")
+    # and when it comes again, it is read
+    again = services.ingest_raw_email(eml("plain_utf8_post_it")).email
+    assert (again.pk, again.status, again.sender_email) == (stored.pk, Status.RECEIVED, ANNA)
 
 
 def test_the_beat_reads_what_was_stored_but_never_read(directory, monkeypatch):
