@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 from letters.models import Letter
 from letters.selectors import user_is_coordinator
 from letters.services.core import LetterError
+from letters.templatetags.letters_tags import datetime_with_zone
 
 from . import selectors, services
 from .forms import AnswerForm, ConfirmLetterForm
@@ -59,16 +60,8 @@ class ShowFilter(admin.SimpleListFilter):
 
 @admin.register(InboundEmail)
 class InboundEmailAdmin(admin.ModelAdmin):
-    list_display = [
-        "received_at",
-        "sender",
-        "subject",
-        "guessed_prisoner",
-        "guessed_language",
-        "guessed_delivery",
-        "state",
-    ]
-    list_display_links = ["received_at", "subject"]
+    list_display = ["received", "sender", "subject", "guesses", "state"]
+    list_display_links = ["received", "subject"]
     list_filter = [ShowFilter]
     list_select_related = ["guessed_prisoner"]
     ordering = ["received_at", "pk"]
@@ -92,6 +85,20 @@ class InboundEmailAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None):
         return False
 
+    @admin.display(description=_("received"), ordering="received_at")
+    def received(self, obj: InboundEmail) -> str:
+        return datetime_with_zone(obj.received_at, "j M, H:i")
+
+    @admin.display(description=_("guessed"))
+    def guesses(self, obj: InboundEmail) -> str:
+        """To whom, in which language, and how to deliver, as far as the e-mail says."""
+        parts = [
+            str(obj.guessed_prisoner) if obj.guessed_prisoner else "",
+            obj.get_guessed_language_display() if obj.guessed_language else "",
+            obj.get_guessed_delivery_display() if obj.guessed_delivery else "",
+        ]
+        return "; ".join(part for part in parts if part) or "—"
+
     @admin.display(description=_("from"))
     def sender(self, obj: InboundEmail) -> str:
         if obj.sender_name:
@@ -106,6 +113,9 @@ class InboundEmailAdmin(admin.ModelAdmin):
         if obj.forwarded:
             hints.append(str(_("forwarded")))
         return "; ".join(hints)
+
+    def changelist_view(self, request, extra_context=None):
+        return super().changelist_view(request, {"title": _("Inbox"), **(extra_context or {})})
 
     def get_urls(self):
         view = self.admin_site.admin_view

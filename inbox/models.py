@@ -35,6 +35,7 @@ class InboundReason(models.TextChoices):
     TOO_LONG = "too_long", _("longer than a letter may be")
     NO_SENDER = "no_sender", _("no sender address to answer")
     UNPARSEABLE = "unparseable", _("could not be read as an e-mail")
+    DAMAGED = "damaged", _("damaged or cut off on the way: its text is garbled or incomplete")
     ANSWERED = "answered", _("answered by a coordinator")
     NOT_A_LETTER = "not_a_letter", _("not a letter")
 
@@ -54,6 +55,11 @@ class InboundEmail(models.Model):
 
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.RECEIVED)
     reason = models.CharField(max_length=30, choices=Reason.choices, blank=True)
+    # Stored first, read after: empty while the message is stored but not yet read (the process
+    # died in between), so the next poll or the beat's sweep reads it from the stored raw.
+    read_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # When reading failed: where, for the person who looks (never the message's words).
+    failure = models.CharField(_("what failed"), max_length=200, blank=True, editable=False)
 
     sender_name = EncryptedTextField(_("sender's name"), blank=True, default="")
     sender_email = EncryptedTextField(_("sender's address"), blank=True, default="")
@@ -93,7 +99,7 @@ class InboundEmail(models.Model):
     class Meta:
         ordering = ["-received_at", "-pk"]
         verbose_name = _("inbound e-mail")
-        verbose_name_plural = _("inbox")
+        verbose_name_plural = _("e-mails")
         constraints = [
             models.UniqueConstraint(
                 fields=["message_id_hash"],
@@ -120,6 +126,11 @@ class InboundEmail(models.Model):
                 name="inboundemail_triage_idx",
             ),
             models.Index(fields=["sender_email_hash"], name="inboundemail_sender_idx"),
+            models.Index(
+                fields=["received_at"],
+                condition=Q(read_at__isnull=True),
+                name="inboundemail_unread_idx",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -12,7 +12,7 @@ import io
 import re
 import unicodedata
 from dataclasses import dataclass, field
-from email import policy
+from email import errors, policy
 from email.message import EmailMessage, Message, MIMEPart
 from email.parser import BytesHeaderParser, BytesParser
 from email.utils import parseaddr
@@ -43,6 +43,7 @@ class ParsedEmail:
     in_reply_to: str = ""
     automatic: str = ""  # why a machine sent it: "auto_reply", "bounce", "mailing_list"
     encrypted: bool = False
+    damaged: bool = False  # the part carrying the letter was garbled or cut off in transit
     forwarded: bool = False
     text: str = ""  # the letter: the body, or the text of an attached document
     note: str = ""  # the covering note, when the letter came as an attachment
@@ -98,6 +99,7 @@ def parse_email(raw: bytes) -> ParsedEmail:
         part.get_content_type() == "application/pgp-encrypted" for part in message.walk()
     )
     body = _body_text(message)
+    parsed.damaged = _body_damaged(message)
     if "-----BEGIN PGP MESSAGE-----" in body:
         parsed.encrypted = True
     if parsed.encrypted:
@@ -259,6 +261,23 @@ def _body_text(message: EmailMessage) -> str:
     if body.get_content_subtype() == "html":
         text = html_to_text(text)
     return _normalise(text)
+
+
+# What the e-mail library notes when a part's transfer encoding is broken: characters that are
+# not base64 (garbled on the way), or base64 that stops short (the message was cut off).
+_TRANSFER_DEFECTS = (
+    errors.InvalidBase64CharactersDefect,
+    errors.InvalidBase64PaddingDefect,
+    errors.InvalidBase64LengthDefect,
+)
+
+
+def _body_damaged(message: EmailMessage) -> bool:
+    """Whether the letter's own part was damaged in transit (call after reading it: the
+    library notes the defects as it decodes). Its text would be garbled or cut short, so a
+    person must look rather than a volunteer translate it."""
+    body = message.get_body(preferencelist=("plain", "html"))
+    return body is not None and any(isinstance(d, _TRANSFER_DEFECTS) for d in body.defects)
 
 
 def _normalise(text: str) -> str:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 
 from letters.models import Letter
 
@@ -22,6 +22,18 @@ def inbound_waiting() -> QuerySet[InboundEmail]:
 
 def inbound_waiting_count() -> int:
     return inbound_waiting().count()
+
+
+def inbound_waiting_summary() -> dict[str, int]:
+    """For the coordinators' dashboard: how many e-mails wait in the Inbox, and how many of
+    them a person must read (they could not be sorted as letters by themselves)."""
+    return (
+        inbound_waiting()
+        .order_by()
+        .aggregate(
+            total=Count("pk"), failed=Count("pk", filter=Q(status=InboundEmail.Status.FAILED))
+        )
+    )
 
 
 def inbound_export(*, letter_ids: list[int]) -> list[dict]:

@@ -18,9 +18,9 @@ from functools import partial
 from django.conf import settings
 from django.contrib.auth.models import User
 from django.core.mail import EmailMessage
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, InterfaceError, OperationalError, transaction
 from django.template.loader import render_to_string
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 from core import crypto
@@ -57,14 +57,25 @@ class Ingested:
 
 
 def ingest_raw_email(raw_bytes: bytes) -> Ingested:
-    """Keep one e-mail, read it and sort it. Safe to call twice with the same message."""
+    """Keep one e-mail, read it and sort it. Safe to call twice with the same message: a
+    message we already hold is not kept again, only read if it never was (the process died
+    between keeping and reading it)."""
     raw = bytes(raw_bytes)
+    email, created = _store(raw)
+    if email.read_at is None:
+        email = read_stored_email(email_id=email.pk)
+    return Ingested(email, created=created)
+
+
+def _store(raw: bytes) -> tuple[InboundEmail, bool]:
+    """The raw message, encrypted and committed before a byte of it is parsed; or the row
+    that holds it already (the same bytes, or the same Message-ID redelivered)."""
     digest = hashlib.sha256(raw).hexdigest()
     message_id = parsing.header_message_id(raw)
     id_hash = crypto.lookup_hash(message_id) if message_id else ""
     existing = _duplicate_of(digest, id_hash)
     if existing is not None:
-        return Ingested(existing, created=False)
+        return existing, False
     oversized = len(raw) > settings.LETTERBRIDGE_INBOX_MAX_BYTES
     try:
         with transaction.atomic(durable=True):
@@ -80,19 +91,9 @@ def ingest_raw_email(raw_bytes: bytes) -> Ingested:
         existing = _duplicate_of(digest, id_hash)
         if existing is None:
             raise
-        return Ingested(existing, created=False)
-    try:
-        _read(email.pk, raw, oversized=oversized)
-    except Exception as error:  # noqa: BLE001  one bad message is kept for a person
-        logger.warning("inbound e-mail %s unreadable: %s", email.pk, type(error).__name__)
-        InboundEmail.objects.filter(pk=email.pk).update(
-            status=Status.FAILED, reason=Reason.UNPARSEABLE
-        )
-    email.refresh_from_db()
-    logger.info(
-        "inbound e-mail %s stored status=%s reason=%s", email.pk, email.status, email.reason
-    )
-    return Ingested(email, created=True)
+        return existing, False
+    logger.info("inbound e-mail %s stored", email.pk)
+    return email, True
 
 
 def _duplicate_of(digest: str, id_hash: str) -> InboundEmail | None:
@@ -102,10 +103,65 @@ def _duplicate_of(digest: str, id_hash: str) -> InboundEmail | None:
     return found
 
 
+def read_stored_email(*, email_id: int) -> InboundEmail:
+    """Read a stored message from its stored raw and sort it, once (two callers at once: the
+    second finds it read). A message that breaks the reading is kept for a person, as a
+    failure saying where it broke, and never stops the messages after it. When the database
+    fails instead, the message stays unread for the next poll or the sweep."""
+    try:
+        _read(email_id)
+    except (OperationalError, InterfaceError):
+        raise  # the database, not the message: left unread, read again by the next poll
+    except Exception as error:  # noqa: BLE001  one bad message is kept for a person
+        failure = _where_it_failed(error)
+        logger.warning("inbound e-mail %s unreadable: %s", email_id, failure)
+        InboundEmail.objects.filter(pk=email_id, read_at__isnull=True).update(
+            status=Status.FAILED,
+            reason=Reason.UNPARSEABLE,
+            failure=failure,
+            read_at=timezone.now(),
+        )
+    email = InboundEmail.objects.get(pk=email_id)
+    logger.info("inbound e-mail %s read status=%s reason=%s", email.pk, email.status, email.reason)
+    return email
+
+
+def _where_it_failed(error: Exception) -> str:
+    """The error's kind and the module it came from ("IndexError in
+    email._header_value_parser"): enough for a person to report it, none of the message."""
+    tb = error.__traceback__
+    module = ""
+    while tb is not None:
+        module = tb.tb_frame.f_globals.get("__name__", module)
+        tb = tb.tb_next
+    return f"{type(error).__name__} in {module}"[:200] if module else type(error).__name__
+
+
+def read_unread_emails(*, older_than: timedelta = timedelta(minutes=5)) -> int:
+    """The beat's sweep: messages stored but never read (the process died in between, and no
+    poll brought them again, as with a webhook) are read now. Younger ones are left to the
+    poll that is reading them."""
+    cutoff = timezone.now() - older_than
+    ids = list(
+        InboundEmail.objects.filter(read_at__isnull=True, received_at__lt=cutoff)
+        .order_by("received_at", "pk")
+        .values_list("pk", flat=True)
+    )
+    for email_id in ids:
+        read_stored_email(email_id=email_id)
+    if ids:
+        logger.info("inbound e-mails read late: %s", len(ids))
+    return len(ids)
+
+
 @transaction.atomic(durable=True)
-def _read(email_id: int, raw: bytes, *, oversized: bool) -> None:
+def _read(email_id: int) -> None:
     email = InboundEmail.objects.select_for_update().get(pk=email_id)
-    if oversized:
+    if email.read_at is not None:  # read meanwhile (the poll and the sweep at once)
+        return
+    email.read_at = timezone.now()
+    raw = bytes(email.raw)
+    if email.size > settings.LETTERBRIDGE_INBOX_MAX_BYTES:
         _refuse_oversized(email, raw)
         return
     parsed = parsing.parse_email(raw)
@@ -144,11 +200,17 @@ def _sorted(parsed: parsing.ParsedEmail) -> tuple[str, str]:
     """(status, reason) as a person would sort it: a letter to confirm, or why it is not."""
     if parsed.encrypted:
         return Status.FAILED, Reason.ENCRYPTED
+    if parsed.damaged:
+        return Status.FAILED, Reason.DAMAGED
     if not parsed.sender_email:
         return Status.FAILED, Reason.NO_SENDER
+    unreadable = any(a.unreadable for a in parsed.attachments)
+    documents = any(a.text for a in parsed.attachments)
+    if unreadable and not documents and len(parsed.text) < parsing.COVERING_NOTE_CHARS:
+        # "my letter is attached", and the attachment cannot be read (an old .doc, or cut
+        # off on the way): the covering note is not the letter
+        return Status.FAILED, Reason.UNREADABLE_ATTACHMENT
     if not parsed.text:
-        if any(a.unreadable for a in parsed.attachments):
-            return Status.FAILED, Reason.UNREADABLE_ATTACHMENT
         if any(a.is_image for a in parsed.attachments):
             return Status.FAILED, Reason.IMAGES_ONLY
         return Status.FAILED, Reason.NO_TEXT
@@ -174,7 +236,9 @@ def _guess(email: InboundEmail) -> None:
 
 def _refuse_oversized(email: InboundEmail, raw: bytes) -> None:
     """Too large to accept: keep who sent it, and tell them politely (unless a machine sent
-    it: an answer to an auto-reply starts a loop)."""
+    it: an answer to an auto-reply starts a loop). Only the headers are kept, so the language
+    is guessed from them; a Russian (or Ukrainian) sender is answered in Russian, then in
+    English."""
     headers = parsing.parse_headers(raw)
     sender = parsing.sender_of(headers)
     _set_sender(email, *sender)
@@ -182,17 +246,53 @@ def _refuse_oversized(email: InboundEmail, raw: bytes) -> None:
     automatic = parsing.automatic_kind(headers, email.sender_email, email.subject)
     email.status = Status.IGNORED if automatic else Status.FAILED
     email.reason = automatic or Reason.TOO_LARGE
-    if not automatic and email.sender_email:
-        email.reply_text = render_to_string(
+    if automatic:
+        email.save()
+        return
+    email.guessed_language = _language_of_headers(email, headers)
+    if email.sender_email:
+        locales = ("ru", "en") if email.guessed_language in ("ru", "uk") else ("en",)
+        email.reply_text = "\n\n* * *\n\n".join(
+            _too_large_text(locale, size=email.size) for locale in locales
+        )
+        _queue_reply(email.pk)
+    email.save()
+
+
+def _language_of_headers(email: InboundEmail, headers) -> str:
+    """The language of a message we hold only the headers of: its subject and the sender's
+    name, its Content-Language, or else what the sender wrote in before."""
+    guessed = guessing.guess_language(
+        f"{email.subject} {email.sender_name}", allowed=LANGUAGE_CODES
+    )
+    if guessed:
+        return guessed
+    declared = str(headers.get("Content-Language", "")).strip().lower()[:2]
+    if declared in LANGUAGE_CODES:
+        return declared
+    if email.sender_email_hash:
+        return (
+            InboundEmail.objects.filter(sender_email_hash=email.sender_email_hash)
+            .exclude(pk=email.pk)
+            .exclude(guessed_language="")
+            .order_by("-received_at")
+            .values_list("guessed_language", flat=True)
+            .first()
+            or ""
+        )
+    return ""
+
+
+def _too_large_text(locale: str, *, size: int) -> str:
+    with translation.override(locale):
+        return render_to_string(
             "inbox/emails/too_large.txt",
             {
                 "organisation": settings.LETTERBRIDGE_ORGANISATION_NAME,
                 "limit_mb": settings.LETTERBRIDGE_INBOX_MAX_BYTES // (1024 * 1024),
-                "size_mb": f"{len(raw) / (1024 * 1024):.1f}",
+                "size": size / (1024 * 1024),
             },
-        )
-        _queue_reply(email.pk)
-    email.save()
+        ).strip()
 
 
 # --- triage: a coordinator decides ------------------------------------------------------------

@@ -38,5 +38,11 @@ def send_inbound_reply(email_id: int) -> None:
 
 
 @shared_task(acks_late=True)
+def read_unread_inbound_emails() -> int:
+    """Messages stored but never read (the process died in between) are read now."""
+    return services.read_unread_emails()
+
+
+@shared_task(acks_late=True)
 def purge_inbound_emails() -> int:
     return services.inbound_purge()

@@ -12,6 +12,7 @@ from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext_lazy as _
 
 from core.http import private
+from inbox.selectors import inbound_waiting_summary
 from letters import coordination
 from letters.coordination import coordinator_view, letters_dashboard
 from letters.selectors import letters_this_month_by_prisoner
@@ -100,6 +101,7 @@ def coordinators_dashboard(request):
         "title": _("Coordinator's dashboard"),
         **letters_dashboard(),
         "postage_balance": postage_balance(),
+        "inbox_waiting": inbound_waiting_summary(),
     }
     return render(request, "admin/pages/coordinators_dashboard.html", context)
 

@@ -272,6 +272,12 @@ CELERY_BEAT_SCHEDULE.update(
             "task": "letters.tasks.purge_letter_texts",
             "schedule": crontab(hour=3, minute=30),
         },
+        # an e-mail stored but never read (the process died in between) is read by this
+        # sweep when no poll brings it again (a webhook's, or one moved by hand)
+        "read-unread-inbound-emails": {
+            "task": "inbox.tasks.read_unread_inbound_emails",
+            "schedule": timedelta(minutes=10),
+        },
         "purge-inbound-emails": {
             "task": "inbox.tasks.purge_inbound_emails",
             "schedule": crontab(hour=3, minute=45),

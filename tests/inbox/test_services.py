@@ -3,13 +3,14 @@ to confirm, a kept failure with its reason, or an ignored machine message); a me
 stored before it is read, never twice, and becomes one letter through letters' submission."""
 
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 import pytest
 from django.core import mail
-from django.db import connection
+from django.db import OperationalError, connection
 
 from core import crypto
-from inbox import services
+from inbox import services, tasks
 from inbox.models import InboundAttachment, InboundEmail
 from letters.models import Letter, LetterEvent, Notification
 from letters.services.core import LetterError, NotPermitted
@@ -122,6 +123,12 @@ CORPUS_EXPECTED: dict[str, Expected] = {
     "no_sender": Expected(Status.FAILED, Reason.NO_SENDER),
     "too_long": Expected(Status.FAILED, Reason.TOO_LONG),
     "oversized": Expected(Status.FAILED, Reason.TOO_LARGE),
+    # damaged on the way: the parser crashes on a header a form's mailer cut off, a relay
+    # garbled the body, the message was cut off inside its body or inside the attached letter
+    "damaged_reply_to_header": Expected(Status.FAILED, Reason.UNPARSEABLE),
+    "damaged_base64_body": Expected(Status.FAILED, Reason.DAMAGED),
+    "truncated_body": Expected(Status.FAILED, Reason.DAMAGED),
+    "truncated_mime": Expected(Status.FAILED, Reason.UNREADABLE_ATTACHMENT),
     # sent by machines: ignored
     "auto_reply_out_of_office": Expected(Status.IGNORED, Reason.AUTO_REPLY),
     "x_autoreply": Expected(Status.IGNORED, Reason.AUTO_REPLY),
@@ -233,18 +240,125 @@ def test_the_same_message_twice_is_one_row(directory):
     assert InboundEmail.objects.count() == 1
 
 
-def test_a_message_the_parser_cannot_read_is_kept_for_a_person(directory, monkeypatch):
-    # given a parser that fails on this message (as a library bug would)
-    def broken(raw):
-        raise UnicodeError("cannot")
+def test_a_message_the_parser_crashes_on_is_kept_for_a_person_and_the_next_is_read(directory):
+    # given a real damaged message: a form's mailer cut its Reply-To header off, and Python's
+    # e-mail parser raises IndexError on it; and a good message after it
+    damaged, good = eml("damaged_reply_to_header"), eml("plain_utf8_post_it")
+    # when both are ingested
+    kept = services.ingest_raw_email(damaged)
+    after = services.ingest_raw_email(good)
+    # then the damaged one was stored first, and is kept as a failure saying where it broke
+    email = kept.email
+    assert kept.created and email.raw == damaged
+    assert (email.status, email.reason) == (Status.FAILED, Reason.UNPARSEABLE)
+    assert email.failure == "IndexError in email._header_value_parser"
+    assert email.read_at is not None
+    # and the next message was read as usual
+    assert (after.email.status, after.email.guessed_prisoner) == (
+        Status.RECEIVED,
+        directory["khamroev"],
+    )
 
-    monkeypatch.setattr(services.parsing, "parse_email", broken)
-    # when it is ingested
-    ingested = services.ingest_raw_email(eml("plain_utf8_post_it"))
-    # then it was stored first, and is kept as a failure with its reason
-    assert ingested.created
-    assert (ingested.email.status, ingested.email.reason) == (Status.FAILED, Reason.UNPARSEABLE)
-    assert ingested.email.raw == eml("plain_utf8_post_it")
+
+def test_a_message_that_fails_partway_keeps_nothing_half_read(directory, monkeypatch):
+    # given a message whose reading fails after the parse (guessing crashes, as a bug would)
+    def broken(email):
+        raise ValueError("guessing broke")
+
+    monkeypatch.setattr(services, "_guess", broken)
+    # when a message with an attachment is ingested
+    ingested = services.ingest_raw_email(eml("docx_attachment"))
+    # then it is a kept failure, with nothing of the half-done reading left behind
+    email = ingested.email
+    assert (email.status, email.reason) == (Status.FAILED, Reason.UNPARSEABLE)
+    assert email.failure == "ValueError in tests.inbox.test_services"
+    assert (email.text, email.sender_email) == ("", "")
+    assert not email.attachments.exists()
+    assert email.raw == eml("docx_attachment")
+
+
+class Killed(BaseException):
+    """The process dying (SIGKILL, out of memory): nothing of ours catches it."""
+
+
+def _store_then_die(monkeypatch, raw: bytes) -> InboundEmail:
+    """Ingest ``raw`` in a process that dies after storing it, before reading it."""
+
+    def die(email_id):
+        raise Killed
+
+    with monkeypatch.context() as patched:
+        patched.setattr(services, "_read", die)
+        with pytest.raises(Killed):
+            services.ingest_raw_email(raw)
+    return InboundEmail.objects.get()
+
+
+def test_a_message_stored_but_never_read_is_read_when_it_comes_again(directory, monkeypatch):
+    # given a message stored, and the process killed before it was read
+    stored = _store_then_die(monkeypatch, eml("plain_utf8_post_it"))
+    assert stored.read_at is None and stored.raw == eml("plain_utf8_post_it")
+    assert (stored.status, stored.text, stored.sender_email) == (Status.RECEIVED, "", "")
+    # when the same message comes again (the next poll finds it still in the mailbox)
+    again = services.ingest_raw_email(eml("plain_utf8_post_it"))
+    # then the stored message is read, and no second one is kept
+    assert not again.created and again.email.pk == stored.pk
+    assert again.email.read_at is not None
+    assert (again.email.status, again.email.sender_email) == (Status.RECEIVED, ANNA)
+    assert again.email.guessed_prisoner == directory["khamroev"]
+    assert "crocuses" in again.email.text
+    assert InboundEmail.objects.count() == 1
+    # and a third time changes nothing
+    assert services.ingest_raw_email(eml("plain_utf8_post_it")).email.text == again.email.text
+
+
+def test_a_database_failure_while_reading_leaves_the_message_to_be_read_again(
+    directory, monkeypatch
+):
+    # given the database failing while a stored message is read (a restart, a deadlock)
+    def database_away(email_id):
+        raise OperationalError("server closed the connection unexpectedly")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(services, "_read", database_away)
+        with pytest.raises(OperationalError):
+            services.ingest_raw_email(eml("plain_utf8_post_it"))
+    # then the message is not blamed for it: stored, unread, no failure recorded
+    stored = InboundEmail.objects.get()
+    assert (stored.read_at, stored.status, stored.failure) == (None, Status.RECEIVED, "")
+    # and when it comes again, it is read
+    again = services.ingest_raw_email(eml("plain_utf8_post_it")).email
+    assert (again.pk, again.status, again.sender_email) == (stored.pk, Status.RECEIVED, ANNA)
+
+
+def test_the_beat_reads_what_was_stored_but_never_read(directory, monkeypatch):
+    # given a message stored ten minutes ago by a process that died before reading it
+    stored = _store_then_die(monkeypatch, eml("koi8r_russian"))
+    ten_minutes_ago = stored.received_at - timedelta(minutes=10)
+    InboundEmail.objects.filter(pk=stored.pk).update(received_at=ten_minutes_ago)
+    # and one stored a moment ago (its poll may be reading it right now)
+    services._store(eml("plain_utf8_post_it"))
+    # when the beat's sweep runs
+    read = tasks.read_unread_inbound_emails()
+    # then the old one is read from its stored raw, and the fresh one is left to its poll
+    assert read == 1
+    stored.refresh_from_db()
+    assert stored.read_at is not None
+    assert (stored.status, stored.guessed_language) == (Status.RECEIVED, "ru")
+    assert InboundEmail.objects.filter(read_at__isnull=True).count() == 1
+    # and running it again reads nothing twice
+    assert tasks.read_unread_inbound_emails() == 0
+
+
+def test_reading_a_message_twice_at_once_reads_it_once(directory, monkeypatch):
+    # given a stored, unread message
+    stored = _store_then_die(monkeypatch, eml("docx_attachment"))
+    # when the poll and the sweep both read it
+    first = services.read_stored_email(email_id=stored.pk)
+    second = services.read_stored_email(email_id=stored.pk)
+    # then it was read once: one set of attachments, the first reading's time
+    assert first.read_at == second.read_at
+    assert InboundAttachment.objects.filter(email=stored).count() == 1
 
 
 def test_an_oversized_message_is_refused_politely_in_its_thread(
@@ -261,6 +375,68 @@ def test_an_oversized_message_is_refused_politely_in_its_thread(
     assert reply.extra_headers["In-Reply-To"] == email.message_id
     assert "larger than we can accept" in reply.body
     assert services.inbound_reply_send(email_id=email.pk) is False  # sent once
+
+
+def _oversized_with(subject: bytes, message_id: bytes, sender: bytes | None = None) -> bytes:
+    raw = eml("oversized").replace(
+        b"Subject: Letter for Bakhrom Khamroev with a large scan", b"Subject: " + subject, 1
+    )
+    raw = raw.replace(b"Message-ID: <big.28@mail.example.org>", b"Message-ID: " + message_id, 1)
+    if sender is not None:
+        raw = raw.replace(b"From: Anna Example <anna@example.org>", b"From: " + sender, 1)
+    return raw
+
+
+def test_a_russian_oversized_message_is_refused_in_russian_then_english(
+    directory, limits, outbox, django_capture_on_commit_callbacks
+):
+    # given a message too large to accept, its subject in Russian ("Письмо Бахрому со сканом")
+    raw = _oversized_with(
+        b"=?utf-8?b?0J/QuNGB0YzQvNC+INCR0LDRhdGA0L7QvNGDINGB0L4g0YHQutCw0L3QvtC8?=",
+        b"<big.ru@mail.example.ru>",
+        b"=?utf-8?b?0JDQvdC90LAg0JjQstCw0L3QvtCy0LA=?= <anna@example.ru>",
+    )
+    # when it is ingested
+    with django_capture_on_commit_callbacks(execute=True):
+        email = services.ingest_raw_email(raw).email
+    # then the sender is answered in their thread, in Russian first and then in English
+    assert (email.status, email.reason, email.guessed_language) == (
+        Status.FAILED,
+        Reason.TOO_LARGE,
+        "ru",
+    )
+    (reply,) = mail.outbox
+    assert reply.to == ["anna@example.ru"]
+    assert reply.subject == "Re: Письмо Бахрому со сканом"
+    assert reply.extra_headers["In-Reply-To"] == "<big.ru@mail.example.ru>"
+    russian, english = reply.body.split("* * *")
+    assert "Здравствуйте!" in russian and "больше, чем мы можем принять" in russian
+    assert "0,4 МБ" in russian  # a Russian decimal comma
+    assert "larger than we can accept" in english and "0.4 MB" in english
+
+
+def test_an_english_oversized_message_is_refused_in_english_only(
+    directory, limits, outbox, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        services.ingest_raw_email(eml("oversized"))
+    (reply,) = mail.outbox
+    assert "larger than we can accept" in reply.body
+    assert "* * *" not in reply.body and "Здравствуйте" not in reply.body
+
+
+def test_an_oversized_message_from_a_russian_writer_is_refused_in_russian_too(
+    directory, limits, outbox, django_capture_on_commit_callbacks
+):
+    # given a supporter who wrote to us in Russian before
+    services.ingest_raw_email(eml("koi8r_russian"))
+    # when they send a message too large, its subject saying nothing of its language
+    with django_capture_on_commit_callbacks(execute=True):
+        services.ingest_raw_email(_oversized_with(b"Scan", b"<big.scan@mail.example.org>"))
+    # then the refusal is in Russian, then in English
+    (reply,) = mail.outbox
+    assert reply.to == [ANNA]
+    assert "Здравствуйте!" in reply.body and "larger than we can accept" in reply.body
 
 
 def test_an_auto_reply_is_never_answered(directory, outbox, settings):
@@ -321,6 +497,49 @@ def test_confirming_makes_a_received_letter_that_says_it_came_by_email(
     assert received.extra_headers["In-Reply-To"] == email.message_id
     assert received.extra_headers["References"] == email.message_id
     assert "/letters/track/" in received.body
+
+
+@pytest.mark.parametrize(
+    ("name", "writer", "received_id", "subject"),
+    [
+        (
+            "forwarded_inline",
+            "margaret@example.net",
+            "<fwd.12@mail.example.org>",
+            "Re: My letter to Bakhrom Khamroev",
+        ),
+        (
+            "forwarded_as_attachment",
+            "peter@example.net",
+            "<fwdatt.14@mail.example.org>",
+            "Re: Letter for Bakhrom Khamroev",
+        ),
+    ],
+)
+def test_a_forwarded_letter_is_answered_to_its_writer_in_the_received_thread(
+    name,
+    writer,
+    received_id,
+    subject,
+    directory,
+    coordinator,
+    outbox,
+    django_capture_on_commit_callbacks,
+):
+    # given a letter a friend forwarded to us for its writer
+    email = _ingested(name)
+    assert email.forwarded and email.message_id == received_id
+    # when a coordinator confirms it as guessed
+    with django_capture_on_commit_callbacks(execute=True):
+        letter = _confirm(email, coordinator, supporter_email=email.sender_email)
+    # then the letter is the writer's, and "we have your letter" goes to the writer, as a
+    # reply to the message we received, with the letter's own subject
+    assert letter.supporter_email == writer
+    (received,) = mail.outbox
+    assert received.to == [writer]
+    assert received.extra_headers["In-Reply-To"] == received_id
+    assert received.extra_headers["References"] == received_id
+    assert received.subject == subject
 
 
 def test_an_email_is_made_a_letter_once(directory, coordinator):

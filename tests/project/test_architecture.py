@@ -113,8 +113,8 @@ def test_every_app_of_the_site_is_placed_in_the_layers():
 # beside it: a page that shows two apps together is composed in templates/pages/.
 # (templates/emails/ and the site's base templates belong to no app.)
 
-TEMPLATE_LAYERS = {"core": 0, "prisoners": 1, "letters": 2, "payments": 3, "rights": 3}
-TEMPLATE_LAYERS |= {"accounts": 3, "pages": 4}
+TEMPLATE_LAYERS = {"core": 0, "prisoners": 1, "letters": 2, "inbox": 3, "payments": 4}
+TEMPLATE_LAYERS |= {"rights": 4, "accounts": 4, "pages": 5}
 REFERENCE = re.compile(r'\{%\s*(?:include|extends)\s+"(?:admin/)?([a-z_]+)/')
 LOAD = re.compile(r"\{%\s*load\s+([^%]+?)\s*%\}")
 URL = re.compile(r"""\{%\s*url\s+['"](?:admin:([a-z]+)_|([a-z_]+):)""")
@@ -172,6 +172,8 @@ def test_no_apps_template_reaches_an_app_above_or_beside_it():
         ("payments", '{% extends "admin/rights/x.html" %}', {"rights"}),
         ("letters", "{% url 'admin:payments_payment_settle_letter' 1 as url %}", {"payments"}),
         ("prisoners", '{% url "letters_coordination:prepare" %}', {"letters"}),
+        ("letters", '{% include "admin/inbox/_dashboard_inbox.html" %}', {"inbox"}),
+        ("inbox", "{% url 'admin:payments_payment_changelist' %}", {"payments"}),
     ],
 )
 def test_the_template_rule_sees_a_template_that_reaches_up(owner, text, reached):
