@@ -136,19 +136,7 @@ def _styles() -> dict[str, ParagraphStyle]:
         "text": ParagraphStyle("text", fontName=f[SANS], fontSize=10.5, leading=14.5, spaceAfter=5),
         "address": ParagraphStyle("address", fontName=f[SANS], fontSize=14, leading=19),
         "address_bold": ParagraphStyle("address_b", fontName=f[SANS_BOLD], fontSize=14, leading=19),
-        "reply_heading": ParagraphStyle(
-            "reply_h", fontName=f[SANS_BOLD], fontSize=9.5, leading=12, spaceAfter=2
-        ),
-        "reply": ParagraphStyle("reply", fontName=f[SANS], fontSize=9, leading=12, spaceAfter=3),
-        "reply_address": ParagraphStyle(
-            "reply_a",
-            fontName=f[SANS_BOLD],
-            fontSize=9.5,
-            leading=12.5,
-            leftIndent=8 * mm,
-            spaceBefore=1,
-            spaceAfter=4,
-        ),
+        "reply": ParagraphStyle("reply", fontName=f[SANS], fontSize=10, leading=13.5, spaceAfter=3),
         "sheet_heading": ParagraphStyle(
             "sheet_h", fontName=f[SANS_BOLD], fontSize=14, leading=18, spaceAfter=2
         ),
@@ -217,21 +205,18 @@ def _reply_block(letter: Letter, styles: dict[str, ParagraphStyle], *, kit: bool
     if not lines:
         return []
     enclosed = " К этому письму приложены чистый лист и конверт с нашим адресом." if kit else ""
-    block: list[Flowable] = [
-        Paragraph("Как ответить", styles["reply_heading"]),
-        Paragraph(
-            "Если захотите ответить, отправьте письмо по адресу ниже. Мы переведём Ваш ответ "
-            "и перешлём его автору письма." + enclosed,
-            styles["reply"],
-        ),
-        Paragraph("<br/>".join(escape(line) for line in lines), styles["reply_address"]),
-        Paragraph(
-            f"В ответе укажите номер письма: {escape(letter.reference)}. Пишите, пожалуйста, "
-            "разборчиво, лучше печатными буквами.",
-            styles["reply"],
-        ),
-    ]
-    return [Spacer(1, 6 * mm), KeepTogether(block)]
+    bold = register_fonts()[SANS_BOLD]
+    address = "<br/>".join(f"&nbsp;&nbsp;&nbsp;&nbsp;{escape(line)}" for line in lines)
+    # One paragraph, not five: a batch has hundreds of letters, and each flowable costs layout.
+    text = (
+        f'<font name="{bold}">Как ответить</font><br/>'
+        "Если захотите ответить, отправьте письмо по адресу ниже. Мы переведём Ваш ответ и "
+        f"перешлём его автору письма.{enclosed}<br/>"
+        f'<font name="{bold}">{address}</font><br/>'
+        f"В ответе укажите номер письма: {escape(letter.reference)}. Пишите, пожалуйста, "
+        "разборчиво, лучше печатными буквами."
+    )
+    return [Spacer(1, 5 * mm), KeepTogether([Paragraph(text, styles["reply"])])]
 
 
 class Envelope(Flowable):
