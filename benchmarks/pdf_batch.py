@@ -2,7 +2,8 @@
 
 Rendering only (fonts, layout, compression), with letters of a realistic length built in memory,
 so it needs no database: `python -m benchmarks.pdf_batch --letters 500`. Prints seconds, pages
-and size, and writes var/bench/pdf_batch.json.
+and size, and writes var/bench/pdf_batch.json. The letters end with the reply block when
+LETTERBRIDGE_REPLY_ADDRESS is set, and carry the reply kit with LETTERBRIDGE_REPLY_KIT=true.
 """
 
 from __future__ import annotations
@@ -62,6 +63,7 @@ def build(n: int) -> tuple[list[Letter], dict[int, PrisonAddress]]:
                 prisoner=prisoner,
                 supporter_name=f"Supporter {i}",
                 language="en",
+                delivery=Letter.Delivery.POST_FOR_ME,  # a batch holds the letters we post
                 translation="\n\n".join([PARAGRAPH * 3] * (2 + i % 4)),
             )
         )

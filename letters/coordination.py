@@ -29,7 +29,7 @@ from django.views.decorators.http import require_http_methods
 from core import storage
 from prisoners.models import Prisoner
 
-from . import selectors
+from . import pdf, selectors
 from .lifecycle import CLOSED_UNSENT_STATES, DELIVERED_STATES, PERM_COORDINATE, WAITING_STATES
 from .models import CURRENCIES, Letter, PostingBatch, PostingBatchDocument
 from .services import dispatch
@@ -358,6 +358,7 @@ def batch_detail(request, batch_id: int):
         letters=selectors.batch_letters(batch),
         has_pdf=printed is not None,
         printed_count=printed,
+        reply_kit=pdf.reply_kit_on(),
         form=form,
         spent=batch.postage_spent / 100,
     )

@@ -1,6 +1,10 @@
 """PDFs: the letter in Russian, its envelope in Russian postal order, a posting batch (every
 letter, then every envelope in the same order), and the supporter's return pack.
 
+A letter we post ends with where to reply (``LETTERBRIDGE_REPLY_ADDRESS``) and its number, so the
+reply can be matched; with ``LETTERBRIDGE_REPLY_KIT`` each letter of a batch is followed by a
+lined sheet for the answer and a label for a self-addressed envelope.
+
 ReportLab with ParaType's PT Serif (letters) and PT Sans (envelopes, instructions): both cover
 Cyrillic and come from pip packages, so no system font is needed, and every font is embedded
 (none of PDF's standard 14, which a printer may substitute). Paths can be overridden in settings
@@ -45,7 +49,7 @@ from reportlab.platypus import (
     Spacer,
 )
 
-from prisoners.models import PrisonAddress
+from prisoners.models import PrisonAddress, Prisoner
 from prisoners.selectors import prisoner_current_address
 
 from .models import Letter
@@ -132,6 +136,10 @@ def _styles() -> dict[str, ParagraphStyle]:
         "text": ParagraphStyle("text", fontName=f[SANS], fontSize=10.5, leading=14.5, spaceAfter=5),
         "address": ParagraphStyle("address", fontName=f[SANS], fontSize=14, leading=19),
         "address_bold": ParagraphStyle("address_b", fontName=f[SANS_BOLD], fontSize=14, leading=19),
+        "reply": ParagraphStyle("reply", fontName=f[SANS], fontSize=10, leading=13.5, spaceAfter=3),
+        "sheet_heading": ParagraphStyle(
+            "sheet_h", fontName=f[SANS_BOLD], fontSize=14, leading=18, spaceAfter=2
+        ),
     }
 
 
@@ -153,7 +161,9 @@ def _address_for(letter: Letter) -> PrisonAddress:
     return address
 
 
-def _letter_story(letter: Letter, styles: dict[str, ParagraphStyle], *, day: date) -> list:
+def _letter_story(
+    letter: Letter, styles: dict[str, ParagraphStyle], *, day: date, kit: bool = False
+) -> list:
     if letter.texts_erased_at is not None or not letter.translation.strip():
         raise PdfError(f"{letter.reference}: there is no translation to print.")
     story: list = [
@@ -171,7 +181,42 @@ def _letter_story(letter: Letter, styles: dict[str, ParagraphStyle], *, day: dat
             f"волонтёрами {escape(settings.LETTERBRIDGE_ORGANISATION_NAME)}."
         )
         story += [Spacer(1, 8 * mm), Paragraph(note, styles["note"])]
+    if letter.delivery == Letter.Delivery.POST_FOR_ME:
+        story += _reply_block(letter, styles, kit=kit)
     return story
+
+
+def reply_address_lines() -> list[str]:
+    """The organisation's address for replies, one row a line, the addressee first."""
+    return [
+        line.strip() for line in settings.LETTERBRIDGE_REPLY_ADDRESS.splitlines() if line.strip()
+    ]
+
+
+def reply_kit_on() -> bool:
+    """Whether batches carry the reply kit: the setting, and an address to put on it."""
+    return settings.LETTERBRIDGE_REPLY_KIT and bool(reply_address_lines())
+
+
+def _reply_block(letter: Letter, styles: dict[str, ParagraphStyle], *, kit: bool) -> list:
+    """Where to reply and the number to quote, in plain Russian; nothing without an address.
+    The number is called what it is, so a censor does not take it for a code."""
+    lines = reply_address_lines()
+    if not lines:
+        return []
+    enclosed = " К этому письму приложены чистый лист и конверт с нашим адресом." if kit else ""
+    bold = register_fonts()[SANS_BOLD]
+    address = "<br/>".join(f"&nbsp;&nbsp;&nbsp;&nbsp;{escape(line)}" for line in lines)
+    # One paragraph, not five: a batch has hundreds of letters, and each flowable costs layout.
+    text = (
+        f'<font name="{bold}">Как ответить</font><br/>'
+        "Если захотите ответить, отправьте письмо по адресу ниже. Мы переведём Ваш ответ и "
+        f"перешлём его автору письма.{enclosed}<br/>"
+        f'<font name="{bold}">{address}</font><br/>'
+        f"В ответе укажите номер письма: {escape(letter.reference)}. Пишите, пожалуйста, "
+        "разборчиво, лучше печатными буквами."
+    )
+    return [Spacer(1, 5 * mm), KeepTogether([Paragraph(text, styles["reply"])])]
 
 
 class Envelope(Flowable):
@@ -224,6 +269,134 @@ class Envelope(Flowable):
             canvas.drawString(left, y, text)
             y -= leading
         canvas.setFillColor(colors.black)
+
+
+class ReplySheet(Flowable):
+    """A lined sheet for the prisoner's answer, filling the rest of the page under its heading."""
+
+    def __init__(self, spacing: float = 9 * mm):
+        super().__init__()
+        self.spacing = spacing
+
+    def wrap(self, available_width, available_height):
+        self.width, self.height = available_width, available_height - 1
+        return self.width, self.height
+
+    def draw(self):
+        canvas: Canvas = self.canv
+        canvas.saveState()
+        canvas.setStrokeColor(colors.HexColor("#b8b8b8"))
+        canvas.setLineWidth(0.4)
+        y = self.height - self.spacing
+        while y >= 0:
+            canvas.line(0, y, self.width, y)
+            y -= self.spacing
+        canvas.restoreState()
+
+
+REPLY_LABEL = (140 * mm, 90 * mm)  # fits a DL (220 x 110) or C6 (162 x 114) envelope
+
+
+class ReplyLabel(Flowable):
+    """A label to cut out and stick on the reply envelope, in Russian Post's layout: the
+    prisoner as sender top left (От кого, Откуда), our reply address bottom right (Кому, Куда)."""
+
+    def __init__(self, sender_lines: Sequence[str], recipient_lines: Sequence[str]):
+        super().__init__()
+        self.sender_lines = list(sender_lines)
+        self.recipient_lines = list(recipient_lines)
+        self.width, self.height = REPLY_LABEL
+
+    def wrap(self, available_width, available_height):
+        return self.width, self.height
+
+    def draw(self):
+        canvas: Canvas = self.canv
+        f = register_fonts()
+        w, h = self.width, self.height
+        margin = 6 * mm
+        canvas.saveState()
+        canvas.setDash(4, 3)
+        canvas.setStrokeColor(GREY)
+        canvas.setLineWidth(0.6)
+        canvas.rect(0, 0, w, h)
+        canvas.setDash()
+        # Sender, top left: От кого (name), Откуда (facility to index, the country last).
+        name, *where = self.sender_lines
+        width = w * 0.6 - margin
+        rows: list[tuple[str, str, float, colors.Color]] = [("От кого:", f[SANS], 7, GREY)]
+        rows += [(part, f[SANS], 9, colors.black) for part in _wrap(name, width, 9)]
+        rows.append(("Откуда:", f[SANS], 7, GREY))
+        for line in where:
+            rows += [(part, f[SANS], 9, colors.black) for part in _wrap(line, width, 9)]
+        y = h - margin - 7
+        for text, font, size, colour in rows:
+            canvas.setFont(font, size)
+            canvas.setFillColor(colour)
+            canvas.drawString(margin, y, text)
+            y -= 10.5
+        # Recipient, bottom right: Кому (the addressee), Куда (the rest of the address).
+        addressee, *place = self.recipient_lines or [""]
+        left = w * 0.4
+        width = w - left - margin
+        rows = [("Кому:", f[SANS], 7, GREY)]
+        rows += [(part, f[SANS_BOLD], 11, colors.black) for part in _wrap(addressee, width, 11)]
+        rows.append(("Куда:", f[SANS], 7, GREY))
+        for line in place:
+            rows += [(part, f[SANS], 11, colors.black) for part in _wrap(line, width, 11)]
+        leading = 13.5
+        y = margin + leading * (len(rows) - 1)
+        for text, font, size, colour in rows:
+            canvas.setFont(font, size)
+            canvas.setFillColor(colour)
+            canvas.drawString(left, y, text)
+            y -= leading
+        canvas.restoreState()
+
+
+def _reply_sender_lines(prisoner: Prisoner, address: PrisonAddress) -> list[str]:
+    """The prisoner as the sender of their reply: the name in the nominative, then where they
+    are, index and country last."""
+    name = prisoner.name_ru
+    if prisoner.birth_year:
+        name = f"{name}, {prisoner.birth_year} г.р."
+    where = [address.facility, address.street, address.city, address.region]
+    return [name, *(part for part in where if part), address.postal_index, address.country_ru]
+
+
+def _reply_kit(letter: Letter, address: PrisonAddress, styles: dict[str, ParagraphStyle]) -> list:
+    """Two A4 pages after the letter: the lined sheet headed with the letter's number, and the
+    envelope label with a note to whoever packs the letter (cut away with the rest)."""
+    sheet = [
+        PageBreak(),
+        Paragraph(
+            f"Лист для ответа на письмо № {escape(letter.reference)}", styles["sheet_heading"]
+        ),
+        Paragraph(
+            "Пишите, пожалуйста, разборчиво, лучше печатными буквами. Мы переведём Ваш ответ и "
+            "перешлём его автору письма.",
+            styles["reply"],
+        ),
+        Spacer(1, 2 * mm),
+        ReplySheet(),
+    ]
+    label = [
+        PageBreak(),
+        ReplyLabel(_reply_sender_lines(letter.prisoner, address), reply_address_lines()),
+        Spacer(1, 5 * mm),
+        Paragraph(
+            escape(
+                _(
+                    "Reply envelope for %(reference)s: cut the label out along the dashed line, "
+                    "stick it on a blank envelope and put the envelope, folded if need be, and "
+                    "the lined sheet in with the letter."
+                )
+                % {"reference": letter.reference}
+            ),
+            styles["note"],
+        ),
+    ]
+    return sheet + label
 
 
 def _wrap(text: str, width: float, size: float) -> list[str]:
@@ -340,8 +513,9 @@ def render_batch_pdf(
     addresses: dict[int, PrisonAddress] | None = None,
 ) -> bytes:
     """A posting batch: every letter (A4) in the order given, then every envelope in the same
-    order, so the printer changes paper once, not on every page. ``addresses`` (prisoner id ->
-    address) skips looking each one up."""
+    order, so the printer changes paper once, not on every page. With the reply kit on, each
+    letter is followed by its lined sheet and envelope label (A4 too). ``addresses`` (prisoner
+    id -> address) skips looking each one up."""
     letters = list(letters)
     if not letters:
         raise PdfError("The batch has no letters.")
@@ -349,15 +523,18 @@ def render_batch_pdf(
     day = day or timezone.localdate()
     addresses = addresses or {}
     envelopes = [addresses.get(letter.prisoner_id) or _address_for(letter) for letter in letters]
+    kit = reply_kit_on()
     story: list = [_Bookmark("letters", _("Letters"))]
-    for number, letter in enumerate(letters, start=1):
+    for number, (letter, address) in enumerate(zip(letters, envelopes, strict=True), start=1):
         if number > 1:
             story.append(PageBreak())
         story += [
             _Bookmark(f"letter-{number}", f"{number}. {letter.reference}", level=1),
             _Footer(letter.reference),
-            *_letter_story(letter, styles, day=day),
+            *_letter_story(letter, styles, day=day, kit=kit),
         ]
+        if kit:
+            story += _reply_kit(letter, address, styles)
     story += [
         NextPageTemplate("envelope"),
         PageBreak(),

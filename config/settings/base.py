@@ -380,6 +380,14 @@ LETTERBRIDGE_RETURN_ADDRESS = env.list(
     "LETTERBRIDGE_RETURN_ADDRESS",
     default=["Letterbridge", "PO Box 0000", "London", "UNITED KINGDOM"],
 )
+# Where prisoners send their replies (issue 14): printed at the foot of every posted letter with
+# the letter's number, and on the reply kit's envelope label. One line per row, the addressee
+# first; in the environment "\n" starts a new row. Empty: the letters say nothing about replying
+# (`check --deploy` warns). local.py sets a demo address.
+LETTERBRIDGE_REPLY_ADDRESS = env.str("LETTERBRIDGE_REPLY_ADDRESS", default="", multiline=True)
+# Reply kit: after each letter of a posting batch, a lined sheet for the answer (headed with the
+# letter's number) and a label for a self-addressed envelope to our reply address.
+LETTERBRIDGE_REPLY_KIT = env.bool("LETTERBRIDGE_REPLY_KIT", default=False)
 # Postage per currency, in minor units (pence, cents).
 LETTERBRIDGE_POSTAGE_FEES = {
     "GBP": env.int("LETTERBRIDGE_FEE_GBP", default=220),

@@ -10,6 +10,11 @@ os.environ.setdefault(
     "LETTERBRIDGE_ENCRYPTION_KEYS", "bGV0dGVyYnJpZGdlLWxvY2FsLWRldi1rZXktMDAwMDE="
 )
 os.environ.setdefault("LETTERBRIDGE_LOOKUP_KEY", "local-development-lookup-key")
+# A demo reply address (not a real one), so `make run`'s letters show where replies go.
+os.environ.setdefault(
+    "LETTERBRIDGE_REPLY_ADDRESS",
+    "Letterbridge (demo)\\nPO Box 0000\\nLondon N1 0AA\\nUNITED KINGDOM / ВЕЛИКОБРИТАНИЯ",
+)
 os.environ.setdefault("DJANGO_EMAIL_BACKEND", "django.core.mail.backends.filebased.EmailBackend")
 
 from .base import *  # noqa: E402
