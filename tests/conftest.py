@@ -43,6 +43,18 @@ def _clear_cache():
     yield
 
 
+@pytest.fixture(autouse=True)
+def _site_language_after_each_test():
+    """A request in Russian leaves Russian active in the thread (LocaleMiddleware activates a
+    language and nothing deactivates it), so the next test would read Russian where it expects
+    the site's default. Each test starts from the default."""
+    from django.conf import settings
+    from django.utils import translation
+
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
+
+
 @pytest.fixture
 def volunteer(db):
     return VolunteerFactory()
