@@ -13,6 +13,7 @@ from typing import NoReturn
 import environ
 import pytest
 from django.conf import settings
+from django.db import connections
 
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -71,6 +72,10 @@ def _chromium():
         try:
             yield browser
         finally:
+            # The test's database calls under Playwright's loop opened a connection in that
+            # loop's context; close it there, or it outlives the test and the suite cannot drop
+            # its test database at the end ("1 other session using the database").
+            connections.close_all()
             browser.close()
 
 
