@@ -262,11 +262,10 @@ def _refuse_oversized(email: InboundEmail, raw: bytes) -> None:
 def _language_of_headers(email: InboundEmail, headers) -> str:
     """The language of a message we hold only the headers of: its subject and the sender's
     name, its Content-Language, or else what the sender wrote in before."""
-    guessed = guessing.guess_language(
-        f"{email.subject} {email.sender_name}", allowed=LANGUAGE_CODES
-    )
-    if guessed:
-        return guessed
+    for words in (email.subject, email.sender_name):  # many Russians' names are in Latin
+        guessed = guessing.guess_language(words, allowed=LANGUAGE_CODES)
+        if guessed:
+            return guessed
     declared = str(headers.get("Content-Language", "")).strip().lower()[:2]
     if declared in LANGUAGE_CODES:
         return declared
