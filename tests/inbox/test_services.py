@@ -253,6 +253,9 @@ def test_a_message_the_parser_crashes_on_is_kept_for_a_person_and_the_next_is_re
     assert (email.status, email.reason) == (Status.FAILED, Reason.UNPARSEABLE)
     assert email.failure == "IndexError in email._header_value_parser"
     assert email.read_at is not None
+    # and whose it is, as far as a forgiving reading of the headers tells
+    assert (email.sender_name, email.sender_email) == ("Anna Example", ANNA)
+    assert email.subject == "Letter for Bakhrom Khamroev (sent from our form)"
     # and the next message was read as usual
     assert (after.email.status, after.email.guessed_prisoner) == (
         Status.RECEIVED,
@@ -272,8 +275,9 @@ def test_a_message_that_fails_partway_keeps_nothing_half_read(directory, monkeyp
     email = ingested.email
     assert (email.status, email.reason) == (Status.FAILED, Reason.UNPARSEABLE)
     assert email.failure == "ValueError in tests.inbox.test_services"
-    assert (email.text, email.sender_email) == ("", "")
+    assert (email.text, email.guessed_prisoner) == ("", None)
     assert not email.attachments.exists()
+    assert email.sender_email == ANNA  # whose it is, from the forgiving header reading
     assert email.raw == eml("docx_attachment")
 
 
