@@ -126,6 +126,11 @@ class InboundEmailAdmin(admin.ModelAdmin):
                 name="inbox_inboundemail_attachment",
             ),
             path(
+                "<int:email_id>/message.eml",
+                view(self.raw_view),
+                name="inbox_inboundemail_raw",
+            ),
+            path(
                 "<int:email_id>/archive/",
                 view(require_POST(self.archive_view)),
                 name="inbox_inboundemail_archive",
@@ -234,6 +239,20 @@ class InboundEmailAdmin(admin.ModelAdmin):
                 return HttpResponseRedirect(reverse("admin:inbox_inboundemail_changelist"))
         form = ConfirmLetterForm(initial=self._initial(email))
         return self._render(request, email, form, answer_form)
+
+    def raw_view(self, request, email_id):
+        """The message exactly as it arrived, downloaded (never shown in the admin's origin),
+        for a person to open in a mail program: how a message our reader could not read, or
+        read only in part, is still read."""
+        email = self._email(request, email_id)
+        if not email.raw:  # erased
+            raise Http404
+        response = HttpResponse(bytes(email.raw), content_type="application/octet-stream")
+        response["Content-Disposition"] = content_disposition_header(True, f"e-mail-{email.pk}.eml")
+        response["X-Content-Type-Options"] = "nosniff"
+        response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+        response["Cache-Control"] = "private, no-store"
+        return response
 
     def attachment_view(self, request, email_id, attachment_id):
         """A file that came with the e-mail, for the coordinator to read (never executed in

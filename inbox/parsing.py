@@ -13,6 +13,7 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 from email import errors, policy
+from email.header import decode_header, make_header
 from email.message import EmailMessage, Message, MIMEPart
 from email.parser import BytesHeaderParser, BytesParser
 from email.utils import parseaddr
@@ -62,6 +63,22 @@ def header_message_id(raw: bytes) -> str:
         return " ".join(str(headers.get("Message-ID", "")).split())[:998]
     except Exception:  # noqa: BLE001  a header we cannot read is no key, not an error
         return ""
+
+
+def loose_headers(raw: bytes) -> tuple[str, str, str]:
+    """(subject, sender's name, sender's address) read the old, forgiving way (``compat32``),
+    for a message the full reading broke on: enough for a person to know whose it is. Never
+    raises; what cannot be read is ""."""
+    try:
+        headers = BytesHeaderParser(policy=policy.compat32).parsebytes(raw_headers(raw))
+        subject = _clean_header(make_header(decode_header(str(headers.get("Subject", "")))))
+        name, address = parseaddr(str(make_header(decode_header(str(headers.get("From", ""))))))
+    except Exception:  # noqa: BLE001  a header we cannot read is left out, not an error
+        return "", "", ""
+    address = address.strip().lower()
+    if not _PLAIN_ADDRESS.match(address):
+        address = ""
+    return subject, _clean_header(name), address
 
 
 def raw_headers(raw: bytes, limit: int = 65536) -> bytes:

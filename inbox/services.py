@@ -115,15 +115,24 @@ def read_stored_email(*, email_id: int) -> InboundEmail:
     except Exception as error:  # noqa: BLE001  one bad message is kept for a person
         failure = _where_it_failed(error)
         logger.warning("inbound e-mail %s unreadable: %s", email_id, failure)
-        InboundEmail.objects.filter(pk=email_id, read_at__isnull=True).update(
-            status=Status.FAILED,
-            reason=Reason.UNPARSEABLE,
-            failure=failure,
-            read_at=timezone.now(),
-        )
+        _keep_unreadable(email_id, failure)
     email = InboundEmail.objects.get(pk=email_id)
     logger.info("inbound e-mail %s read status=%s reason=%s", email.pk, email.status, email.reason)
     return email
+
+
+@transaction.atomic(durable=True)
+def _keep_unreadable(email_id: int, failure: str) -> None:
+    """Kept for a person: failed, saying where, with whose it is and its subject as far as
+    the forgiving header reader can tell (the person downloads the message to read it)."""
+    email = InboundEmail.objects.select_for_update().get(pk=email_id)
+    if email.read_at is not None:
+        return
+    email.subject, name, address = parsing.loose_headers(bytes(email.raw))
+    _set_sender(email, name, address)
+    email.status, email.reason, email.failure = Status.FAILED, Reason.UNPARSEABLE, failure
+    email.read_at = timezone.now()
+    email.save()
 
 
 def _where_it_failed(error: Exception) -> str:
@@ -262,11 +271,10 @@ def _refuse_oversized(email: InboundEmail, raw: bytes) -> None:
 def _language_of_headers(email: InboundEmail, headers) -> str:
     """The language of a message we hold only the headers of: its subject and the sender's
     name, its Content-Language, or else what the sender wrote in before."""
-    guessed = guessing.guess_language(
-        f"{email.subject} {email.sender_name}", allowed=LANGUAGE_CODES
-    )
-    if guessed:
-        return guessed
+    for words in (email.subject, email.sender_name):  # many Russians' names are in Latin
+        guessed = guessing.guess_language(words, allowed=LANGUAGE_CODES)
+        if guessed:
+            return guessed
     declared = str(headers.get("Content-Language", "")).strip().lower()[:2]
     if declared in LANGUAGE_CODES:
         return declared

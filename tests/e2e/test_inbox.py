@@ -62,8 +62,8 @@ def _log_in(page, live_server, username: str) -> None:
 
 
 def test_a_coordinator_makes_a_forwarded_email_a_letter(chromium, page, live_server, screenshot):
-    # given Bakhrom Khamroev in the directory, and three e-mails: a letter a son forwarded for
-    # his mother, a letter sent as a photo, and a question
+    # given Bakhrom Khamroev in the directory, and four e-mails: a letter a son forwarded for
+    # his mother, a letter sent as a photo, a question, and one our reader could not read
     khamroev = PrisonerWithAddressFactory(
         slug="khamroev",
         name_en="Bakhrom Khamroev",
@@ -73,6 +73,7 @@ def test_a_coordinator_makes_a_forwarded_email_a_letter(chromium, page, live_ser
     forwarded = services.ingest_raw_email(eml("forwarded_inline")).email
     image = services.ingest_raw_email(_photographed_letter()).email
     services.ingest_raw_email(eml("question_not_a_letter"))
+    damaged = services.ingest_raw_email(eml("damaged_reply_to_header")).email
     CoordinatorFactory(username="cora")
 
     violations: list[str] = []
@@ -85,11 +86,11 @@ def test_a_coordinator_makes_a_forwarded_email_a_letter(chromium, page, live_ser
 
     # when the coordinator signs in and follows the admin index's count to the Inbox
     _log_in(page, live_server, "cora")
-    expect(page.locator("#inbox-link")).to_contain_text("3 e-mails wait")
-    page.locator("#inbox-link").get_by_role("link", name="3 e-mails wait").click()
+    expect(page.locator("#inbox-link")).to_contain_text("4 e-mails wait")
+    page.locator("#inbox-link").get_by_role("link", name="4 e-mails wait").click()
     expect(page).to_have_url(re.compile(r"/admin/inbox/inboundemail/$"))
     rows = page.locator("#result_list tbody tr")
-    expect(rows).to_have_count(3)
+    expect(rows).to_have_count(4)
     expect(page.locator("#result_list")).to_contain_text("margaret@example.net")
     expect(page.locator("#result_list")).to_contain_text("the letter is in images")
     screenshot(page, "inbox-1-list")
@@ -102,6 +103,14 @@ def test_a_coordinator_makes_a_forwarded_email_a_letter(chromium, page, live_ser
     expect(page.locator(".inbox-facts")).to_contain_text("The letter is in images")
     screenshot(page, "inbox-2-triage-image")
 
+    # and opens the one our reader could not read: what failed, and the message to download
+    page.goto(live_server.url + reverse("admin:inbox_inboundemail_change", args=[damaged.pk]))
+    expect(page.locator(".inbox-facts")).to_contain_text("IndexError in email._header_value_parser")
+    with page.expect_download() as download:
+        page.get_by_role("link", name=re.compile("Download the message")).click()
+    assert download.value.suggested_filename == f"e-mail-{damaged.pk}.eml"
+    screenshot(page, "inbox-2b-triage-unreadable")
+
     # and opens the forwarded letter: the writer, the guesses and the stripped text
     page.goto(live_server.url + reverse("admin:inbox_inboundemail_change", args=[forwarded.pk]))
     expect(page.locator(".inbox-facts")).to_contain_text("forwarded: the letter's writer")
@@ -113,9 +122,9 @@ def test_a_coordinator_makes_a_forwarded_email_a_letter(chromium, page, live_ser
     screenshot(page, "inbox-3-triage-forwarded")
     page.get_by_role("button", name="Make it a letter").click()
 
-    # then the Inbox says the letter is in the queue, and two e-mails still wait
+    # then the Inbox says the letter is in the queue, and three e-mails still wait
     expect(page.locator(".messagelist")).to_contain_text("is in the queue")
-    expect(rows).to_have_count(2)
+    expect(rows).to_have_count(3)
     screenshot(page, "inbox-4-after-confirming")
     # and the letter exists, received, the writer's, by e-mail
     letter = Letter.objects.get()
@@ -135,10 +144,10 @@ def test_a_coordinator_makes_a_forwarded_email_a_letter(chromium, page, live_ser
     page.goto(live_server.url + reverse("admin:inbox_inboundemail_change", args=[forwarded.pk]))
     expect(page.get_by_role("link", name=letter.reference)).to_be_visible()
     screenshot(page, "inbox-5-triage-done")
-    # and the coordinators' dashboard counts the two still waiting, linking to the Inbox
+    # and the coordinators' dashboard counts the three still waiting, linking to the Inbox
     page.goto(live_server.url + reverse("letters_coordination:dashboard"))
-    expect(page.locator("#inbox-waiting")).to_contain_text("2 e-mails wait in the Inbox.")
-    expect(page.locator("#inbox-waiting")).to_contain_text("1 of them needs a person")
+    expect(page.locator("#inbox-waiting")).to_contain_text("3 e-mails wait in the Inbox.")
+    expect(page.locator("#inbox-waiting")).to_contain_text("2 of them need a person")
     screenshot(page, "inbox-6-dashboard")
     # and every screen ran under the Content-Security-Policy (its styles are a file of ours)
     assert violations == []

@@ -161,3 +161,33 @@ def test_an_image_is_shown_and_a_document_only_downloaded(client, coordinator, d
     assert document["Content-Type"] == "application/octet-stream"
     assert document["Content-Disposition"].startswith("attachment")
     assert "filename*=utf-8''" in document["Content-Disposition"]
+
+
+def test_a_message_we_could_not_read_is_downloaded_as_it_arrived(client, coordinator, directory):
+    # given a real damaged message our reader could not read (a cut-off Reply-To header)
+    (email,) = _ingest("damaged_reply_to_header")
+    client.force_login(coordinator)
+    # when the coordinator opens it
+    page = client.get(_change(email)).content.decode()
+    # then the screen says what failed, and offers the message as it arrived
+    assert "Could not be read as an e-mail" in page
+    assert "Anna Example &lt;anna@example.org&gt;" in page  # read the forgiving way
+    assert "IndexError in email._header_value_parser" in page
+    url = reverse("admin:inbox_inboundemail_raw", args=[email.pk])
+    assert f'href="{url}"' in page and "open it in a mail program" in page
+    # and downloading it gives the very bytes, never shown in the admin's origin
+    response = client.get(url)
+    assert response.status_code == 200
+    assert b"".join(response.streaming_content if response.streaming else [response.content]) == (
+        eml("damaged_reply_to_header")
+    )
+    assert response["Content-Type"] == "application/octet-stream"
+    assert response["Content-Disposition"] == f'attachment; filename="e-mail-{email.pk}.eml"'
+    assert "sandbox" in response["Content-Security-Policy"]
+
+
+def test_volunteers_never_download_a_message(client, directory):
+    (email,) = _ingest("plain_utf8_post_it")
+    client.force_login(VolunteerFactory())
+    url = reverse("admin:inbox_inboundemail_raw", args=[email.pk])
+    assert client.get(url).status_code in (403, 404)

@@ -253,6 +253,9 @@ def test_a_message_the_parser_crashes_on_is_kept_for_a_person_and_the_next_is_re
     assert (email.status, email.reason) == (Status.FAILED, Reason.UNPARSEABLE)
     assert email.failure == "IndexError in email._header_value_parser"
     assert email.read_at is not None
+    # and whose it is, as far as a forgiving reading of the headers tells
+    assert (email.sender_name, email.sender_email) == ("Anna Example", ANNA)
+    assert email.subject == "Letter for Bakhrom Khamroev (sent from our form)"
     # and the next message was read as usual
     assert (after.email.status, after.email.guessed_prisoner) == (
         Status.RECEIVED,
@@ -272,8 +275,9 @@ def test_a_message_that_fails_partway_keeps_nothing_half_read(directory, monkeyp
     email = ingested.email
     assert (email.status, email.reason) == (Status.FAILED, Reason.UNPARSEABLE)
     assert email.failure == "ValueError in tests.inbox.test_services"
-    assert (email.text, email.sender_email) == ("", "")
+    assert (email.text, email.guessed_prisoner) == ("", None)
     assert not email.attachments.exists()
+    assert email.sender_email == ANNA  # whose it is, from the forgiving header reading
     assert email.raw == eml("docx_attachment")
 
 
@@ -391,10 +395,11 @@ def test_a_russian_oversized_message_is_refused_in_russian_then_english(
     directory, limits, outbox, django_capture_on_commit_callbacks
 ):
     # given a message too large to accept, its subject in Russian ("Письмо Бахрому со сканом")
+    # and the sender's name in Latin letters, as many Russian writers' are
     raw = _oversized_with(
         b"=?utf-8?b?0J/QuNGB0YzQvNC+INCR0LDRhdGA0L7QvNGDINGB0L4g0YHQutCw0L3QvtC8?=",
         b"<big.ru@mail.example.ru>",
-        b"=?utf-8?b?0JDQvdC90LAg0JjQstCw0L3QvtCy0LA=?= <anna@example.ru>",
+        b"Anna Konstantinovna Ivanova-Petrova <anna@example.ru>",
     )
     # when it is ingested
     with django_capture_on_commit_callbacks(execute=True):
