@@ -43,6 +43,17 @@ def _clear_cache():
     yield
 
 
+@pytest.fixture(autouse=True)
+def _english_after_each_test():
+    """A request in Russian leaves Russian active in the test's thread (LocaleMiddleware
+    activates, nothing deactivates): later tests' messages would come out in Russian."""
+    yield
+    from django.conf import settings
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+
+
 @pytest.fixture
 def volunteer(db):
     return VolunteerFactory()
