@@ -49,7 +49,7 @@ _TOKEN_INPUT = re.compile(rb'(name="csrfmiddlewaretoken" value=")[A-Za-z0-9]+(")
 # A stale copy is kept this many times the fresh period, to be served while one request rebuilds.
 STALE_FACTOR = 10
 LOCK_SECONDS = 30
-WAIT_SECONDS = 3.0
+WAIT_SECONDS = 10.0
 WAIT_STEP = 0.05
 HIT_HEADER = "X-Page-Cache"
 
@@ -171,12 +171,17 @@ def public_page(*params: str) -> Callable[[Callable[..., HttpResponseBase]], Cal
                 # Someone is rebuilding this page: serve what we have, or wait for theirs.
                 if entry is not None:
                     return _with_token(request, entry, "stale")
+                # Nothing to serve yet (a cold cache): wait for the one rebuild rather than run
+                # the same queries beside it. Render here only if that rebuild gave up (its lock
+                # is gone and nothing was stored) or takes longer than WAIT_SECONDS.
                 deadline = time.monotonic() + WAIT_SECONDS
                 while time.monotonic() < deadline:
                     time.sleep(WAIT_STEP)
                     _version, entry = _read(key)
-                    if entry is not None and entry["version"] == version:
+                    if entry is not None:
                         return _with_token(request, entry, "hit")
+                    if cache.get(lock) is None:
+                        break
                 return view(request, *args, **kwargs)
             try:
                 response = view(request, *args, **kwargs)

@@ -323,3 +323,17 @@ def test_a_page_whose_token_the_cache_cannot_replace_is_not_stored():
     assert response.status_code == 200
     assert pagecache.HIT_HEADER not in response
     assert cache.get(pagecache.page_key(_anonymous("/odd/"), "en")) is None
+
+
+def test_a_waiting_visitor_renders_the_page_when_the_rebuild_gave_up():
+    # given a cold page whose rebuild was started elsewhere and then abandoned (no copy stored)
+    wrapped = pagecache.public_page()(lambda request: HttpResponse("rendered here"))
+    request = _anonymous("/abandoned/")
+    key = pagecache.page_key(request, "en")
+    cache.set(f"{key}:lock", 1, timeout=1)
+
+    # when a visitor asks for it
+    response = wrapped(request)
+
+    # then they wait only until the lock is gone, and get a page rendered for them
+    assert response.content == b"rendered here"
