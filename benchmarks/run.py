@@ -296,6 +296,11 @@ def page_specs(prisoner_slug: str, token: str, coordinator: str, volunteer: str)
             "public": True,
         },
         {
+            "name": "letter form (GET)",
+            "path": letter_form and f"{letter_form}?to={prisoner_slug}",
+            "public": True,
+        },
+        {
             "name": "letter form POST",
             "path": letter_form,
             "method": "POST",

@@ -11,6 +11,9 @@ admin.site.site_title = settings.LETTERBRIDGE_ORGANISATION_NAME
 admin.site.index_title = "Letters, prisoners and postage"
 
 urlpatterns = [
+    # First: the public pages are the most requested, and resolving walks the list in order
+    # (their paths, "" and prisoners/<slug>/, overlap no other pattern).
+    path("", include(pages_urls.prisoners_pages)),
     # Browsers ask for /favicon.ico on every page, the admin's included.
     path("favicon.ico", RedirectView.as_view(url=static("favicon.svg"), permanent=True)),
     path("admin/coordination/", include(pages_urls.coordination_pages)),
@@ -20,5 +23,4 @@ urlpatterns = [
     path("letters/", include(pages_urls.letters_pages)),
     path("my-data/", include("rights.urls")),
     path("payments/", include("payments.urls")),
-    path("", include(pages_urls.prisoners_pages)),
 ]

@@ -1,7 +1,8 @@
 """Response headers that Django does not set itself, and a limit on request bodies."""
 
 from django.conf import settings
-from django.http import HttpResponse
+from django.http import HttpResponse, HttpResponseRedirect
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 
 # Nothing here needs a camera, a microphone, a location, payment handlers or USB: say so, so
@@ -67,3 +68,38 @@ def _refusal(message: str, *, status: int) -> HttpResponse:
     response = HttpResponse(message, status=status, content_type="text/plain")
     response["Content-Length"] = str(len(response.content))
     return response
+
+
+class LanguageSwitchMiddleware:
+    """The language switch as a plain link: ``?lang=ru`` on any GET sets the language cookie (as
+    Django's ``set_language`` view does) and redirects to the same address without it. No form,
+    no POST and no CSRF token, so the switch does not make every page unique and works without
+    JavaScript. An unknown language is dropped from the address and changes nothing."""
+
+    PARAM = "lang"
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if request.method not in ("GET", "HEAD") or self.PARAM not in request.GET:
+            return self.get_response(request)
+        code = request.GET.get(self.PARAM, "")
+        query = request.GET.copy()
+        del query[self.PARAM]
+        path = request.path if url_has_allowed_host_and_scheme(request.path, None) else "/"
+        target = path + (f"?{query.urlencode()}" if query else "")
+        response = HttpResponseRedirect(target)
+        response["Cache-Control"] = "private, no-store"
+        if code in {language for language, _name in settings.LANGUAGES}:
+            response.set_cookie(
+                settings.LANGUAGE_COOKIE_NAME,
+                code,
+                max_age=settings.LANGUAGE_COOKIE_AGE,
+                path=settings.LANGUAGE_COOKIE_PATH,
+                domain=settings.LANGUAGE_COOKIE_DOMAIN,
+                secure=settings.LANGUAGE_COOKIE_SECURE,
+                httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
+                samesite=settings.LANGUAGE_COOKIE_SAMESITE,
+            )
+        return response

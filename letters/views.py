@@ -20,6 +20,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from core import storage
 from core.http import private
+from core.pagecache import public_page
 from prisoners.models import Prisoner
 from prisoners.selectors import prisoner_profile
 
@@ -46,6 +47,7 @@ def _write_context(form: LetterForm, prisoner: Prisoner | None) -> dict:
 
 
 @require_http_methods(["GET", "POST"])
+@public_page("to")
 def letter_write(request):
     """The letter form on its own page; the profile page's form posts here too."""
     if request.method == "GET":

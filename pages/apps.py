@@ -9,3 +9,6 @@ class PagesConfig(AppConfig):
 
     name = "pages"
     verbose_name = _("Pages")
+
+    def ready(self) -> None:
+        from . import receivers  # noqa: F401  (connects the page cache's invalidation)

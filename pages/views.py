@@ -12,6 +12,7 @@ from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext_lazy as _
 
 from core.http import private
+from core.pagecache import public_page
 from inbox.selectors import inbound_waiting_summary
 from letters import coordination
 from letters.coordination import coordinator_view, letters_dashboard
@@ -53,6 +54,7 @@ def letter_sent(request, token: str):
 # --- the prisoners' directory and profiles: prisoners and their letters ------------------------
 
 
+@public_page("sort", "page")
 def prisoner_list(request):
     sort = request.GET.get("sort", SORT_NAME)
     if sort not in SORTS:
@@ -60,7 +62,6 @@ def prisoner_list(request):
     number = request.GET.get("page", "1")
     if not (isinstance(number, str) and number.isdigit() and len(number) < 6):
         number = "1"
-    # Lazy: when the template's cached fragment is fresh, the database is not asked at all.
     page = SimpleLazyObject(
         lambda: Paginator(
             prisoner_directory(letters_this_month=letters_this_month_by_prisoner(), sort=sort),
@@ -78,6 +79,7 @@ def prisoner_list(request):
     return render(request, "pages/prisoner_list.html", context)
 
 
+@public_page()
 def prisoner_detail(request, slug: str):
     prisoner = prisoner_profile(slug=slug)
     if prisoner is None:

@@ -87,6 +87,7 @@ MIDDLEWARE = [
     "core.middleware.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "core.middleware.LanguageSwitchMiddleware",  # ?lang=ru: cookie + redirect, before Locale
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -398,6 +399,9 @@ LETTERBRIDGE_CLAIM_DAYS = env.int("LETTERBRIDGE_CLAIM_DAYS", default=7)
 LETTERBRIDGE_CLAIM_REMINDER_HOURS = env.int("LETTERBRIDGE_CLAIM_REMINDER_HOURS", default=24)
 LETTERBRIDGE_DEFAULT_CLAIM_LIMIT = env.int("LETTERBRIDGE_DEFAULT_CLAIM_LIMIT", default=3)
 LETTERBRIDGE_RETENTION_DAYS = env.int("LETTERBRIDGE_RETENTION_DAYS", default=90)
+# Public pages (directory, prisoner page, empty letter form) are cached whole for anonymous
+# visitors this many seconds (core.pagecache); a change to a prisoner shows at once. 0: off.
+LETTERBRIDGE_PUBLIC_PAGE_SECONDS = env.int("LETTERBRIDGE_PUBLIC_PAGE_SECONDS", default=60)
 LETTERBRIDGE_MAX_LETTER_CHARS = env.int("LETTERBRIDGE_MAX_LETTER_CHARS", default=6000)
 # A notification still unsent this long after it was due is handed to the worker again.
 LETTERBRIDGE_NOTIFICATION_RESEND_AFTER = timedelta(

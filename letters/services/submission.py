@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import User
@@ -39,9 +40,59 @@ class SubmittedLetter:
     token: str
 
 
-@transaction.atomic(durable=True)
 def letter_submit(
     *,
+    prisoner_id: int,
+    supporter_name: str,
+    supporter_email: str,
+    language: str,
+    original_text: str,
+    delivery: str,
+    postage_currency: str = "",
+    supporter_country: str = "",
+    locale: str = "en",
+    source: str = Letter.Source.FORM,
+    email_message_id: str = "",
+    email_subject: str = "",
+    actor: User | None = None,
+    then: Callable[[Letter], None] | None = None,
+) -> SubmittedLetter:
+    """A supporter's new letter (see ``_letter_submit``), under a fresh reference.
+
+    A reference already taken (rare: 31^8 choices) fails the insert, which rolls the
+    whole transaction back; it is then tried again with a new reference. Retrying the
+    transaction rather than wrapping the insert in a savepoint saves two round trips to the
+    database on every letter."""
+    arguments: dict[str, Any] = dict(
+        prisoner_id=prisoner_id,
+        supporter_name=supporter_name,
+        supporter_email=supporter_email,
+        language=language,
+        original_text=original_text,
+        delivery=delivery,
+        postage_currency=postage_currency,
+        supporter_country=supporter_country,
+        locale=locale,
+        source=source,
+        email_message_id=email_message_id,
+        email_subject=email_subject,
+        actor=actor,
+        then=then,
+    )
+    for _attempt in range(4):
+        reference = tokens.new_reference()
+        try:
+            return _letter_submit(reference=reference, **arguments)
+        except IntegrityError:
+            if not Letter.objects.filter(reference=reference).exists():
+                raise
+    return _letter_submit(reference=tokens.new_reference(), **arguments)
+
+
+@transaction.atomic(durable=True)
+def _letter_submit(
+    *,
+    reference: str,
     prisoner_id: int,
     supporter_name: str,
     supporter_email: str,
@@ -114,16 +165,8 @@ def letter_submit(
         tracking_salt=salt,
         tracking_token_hash=tokens.token_hash(token),
     )
-    for _attempt in range(5):  # a reference collision is rare; retry with a new one
-        letter.reference = tokens.new_reference()
-        try:
-            with transaction.atomic():
-                letter.save()
-            break
-        except IntegrityError:
-            if Letter.objects.filter(reference=letter.reference).exists():
-                continue
-            raise
+    letter.reference = reference
+    letter.save()
     event = LetterEvent.objects.create(
         letter=letter, kind=LetterEvent.Kind.TRANSITION, to_status=S.RECEIVED, action=Action.SUBMIT
     )

@@ -143,7 +143,7 @@ def test_the_address_forms_put_focus_on_the_summary(page, live_server, path, but
 def test_the_error_title_reads_in_russian(page, live_server):
     # given the find page in Russian
     page.goto(live_server.url + "/letters/find/")
-    page.get_by_role("button", name="Русский").click()
+    page.get_by_role("link", name="Русский").click()
 
     # when the form is sent empty
     page.get_by_role("button", name="Прислать ссылки").click()

@@ -193,7 +193,7 @@ def test_the_pages_read_in_russian(page, live_server, prisoners, screenshot):
     page.goto(live_server.url + "/")
 
     # when the supporter switches to Russian
-    page.get_by_role("button", name="Русский").click()
+    page.get_by_role("link", name="Русский").click()
 
     # then the directory, the profile and its guidance are in Russian
     expect(page.locator("html")).to_have_attribute("lang", "ru")
