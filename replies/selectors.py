@@ -14,7 +14,7 @@ from .services import PERM_COORDINATE, PERM_REVIEW, PERM_TRANSLATE, volunteer_la
 
 S = Reply.Status
 # The letter's fields a volunteer's page may read: never the supporter's.
-DESK_LETTER_FIELDS = ("letter__reference", "letter__language", "letter__prisoner_id")
+DESK_LETTER_FIELDS = ("letter", "letter__reference", "letter__language", "letter__prisoner")
 
 
 def user_is_reply_coordinator(*, user: User) -> bool:
