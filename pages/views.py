@@ -91,9 +91,7 @@ def prisoner_detail(request, slug: str):
     context = {
         "prisoner": prisoner,
         "letters_this_month": letters_this_month_by_prisoner().get(prisoner.pk, 0),
-        "replies_this_year": replies_this_year_by_prisoner(prisoner_ids=[prisoner.pk]).get(
-            prisoner.pk, 0
-        ),
+        "replies_this_year": replies_this_year_by_prisoner().get(prisoner.pk, 0),
         # Only whether we can deliver now: the address itself is never shown to the public.
         "address_known": prisoner_current_address(prisoner=prisoner) is not None,
     }

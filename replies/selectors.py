@@ -6,6 +6,7 @@ field. The supporter's page and the prisoner's count are composed above (pages).
 from __future__ import annotations
 
 from django.contrib.auth.models import User
+from django.core.cache import cache
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
@@ -13,6 +14,7 @@ from .models import CLAIMED_STATES, Reply, ReplyEvent, ReplyPage
 from .services import PERM_COORDINATE, PERM_REVIEW, PERM_TRANSLATE, volunteer_languages
 
 S = Reply.Status
+COUNTS_CACHE_SECONDS = 300
 # The letter's fields a volunteer's page may read: never the supporter's.
 DESK_LETTER_FIELDS = ("letter", "letter__reference", "letter__language", "letter__prisoner")
 
@@ -138,14 +140,22 @@ def reply_timeline(*, letter_id: int) -> list[dict]:
     return steps
 
 
-def replies_this_year_by_prisoner(*, prisoner_ids: list[int] | None = None) -> dict[int, int]:
-    """How many replies each prisoner sent this calendar year (counted when recorded)."""
+def replies_this_year_by_prisoner() -> dict[int, int]:
+    """How many replies each prisoner sent this calendar year (counted when recorded): one
+    grouped query, kept in the cache for a few minutes as letters' monthly counts are."""
     start = timezone.localtime().replace(month=1, day=1, hour=0, minute=0, second=0, microsecond=0)
-    replies = Reply.objects.filter(created_at__gte=start)
-    if prisoner_ids is not None:
-        replies = replies.filter(letter__prisoner_id__in=prisoner_ids)
-    rows = replies.values("letter__prisoner_id").annotate(n=Count("id"))
-    return {row["letter__prisoner_id"]: row["n"] for row in rows}
+    key = f"replies:this-year-by-prisoner:{start.year}"
+    counts = cache.get(key)
+    if counts is None:
+        rows = (
+            Reply.objects.filter(created_at__gte=start)
+            .values("letter__prisoner_id")
+            .annotate(n=Count("id"))
+            .values_list("letter__prisoner_id", "n")
+        )
+        counts = {str(pk): n for pk, n in rows}
+        cache.set(key, counts, timeout=COUNTS_CACHE_SECONDS)
+    return {int(pk): n for pk, n in counts.items()}
 
 
 def replies_export(*, letter_ids: list[int]) -> list[dict]:
