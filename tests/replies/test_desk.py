@@ -248,3 +248,11 @@ def test_the_record_page_offers_only_the_chosen_prisoners_letters(client):
     assert page.status_code == 200
     assert letter.reference not in page.content.decode()
     assert client.get(url("record"), {"prisoner": "x"}).status_code == 200
+
+
+def test_a_posted_letters_admin_page_links_to_record_its_reply(client, letter):
+    # given a coordinator on a posted letter's admin page
+    client.force_login(CoordinatorFactory())
+    page = client.get(reverse("admin:letters_letter_change", args=[letter.pk]))
+    # then it offers to record the prisoner's reply from there
+    assert f"{url('record')}?letter={letter.pk}" in page.content.decode()
