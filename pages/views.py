@@ -26,7 +26,7 @@ from prisoners.selectors import (
     prisoner_profile,
 )
 from replies.selectors import replies_this_year_by_prisoner
-from replies.tracking import reply_steps, reply_tracking
+from replies.tracking import reply_tracking
 
 PRISONERS_PAGE_SIZE = 30
 
@@ -37,11 +37,12 @@ PRISONERS_PAGE_SIZE = 30
 def letter_track(request, token: str):
     letter = letter_or_404(token)
     context = letter_tracking(letter=letter, token=token)
+    replies = reply_tracking(letter_id=letter.pk)
     # The replies' steps join the letter's own, in the order they happened.
     context["steps"] = sorted(
-        [*context["steps"], *reply_steps(letter_id=letter.pk)], key=lambda step: step["date"]
+        [*context["steps"], *replies["reply_steps"]], key=lambda step: step["date"]
     )
-    context |= reply_tracking(letter_id=letter.pk)
+    context["replies"] = replies["replies"]
     return private(render(request, "pages/letter_track.html", context))
 
 

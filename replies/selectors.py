@@ -107,15 +107,6 @@ def reply_history(*, reply: Reply) -> QuerySet[ReplyEvent]:
 # --- what the supporter sees (composed on the letter's page, in pages) -----------------------
 
 
-def replies_delivered(*, letter_id: int) -> list[Reply]:
-    """Approved replies to this letter, with their pages, oldest first."""
-    return list(
-        Reply.objects.filter(letter_id=letter_id, status=S.APPROVED, erased_at__isnull=True)
-        .prefetch_related("pages")
-        .order_by("approved_at", "pk")
-    )
-
-
 def reply_page_for_supporter(*, letter_id: int, reply_id: int, position: int) -> ReplyPage | None:
     """A page of an approved, unredacted reply to this letter; None for anything else."""
     return ReplyPage.objects.filter(
@@ -126,18 +117,6 @@ def reply_page_for_supporter(*, letter_id: int, reply_id: int, position: int) ->
         reply__erased_at__isnull=True,
         position=position,
     ).first()
-
-
-def reply_timeline(*, letter_id: int) -> list[dict]:
-    """The steps a reply adds to its letter's timeline: "reply received" when recorded and
-    "reply translated" when approved (a withheld reply shows as received only)."""
-    steps = []
-    events = ReplyEvent.objects.filter(
-        reply__letter_id=letter_id, action__in=["record", "approve"]
-    ).order_by("created_at", "pk")
-    for event in events.only("action", "created_at"):
-        steps.append({"date": event.created_at, "kind": event.action})
-    return steps
 
 
 def replies_this_year_by_prisoner() -> dict[int, int]:
