@@ -20,7 +20,9 @@ STEP_LABELS: dict[str, Promise] = {
 def reply_tracking(*, letter_id: int) -> dict:
     """``reply_steps`` for the timeline and ``replies``: those delivered, oldest first."""
     replies = list(
+        # A withheld reply is not the supporter's to know of: it never arrives for them.
         Reply.objects.filter(letter_id=letter_id)
+        .exclude(status=Reply.Status.WITHHELD)
         .only(
             "id",
             "letter_id",

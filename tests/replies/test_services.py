@@ -290,3 +290,20 @@ def test_the_retention_purge_erases_old_finished_replies_once(settings, letter):
     reply.refresh_from_db()
     assert reply.translation == "" and not reply.pages.exists()
     assert Reply.objects.get(pk=recent.pk).pages.exists()
+
+
+def test_the_email_speaks_the_supporters_language_and_a_lost_one_is_sent_later(letter):
+    # given a supporter who reads Russian, and a reply approved while the broker was down
+    Letter.objects.filter(pk=letter.pk).update(locale="ru")
+    reply = worked(record(letter), volunteer_in("en"))
+    services.reply_approve(reply_id=reply.pk, reviewer=CoordinatorFactory())
+    Reply.objects.filter(pk=reply.pk).update(approved_at=timezone.now() - timedelta(hours=1))
+    assert mail.outbox == []
+
+    # when the sweep runs, twice
+    sent = services.replies_resend_lost(), services.replies_resend_lost()
+
+    # then the e-mail went once, in Russian
+    assert sent == (1, 0)
+    (message,) = mail.outbox
+    assert "Ответ от адресата" in message.subject

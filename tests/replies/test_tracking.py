@@ -88,3 +88,12 @@ def test_the_data_export_holds_the_delivered_reply(letter):
     assert exported[0]["translation"].startswith("Dear Margaret")
     assert exported[1]["transcription"] == ""
     assert exported[0]["scanned_pages"][0]["type"] == "image/jpeg"
+
+
+def test_a_withheld_reply_never_appears_to_the_supporter(client, letter):
+    reply = record(letter)
+    services.reply_withhold(
+        reply_id=reply.pk, coordinator=CoordinatorFactory(), reason="Names a guard."
+    )
+    page, _token = track(client, letter)
+    assert "A reply from the prisoner arrived" not in page.content.decode()
