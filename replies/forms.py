@@ -14,7 +14,7 @@ from letters.models import Letter
 from .services import ReplyPart
 
 SPLITS = 3  # a reply to more supporters than this is recorded in two goes
-_RANGE = re.compile(r"^\s*(\d+)\s*(?:-\s*(\d+))?\s*$")
+_RANGE = re.compile(r"^\s*([0-9]{1,4})\s*(?:-\s*([0-9]{1,4}))?\s*$")
 
 
 class MultipleFileInput(forms.ClearableFileInput):
