@@ -15,8 +15,15 @@ from .models import Reply
 class ReplyAdmin(admin.ModelAdmin):
     list_display = ["__str__", "reference", "status", "created_at", "open_link"]
     list_filter = ["status"]
-    fields = ["reference", "status", "created_at", "status_changed_at", "redacted"]
-    readonly_fields = ["reference", "status", "created_at", "status_changed_at", "redacted"]
+    SHOWN = ["reference", "status", "created_at", "status_changed_at", "redacted"]
+    readonly_fields = [*SHOWN, "withheld_reason"]
+
+    def get_fields(self, request, obj=None):
+        # Only coordinators ever open a withheld reply (replies.selectors); say why it is.
+        if obj is not None and obj.status == Reply.Status.WITHHELD:
+            return [*self.SHOWN, "withheld_reason"]
+        return self.SHOWN
+
     change_list_template = "admin/replies/reply/change_list.html"
 
     def get_queryset(self, request):

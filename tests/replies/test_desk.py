@@ -256,3 +256,19 @@ def test_a_posted_letters_admin_page_links_to_record_its_reply(client, letter):
     page = client.get(reverse("admin:letters_letter_change", args=[letter.pk]))
     # then it offers to record the prisoner's reply from there
     assert f"{url('record')}?letter={letter.pk}" in page.content.decode()
+
+
+def test_a_coordinator_sees_why_a_reply_was_withheld(client, letter):
+    reply = record(letter)
+    services.reply_withhold(
+        reply_id=reply.pk, coordinator=CoordinatorFactory(), reason="It names a guard."
+    )
+    client.force_login(CoordinatorFactory())
+    page = client.get(reverse("admin:replies_reply_change", args=[reply.pk]))
+    assert page.status_code == 200 and "It names a guard." in page.content.decode()
+    # and a volunteer cannot open it at all
+    client.force_login(volunteer_in("en"))
+    assert client.get(reverse("admin:replies_reply_change", args=[reply.pk])).status_code in (
+        302,
+        404,
+    )
