@@ -161,6 +161,14 @@ def _letters_for(parts: list[ReplyPart]) -> dict[int, Letter]:
     if len({letter.prisoner_id for letter in letters.values()}) != 1:
         raise ReplyError(_("A reply answers letters to one prisoner only."))
     for letter in letters.values():
+        if letter.texts_erased_at is not None:
+            raise ReplyError(
+                _(
+                    "Letter %(ref)s has been erased (its writer asked us to forget them, or it "
+                    "is past the retention period): there is nobody to pass a reply on to."
+                )
+                % {"ref": letter.reference}
+            )
         if letter.status != Letter.Status.POSTED:
             raise ReplyError(
                 _("Letter %(ref)s was not posted by us, so no reply to it can have come.")

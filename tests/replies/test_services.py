@@ -100,6 +100,12 @@ def test_only_a_posted_letter_can_be_answered_and_only_a_coordinator_records():
         record(posted_letter(), coordinator=volunteer_in("en"))
 
 
+def test_no_reply_is_recorded_for_an_erased_letter(letter):
+    privacy.letter_erase_supporter_data(letter_id=letter.pk)
+    with pytest.raises(services.ReplyError, match="nobody to pass a reply on to"):
+        record(letter)
+
+
 def test_a_bad_file_records_nothing(letter):
     with pytest.raises(ScanError):
         record(letter, [("ok.jpg", jpeg()), ("bad.jpg", b"not an image")])
