@@ -161,3 +161,13 @@ def replies_export(*, letter_ids: list[int]) -> list[dict]:
         }
         for reply in replies
     ]
+
+
+def replies_of_letter(*, user: User, letter_id: int) -> list[Reply]:
+    """The replies to one letter this staff member may open (for the letter's admin page)."""
+    return list(
+        replies_visible_to(user=user)
+        .filter(letter_id=letter_id)
+        .only("id", "status", "letter_id")
+        .order_by("created_at", "pk")
+    )

@@ -272,3 +272,14 @@ def test_a_coordinator_sees_why_a_reply_was_withheld(client, letter):
         302,
         404,
     )
+
+
+def test_the_letters_admin_page_links_to_its_replies(client, letter):
+    # given a reply to the letter
+    reply = record(letter)
+    # when a coordinator opens the letter in the admin
+    client.force_login(CoordinatorFactory())
+    page = client.get(reverse("admin:letters_letter_change", args=[letter.pk]))
+    # then the reply is linked with its state
+    assert reverse("admin:replies_reply_change", args=[reply.pk]) in page.content.decode()
+    assert f"Reply {reply.pk}: waiting for a volunteer" in page.content.decode()
