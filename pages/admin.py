@@ -14,6 +14,7 @@ from letters.selectors import letters_to_hold_by_prisoner
 from prisoners import admin as prisoners_admin
 from prisoners import selectors, services
 from prisoners.models import Prisoner
+from replies.selectors import replies_of_letter
 
 
 @admin.action(
@@ -67,3 +68,12 @@ class PrisonerAdmin(prisoners_admin.PrisonerAdmin):
 @admin.register(Letter)
 class LetterAdmin(letters_admin.LetterAdmin):
     change_form_template = "admin/pages/letter_change_form.html"
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        """The letter's page links to the prisoner's replies to it that this person may open."""
+        extra_context = extra_context or {}
+        if str(object_id).isdigit() and len(str(object_id)) < 19:
+            extra_context["replies"] = replies_of_letter(
+                user=request.user, letter_id=int(object_id)
+            )
+        return super().change_view(request, object_id, form_url, extra_context)

@@ -6,6 +6,7 @@ from django.urls import path
 
 from letters import coordination
 from letters import urls as letters_urls
+from replies import views as replies_views
 
 from . import views
 
@@ -13,6 +14,11 @@ letters_pages = (
     [
         path("track/<str:token>/", views.letter_track, name="track"),
         path("track/<str:token>/sent/", views.letter_sent, name="sent"),
+        path(
+            "track/<str:token>/replies/<int:reply_id>/<int:position>/",
+            replies_views.reply_scan,
+            name="reply_scan",
+        ),
         path("privacy/", views.privacy, name="privacy"),
         *letters_urls.urlpatterns,
     ],

@@ -27,6 +27,8 @@ from prisoners.selectors import (
     prisoner_directory,
     prisoner_profile,
 )
+from replies.selectors import replies_this_year_by_prisoner
+from replies.tracking import reply_tracking
 
 PRISONERS_PAGE_SIZE = 30
 
@@ -37,6 +39,12 @@ PRISONERS_PAGE_SIZE = 30
 def letter_track(request, token: str):
     letter = letter_or_404(token)
     context = letter_tracking(letter=letter, token=token)
+    replies = reply_tracking(letter_id=letter.pk)
+    # The replies' steps join the letter's own, in the order they happened.
+    context["steps"] = sorted(
+        [*context["steps"], *replies["reply_steps"]], key=lambda step: step["date"]
+    )
+    context["replies"] = replies["replies"]
     return private(render(request, "pages/letter_track.html", context))
 
 
@@ -87,6 +95,7 @@ def prisoner_detail(request, slug: str):
     context = {
         "prisoner": prisoner,
         "letters_this_month": letters_this_month_by_prisoner().get(prisoner.pk, 0),
+        "replies_this_year": replies_this_year_by_prisoner().get(prisoner.pk, 0),
         # Only whether we can deliver now: the address itself is never shown to the public.
         "address_known": prisoner_current_address(prisoner=prisoner) is not None,
     }

@@ -19,6 +19,7 @@ from inbox.selectors import inbound_export
 from letters.lifecycle import OPEN_STATES
 from letters.models import Letter
 from letters.services import privacy
+from replies.selectors import replies_export
 
 logger = logging.getLogger(__name__)
 
@@ -123,6 +124,7 @@ def supporter_data_export(*, letter_ids: list[int]) -> dict:
         "organisation": settings.LETTERBRIDGE_ORGANISATION_NAME,
         "letters": exported,
         "emails": inbound_export(letter_ids=letter_ids),
+        "replies": replies_export(letter_ids=letter_ids),
         "not_held": (
             "We keep no account, password or IP address for supporters. Card details are held "
             "by Stripe, never by us."

@@ -65,6 +65,7 @@ LOCAL_APPS = [
     "prisoners.apps.PrisonersConfig",
     "letters.apps.LettersConfig",
     "inbox.apps.InboxConfig",
+    "replies.apps.RepliesConfig",
     "payments.apps.PaymentsConfig",
 ]
 THIRD_PARTY_APPS = [
@@ -428,6 +429,28 @@ LETTERBRIDGE_STUCK_DAYS = env.int("LETTERBRIDGE_STUCK_DAYS", default=14)
 # are run again by the sweep.
 LETTERBRIDGE_SWEEP_GRACE = timedelta(
     minutes=env.int("LETTERBRIDGE_SWEEP_GRACE_MINUTES", default=10)
+)
+
+# --- Replies from prisoners (replies) --------------------------------------------------------
+# A scanned reply: each file at most this many bytes, and at most this many pages in all (an
+# image is a page; a PDF counts its pages). A volunteer's claim on a reply lasts as a letter's.
+LETTERBRIDGE_REPLY_MAX_BYTES = env.int("LETTERBRIDGE_REPLY_MAX_BYTES", default=15 * 1024 * 1024)
+LETTERBRIDGE_REPLY_MAX_PAGES = env.int("LETTERBRIDGE_REPLY_MAX_PAGES", default=20)
+CELERY_BEAT_SCHEDULE.update(
+    {
+        "release-expired-reply-claims": {
+            "task": "replies.tasks.release_expired_reply_claims",
+            "schedule": timedelta(minutes=15),
+        },
+        "send-lost-reply-emails": {
+            "task": "replies.tasks.send_lost_reply_emails",
+            "schedule": timedelta(minutes=10),
+        },
+        "purge-replies": {
+            "task": "replies.tasks.purge_replies",
+            "schedule": crontab(hour=3, minute=50),
+        },
+    }
 )
 
 # --- Stripe (payments) ----------------------------------------------------------------------

@@ -63,8 +63,9 @@ def test_the_profile_runs_the_same_queries_whatever_the_letters(
 ):
     (prisoner,) = _prisoners_with_letters(1, letters_each=letters_count)
 
-    # the prisoner, its address, and the month's counts (then cached for every profile)
-    with django_assert_max_num_queries(3):
+    # the prisoner, its address, the month's letter counts and the year's reply counts (both
+    # then cached for every profile)
+    with django_assert_max_num_queries(4):
         response = client.get(reverse("prisoners:detail", args=[prisoner.slug]))
 
     assert response.status_code == 200

@@ -65,6 +65,8 @@ def copy_of_the_apps(tmp_path) -> Path:
     [
         ("letters/coupled.py", "from payments import selectors", "letters-without-payments"),
         ("letters/coupled.py", "import payments.models", "layers"),
+        ("letters/coupled.py", "from replies import selectors", "letters-without-replies"),
+        ("replies/coupled.py", "from pages import views", "layers"),
         ("prisoners/coupled.py", "from letters.selectors import month_start", "layers"),
         ("prisoners/coupled.py", "import letters.models", "prisoners-without-letters"),
         ("letters/coupled.py", "from pages import views", "layers"),
@@ -113,8 +115,8 @@ def test_every_app_of_the_site_is_placed_in_the_layers():
 # beside it: a page that shows two apps together is composed in templates/pages/.
 # (templates/emails/ and the site's base templates belong to no app.)
 
-TEMPLATE_LAYERS = {"core": 0, "prisoners": 1, "letters": 2, "inbox": 3, "payments": 4}
-TEMPLATE_LAYERS |= {"rights": 4, "accounts": 4, "pages": 5}
+TEMPLATE_LAYERS = {"core": 0, "prisoners": 1, "letters": 2, "inbox": 3, "replies": 3}
+TEMPLATE_LAYERS |= {"payments": 4, "rights": 4, "accounts": 4, "pages": 5}
 REFERENCE = re.compile(r'\{%\s*(?:include|extends)\s+"(?:admin/)?([a-z_]+)/')
 LOAD = re.compile(r"\{%\s*load\s+([^%]+?)\s*%\}")
 URL = re.compile(r"""\{%\s*url\s+['"](?:admin:([a-z]+)_|([a-z_]+):)""")

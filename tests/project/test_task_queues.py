@@ -44,6 +44,10 @@ def test_every_task_in_the_project_is_routed_to_a_declared_queue():
         ("payments.tasks.reconcile_payments", "payments"),
         ("letters.tasks.sweep_side_effects", "default"),
         ("letters.tasks.purge_letter_texts", "default"),
+        ("replies.tasks.send_reply_email", "mail"),
+        ("replies.tasks.send_lost_reply_emails", "mail"),
+        ("replies.tasks.release_expired_reply_claims", "default"),
+        ("replies.tasks.purge_replies", "default"),
     ],
 )
 def test_each_kind_of_work_has_its_queue(task, queue):

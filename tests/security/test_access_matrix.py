@@ -23,6 +23,7 @@ from inbox.models import InboundEmail
 from letters import tokens
 from letters.models import Letter, LetterEvent, Notification, PostingBatch
 from payments.models import Payment, StripeEvent
+from replies.models import Reply
 from rights.services import rights_link_token
 from tests.factories import (
     CoordinatorFactory,
@@ -158,6 +159,7 @@ ALLOWED = {
     ("prisoners.prisoner", "mark_in_transit"): COORDINATORS,
     ("prisoners.prisonaddress", "delete_selected"): SUPERUSER,
     ("letters.letter", "delete_selected"): NOBODY,  # cancelled or rejected, never deleted
+    ("replies.reply", "delete_selected"): NOBODY,  # withheld or erased, never deleted
     ("letters.letter", "skip_translation"): COORDINATORS,
     ("letters.letter", "release_claim"): COORDINATORS,
     ("letters.letter", "release_hold"): COORDINATORS,
@@ -266,6 +268,11 @@ def action_world():
         "letters.volunteerprofile": VolunteerProfileFactory(user=spare_user),
         "letters.postingbatch": PostingBatch.objects.create(created_by=users["coordinator"]),
         "inbox.inboundemail": InboundEmail.objects.create(sha256="0" * 64),
+        "replies.reply": Reply.objects.create(
+            letter=LetterFactory(status=S.POSTED),
+            recorded_by=users["coordinator"],
+            status_changed_at=timezone.now(),
+        ),
     }
     return {"users": users, "spares": spares}
 

@@ -252,6 +252,7 @@ NO_TYPED_INPUT = {
     "letters:track",
     "letters:sent",
     "letters:returned_pdf",
+    "letters:reply_scan",
     "rights:requested",
     "rights:home",
     "rights:export",

@@ -1,0 +1,285 @@
+"""The replies' desk through the test client: recording a scan (errors keep what was typed),
+the queue, the work page beside the scan, autosave, review, withholding, the staff's scan view,
+and a volunteer never seeing the supporter."""
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+
+from replies import services
+from replies.models import Reply
+from tests.factories import CoordinatorFactory
+
+from .conftest import jpeg, pdf, posted_letter, record, volunteer_in
+
+pytestmark = pytest.mark.django_db
+S = Reply.Status
+SUPPORTER = ("Margaret Thistlewood", "meg@example.org", "Thistlewood")
+
+
+def url(name: str, *args) -> str:
+    return reverse(f"admin:replies_reply_{name}", args=args)
+
+
+def shows_no_supporter(response) -> bool:
+    body = response.content.decode()
+    return not any(trace in body for trace in SUPPORTER)
+
+
+# --- recording --------------------------------------------------------------------------------
+
+
+def test_a_coordinator_records_a_scan_from_the_letter(client, letter):
+    # given a coordinator on the record page opened from the letter
+    client.force_login(CoordinatorFactory())
+    page = client.get(url("record"), {"letter": letter.pk})
+    assert page.status_code == 200
+    assert page.context["form"].initial["letter_1"] == letter.pk
+
+    # when they upload two scans for it
+    response = client.post(
+        url("record"),
+        {
+            "letter": letter.pk,
+            "prisoner": letter.prisoner_id,
+            "letter_1": letter.pk,
+            "scans": [
+                SimpleUploadedFile("p1.jpg", jpeg(), "image/jpeg"),
+                SimpleUploadedFile("p2.pdf", pdf(1), "application/pdf"),
+            ],
+        },
+    )
+
+    # then the reply waits on the desk with both pages
+    assert response.status_code == 302
+    reply = Reply.objects.get()
+    assert (reply.letter, reply.pages.count()) == (letter, 2)
+
+
+def test_a_bad_scan_gets_a_clear_message_and_keeps_the_choices(client, letter):
+    client.force_login(CoordinatorFactory())
+    response = client.post(
+        url("record"),
+        {
+            "prisoner": letter.prisoner_id,
+            "letter_1": letter.pk,
+            "files_1": "1",
+            "scans": [SimpleUploadedFile("reply.jpg", b"<html>not a scan</html>", "image/jpeg")],
+        },
+    )
+    assert response.status_code == 200
+    errors = response.context["form"].errors["scans"]
+    assert "“reply.jpg” is not a JPEG, PNG or PDF file" in errors[0]
+    assert 'value="1"' in response.content.decode()  # the files typed stay
+    assert Reply.objects.count() == 0
+
+
+def test_a_file_range_that_cannot_be_read_is_said_in_the_form(client, letter):
+    client.force_login(CoordinatorFactory())
+    response = client.post(
+        url("record"),
+        {
+            "prisoner": letter.prisoner_id,
+            "letter_1": letter.pk,
+            "files_1": "3-1",
+            "scans": [SimpleUploadedFile("a.jpg", jpeg(), "image/jpeg")],
+        },
+    )
+    assert response.status_code == 200
+    assert "Write file numbers from 1 to 1" in response.context["form"].errors["files_1"][0]
+
+
+def test_volunteers_may_not_record_or_withhold(client, letter):
+    reply = record(letter)
+    client.force_login(volunteer_in("en"))
+    assert client.get(url("record")).status_code == 403
+    assert client.get(url("withhold", reply.pk)).status_code == 403
+    assert client.post(url("withhold", reply.pk), {"reason": "x"}).status_code == 403
+    assert Reply.objects.get(pk=reply.pk).status == S.RECEIVED
+
+
+def test_nobody_signed_out_reaches_the_desk_or_a_scan(client, letter):
+    reply = record(letter)
+    for path in (url("desk"), url("work", reply.pk), url("scan", reply.pk, 1)):
+        response = client.get(path)
+        assert response.status_code == 302 and "/login/" in response["Location"]
+
+
+# --- the volunteer's work ---------------------------------------------------------------------
+
+
+def test_a_volunteer_transcribes_beside_the_scan_and_never_sees_the_supporter(client, letter):
+    # given a recorded reply and a volunteer who works in English
+    reply = record(letter)
+    volunteer = volunteer_in("en")
+    client.force_login(volunteer)
+
+    # when they open the desk and claim it
+    desk = client.get(url("desk"))
+    assert letter.reference in desk.content.decode() and shows_no_supporter(desk)
+    response = client.post(url("claim", reply.pk))
+    assert response["Location"] == url("work", reply.pk)
+
+    # then the work page shows the scan beside the editor, and nothing of the supporter
+    work = client.get(url("work", reply.pk))
+    body = work.content.decode()
+    assert url("scan", reply.pk, 1) in body and 'name="transcription"' in body
+    assert shows_no_supporter(work)
+    scan = client.get(url("scan", reply.pk, 1))
+    assert scan.status_code == 200 and scan["Content-Type"] == "image/jpeg"
+    assert b"".join(scan.streaming_content) == jpeg()  # the clear scan, to this volunteer
+
+    # when they autosave, finish the transcription, translate and hand in
+    saved = client.post(
+        url("autosave", reply.pk),
+        {"transcription": "Спасибо за письмо!", "translation": "", "base_version": 0},
+    )
+    assert saved.json()["version"] == 1
+    client.post(
+        url("work", reply.pk),
+        {
+            "transcription": "Спасибо за письмо!",
+            "translation": "",
+            "base_version": 1,
+            "action": "transcribed",
+        },
+    )
+    assert Reply.objects.get(pk=reply.pk).status == S.TRANSLATING
+    client.post(
+        url("work", reply.pk),
+        {
+            "transcription": "Спасибо за письмо!",
+            "translation": "Thank you for the letter!",
+            "base_version": 1,
+            "action": "hand_in",
+        },
+    )
+    reply.refresh_from_db()
+    assert (reply.status, reply.translation) == (S.IN_REVIEW, "Thank you for the letter!")
+
+    # and the list of replies in the admin shows no supporter either
+    assert shows_no_supporter(client.get(reverse("admin:replies_reply_changelist")))
+
+
+def test_a_stale_tab_is_refused_and_keeps_what_was_typed(client, letter):
+    reply = record(letter)
+    volunteer = volunteer_in("en")
+    services.reply_claim(reply_id=reply.pk, volunteer=volunteer)
+    services.reply_save_draft(
+        reply_id=reply.pk, actor=volunteer, transcription="новое", translation="", base_version=0
+    )
+    client.force_login(volunteer)
+    stale = client.post(
+        url("autosave", reply.pk), {"transcription": "x", "translation": "", "base_version": 0}
+    )
+    assert stale.status_code == 409
+    page = client.post(
+        url("work", reply.pk),
+        {"transcription": "мой текст", "translation": "", "base_version": 0, "action": "save"},
+    )
+    assert page.status_code == 200 and "мой текст" in page.content.decode()
+    assert Reply.objects.get(pk=reply.pk).transcription == "новое"
+
+
+def test_another_language_or_someone_elses_reply_is_a_404(client, letter):
+    reply = record(letter)
+    client.force_login(volunteer_in("de"))
+    assert client.get(url("work", reply.pk)).status_code == 404
+    assert client.get(url("scan", reply.pk, 1)).status_code == 404
+    holder = volunteer_in("en")
+    services.reply_claim(reply_id=reply.pk, volunteer=holder)
+    client.force_login(volunteer_in("en"))
+    assert client.get(url("work", reply.pk)).status_code == 404
+    assert client.post(url("autosave", reply.pk), {}).status_code == 404
+
+
+def test_the_reviewer_redacts_and_approves(client, letter, django_capture_on_commit_callbacks):
+    reply = record(letter)
+    translator = volunteer_in("en")
+    services.reply_claim(reply_id=reply.pk, volunteer=translator)
+    services.reply_save_draft(
+        reply_id=reply.pk,
+        actor=translator,
+        transcription="Привет от Петрова.",
+        translation="Greetings from Petrov.",
+        base_version=0,
+    )
+    services.reply_finish_transcription(reply_id=reply.pk, volunteer=translator)
+    services.reply_hand_in(reply_id=reply.pk, volunteer=translator)
+    reviewer = volunteer_in("en", review=True)
+    client.force_login(reviewer)
+    page = client.get(url("review", reply.pk))
+    assert page.status_code == 200 and shows_no_supporter(page)
+    form = {
+        "transcription": "Привет от Петрова.",
+        "translation": "Greetings from Petrov.",
+        "base_version": 1,
+    }
+    client.post(url("review", reply.pk), form | {"action": "redact", "phrases": "Петрова\nPetrov"})
+    reply.refresh_from_db()
+    assert reply.redacted and reply.translation == "Greetings from […]."
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(
+            url("review", reply.pk),
+            {
+                "transcription": reply.transcription,
+                "translation": reply.translation,
+                "base_version": reply.version,
+                "action": "approve",
+            },
+        )
+    assert Reply.objects.get(pk=reply.pk).status == S.APPROVED
+
+
+def test_a_coordinator_withholds_with_a_reason_and_an_empty_one_is_said(client, letter):
+    reply = record(letter)
+    client.force_login(CoordinatorFactory())
+    empty = client.post(url("withhold", reply.pk), {"reason": "  "})
+    assert empty.status_code == 200 and "Say why" in empty.content.decode()
+    client.post(url("withhold", reply.pk), {"reason": "It names another prisoner."})
+    assert Reply.objects.get(pk=reply.pk).status == S.WITHHELD
+
+
+def test_the_record_page_offers_only_the_chosen_prisoners_letters(client):
+    letter = posted_letter()
+    other = posted_letter().prisoner
+    client.force_login(CoordinatorFactory())
+    page = client.get(url("record"), {"prisoner": other.pk})
+    assert page.status_code == 200
+    assert letter.reference not in page.content.decode()
+    assert client.get(url("record"), {"prisoner": "x"}).status_code == 200
+
+
+def test_a_posted_letters_admin_page_links_to_record_its_reply(client, letter):
+    # given a coordinator on a posted letter's admin page
+    client.force_login(CoordinatorFactory())
+    page = client.get(reverse("admin:letters_letter_change", args=[letter.pk]))
+    # then it offers to record the prisoner's reply from there
+    assert f"{url('record')}?letter={letter.pk}" in page.content.decode()
+
+
+def test_a_coordinator_sees_why_a_reply_was_withheld(client, letter):
+    reply = record(letter)
+    services.reply_withhold(
+        reply_id=reply.pk, coordinator=CoordinatorFactory(), reason="It names a guard."
+    )
+    client.force_login(CoordinatorFactory())
+    page = client.get(reverse("admin:replies_reply_change", args=[reply.pk]))
+    assert page.status_code == 200 and "It names a guard." in page.content.decode()
+    # and a volunteer cannot open it at all
+    client.force_login(volunteer_in("en"))
+    assert client.get(reverse("admin:replies_reply_change", args=[reply.pk])).status_code in (
+        302,
+        404,
+    )
+
+
+def test_the_letters_admin_page_links_to_its_replies(client, letter):
+    # given a reply to the letter
+    reply = record(letter)
+    # when a coordinator opens the letter in the admin
+    client.force_login(CoordinatorFactory())
+    page = client.get(reverse("admin:letters_letter_change", args=[letter.pk]))
+    # then the reply is linked with its state
+    assert reverse("admin:replies_reply_change", args=[reply.pk]) in page.content.decode()
+    assert f"Reply {reply.pk}: waiting for a volunteer" in page.content.decode()
