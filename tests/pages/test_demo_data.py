@@ -5,9 +5,11 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 
+from core import storage
 from letters.models import Letter
 from payments.models import Payment
 from payments.selectors import postage_balance
+from replies.models import Reply
 
 pytestmark = pytest.mark.django_db
 
@@ -47,3 +49,19 @@ def test_the_demo_postage_is_recorded_as_payments_and_shows_on_the_dashboard(set
     # and the coordinators' dashboard counts the postage collected
     collected = {row["currency"]: row["collected"] for row in postage_balance()}
     assert collected == {"GBP": 2.20}
+
+
+def test_the_demo_has_a_reply_waiting_and_a_reviewer_who_may_review_it(settings):
+    # given the demo data loaded
+    settings.DEBUG = True
+    call_command("load_demo_data")
+    # when the replies desk is looked at
+    waiting = Reply.objects.get()
+    reviewer = get_user_model().objects.get(username="reviewer")
+    # then a scanned reply to a posted letter waits to be transcribed, its page readable
+    assert waiting.status == Reply.Status.RECEIVED
+    assert waiting.letter.status == Letter.Status.POSTED
+    (page,) = waiting.pages.all()
+    assert storage.read(page.file_name).startswith(b"\x89PNG")
+    # and the demo reviewer reviews replies as well as letters
+    assert reviewer.has_perm("replies.review_reply")

@@ -17,6 +17,7 @@ from letters.models import Letter, VolunteerProfile
 from letters.services import dispatch, submission, translation
 from payments import services as payments
 from prisoners.models import PrisonAddress, Prisoner
+from replies import services as replies
 
 DEMO_PASSWORD = "letterbridge-demo"  # noqa: S105 - local demo only; refused when DEBUG is off
 SEED_URL = "https://www.rightsinrussia.org/write-to-russia-8"
@@ -246,11 +247,17 @@ class Command(BaseCommand):
         User = get_user_model()
         people = []
         # The reviewer is a volunteer trusted to review others' translations too.
-        review = Permission.objects.get(content_type__app_label="letters", codename="review_letter")
+        # The reviewer is trusted with replies from prisoners as with letters to them.
+        review = list(
+            Permission.objects.filter(
+                content_type__app_label__in=["letters", "replies"],
+                codename__in=["review_letter", "review_reply"],
+            )
+        )
         for username, group, extra_perms, languages in (
             ("coordinator", "Coordinators", [], ["en", "de", "fr"]),
             ("volunteer", "Volunteers", [], ["en", "de"]),
-            ("reviewer", "Volunteers", [review], ["en", "de"]),
+            ("reviewer", "Volunteers", review, ["en", "de"]),
         ):
             user, created = User.objects.get_or_create(
                 username=username, defaults={"is_staff": True, "email": f"{username}@example.org"}
@@ -322,6 +329,12 @@ class Command(BaseCommand):
         with transaction.atomic():
             payments.payment_waive(letter_id=posted.pk, coordinator=coordinator, note="Demo.")
         dispatch.letter_post(letter_id=posted.pk, coordinator=coordinator)
+        # The prisoner wrote back: a scanned page waits on the replies desk.
+        replies.replies_record(
+            actor=coordinator,
+            files=[("reply-page-1.png", _demo_scan())],
+            parts=[replies.ReplyPart(letter_id=posted.pk)],
+        )
         returned = approved(zhilin, 7, delivery=Letter.Delivery.RETURN_TO_ME)
         dispatch.letter_return(letter_id=returned.pk, coordinator=coordinator)
         submission.letter_cancel(letter_id=submit(khamroev, 8).pk)
@@ -330,3 +343,32 @@ class Command(BaseCommand):
             coordinator=coordinator,
             reason="The letter discusses the prisoner's case, which could harm him.",
         )
+
+
+def _demo_scan() -> bytes:
+    """A page of a reply, as a scanner would give it: a PNG of a few handwritten-looking lines
+    in Russian (drawn here, so the demo needs no file)."""
+    import io
+
+    from PIL import Image, ImageDraw, ImageFont
+
+    page = Image.new("RGB", (1240, 1754), (245, 240, 228))
+    draw = ImageDraw.Draw(page)
+    try:
+        font: ImageFont.FreeTypeFont | ImageFont.ImageFont = ImageFont.truetype(
+            "DejaVuSerif-Italic.ttf", 44
+        )
+    except OSError:  # no DejaVu on this machine: Pillow's own font draws Latin only
+        font = ImageFont.load_default()
+    lines = [
+        "Здравствуйте!",
+        "Спасибо за письмо, оно меня очень обрадовало.",
+        "У меня всё хорошо, много читаю.",
+        "Пишите ещё.",
+        "Бахром",
+    ]
+    for row, line in enumerate(lines):
+        draw.text((120, 200 + row * 90), line, fill=(40, 40, 90), font=font)
+    out = io.BytesIO()
+    page.save(out, format="PNG")
+    return out.getvalue()
