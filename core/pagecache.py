@@ -29,7 +29,7 @@ import time
 import uuid
 from collections.abc import Callable, Iterable
 from functools import wraps
-from typing import Any
+from typing import Any, TypeVar
 
 from django.conf import settings
 from django.contrib.messages import get_messages
@@ -41,6 +41,7 @@ from django.middleware.csrf import get_token
 from django.utils.translation import get_language
 
 logger = logging.getLogger(__name__)
+ResponseT = TypeVar("ResponseT", bound=HttpResponseBase)
 
 VERSION_KEY = "pagecache:version"
 PLACEHOLDER = b"__LETTERBRIDGE_CSRF_TOKEN__"
@@ -83,8 +84,18 @@ def cacheable_request(request: HttpRequest, params: Iterable[str]) -> bool:
     return len(get_messages(request)) == 0
 
 
+def not_stored(response: ResponseT) -> ResponseT:
+    """Mark a page the view rendered for an address that is not the page's own (an unknown sort,
+    a page number past the end, a prisoner who is not listed): answered, never stored, so that
+    made-up query strings cannot fill the cache."""
+    response._pagecache_not_stored = True  # type: ignore[attr-defined]
+    return response
+
+
 def cacheable_response(request: HttpRequest, response: HttpResponseBase) -> bool:
     if response.status_code != 200 or not isinstance(response, HttpResponse):
+        return False
+    if getattr(response, "_pagecache_not_stored", False):
         return False
     if response.streaming or getattr(response, "is_rendered", True) is False:
         return False

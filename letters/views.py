@@ -20,7 +20,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from core import storage
 from core.http import private
-from core.pagecache import public_page
+from core.pagecache import not_stored, public_page
 from prisoners.models import Prisoner
 from prisoners.selectors import prisoner_profile
 
@@ -57,7 +57,10 @@ def letter_write(request):
             prisoner = None
         initial = {"prisoner": prisoner.slug} if prisoner else {}
         form = LetterForm(initial=initial)
-        return render(request, "letters/write.html", _write_context(form, prisoner))
+        response = render(request, "letters/write.html", _write_context(form, prisoner))
+        if slug and prisoner is None:
+            not_stored(response)  # ?to= someone not listed: not worth a cache entry
+        return response
 
     form = LetterForm(request.POST)
     status = 200

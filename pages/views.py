@@ -12,7 +12,7 @@ from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext_lazy as _
 
 from core.http import private
-from core.pagecache import public_page
+from core.pagecache import not_stored, public_page
 from inbox.selectors import inbound_waiting_summary
 from letters import coordination
 from letters.coordination import coordinator_view, letters_dashboard
@@ -64,10 +64,10 @@ def letter_sent(request, token: str):
 
 @public_page("sort", "page")
 def prisoner_list(request):
-    sort = request.GET.get("sort", SORT_NAME)
-    if sort not in SORTS:
-        sort = SORT_NAME
-    number = request.GET.get("page", "1")
+    requested_sort = request.GET.get("sort", SORT_NAME)
+    sort = requested_sort if requested_sort in SORTS else SORT_NAME
+    requested_number = request.GET.get("page", "1")
+    number = requested_number
     if not (isinstance(number, str) and number.isdigit() and len(number) < 6):
         number = "1"
     page = SimpleLazyObject(
@@ -84,7 +84,10 @@ def prisoner_list(request):
         "sort_name": SORT_NAME,
         "sort_fewest": SORT_FEWEST,
     }
-    return render(request, "pages/prisoner_list.html", context)
+    response = render(request, "pages/prisoner_list.html", context)
+    if sort != requested_sort or str(page.number) != requested_number:
+        not_stored(response)  # a made-up sort or page number: not worth a cache entry
+    return response
 
 
 @public_page()

@@ -337,3 +337,27 @@ def test_a_waiting_visitor_renders_the_page_when_the_rebuild_gave_up():
 
     # then they wait only until the lock is gone, and get a page rendered for them
     assert response.content == b"rendered here"
+
+
+@pytest.mark.parametrize(
+    "name,params",
+    [
+        ("prisoners:list", {"sort": "made-up"}),
+        ("prisoners:list", {"page": "99999"}),
+        ("prisoners:list", {"page": "01"}),
+        ("letters:write", {"to": "nobody-listed"}),
+    ],
+)
+def test_made_up_query_strings_are_answered_but_never_stored(name, params):
+    # given a prisoner, and an address with a sort, a page or a prisoner that does not exist
+    PrisonerWithAddressFactory()
+    url = reverse(name)
+
+    # when it is opened twice
+    first = Client().get(url, params)
+    second = Client().get(url, params)
+
+    # then each is rendered (the page the view falls back to) and nothing is stored for it
+    assert first.status_code == second.status_code == 200
+    assert pagecache.HIT_HEADER not in first and pagecache.HIT_HEADER not in second
+    assert cache.get(pagecache.page_key(second.wsgi_request, "en")) is None
