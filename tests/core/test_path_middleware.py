@@ -137,3 +137,22 @@ def test_a_supporters_cancel_still_shows_its_message_on_the_letters_page(client)
     # then the page says it is cancelled (the message travelled through the messages store)
     assert response.status_code == 200
     assert "Your letter is cancelled" in response.content.decode()
+
+
+def test_the_admins_path_is_checked_at_start_up_in_place_of_the_silenced_checks():
+    # given the project's table, the check finds nothing to say
+    from core.checks import admin_path_middleware
+
+    assert admin_path_middleware() == []
+    # when the admin's path loses the messages and the lockouts
+    table = dict(settings.LETTERBRIDGE_MIDDLEWARE_BY_PATH)
+    table["/admin/"] = [SESSION, AUTH]
+    with override_settings(LETTERBRIDGE_MIDDLEWARE_BY_PATH=table):
+        errors = admin_path_middleware()
+    # then start-up says which are missing
+    assert [e.id for e in errors] == ["core.E001"]
+    assert MESSAGES in errors[0].msg and "axes.middleware.AxesMiddleware" in errors[0].msg
+    # and with them in the wrong order it says so too
+    table["/admin/"] = [AUTH, SESSION, MESSAGES, "axes.middleware.AxesMiddleware"]
+    with override_settings(LETTERBRIDGE_MIDDLEWARE_BY_PATH=table):
+        assert [e.id for e in admin_path_middleware()] == ["core.E002"]
