@@ -8,6 +8,8 @@ Receivers are connected in ``AccountsConfig.ready``."""
 
 from __future__ import annotations
 
+import time
+
 from django.contrib.auth.backends import ModelBackend
 from django.core.cache import cache
 
@@ -15,11 +17,17 @@ GENERATION_KEY = "perms:generation"
 TIMEOUT = 60 * 60  # seconds; a change drops the entry at once, this only bounds its life
 
 
+def _first_generation() -> int:
+    """A generation never used before (the clock, in ms): if Redis loses the counter, entries
+    left from an old generation are not read again."""
+    return int(time.time() * 1000)
+
+
 def _generation() -> int:
     generation = cache.get(GENERATION_KEY)
     if generation is None:
-        cache.add(GENERATION_KEY, 1, timeout=None)
-        generation = cache.get(GENERATION_KEY, 1)
+        cache.add(GENERATION_KEY, _first_generation(), timeout=None)
+        generation = cache.get(GENERATION_KEY) or _first_generation()
     return int(generation)
 
 
@@ -35,7 +43,7 @@ def forget_everyone() -> None:
     try:
         cache.incr(GENERATION_KEY)
     except ValueError:  # no generation yet: nothing cached under it
-        cache.add(GENERATION_KEY, 2, timeout=None)
+        cache.add(GENERATION_KEY, _first_generation(), timeout=None)
 
 
 class CachedPermissionsBackend(ModelBackend):
