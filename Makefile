@@ -9,7 +9,7 @@ TEST_REDIS_URL ?= redis://127.0.0.1:6379/14
 PORT ?= 8000
 
 .DEFAULT_GOAL := help
-.PHONY: help install system-packages run test lint format migrations-check lock bench backup restore clean messages
+.PHONY: help install system-packages run test lint format migrations-check lock bench bench-peer backup restore clean messages
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "} {printf "  %-18s %s\n", $$1, $$2}'
@@ -57,6 +57,10 @@ bench: install system-packages ## Load-test at 1k/100k/1M letters, PDFs, e-mail 
 	$(BIN)/python -m benchmarks.pdf_batch --letters $${PDF_LETTERS:-500} && \
 	$(BIN)/python -m benchmarks.inbox_ingest --messages $${INBOX_MESSAGES:-1000} && \
 	$(BIN)/python -m benchmarks.campaign --size $${sizes##*,} --duration $${CAMPAIGN_DURATION:-60}
+
+bench-peer: install system-packages ## Side by side with django-helpdesk 2.6.1 (own venv under var/peer, from PyPI) at SIZE=100000 tickets and letters
+	DJANGO_SETTINGS_MODULE=benchmarks.settings $(BIN)/python manage.py collectstatic --noinput -v0
+	$(BIN)/python -m benchmarks.peer --size $${SIZE:-100000} --duration $${DURATION:-8}
 
 backup: ## pg_dump DATABASE_URL to var/backups/ (owner-only file); prints its path
 	scripts/backup.sh

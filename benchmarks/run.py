@@ -35,10 +35,10 @@ django.setup()
 
 from django.conf import settings  # noqa: E402
 from django.contrib.auth import get_user_model  # noqa: E402
-from django.contrib.sessions.backends.db import SessionStore  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.urls import NoReverseMatch, reverse  # noqa: E402
+from django.utils.module_loading import import_string  # noqa: E402
 
 from benchmarks import seed  # noqa: E402
 from letters import tokens  # noqa: E402
@@ -84,9 +84,9 @@ def url_or_none(name: str, *args) -> str | None:
 def staff_cookie(username: str) -> str:
     """A logged-in session made directly, as the login form would leave it."""
     user = get_user_model().objects.get(username=username)
-    session = SessionStore()
+    session = import_string(f"{settings.SESSION_ENGINE}.SessionStore")()
     session["_auth_user_id"] = str(user.pk)
-    session["_auth_user_backend"] = "django.contrib.auth.backends.ModelBackend"
+    session["_auth_user_backend"] = settings.AUTHENTICATION_BACKENDS[-1]
     session["_auth_user_hash"] = user.get_session_auth_hash()
     session.create()
     return f"{settings.SESSION_COOKIE_NAME}={session.session_key}"
@@ -98,6 +98,17 @@ CSRF = "b" * 32  # an unmasked CSRF secret is a valid token for the cookie that 
 def csrf_headers(cookie: str = "") -> dict[str, str]:
     jar = f"{settings.CSRF_COOKIE_NAME}={CSRF}" + (f"; {cookie}" if cookie else "")
     return {"Cookie": jar, "Content-Type": "application/x-www-form-urlencoded"}
+
+
+def wait_for_port(port: int, proc: subprocess.Popen) -> None:
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and proc.poll() is None:
+        try:
+            with socket.create_connection((HOST, port), timeout=1):
+                return
+        except OSError:
+            time.sleep(0.2)
+    raise RuntimeError("gunicorn did not start")
 
 
 class Server:
@@ -124,14 +135,7 @@ class Server:
             cwd=ROOT,
             env=os.environ | {"DJANGO_SETTINGS_MODULE": "benchmarks.settings"},
         )
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            try:
-                with socket.create_connection((HOST, self.port), timeout=1):
-                    return
-            except OSError:
-                time.sleep(0.2)
-        raise RuntimeError("gunicorn did not start")
+        wait_for_port(self.port, self.proc)
 
     def worker_pids(self) -> list[int]:
         out = subprocess.run(  # noqa: S603

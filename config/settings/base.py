@@ -84,23 +84,45 @@ INSTALLED_APPS = DJANGO_APPS + THIRD_PARTY_APPS + LOCAL_APPS
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "core.middleware.RequestBodyLimitMiddleware",
-    "csp.middleware.CSPMiddleware",
+    "core.middleware.ContentSecurityPolicyMiddleware",  # django-csp's, the header built once
     "core.middleware.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    "django.contrib.sessions.middleware.SessionMiddleware",
     "core.middleware.LanguageSwitchMiddleware",  # ?lang=ru: cookie + redirect, before Locale
-    "django.middleware.locale.LocaleMiddleware",
+    "core.middleware.LocaleMiddleware",  # Django's, the language chosen once per header
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "core.middleware.PathMiddleware",  # then what each path needs: the table below
+]
+# Sessions, sign-in, the second factor, the letter-access audit and the lockouts serve the
+# staff's pages; on a public page they cost queries and a Vary: Cookie for nothing. Each prefix
+# runs its own list (outermost first; the longest prefix wins; other paths run none of them).
+_STAFF_MIDDLEWARE = [
+    "django.contrib.sessions.middleware.SessionMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "accounts.middleware.StaffSessionTimeoutMiddleware",
     "accounts.middleware.RequireTwoFactorMiddleware",
     "accounts.audit.LetterAccessAuditMiddleware",
-    "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",  # last: turns lockouts into a clear page
 ]
+# A supporter's cancel, return pack and payment redirect to the letter's page with a message
+# (letters.views, payments.views), so those paths keep messages (and the session they fall
+# back to). The rest of the public site has no session at all.
+_MESSAGES_MIDDLEWARE = [
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+]
+LETTERBRIDGE_MIDDLEWARE_BY_PATH = {
+    "/admin/": _STAFF_MIDDLEWARE,
+    "/staff/": _STAFF_MIDDLEWARE,
+    "/letters/": _MESSAGES_MIDDLEWARE,
+    "/payments/checkout/": _MESSAGES_MIDDLEWARE,
+}
+# The admin and axes check that these are in MIDDLEWARE; they run, per path, wherever the admin
+# and the sign-in are (tests/core/test_path_middleware.py holds the table to that).
+SILENCED_SYSTEM_CHECKS = ["admin.E408", "admin.E409", "admin.E410", "axes.W002"]
 
 # Request bodies: the longest letter (or a translation of three times its length, in Cyrillic,
 # percent-encoded) fits well within 256 KiB; a larger body is refused with 413
@@ -346,7 +368,8 @@ X_FRAME_OPTIONS = "DENY"
 # --- Staff sign-in --------------------------------------------------------------------------
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",  # refuses locked-out sign-ins, right password or not
-    "django.contrib.auth.backends.ModelBackend",
+    # ModelBackend with each user's permissions cached in Redis (dropped on any change)
+    "accounts.backends.CachedPermissionsBackend",
 ]
 LOGIN_URL = "admin:login"
 # Five failures lock the username and, separately, the address, for the cool-off period.
@@ -366,6 +389,8 @@ OTP_TOTP_ISSUER = env("LETTERBRIDGE_ORGANISATION_NAME", default="Letterbridge")
 LETTERBRIDGE_STAFF_IDLE_SECONDS = 30 * 60
 LETTERBRIDGE_STAFF_SESSION_SECONDS = 12 * 60 * 60
 SESSION_COOKIE_AGE = LETTERBRIDGE_STAFF_SESSION_SECONDS
+# Sessions are read from Redis (written through to the database, which survives a restart).
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 
 # --- Letterbridge ---------------------------------------------------------------------------
 LETTERBRIDGE_ORGANISATION_NAME = env("LETTERBRIDGE_ORGANISATION_NAME", default="Letterbridge")

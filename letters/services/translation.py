@@ -50,16 +50,21 @@ def _claim_expiry():
     return timezone.now() + timedelta(days=settings.LETTERBRIDGE_CLAIM_DAYS)
 
 
-def _check_claim_limit(volunteer: User) -> None:
-    # Locking the profile row serialises one volunteer's concurrent claims, so two tabs cannot
-    # both pass the limit check.
-    profile, _created = VolunteerProfile.objects.get_or_create(
-        user=volunteer, defaults={"claim_limit": settings.LETTERBRIDGE_DEFAULT_CLAIM_LIMIT}
-    )
-    profile = VolunteerProfile.objects.select_for_update().get(pk=profile.pk)
+def _check_claim_limit(volunteer: User) -> VolunteerProfile:
+    """The volunteer's profile, locked, once they may take one more letter. Locking the profile
+    row serialises one volunteer's concurrent claims, so two tabs cannot both pass the limit
+    check. One query for the lock (two the first time, when the profile is made)."""
+    locked = VolunteerProfile.objects.select_for_update()
+    profile = locked.filter(user=volunteer).first()
+    if profile is None:
+        VolunteerProfile.objects.get_or_create(
+            user=volunteer, defaults={"claim_limit": settings.LETTERBRIDGE_DEFAULT_CLAIM_LIMIT}
+        )
+        profile = locked.get(user=volunteer)
     held = Letter.objects.filter(claimed_by=volunteer, status=S.IN_TRANSLATION).count()
     if held >= profile.claim_limit:
         raise ClaimLimitReached()
+    return profile
 
 
 def _claim(letter: Letter, volunteer: User, *, action=Action.CLAIM) -> Letter:
@@ -87,8 +92,7 @@ def letter_claim_next(*, volunteer: User) -> Letter:
     """Take the oldest waiting letter in the volunteer's languages, skipping rows another
     volunteer is locking at this moment so nobody waits on anybody."""
     require_permission(volunteer, PERM_TRANSLATE)
-    _check_claim_limit(volunteer)
-    languages = volunteer.volunteer_profile.languages
+    languages = _check_claim_limit(volunteer).languages
     letter = (
         Letter.objects.select_for_update(skip_locked=True, of=("self",))
         .select_related("prisoner")

@@ -1,0 +1,83 @@
+"""Django's ModelBackend with each user's permissions kept in the cache (Redis), so a staff
+request does not run the two permission queries (user's, groups') every time.
+
+Any change that can alter someone's permissions drops the cached sets: a change of a group,
+a permission or a group's permissions starts a new generation (every key changes at once); a
+change of one user (their groups, their own permissions, their flags) drops that user's key.
+Receivers are connected in ``AccountsConfig.ready``."""
+
+from __future__ import annotations
+
+import time
+
+from django.contrib.auth.backends import ModelBackend
+from django.core.cache import cache
+
+GENERATION_KEY = "perms:generation"
+TIMEOUT = 60 * 60  # seconds; a change drops the entry at once, this only bounds its life
+
+
+def _first_generation() -> int:
+    """A generation never used before (the clock, in ms): if Redis loses the counter, entries
+    left from an old generation are not read again."""
+    return int(time.time() * 1000)
+
+
+def _generation() -> int:
+    generation = cache.get(GENERATION_KEY)
+    if generation is None:
+        cache.add(GENERATION_KEY, _first_generation(), timeout=None)
+        generation = cache.get(GENERATION_KEY) or _first_generation()
+    return int(generation)
+
+
+def _key(user_id: int, generation: int) -> str:
+    return f"perms:{generation}:{user_id}"
+
+
+def forget_user(user_id: int) -> None:
+    cache.delete(_key(user_id, _generation()))
+
+
+def forget_everyone() -> None:
+    try:
+        cache.incr(GENERATION_KEY)
+    except ValueError:  # no generation yet: nothing cached under it
+        cache.add(GENERATION_KEY, _first_generation(), timeout=None)
+
+
+class CachedPermissionsBackend(ModelBackend):
+    def get_all_permissions(self, user_obj, obj=None):
+        if not user_obj.is_active or user_obj.is_anonymous or obj is not None:
+            return set()
+        if not hasattr(user_obj, "_perm_cache"):
+            key = _key(user_obj.pk, _generation())
+            permissions = cache.get(key)
+            if permissions is None:
+                permissions = super().get_all_permissions(user_obj)
+                cache.set(key, permissions, TIMEOUT)
+            user_obj._perm_cache = set(permissions)
+        return user_obj._perm_cache
+
+
+def user_changed(sender, instance, **kwargs) -> None:
+    """A user saved or deleted (superuser or active flag, say): their entry goes."""
+    forget_user(instance.pk)
+
+
+def memberships_changed(sender, instance, action, reverse, model, pk_set, **kwargs) -> None:
+    """User.groups or User.user_permissions changed, from either side."""
+    if not action.startswith("post_"):
+        return
+    from django.contrib.auth import get_user_model
+
+    if isinstance(instance, get_user_model()):
+        forget_user(instance.pk)
+    else:  # from the group's or the permission's side: possibly many users
+        forget_everyone()
+
+
+def everyone_changed(sender, **kwargs) -> None:
+    """A group, a permission, or a group's permissions changed: every entry goes."""
+    if kwargs.get("action", "post_").startswith("post_"):
+        forget_everyone()
