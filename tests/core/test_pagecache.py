@@ -130,21 +130,34 @@ def test_a_new_prisoner_appears_on_the_cached_letter_form_at_once():
     assert "Boris Second" in Client().get(reverse("letters:write")).content.decode()
 
 
-def test_a_signed_in_user_never_gets_or_leaves_a_cached_page(client):
-    # given a public page cached for anonymous visitors
+def test_a_public_page_knows_nothing_of_a_staff_sign_in(client):
+    # given a public page cached for anonymous visitors (public paths run no session or
+    # sign-in middleware: settings.LETTERBRIDGE_MIDDLEWARE_BY_PATH)
     PrisonerWithAddressFactory()
     url = reverse("prisoners:list")
     Client().get(url)
     stored = cache.get(pagecache.page_key(_request(url), "en"))
+    coordinator = CoordinatorFactory(username="cora-the-coordinator")
 
-    # when a coordinator opens it
-    client.force_login(CoordinatorFactory())
+    # when a signed-in coordinator opens it
+    client.force_login(coordinator)
     response = client.get(url)
 
-    # then they get a page rendered for them, and the stored page is not theirs
+    # then they get the public page, with nothing of theirs in it, and the stored page is unchanged
     assert response.status_code == 200
-    assert pagecache.HIT_HEADER not in response
+    assert coordinator.username not in response.content.decode()
     assert cache.get(pagecache.page_key(_request(url), "en")) == stored
+
+
+def test_where_sign_in_runs_a_signed_in_users_request_is_never_cached():
+    # given a request on a path that runs the sign-in middleware, from a signed-in user
+    request = _request(reverse("letters:write"))
+    request.user = CoordinatorFactory()
+
+    # then the cache neither serves nor stores it; an anonymous one may be
+    assert not pagecache.cacheable_request(request, params=())
+    anonymous = _request(reverse("letters:write"))
+    assert pagecache.cacheable_request(anonymous, params=())
 
 
 def _request(url: str):
@@ -152,9 +165,10 @@ def _request(url: str):
 
 
 def test_a_visitor_with_a_message_waiting_gets_a_fresh_page_that_is_not_stored():
-    # given the directory in the cache and a visitor with a message waiting
+    # given the letter form in the cache (its path runs the messages middleware) and a visitor
+    # with a message waiting
     PrisonerWithAddressFactory()
-    url = reverse("prisoners:list")
+    url = reverse("letters:write")
     Client().get(url)
     visitor = Client()
     storage = CookieStorage(RequestFactory().get("/"))
