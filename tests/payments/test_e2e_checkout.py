@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.db import connections
 from django.test import Client
 
 from letters import tokens
@@ -39,6 +40,9 @@ def page(monkeypatch):
         try:
             yield browser.new_page()
         finally:
+            # close, in Playwright's context, the connection the test opened there (as
+            # tests/e2e/conftest.py does), or the suite cannot drop its database at the end
+            connections.close_all()
             browser.close()
 
 
