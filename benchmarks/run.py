@@ -23,7 +23,7 @@ import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -336,6 +336,19 @@ def page_specs(prisoner_slug: str, token: str, coordinator: str, volunteer: str)
     ]
 
 
+def _prime(url: str, headers: dict | None) -> None:
+    parts = urlsplit(url)
+    conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=120)
+    try:
+        path = parts.path + (f"?{parts.query}" if parts.query else "")
+        conn.request("GET", path, headers=headers or {})
+        conn.getresponse().read()
+    except (OSError, http.client.HTTPException):
+        pass  # wrk reports the page's errors
+    finally:
+        conn.close()
+
+
 def measure_pages(base: str, specs: list[dict], size: int, duration: int) -> list[Result]:
     results, bare_rps = [], None
     for spec in specs:
@@ -344,6 +357,11 @@ def measure_pages(base: str, specs: list[dict], size: int, duration: int) -> lis
             result.note = "page not in this build"
             results.append(result)
             continue
+        # one request that waits as long as it takes, so a cold page (the first render, the
+        # month's counts, the page cache's first copy) is ready before anything is timed; on a
+        # busy machine that first render can outlast a whole short run
+        if spec.get("method", "GET") == "GET":
+            _prime(base + spec["path"], spec.get("headers"))
         # warm every gunicorn worker (imports, connections, caches) before measuring
         wrk(
             base + spec["path"],
