@@ -680,6 +680,22 @@ def reply_scan_email_send(*, reply_id: int, request_id: int) -> bool:
     return True
 
 
+def reply_scan_emails_resend_lost(
+    *, older_than: timedelta = timedelta(minutes=10), within: timedelta = timedelta(days=1)
+) -> int:
+    """Requests of the last day whose task was lost (the broker was down at the commit): run
+    them now. Those already sent or no longer allowed send nothing (see above)."""
+    now = timezone.now()
+    requests = ReplyEvent.objects.filter(
+        action=SCAN_REQUESTED, created_at__lt=now - older_than, created_at__gte=now - within
+    ).values_list("reply_id", "pk")[:500]
+    return sum(
+        1
+        for reply_id, request_id in list(requests)
+        if reply_scan_email_send(reply_id=reply_id, request_id=request_id)
+    )
+
+
 # --- forgetting ------------------------------------------------------------------------------
 
 ERASED_NOTE = "Erased with the supporter's letter."

@@ -14,31 +14,13 @@ from django.utils import timezone
 from letters import tokens
 from letters.services import privacy
 from replies import services, tasks
-from replies.models import Reply, ReplyEvent
+from replies.models import ReplyEvent
 from tests.factories import CoordinatorFactory
 
-from .conftest import jpeg, pdf, png, posted_letter, record, volunteer_in
+from .conftest import approved_reply as approved
+from .conftest import jpeg, pdf, png, posted_letter, record
 
 pytestmark = pytest.mark.django_db
-
-
-def approved(letter, files=None, *, redact: str = "") -> Reply:
-    reply = record(letter, files)
-    translator = volunteer_in(letter.language)
-    services.reply_claim(reply_id=reply.pk, volunteer=translator)
-    services.reply_save_draft(
-        reply_id=reply.pk,
-        actor=translator,
-        transcription="Дорогая Маргарет, спасибо! Привет от Иванова.",
-        translation="Dear Margaret, thank you! Greetings from Ivanov.",
-        base_version=0,
-    )
-    services.reply_finish_transcription(reply_id=reply.pk, volunteer=translator)
-    services.reply_hand_in(reply_id=reply.pk, volunteer=translator)
-    reviewer = CoordinatorFactory()
-    if redact:
-        services.reply_redact(reply_id=reply.pk, reviewer=reviewer, phrases=[redact])
-    return services.reply_approve(reply_id=reply.pk, reviewer=reviewer)
 
 
 def ask(reply, django_capture_on_commit_callbacks) -> ReplyEvent:
@@ -246,6 +228,24 @@ def test_a_reply_erased_between_the_request_and_the_worker_sends_nothing(
 
     # then nothing goes out
     assert sent is False and mail.outbox == []
+
+
+def test_a_request_whose_task_was_lost_is_sent_by_the_sweep_once(private_storage, letter):
+    # given a request committed while the broker was down (its on-commit task never ran)
+    reply = approved(letter, [("a.jpg", jpeg())])
+    services.reply_scan_email_request(reply_id=reply.pk, letter_id=letter.pk)
+    mail.outbox.clear()
+
+    # when the sweep runs a quarter of an hour later, twice
+    with time_machine.travel(timezone.now() + timedelta(minutes=15), tick=False):
+        first = tasks.send_lost_reply_emails.delay().get()
+        second = tasks.send_lost_reply_emails.delay().get()
+
+    # then the scan goes once (beside the approval's e-mail, whose task was lost as well)
+    assert (first, second) == (2, 0)
+    scans = [m for m in mail.outbox if m.attachments]
+    assert len(mail.outbox) == 2 and len(scans) == 1
+    assert scans[0].attachments[0][0] == f"{letter.reference}-reply-page-1.jpg"
 
 
 def test_the_task_is_routed_to_the_mail_queue():
