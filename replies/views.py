@@ -50,6 +50,5 @@ def reply_scan_email(request, token: str, reply_id: int):
                     "arrive within a few minutes."
                 ),
             )
-    response = redirect("letters:track", token=token)
-    response["Location"] += f"#reply-{reply_id}"
-    return private(response)
+    # To the top of the page, where the message shows (an #anchor would scroll past it).
+    return private(redirect("letters:track", token=token))
