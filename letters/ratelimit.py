@@ -22,6 +22,8 @@ DEFAULT_LIMITS = {
     "letter": (5, 60 * 60),
     "find": (5, 60 * 60),
     "cancel": (10, 60 * 60),
+    # replies.views: "E-mail me the scan" (each reply also waits between two e-mails).
+    "reply_scan_email": (10, 60 * 60),
 }
 
 

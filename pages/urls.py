@@ -19,6 +19,11 @@ letters_pages = (
             replies_views.reply_scan,
             name="reply_scan",
         ),
+        path(
+            "track/<str:token>/replies/<int:reply_id>/email/",
+            replies_views.reply_scan_email,
+            name="reply_scan_email",
+        ),
         path("privacy/", views.privacy, name="privacy"),
         *letters_urls.urlpatterns,
     ],

@@ -20,6 +20,7 @@ from django.utils import timezone
 from django.utils import translation as i18n
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from core import storage
 from letters import tokens
@@ -517,6 +518,182 @@ def replies_resend_lost(*, older_than: timedelta = timedelta(minutes=10)) -> int
         status=S.APPROVED, notified_at__isnull=True, approved_at__lt=timezone.now() - older_than
     ).values_list("pk", flat=True)[:500]
     return sum(1 for pk in list(ids) if reply_email_send(reply_id=pk))
+
+
+# --- the scan by e-mail, when the supporter asks for it (issue 14) ----------------------------
+
+SCAN_REQUESTED = "scan_requested"
+SCAN_EMAILED = "scan_emailed"
+
+
+class ScanNotSent(ReplyError):
+    """The scan of this reply is not for this supporter (no such reply to their letter, not
+    approved, withheld): one message for all, so it says nothing of what they may not see."""
+
+    default_message = _("The scan of this reply cannot be sent.")
+
+
+class ScanEmailTooSoon(ReplyError):
+    pass
+
+
+def _scan_refusal(reply: Reply | None, letter_id: int) -> ReplyError | None:
+    """Why this reply's scan may not go to the supporter of ``letter_id`` now, or None. The same
+    rules as the letter's page, which shows the scan only of an approved, unredacted reply."""
+    if reply is None or reply.letter_id != letter_id or reply.status != S.APPROVED:
+        return ScanNotSent()
+    letter = reply.letter
+    if letter.texts_erased_at is not None or not letter.supporter_email or reply.erased_at:
+        return ReplyError(
+            _("Your details for this letter have been erased, so we have no address to send to.")
+        )
+    if reply.redacted:
+        return ReplyError(
+            _(
+                "This reply's scan is not sent, for the same reason it is not shown: it shows "
+                "names or details we took out of the texts."
+            )
+        )
+    return None
+
+
+def _minutes_left(since: datetime) -> int:
+    left = since + settings.LETTERBRIDGE_REPLY_SCAN_EMAIL_INTERVAL - timezone.now()
+    return max(1, -(-int(left.total_seconds()) // 60))
+
+
+@transaction.atomic(durable=True)
+def reply_scan_email_request(*, reply_id: int, letter_id: int) -> ReplyEvent:
+    """The supporter of ``letter_id`` (whose tracking token the view checked) asks for the scan
+    of one of its replies by e-mail. Refused (ReplyError, with a message for them) unless the
+    scan is theirs to see, and again within LETTERBRIDGE_REPLY_SCAN_EMAIL_INTERVAL of the last
+    request; the e-mail goes from the worker after commit. Returns the request's event."""
+    from . import tasks  # a service reaches a task only from an on-commit callback
+
+    reply = (
+        Reply.objects.select_for_update(of=("self",))
+        .select_related("letter")
+        .filter(pk=reply_id)
+        .first()
+    )
+    refusal = _scan_refusal(reply, letter_id)
+    if refusal is not None:
+        raise refusal
+    if reply is None or not reply.pages.exists():
+        raise ScanNotSent()
+    since = timezone.now() - settings.LETTERBRIDGE_REPLY_SCAN_EMAIL_INTERVAL
+    last = (
+        ReplyEvent.objects.filter(reply=reply, action=SCAN_REQUESTED, created_at__gt=since)
+        .order_by("-created_at")
+        .first()
+    )
+    if last is not None:
+        minutes = _minutes_left(last.created_at)
+        raise ScanEmailTooSoon(
+            ngettext(
+                "You asked for this scan a moment ago: it is on its way. Check your inbox and "
+                "the spam folder; you can ask again in %(minutes)d minute.",
+                "You asked for this scan a moment ago: it is on its way. Check your inbox and "
+                "the spam folder; you can ask again in %(minutes)d minutes.",
+                minutes,
+            )
+            % {"minutes": minutes}
+        )
+    request = ReplyEvent.objects.create(
+        reply=reply, action=SCAN_REQUESTED, note="The supporter asked for the scan by e-mail."
+    )
+    transaction.on_commit(
+        partial(tasks.send_reply_scan_email.delay, reply.pk, request.pk), robust=True
+    )
+    logger.info("reply scan requested by e-mail reply=%s", reply.pk)
+    return request
+
+
+def _scan_sent_note(request_id: int) -> str:
+    return f"request={request_id} "
+
+
+def reply_scan_email_send(*, reply_id: int, request_id: int) -> bool:
+    """Send the scan asked for in the ``request_id`` event, once (the row lock makes a second
+    run wait, then find the e-mail sent), if the reply's scan may still go to the supporter.
+    The pages are attached, decrypted, as LB-…-reply-page-N.jpg/png/pdf, unless together they
+    are larger than LETTERBRIDGE_REPLY_SCAN_EMAIL_MAX_BYTES: then the e-mail says so and links
+    to the letter's page. A failed send rolls back, so the worker's retry sends again."""
+    with transaction.atomic(durable=True):
+        reply = (
+            Reply.objects.select_for_update(of=("self",))
+            .select_related("letter", "letter__prisoner")
+            .filter(pk=reply_id)
+            .first()
+        )
+        if reply is None or not reply.events.filter(pk=request_id, action=SCAN_REQUESTED).exists():
+            return False
+        if reply.events.filter(
+            action=SCAN_EMAILED, note__startswith=_scan_sent_note(request_id)
+        ).exists():
+            return False  # sent by an earlier run
+        if _scan_refusal(reply, reply.letter_id) is not None:
+            return False  # approved then erased in between: nothing to send, nobody to send to
+        letter = reply.letter
+        pages = list(reply.pages.order_by("position"))
+        total = sum(page.size for page in pages)
+        limit = settings.LETTERBRIDGE_REPLY_SCAN_EMAIL_MAX_BYTES
+        attachments: list[tuple[str, bytes, str]] = []
+        if pages and total <= limit:
+            try:
+                attachments = [
+                    (
+                        f"{letter.reference}-reply-page-{page.position}.{page.extension}",
+                        storage.read(page.file_name),
+                        page.content_type,
+                    )
+                    for page in pages
+                ]
+            except FileNotFoundError:
+                logger.error("reply scan missing from the storage reply=%s", reply_id)
+                return False
+        context = {
+            "reply": reply,
+            "letter": letter,
+            "prisoner": letter.prisoner,
+            "tracking_url": tracking_url(letter),
+            "organisation": settings.LETTERBRIDGE_ORGANISATION_NAME,
+            "attached": len(attachments),
+            "total_size": total,
+            "size_limit": limit,
+        }
+        with i18n.override(letter.locale):
+            subject = render_to_string("emails/reply_scan_subject.txt", context).strip()
+            body = render_to_string("emails/reply_scan.txt", context)
+            html = render_to_string("emails/reply_scan.html", context)
+        message = EmailMultiAlternatives(subject=subject, body=body, to=[letter.supporter_email])
+        message.attach_alternative(html, "text/html")
+        for name, content, content_type in attachments:
+            message.attach(name, content, content_type)
+        message.send()
+        ReplyEvent.objects.create(
+            reply=reply,
+            action=SCAN_EMAILED,
+            note=f"{_scan_sent_note(request_id)}files={len(attachments)} bytes={total}",
+        )
+    logger.info("reply scan e-mail sent reply=%s files=%s", reply_id, len(attachments))
+    return True
+
+
+def reply_scan_emails_resend_lost(
+    *, older_than: timedelta = timedelta(minutes=10), within: timedelta = timedelta(days=1)
+) -> int:
+    """Requests of the last day whose task was lost (the broker was down at the commit): run
+    them now. Those already sent or no longer allowed send nothing (see above)."""
+    now = timezone.now()
+    requests = ReplyEvent.objects.filter(
+        action=SCAN_REQUESTED, created_at__lt=now - older_than, created_at__gte=now - within
+    ).values_list("reply_id", "pk")[:500]
+    return sum(
+        1
+        for reply_id, request_id in list(requests)
+        if reply_scan_email_send(reply_id=reply_id, request_id=request_id)
+    )
 
 
 # --- forgetting ------------------------------------------------------------------------------

@@ -13,8 +13,13 @@ def send_reply_email(reply_id: int) -> bool:
 
 
 @mail_task
+def send_reply_scan_email(reply_id: int, request_id: int) -> bool:
+    return services.reply_scan_email_send(reply_id=reply_id, request_id=request_id)
+
+
+@mail_task
 def send_lost_reply_emails() -> int:
-    return services.replies_resend_lost()
+    return services.replies_resend_lost() + services.reply_scan_emails_resend_lost()
 
 
 @shared_task

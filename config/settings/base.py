@@ -461,6 +461,15 @@ LETTERBRIDGE_SWEEP_GRACE = timedelta(
 # image is a page; a PDF counts its pages). A volunteer's claim on a reply lasts as a letter's.
 LETTERBRIDGE_REPLY_MAX_BYTES = env.int("LETTERBRIDGE_REPLY_MAX_BYTES", default=15 * 1024 * 1024)
 LETTERBRIDGE_REPLY_MAX_PAGES = env.int("LETTERBRIDGE_REPLY_MAX_PAGES", default=20)
+# A supporter may ask for an approved, unredacted reply's scan by e-mail (issue 14): at most once
+# in this many minutes per reply, and attached only while the files add up to at most this many
+# bytes (a larger scan: the e-mail links to the letter's page instead).
+LETTERBRIDGE_REPLY_SCAN_EMAIL_INTERVAL = timedelta(
+    minutes=env.int("LETTERBRIDGE_REPLY_SCAN_EMAIL_INTERVAL_MINUTES", default=10)
+)
+LETTERBRIDGE_REPLY_SCAN_EMAIL_MAX_BYTES = env.int(
+    "LETTERBRIDGE_REPLY_SCAN_EMAIL_MAX_BYTES", default=10 * 1024 * 1024
+)
 CELERY_BEAT_SCHEDULE.update(
     {
         "release-expired-reply-claims": {

@@ -45,6 +45,7 @@ def test_every_task_in_the_project_is_routed_to_a_declared_queue():
         ("letters.tasks.sweep_side_effects", "default"),
         ("letters.tasks.purge_letter_texts", "default"),
         ("replies.tasks.send_reply_email", "mail"),
+        ("replies.tasks.send_reply_scan_email", "mail"),
         ("replies.tasks.send_lost_reply_emails", "mail"),
         ("replies.tasks.release_expired_reply_claims", "default"),
         ("replies.tasks.purge_replies", "default"),

@@ -8,6 +8,7 @@ from PIL import Image
 from pypdf import PdfWriter
 
 from letters.models import Letter
+from replies import services as replies_services
 from replies.services import ReplyPart, replies_record
 from tests.factories import CoordinatorFactory, LetterFactory, VolunteerFactory
 from tests.storage.conftest import private_storage, s3_server  # noqa: F401  (fixtures)
@@ -63,3 +64,23 @@ def record(letter: Letter, files=None, coordinator=None):
 @pytest.fixture
 def letter(db):
     return posted_letter(supporter_name="Margaret Thistlewood", supporter_email="meg@example.org")
+
+
+def approved_reply(letter, files=None, *, redact: str = ""):
+    """A reply recorded, transcribed, translated, (optionally redacted) and approved."""
+    reply = record(letter, files)
+    translator = volunteer_in(letter.language)
+    replies_services.reply_claim(reply_id=reply.pk, volunteer=translator)
+    replies_services.reply_save_draft(
+        reply_id=reply.pk,
+        actor=translator,
+        transcription="Дорогая Маргарет, спасибо! Привет от Иванова.",
+        translation="Dear Margaret, thank you! Greetings from Ivanov.",
+        base_version=0,
+    )
+    replies_services.reply_finish_transcription(reply_id=reply.pk, volunteer=translator)
+    replies_services.reply_hand_in(reply_id=reply.pk, volunteer=translator)
+    reviewer = CoordinatorFactory()
+    if redact:
+        replies_services.reply_redact(reply_id=reply.pk, reviewer=reviewer, phrases=[redact])
+    return replies_services.reply_approve(reply_id=reply.pk, reviewer=reviewer)

@@ -196,6 +196,7 @@ def generous_limits(settings):
         "letter": (10**9, 3600),
         "find": (10**9, 3600),
         "cancel": (10**9, 3600),
+        "reply_scan_email": (10**9, 3600),
     }
 
 
@@ -231,6 +232,7 @@ COVERED = {
     "letters:write",
     "letters:find",
     "letters:cancel",
+    "letters:reply_scan_email",
     "rights:request",
     "rights:erase",
     "payments:checkout",
@@ -429,6 +431,38 @@ def test_cancel_with_a_valid_or_a_garbage_token(client, prisoner, data):
         url = reverse("letters:cancel", args=[_token(letter)])
     else:
         url = f"/letters/track/{data.draw(GARBAGE_TOKEN)}/cancel/"
+    response = post(client, url, data.draw(bodies(["csrfmiddlewaretoken"])))
+
+    assert_not_an_error(response)
+
+
+@pytest.fixture
+def approved_reply(db):
+    """A reply with its scan, approved for its letter's supporter (issue 14's button)."""
+    from tests.replies.conftest import approved_reply, posted_letter
+
+    return approved_reply(posted_letter())
+
+
+@fuzz(300)
+@given(data=st.data())
+def test_scan_email_with_a_valid_or_a_garbage_token_and_reply(
+    client, prisoner, approved_reply, data
+):
+    # given the approved reply's own letter, another letter in any state, or a made-up token
+    choice = data.draw(st.sampled_from(["own", "other", "garbage"]))
+    if choice == "own":
+        token = _token(approved_reply.letter)
+    elif choice == "other":
+        token = _token(LetterFactory(prisoner=prisoner, status=data.draw(st.sampled_from(list(S)))))
+    else:
+        token = data.draw(GARBAGE_TOKEN)
+    reply_id = data.draw(
+        st.one_of(st.just(approved_reply.pk), st.integers(min_value=0, max_value=10**30))
+    )
+    url = f"/letters/track/{token}/replies/{reply_id}/email/"
+
+    # when anything is posted to it, then the answer is a redirect with a message or a refusal
     response = post(client, url, data.draw(bodies(["csrfmiddlewaretoken"])))
 
     assert_not_an_error(response)
