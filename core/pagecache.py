@@ -12,7 +12,10 @@ prisoner's page, the empty letter form).
   the parameters the view declares (others, e.g. tracking parameters, are rendered afresh).
 - **Versioned.** One version for all public pages; ``bump()`` (called by the pages app's
   receivers when a prisoner or an address changes) makes every stored page stale at once.
-  A hit costs one Redis round trip (the version and the page are read together).
+- **Two levels.** Each process keeps the pages it served, and the version it last read from
+  Redis for up to LOCAL_VERSION_SECONDS (1 s): a hit within that second is served from memory
+  with no round trip; after it, one round trip reads the version and the page together. So a
+  change shows at once in the process that made it and within a second in every other.
 - **One rebuild at a time.** A stale or missing page is rebuilt by the request that takes its
   lock; the others serve the stale copy meanwhile (or, with none, wait a moment for the new one),
   so a cold directory does not run its queries once per waiting visitor.
@@ -25,6 +28,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import re
+import threading
 import time
 import uuid
 from collections.abc import Callable, Iterable
@@ -37,8 +41,9 @@ from django.core.cache import cache, caches
 from django.core.cache.backends.redis import RedisCache
 from django.http import HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
-from django.middleware.csrf import get_token
 from django.utils.translation import get_language
+
+from core.csrf import get_token
 
 logger = logging.getLogger(__name__)
 ResponseT = TypeVar("ResponseT", bound=HttpResponseBase)
@@ -53,6 +58,50 @@ LOCK_SECONDS = 30
 WAIT_SECONDS = 10.0
 WAIT_STEP = 0.05
 HIT_HEADER = "X-Page-Cache"
+# How long a process trusts the version it last read from Redis (see "Two levels" above).
+LOCAL_VERSION_SECONDS = 1.0
+# Pages a process keeps (each up to ~45 KB); past this the process forgets them all and
+# starts again from Redis, which is simpler than an LRU and as good for a few hot pages.
+LOCAL_MAX_PAGES = 256
+
+
+class _Local:
+    """This process's copy: the version read last and when, and the pages served under it.
+    Shared by a worker's threads; each update replaces whole values, so a reader sees either
+    the old state or the new one."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.reset()
+
+    def reset(self) -> None:
+        self.version: str | None = None
+        self.version_until = 0.0
+        self.pages: dict[str, dict[str, Any]] = {}
+
+    def version_now(self) -> str | None:
+        return self.version if time.monotonic() < self.version_until else None
+
+    def remember_version(self, version: str) -> None:
+        with self.lock:
+            if version != self.version:
+                self.pages = {}
+            self.version = version
+            self.version_until = time.monotonic() + LOCAL_VERSION_SECONDS
+
+    def remember_page(self, key: str, entry: dict[str, Any]) -> None:
+        with self.lock:
+            if len(self.pages) >= LOCAL_MAX_PAGES:
+                self.pages = {}
+            self.pages[key] = entry
+
+
+_local = _Local()
+
+
+def reset_local() -> None:
+    """Forget this process's copies (the tests call it when they empty the cache)."""
+    _local.reset()
 
 
 def fresh_seconds() -> int:
@@ -61,6 +110,7 @@ def fresh_seconds() -> int:
 
 def bump() -> None:
     """Make every stored public page stale (a prisoner, an address or the directory changed)."""
+    _local.reset()
     try:
         cache.set(VERSION_KEY, uuid.uuid4().hex, timeout=None)
     except Exception:  # a cache outage: pages expire on their own within the fresh period
@@ -130,6 +180,8 @@ def _store(key: str, version: str, response: HttpResponse) -> bool:
         "content_type": response["Content-Type"],
     }
     cache.set(key, entry, timeout=fresh_seconds() * STALE_FACTOR)
+    if _local.version_now() == version:
+        _local.remember_page(key, entry)
     return True
 
 
@@ -165,6 +217,15 @@ def public_page(*params: str) -> Callable[[Callable[..., HttpResponseBase]], Cal
             if not cacheable_request(request, params):
                 return view(request, *args, **kwargs)
             key = page_key(request, get_language() or settings.LANGUAGE_CODE)
+            version = _local.version_now()
+            if version is not None:
+                entry = _local.pages.get(key)
+                if (
+                    entry is not None
+                    and entry["version"] == version
+                    and entry["fresh_until"] > time.time()
+                ):
+                    return _with_token(request, entry, "hit")
             try:
                 version, entry = _read(key)
             except Exception:  # a cache outage: render as if there were no cache
@@ -174,8 +235,10 @@ def public_page(*params: str) -> Callable[[Callable[..., HttpResponseBase]], Cal
                 version = uuid.uuid4().hex
                 if not cache.add(VERSION_KEY, version, timeout=None):
                     version = cache.get(VERSION_KEY) or version
+            _local.remember_version(version)
             if entry is not None and entry["version"] == version:
                 if entry["fresh_until"] > time.time():
+                    _local.remember_page(key, entry)
                     return _with_token(request, entry, "hit")
             lock = f"{key}:lock"
             if not cache.add(lock, 1, timeout=LOCK_SECONDS):

@@ -39,7 +39,10 @@ def _serialized_contents_on_every_connection(django_db_setup):
 def _clear_cache():
     from django.core.cache import cache
 
+    from core import pagecache
+
     cache.clear()
+    pagecache.reset_local()  # this process's copies of the public pages go with it
     yield
 
 

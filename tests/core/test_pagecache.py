@@ -375,3 +375,42 @@ def test_made_up_query_strings_are_answered_but_never_stored(name, params):
     assert first.status_code == second.status_code == 200
     assert pagecache.HIT_HEADER not in first and pagecache.HIT_HEADER not in second
     assert cache.get(pagecache.page_key(second.wsgi_request, "en")) is None
+
+
+def test_a_hit_within_a_second_is_served_from_this_process_without_asking_redis(monkeypatch):
+    # given a prisoner's page cached, then served once more (this process now holds a copy)
+    prisoner = PrisonerWithAddressFactory()
+    url = reverse("prisoners:detail", args=[prisoner.slug])
+    Client().get(url)
+    Client().get(url)
+    reads = []
+    real_read = pagecache._read
+    monkeypatch.setattr(pagecache, "_read", lambda key: reads.append(key) or real_read(key))
+
+    # when the next visitors open it within the second
+    pages = [Client(enforce_csrf_checks=True).get(url) for _ in range(3)]
+
+    # then Redis is not asked, and each still gets the page with a token of their own
+    assert reads == []
+    assert {page[pagecache.HIT_HEADER] for page in pages} == {"hit"}
+    assert len({_token(page) for page in pages}) == 3
+
+
+def test_a_change_made_in_another_process_shows_once_the_local_second_has_passed(monkeypatch):
+    # given a prisoner's page cached and held in this process
+    prisoner = PrisonerWithAddressFactory(name_en="Ivan Before")
+    url = reverse("prisoners:detail", args=[prisoner.slug])
+    Client().get(url)
+    assert "Ivan Before" in Client().get(url).content.decode()
+
+    # when another process renames him (its receivers bump the version in Redis, not here)
+    type(prisoner).objects.filter(pk=prisoner.pk).update(name_en="Ivan After")
+    cache.set(pagecache.VERSION_KEY, "another-process", timeout=None)
+
+    # then within the second this process may still serve its copy...
+    assert "Ivan Before" in Client().get(url).content.decode()
+    # ...and once it has passed, the next visitor gets the new page
+    monkeypatch.setattr(pagecache._local, "version_until", 0.0)
+    page = Client().get(url)
+    assert "Ivan After" in page.content.decode()
+    assert page[pagecache.HIT_HEADER] == "miss"
