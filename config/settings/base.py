@@ -108,8 +108,9 @@ _STAFF_MIDDLEWARE = [
     "axes.middleware.AxesMiddleware",  # last: turns lockouts into a clear page
 ]
 # A supporter's cancel, return pack and payment redirect to the letter's page with a message
-# (letters.views, payments.views), so those paths keep messages (and the session they fall
-# back to). The rest of the public site has no session at all.
+# (letters.views, payments.views), so the letter's pages and the checkout keep messages (and
+# the session they fall back to). The rest of the public site, the letter form and the "find
+# my letters" form included, has no session at all.
 _MESSAGES_MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -117,7 +118,7 @@ _MESSAGES_MIDDLEWARE = [
 LETTERBRIDGE_MIDDLEWARE_BY_PATH = {
     "/admin/": _STAFF_MIDDLEWARE,
     "/staff/": _STAFF_MIDDLEWARE,
-    "/letters/": _MESSAGES_MIDDLEWARE,
+    "/letters/track/": _MESSAGES_MIDDLEWARE,
     "/payments/checkout/": _MESSAGES_MIDDLEWARE,
 }
 # The admin and axes check that these are in MIDDLEWARE; they run, per path, wherever the admin
