@@ -2,8 +2,10 @@
 request does not run the two permission queries (user's, groups') every time.
 
 Any change that can alter someone's permissions drops the cached sets: a change of a group,
-a permission or a group's permissions starts a new generation (every key changes at once); a
-change of one user (their groups, their own permissions, their flags) drops that user's key.
+a permission or a group's permissions starts a new generation (every entry holds the one it was
+made in, so all are made again); a change of one user (their groups, their own permissions,
+their flags) drops that user's entry. A request reads the generation and its user's entry in
+one round trip.
 Receivers are connected in ``AccountsConfig.ready``."""
 
 from __future__ import annotations
@@ -31,12 +33,12 @@ def _generation() -> int:
     return int(generation)
 
 
-def _key(user_id: int, generation: int) -> str:
-    return f"perms:{generation}:{user_id}"
+def _key(user_id: int) -> str:
+    return f"perms:user:{user_id}"
 
 
 def forget_user(user_id: int) -> None:
-    cache.delete(_key(user_id, _generation()))
+    cache.delete(_key(user_id))
 
 
 def forget_everyone() -> None:
@@ -51,11 +53,18 @@ class CachedPermissionsBackend(ModelBackend):
         if not user_obj.is_active or user_obj.is_anonymous or obj is not None:
             return set()
         if not hasattr(user_obj, "_perm_cache"):
-            key = _key(user_obj.pk, _generation())
-            permissions = cache.get(key)
-            if permissions is None:
+            # The generation and the user's entry in one round trip; the entry holds the
+            # generation it was made in, and one from an older generation is made again.
+            key = _key(user_obj.pk)
+            found = cache.get_many([GENERATION_KEY, key])
+            generation = found.get(GENERATION_KEY)
+            generation = _generation() if generation is None else int(generation)
+            entry = found.get(key)
+            if entry is not None and entry[0] == generation:
+                permissions = entry[1]
+            else:
                 permissions = super().get_all_permissions(user_obj)
-                cache.set(key, permissions, TIMEOUT)
+                cache.set(key, (generation, permissions), TIMEOUT)
             user_obj._perm_cache = set(permissions)
         return user_obj._perm_cache
 

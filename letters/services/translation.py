@@ -87,6 +87,17 @@ def letter_claim(*, letter_id: int, volunteer: User) -> Letter:
     return _claim(lock_letter(letter_id), volunteer)
 
 
+UNREAD_BY_A_CLAIM = (
+    "supporter_name",
+    "supporter_email",
+    "original_text",
+    "translation",
+    "signature_ru",
+    "email_message_id",
+    "email_subject",
+)
+
+
 @transaction.atomic(durable=True)
 def letter_claim_next(*, volunteer: User) -> Letter:
     """Take the oldest waiting letter in the volunteer's languages, skipping rows another
@@ -95,7 +106,9 @@ def letter_claim_next(*, volunteer: User) -> Letter:
     languages = _check_claim_limit(volunteer).languages
     letter = (
         Letter.objects.select_for_update(skip_locked=True, of=("self",))
-        .select_related("prisoner")
+        # A claim reads the state and writes the claim: the texts and the supporter's fields
+        # (encrypted, so each would be decrypted) are loaded only if someone reads them.
+        .defer(*UNREAD_BY_A_CLAIM)
         .filter(status=S.RECEIVED, language__in=languages, flagged_at__isnull=True)
         .order_by("created_at", "pk")
         .first()
