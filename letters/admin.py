@@ -14,6 +14,7 @@ from django.utils.translation import ngettext
 
 from core import crypto
 from core.admin import ReadOnlyAdminMixin
+from core.admin_list import ShownColumnsChangeList
 from core.paginator import EstimatedCountPaginator
 from prisoners import selectors as prisoner_selectors
 from prisoners.models import Prisoner
@@ -208,6 +209,9 @@ class LetterAdmin(admin.ModelAdmin):
         "flagged",
     ]
     volunteer_list_display = ["reference", "prisoner", "language", "status", "created_at"]
+    # The columns a callable of list_display reads: the list loads only the columns it shows
+    # (ShownColumnsChangeList), not the letter's texts and the supporter's encrypted fields.
+    list_display_fields = {"flagged": ["flagged_at"]}
     list_filter = [
         "status",
         "delivery",
@@ -308,6 +312,9 @@ class LetterAdmin(admin.ModelAdmin):
             if prisoners:
                 matches |= Q(prisoner_id__in=prisoners)
         return queryset.filter(matches), False
+
+    def get_changelist(self, request, **kwargs):
+        return ShownColumnsChangeList
 
     def get_changelist_instance(self, request):
         changelist = super().get_changelist_instance(request)
