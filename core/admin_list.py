@@ -18,6 +18,7 @@ still get the whole queryset (``ChangeList.get_queryset``), not the reduced one.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from datetime import datetime
 from typing import Any
 
 from django.contrib.admin.options import ModelAdmin
@@ -33,7 +34,7 @@ from django.contrib.admin.views.main import ChangeList
 from django.core.exceptions import FieldDoesNotExist
 from django.db import models
 from django.urls import NoReverseMatch, reverse
-from django.utils import formats, timezone
+from django.utils import dateformat, formats, timezone
 from django.utils.html import conditional_escape, escape, format_html
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext
@@ -47,8 +48,10 @@ Cell = Callable[[Any], str]
 
 class ShownColumnsChangeList(ChangeList):
     """Loads, for the rows on the page, only the columns ``list_display`` shows (with the
-    foreign keys it follows); a callable column names the fields it reads in the model admin's
-    ``list_display_fields`` ({"flagged": ["flagged_at"]}). A column it cannot place (a callable
+    foreign keys it follows). The model admin's ``list_display_fields`` names what a column
+    reads when it is not just the field of its name: a callable's fields ({"flagged":
+    ["flagged_at"]}), or a foreign key's and the related fields its ``__str__`` reads
+    ({"prisoner": ["prisoner", "prisoner__name_en"]}). A column it cannot place (a callable
     not described there) makes it load whole rows, as Django does."""
 
     def get_results(self, request):
@@ -84,8 +87,11 @@ class ShownColumnsChangeList(ChangeList):
         related = self.list_select_related
         if related is True:
             return None
-        if related:
-            columns.update(related)
+        for name in related or ():
+            if name in described:
+                columns.update(described[name])
+            else:
+                columns.add(name)
         return sorted(columns)
 
 
@@ -105,6 +111,53 @@ def _checkbox_cell(cl: ChangeList) -> Cell | None:
         )
 
     return cell
+
+
+# Format characters whose output depends only on the local date, or only on the hour and the
+# minute: the rows of a page share their days and the translated words (a.m., month names), so
+# each is worked out once per page. The others (time zone, seconds) are worked out per value.
+_BY_DATE = frozenset("bdDEFjlLmMnNoStwWyYz")
+_BY_MINUTE = frozenset("aAfgGhHiP")
+
+
+def datetime_formatter() -> Callable[[datetime], str]:
+    """``formats.localize(template_localtime(value))`` for the datetimes of one page, in the
+    active language: its DATETIME_FORMAT split once, the parts that only depend on the date or
+    the minute remembered for the next row."""
+    format_string = str(formats.get_format("DATETIME_FORMAT"))
+    parts: list[tuple[bool, str]] = []
+    for i, piece in enumerate(dateformat.re_formatchars.split(format_string)):
+        if i % 2:
+            parts.append((True, piece))
+        elif piece:
+            parts.append((False, dateformat.re_escaped.sub(r"\1", piece)))
+    memo: dict[tuple, str] = {}
+
+    def localized(value: datetime) -> str:
+        if timezone.is_aware(value):  # as the admin's template_localtime
+            value = timezone.localtime(value)
+        out = []
+        data = None
+        for is_char, piece in parts:
+            if not is_char:
+                out.append(piece)
+                continue
+            key: tuple | None = None
+            if piece in _BY_DATE:
+                key = (piece, value.year, value.month, value.day)
+            elif piece in _BY_MINUTE:
+                key = (piece, value.hour, value.minute)
+            text = memo.get(key) if key is not None else None
+            if text is None:
+                if data is None:
+                    data = dateformat.DateFormat(value)
+                text = str(getattr(data, piece)())
+                if key is not None:
+                    memo[key] = text
+            out.append(text)
+        return "".join(out)
+
+    return localized
 
 
 class _NotDrawnHere(Exception):
@@ -195,14 +248,13 @@ def _value_cell(cl: ChangeList, name: Any, linked: bool, first: bool) -> Cell | 
         classes.append("nowrap")
         attname = field.attname
         empty_values = field.empty_values
+        localized = datetime_formatter()
 
         def value_of(obj, attname=attname) -> str:
             value = getattr(obj, attname)
             if value in empty_values:
                 return empty
-            if timezone.is_aware(value):  # as the admin's template_localtime
-                value = timezone.localtime(value)
-            return conditional_escape(formats.localize(value))
+            return conditional_escape(localized(value))
 
     elif type(field) in (models.CharField, models.TextField, models.SlugField):
         attname = field.attname

@@ -209,9 +209,14 @@ class LetterAdmin(admin.ModelAdmin):
         "flagged",
     ]
     volunteer_list_display = ["reference", "prisoner", "language", "status", "created_at"]
-    # The columns a callable of list_display reads: the list loads only the columns it shows
-    # (ShownColumnsChangeList), not the letter's texts and the supporter's encrypted fields.
-    list_display_fields = {"flagged": ["flagged_at"]}
+    # What a column of list_display reads, where it is not just the field of that name: the list
+    # loads only the columns it shows (ShownColumnsChangeList), not the letter's texts and the
+    # supporter's encrypted fields, and of the prisoner and the volunteer only their names.
+    list_display_fields = {
+        "flagged": ["flagged_at"],
+        "prisoner": ["prisoner", "prisoner__name_en"],  # Prisoner.__str__
+        "claimed_by": ["claimed_by", "claimed_by__username"],  # User.__str__
+    }
     list_filter = [
         "status",
         "delivery",
