@@ -18,7 +18,6 @@ still get the whole queryset (``ChangeList.get_queryset``), not the reduced one.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from datetime import datetime
 from typing import Any
 
 from django.contrib.admin.options import ModelAdmin
@@ -34,10 +33,11 @@ from django.contrib.admin.views.main import ChangeList
 from django.core.exceptions import FieldDoesNotExist
 from django.db import models
 from django.urls import NoReverseMatch, reverse
-from django.utils import dateformat, formats, timezone
 from django.utils.html import conditional_escape, escape, format_html
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext
+
+from core.dates import localize_datetime
 
 # Stands for the primary key in a change URL reversed once per page (underscores are quoted by
 # the admin's quote(), so no real key can contain it).
@@ -111,53 +111,6 @@ def _checkbox_cell(cl: ChangeList) -> Cell | None:
         )
 
     return cell
-
-
-# Format characters whose output depends only on the local date, or only on the hour and the
-# minute: the rows of a page share their days and the translated words (a.m., month names), so
-# each is worked out once per page. The others (time zone, seconds) are worked out per value.
-_BY_DATE = frozenset("bdDEFjlLmMnNoStwWyYz")
-_BY_MINUTE = frozenset("aAfgGhHiP")
-
-
-def datetime_formatter() -> Callable[[datetime], str]:
-    """``formats.localize(template_localtime(value))`` for the datetimes of one page, in the
-    active language: its DATETIME_FORMAT split once, the parts that only depend on the date or
-    the minute remembered for the next row."""
-    format_string = str(formats.get_format("DATETIME_FORMAT"))
-    parts: list[tuple[bool, str]] = []
-    for i, piece in enumerate(dateformat.re_formatchars.split(format_string)):
-        if i % 2:
-            parts.append((True, piece))
-        elif piece:
-            parts.append((False, dateformat.re_escaped.sub(r"\1", piece)))
-    memo: dict[tuple, str] = {}
-
-    def localized(value: datetime) -> str:
-        if timezone.is_aware(value):  # as the admin's template_localtime
-            value = timezone.localtime(value)
-        out = []
-        data = None
-        for is_char, piece in parts:
-            if not is_char:
-                out.append(piece)
-                continue
-            key: tuple | None = None
-            if piece in _BY_DATE:
-                key = (piece, value.year, value.month, value.day)
-            elif piece in _BY_MINUTE:
-                key = (piece, value.hour, value.minute)
-            text = memo.get(key) if key is not None else None
-            if text is None:
-                if data is None:
-                    data = dateformat.DateFormat(value)
-                text = str(getattr(data, piece)())
-                if key is not None:
-                    memo[key] = text
-            out.append(text)
-        return "".join(out)
-
-    return localized
 
 
 class _NotDrawnHere(Exception):
@@ -248,13 +201,12 @@ def _value_cell(cl: ChangeList, name: Any, linked: bool, first: bool) -> Cell | 
         classes.append("nowrap")
         attname = field.attname
         empty_values = field.empty_values
-        localized = datetime_formatter()
 
         def value_of(obj, attname=attname) -> str:
             value = getattr(obj, attname)
             if value in empty_values:
                 return empty
-            return conditional_escape(localized(value))
+            return conditional_escape(localize_datetime(value))
 
     elif type(field) in (models.CharField, models.TextField, models.SlugField):
         attname = field.attname

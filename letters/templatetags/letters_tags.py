@@ -3,8 +3,9 @@ from datetime import datetime
 from django import forms, template
 from django.conf import settings
 from django.utils import timezone
-from django.utils.formats import date_format
+from django.utils.formats import get_format
 
+from core.dates import format_datetime
 from letters.forms import LetterForm
 from letters.selectors import letters_flagged
 
@@ -23,7 +24,7 @@ def datetime_with_zone(value: datetime | None, pattern: str = "j E Y, H:i") -> s
     zone = local.tzname() or ""
     if zone.startswith(("+", "-")):  # a zone with no abbreviation names only its offset
         zone = f"UTC{zone}"
-    return f"{date_format(local, pattern)} {zone}".strip()
+    return f"{format_datetime(local, get_format(pattern))} {zone}".strip()
 
 
 @register.simple_tag

@@ -3,14 +3,12 @@ here with Django's own ``results(cl)`` on the letters' list, for a coordinator a
 in English and Russian, with and without filters, with every kind of cell it draws (choices,
 foreign keys set and empty, dates, the boolean icon, the link with the page's filters)."""
 
-from datetime import UTC, datetime, timedelta
-
 import pytest
 from django.contrib.admin.templatetags.admin_list import results
 from django.urls import reverse
-from django.utils import formats, timezone, translation
+from django.utils import timezone
 
-from core.admin_list import datetime_formatter, fast_results, row_cells
+from core.admin_list import fast_results, row_cells
 from letters.models import Letter
 from tests.factories import LetterFactory, PrisonerWithAddressFactory
 
@@ -94,17 +92,3 @@ def test_a_list_with_a_column_it_does_not_draw_is_djangos(client, coordinator):
     assert row_cells(cl) is None
     django_rows = ["".join(str(item) for item in row) for row in results(cl)]
     assert ["".join(str(item) for item in row) for row in fast_results(cl)] == django_rows
-
-
-@pytest.mark.parametrize("language", ["en", "ru", "de"])
-def test_dates_read_as_djangos(language):
-    """Every 37 minutes over a year (midnights, noons, both clock changes) and a few odd
-    seconds: the page's formatter writes what Django's localize writes."""
-    start = datetime(2025, 1, 1, tzinfo=UTC)
-    values = [start + timedelta(minutes=37 * i, seconds=i % 7) for i in range(15000)]
-    values += [datetime(2025, 3, 30, 0, 0, tzinfo=UTC), datetime(2025, 10, 26, 1, 0, tzinfo=UTC)]
-    values += [datetime(2025, 6, 1, 11, 0, tzinfo=UTC), datetime(2025, 6, 1, 23, 0, tzinfo=UTC)]
-    with translation.override(language):
-        localized = datetime_formatter()
-        expected = [formats.localize(timezone.template_localtime(v)) for v in values]
-        assert [localized(v) for v in values] == expected
