@@ -4,6 +4,7 @@ from django import forms, template
 from django.conf import settings
 from django.utils import timezone
 from django.utils.formats import get_format
+from django.utils.translation import ngettext
 
 from core.dates import format_datetime
 from letters.forms import LetterForm
@@ -25,6 +26,13 @@ def datetime_with_zone(value: datetime | None, pattern: str = "j E Y, H:i") -> s
     if zone.startswith(("+", "-")):  # a zone with no abbreviation names only its offset
         zone = f"UTC{zone}"
     return f"{format_datetime(local, get_format(pattern))} {zone}".strip()
+
+
+@register.filter
+def characters(count: int) -> str:
+    """A letter's length as the desk says it: "1 character", "250 characters" ("250 знаков").
+    The same words as the blocktranslate it replaces in lists, for one call per row."""
+    return ngettext("%(counter)s character", "%(counter)s characters", count) % {"counter": count}
 
 
 @register.simple_tag
