@@ -125,7 +125,14 @@ def volunteer_desk_settings(*, user) -> tuple[list[str], int]:
 
 
 def user_is_coordinator(*, user) -> bool:
-    return user.has_perm(PERM_COORDINATE)
+    """Asked a dozen times on one page (the admin list's columns, filters, look-ups and
+    actions; the desk's tabs), so the answer is kept on the user object, which lives as long
+    as its request, as Django keeps the user's permissions on it (``_perm_cache``)."""
+    known = getattr(user, "_letters_is_coordinator", None)
+    if known is None:
+        known = user.has_perm(PERM_COORDINATE)
+        user._letters_is_coordinator = known
+    return known
 
 
 def letters_visible_to(*, user) -> QuerySet[Letter]:
