@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from typing import Any
+from urllib.parse import quote as url_quote
 
 from django.contrib.admin.options import ModelAdmin
 from django.contrib.admin.templatetags.admin_list import (
@@ -34,6 +35,7 @@ from django.core.exceptions import FieldDoesNotExist
 from django.db import models
 from django.urls import NoReverseMatch, reverse
 from django.utils.html import conditional_escape, escape, format_html
+from django.utils.http import RFC3986_SUBDELIMS
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext
 
@@ -140,7 +142,9 @@ def _link(cl: ChangeList) -> Callable[[Any], str] | None:
     pk_attname = cl.pk_attname
 
     def url(obj) -> str:
-        return before + escape(quote(getattr(obj, pk_attname))) + after
+        # As url_for_result: the admin's quote(), then reverse()'s own percent-encoding.
+        key = url_quote(str(quote(getattr(obj, pk_attname))), safe=RFC3986_SUBDELIMS + "/~:@")
+        return before + escape(key) + after
 
     return url
 
@@ -169,7 +173,9 @@ def _value_cell(cl: ChangeList, name: Any, linked: bool, first: bool) -> Cell | 
 
         def value_of(obj, attr=attr, icons=icons) -> str:
             value = attr(obj)
-            return icons[value] if value in icons else display_for_value(value, empty, True)
+            if value is None or type(value) is bool:
+                return icons[value]
+            return display_for_value(value, empty, True)  # alt="1" for 1, as Django's
 
     elif field.is_relation:
         if not (field.many_to_one and field.concrete):

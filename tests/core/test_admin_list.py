@@ -92,3 +92,21 @@ def test_a_list_with_a_column_it_does_not_draw_is_djangos(client, coordinator):
     assert row_cells(cl) is None
     django_rows = ["".join(str(item) for item in row) for row in results(cl)]
     assert ["".join(str(item) for item in row) for row in fast_results(cl)] == django_rows
+
+
+def test_a_boolean_column_that_answers_a_number_reads_as_djangos(
+    client, coordinator, letters, monkeypatch
+):
+    """alt="1" for 1, as Django writes it, not the icon of True."""
+    from django.contrib import admin as django_admin
+
+    from letters.admin import LetterAdmin
+
+    @django_admin.display(description="flagged", boolean=True)
+    def flagged(self, obj):
+        return 1 if obj.flagged_at else 0
+
+    monkeypatch.setattr(LetterAdmin, "flagged", flagged)
+    django_rows, fast_rows = _rows_both_ways(client, coordinator, "")
+    assert 'alt="1"' in "".join(fast_rows)
+    assert fast_rows == django_rows
