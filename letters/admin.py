@@ -14,6 +14,7 @@ from django.utils.translation import ngettext
 
 from core import crypto
 from core.admin import ReadOnlyAdminMixin
+from core.admin_list import ShownColumnsChangeList
 from core.paginator import EstimatedCountPaginator
 from prisoners import selectors as prisoner_selectors
 from prisoners.models import Prisoner
@@ -208,6 +209,14 @@ class LetterAdmin(admin.ModelAdmin):
         "flagged",
     ]
     volunteer_list_display = ["reference", "prisoner", "language", "status", "created_at"]
+    # What a column of list_display reads, where it is not just the field of that name: the list
+    # loads only the columns it shows (ShownColumnsChangeList), not the letter's texts and the
+    # supporter's encrypted fields, and of the prisoner and the volunteer only their names.
+    list_display_fields = {
+        "flagged": ["flagged_at"],
+        "prisoner": ["prisoner", "prisoner__name_en"],  # Prisoner.__str__
+        "claimed_by": ["claimed_by", "claimed_by__username"],  # User.__str__
+    }
     list_filter = [
         "status",
         "delivery",
@@ -308,6 +317,9 @@ class LetterAdmin(admin.ModelAdmin):
             if prisoners:
                 matches |= Q(prisoner_id__in=prisoners)
         return queryset.filter(matches), False
+
+    def get_changelist(self, request, **kwargs):
+        return ShownColumnsChangeList
 
     def get_changelist_instance(self, request):
         changelist = super().get_changelist_instance(request)

@@ -12,10 +12,12 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.middleware.csrf import get_token
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
@@ -44,6 +46,16 @@ KIND_REJECTION = gettext_lazy(
 
 def _url(name: str, *args) -> str:
     return reverse(f"admin:letters_letter_desk_{name}", args=args)
+
+
+# Stands for a letter's id in a URL reversed once for a whole list (no real id is this big).
+_ID_SLOT = 2**62 + 12345
+
+
+def _url_for_each(name: str) -> Callable[[int], str]:
+    """reverse(name, args=[id]) for many letters, from one reverse()."""
+    before, _slot, after = reverse(name, args=[_ID_SLOT]).partition(str(_ID_SLOT))
+    return lambda letter_id: f"{before}{int(letter_id)}{after}"
 
 
 def _can_translate(user) -> bool:
@@ -124,6 +136,9 @@ class Desk:
         user = request.user
         base = {
             **self.site.each_context(request),
+            # One masked CSRF token for every form of the page (the queue has two a row):
+            # Django's would mask a new one for each {% csrf_token %}, at some cost each.
+            "csrf_token": SimpleLazyObject(lambda: get_token(request)),
             "opts": Letter._meta,
             "title": title,
             "desk_tabs": self.tabs(request),
@@ -173,22 +188,29 @@ class Desk:
         language = request.GET.get("language", "")
         if language not in languages:
             language = ""
+        my_languages, limit = selectors.volunteer_desk_settings(user=user)
         page = BoundedPaginator(
-            selectors.letters_queue(user=user, language=language), QUEUE_PAGE_SIZE
+            selectors.letters_queue(user=user, language=language, languages=my_languages),
+            QUEUE_PAGE_SIZE,
         ).get_page(request.GET.get("page"))
         held = selectors.letters_held_by(user=user).count()
-        limit = selectors.volunteer_claim_limit(user=user)
         now = timezone.now()
+        change_url = _url_for_each("admin:letters_letter_change")
+        claim_url = _url_for_each("admin:letters_letter_desk_claim")
+        skip_url = _url_for_each("admin:letters_letter_desk_skip")
         rows = [
             {
                 "letter": letter,
+                "language_name": languages.get(letter.language, letter.language),
                 "age": now - letter.created_at,
                 "skippable": coordinator
                 and (letter.language == "ru" or letter.language in letter.prisoner.reads_languages),
+                "change_url": change_url(letter.pk),
+                "claim_url": claim_url(letter.pk),
+                "skip_url": skip_url(letter.pk),
             }
             for letter in page.object_list
         ]
-        my_languages = selectors.volunteer_languages(user=user)
         return self._render(
             request,
             "queue.html",

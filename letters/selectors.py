@@ -111,8 +111,28 @@ def volunteer_claim_limit(*, user) -> int:
     return limit.first() or settings.LETTERBRIDGE_DEFAULT_CLAIM_LIMIT
 
 
+def volunteer_desk_settings(*, user) -> tuple[list[str], int]:
+    """A volunteer's languages and claim limit (as volunteer_languages and
+    volunteer_claim_limit), read together: the queue page shows both."""
+    row = (
+        VolunteerProfile.objects.filter(user_id=user.pk)
+        .values_list("languages", "claim_limit")
+        .first()
+    )
+    languages, limit = row if row is not None else ([], None)
+    codes = [code for code in (languages or []) if isinstance(code, str)]
+    return codes, limit or settings.LETTERBRIDGE_DEFAULT_CLAIM_LIMIT
+
+
 def user_is_coordinator(*, user) -> bool:
-    return user.has_perm(PERM_COORDINATE)
+    """Asked a dozen times on one page (the admin list's columns, filters, look-ups and
+    actions; the desk's tabs), so the answer is kept on the user object, which lives as long
+    as its request, as Django keeps the user's permissions on it (``_perm_cache``)."""
+    known = getattr(user, "_letters_is_coordinator", None)
+    if known is None:
+        known = user.has_perm(PERM_COORDINATE)
+        user._letters_is_coordinator = known
+    return known
 
 
 def letters_visible_to(*, user) -> QuerySet[Letter]:
@@ -139,17 +159,34 @@ def _desk(queryset: QuerySet[Letter]) -> QuerySet[Letter]:
     return queryset.select_related("prisoner").defer(*SUPPORTER_FIELDS)
 
 
-def letters_queue(*, user, language: str = "") -> QuerySet[Letter]:
+# What the queue shows of a letter (its length is annotated as ``length``): nothing else is
+# loaded, no supporter field and no text, so nothing is decrypted for the list.
+QUEUE_FIELDS = (
+    "reference",
+    "language",
+    "created_at",
+    "prisoner",
+    "prisoner__name_en",
+    "prisoner__reads_languages",
+)
+
+
+def letters_queue(
+    *, user, language: str = "", languages: list[str] | None = None
+) -> QuerySet[Letter]:
     """Letters waiting for a translator, oldest first: in the volunteer's languages (a
-    coordinator sees every language). Flagged letters wait for a coordinator instead."""
+    coordinator sees every language). Flagged letters wait for a coordinator instead.
+    ``languages``: the volunteer's, when the caller has read them already."""
     queryset = Letter.objects.filter(status=Letter.Status.RECEIVED, flagged_at__isnull=True)
     if not user_is_coordinator(user=user):
-        queryset = queryset.filter(language__in=volunteer_languages(user=user))
+        if languages is None:
+            languages = volunteer_languages(user=user)
+        queryset = queryset.filter(language__in=languages)
     if language:
         queryset = queryset.filter(language=language)
     return (
         _desk(queryset)
-        .defer("original_text", "translation")
+        .only(*QUEUE_FIELDS)
         .annotate(length=F("original_length"))
         .order_by("created_at", "pk")
     )

@@ -1,0 +1,67 @@
+"""Date-times written as Django writes them (``django.utils.dateformat.format``), for pages that
+print many: the parts of a format that depend only on the day (the month's name, the weekday)
+or only on the hour and minute ("2:05 p.m.") are remembered per language, so a list of a
+hundred rows does not translate the same month name a hundred times. The rest (time zone,
+seconds) is written for each value. tests/core/test_dates.py holds it to Django's output."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time
+from functools import lru_cache
+
+from django.utils import formats, timezone
+from django.utils.dateformat import DateFormat, TimeFormat, re_escaped, re_formatchars
+from django.utils.translation import get_language
+
+# Format characters whose output depends only on the date, or only on the hour and minute.
+_BY_DATE = frozenset("bdDEFjlLmMnNoStwWyYz")
+_BY_MINUTE = frozenset("aAfgGhHiP")
+
+
+@lru_cache(maxsize=128)
+def _parts(format_string: str) -> tuple[tuple[bool, str], ...]:
+    """The format split as DateFormat.format splits it: (is a format character, text)."""
+    parts = []
+    for i, piece in enumerate(re_formatchars.split(format_string)):
+        if i % 2:
+            parts.append((True, piece))
+        elif piece:
+            parts.append((False, re_escaped.sub(r"\1", piece)))
+    return tuple(parts)
+
+
+@lru_cache(maxsize=8192)
+def _date_part(language: str | None, char: str, year: int, month: int, day: int) -> str:
+    return str(getattr(DateFormat(date(year, month, day)), char)())
+
+
+@lru_cache(maxsize=4096)
+def _minute_part(language: str | None, char: str, hour: int, minute: int) -> str:
+    return str(getattr(TimeFormat(time(hour, minute)), char)())
+
+
+def format_datetime(value: datetime, format_string: str) -> str:
+    """``dateformat.format(value, format_string)`` for a datetime, in the active language."""
+    language = get_language()
+    out = []
+    whole = None
+    for is_char, piece in _parts(str(format_string)):
+        if not is_char:
+            out.append(piece)
+        elif piece in _BY_DATE:
+            out.append(_date_part(language, piece, value.year, value.month, value.day))
+        elif piece in _BY_MINUTE:
+            out.append(_minute_part(language, piece, value.hour, value.minute))
+        else:
+            if whole is None:
+                whole = DateFormat(value)
+            out.append(str(getattr(whole, piece)()))
+    return "".join(out)
+
+
+def localize_datetime(value: datetime) -> str:
+    """What the admin shows for a datetime, ``formats.localize(template_localtime(value))``:
+    in the current time zone, in the active language's DATETIME_FORMAT."""
+    if timezone.is_aware(value):
+        value = timezone.localtime(value)
+    return format_datetime(value, formats.get_format("DATETIME_FORMAT"))

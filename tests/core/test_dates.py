@@ -1,0 +1,45 @@
+"""core.dates writes date-times as Django does: every format character, in English, Russian
+and German, every 37 minutes over a year (midnights, noons, both clock changes) with odd
+seconds."""
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from django.utils import dateformat, formats, timezone, translation
+
+from core.dates import format_datetime, localize_datetime
+from letters.templatetags.letters_tags import datetime_with_zone
+
+START = datetime(2025, 1, 1, tzinfo=UTC)
+VALUES = [START + timedelta(minutes=37 * i, seconds=i % 7, microseconds=i) for i in range(15000)]
+VALUES += [datetime(2025, 3, 30, 1, 0, tzinfo=UTC), datetime(2025, 10, 26, 1, 0, tzinfo=UTC)]
+VALUES += [datetime(2025, 6, 1, 11, 0, tzinfo=UTC), datetime(2025, 6, 1, 23, 0, tzinfo=UTC)]
+EVERY_CHARACTER = "a A b c d D e E f F g G h H i I j l L m M n N o O P r s S t T U u w W y Y z Z"
+
+
+@pytest.mark.parametrize("language", ["en", "ru", "de"])
+def test_the_admins_datetimes_read_as_djangos(language):
+    with translation.override(language):
+        expected = [formats.localize(timezone.template_localtime(v)) for v in VALUES]
+        assert [localize_datetime(v) for v in VALUES] == expected
+
+
+@pytest.mark.parametrize("language", ["en", "ru"])
+@pytest.mark.parametrize("pattern", [EVERY_CHARACTER, "j E Y, H:i", r"\T\o\d\a\y: jS F, P"])
+def test_every_format_reads_as_djangos(language, pattern):
+    values = [timezone.localtime(v) for v in VALUES[::7]]
+    with translation.override(language):
+        assert [format_datetime(v, pattern) for v in values] == [
+            dateformat.format(v, pattern) for v in values
+        ]
+
+
+def test_the_moment_with_its_zone():
+    with translation.override("ru"):
+        assert datetime_with_zone(datetime(2026, 12, 5, 14, 5, tzinfo=UTC)) == (
+            "5 декабря 2026, 14:05 GMT"
+        )
+    with translation.override("en"):
+        assert datetime_with_zone(datetime(2026, 7, 5, 14, 5, tzinfo=UTC)) == (
+            "5 July 2026, 15:05 BST"
+        )
