@@ -3,6 +3,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from core.crypto import EncryptedTextField
 from core.models import AppendOnlyModel
@@ -148,6 +149,8 @@ class Letter(models.Model):
     waiting_reasons: list[Promise]
 
     class Meta:
+        verbose_name = pgettext_lazy("admin model name", "letter")
+        verbose_name_plural = pgettext_lazy("admin model name", "letters")
         ordering = ["-created_at"]
         permissions = [
             ("translate_letter", "Can claim and translate letters"),
@@ -252,6 +255,8 @@ class LetterEvent(AppendOnlyModel):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
+        verbose_name = pgettext_lazy("admin model name", "letter event")
+        verbose_name_plural = pgettext_lazy("admin model name", "letter events")
         ordering = ["created_at", "pk"]
         indexes = [models.Index(fields=["letter", "created_at"], name="letterevent_letter_idx")]
         constraints = [
@@ -277,6 +282,8 @@ class VolunteerProfile(models.Model):
     claim_limit = models.PositiveSmallIntegerField(_("letters held at once"), default=3)
 
     class Meta:
+        verbose_name = pgettext_lazy("admin model name", "volunteer profile")
+        verbose_name_plural = pgettext_lazy("admin model name", "volunteer profiles")
         constraints = [
             models.CheckConstraint(
                 condition=Q(claim_limit__gte=1, claim_limit__lte=50),
@@ -301,8 +308,9 @@ class PostingBatch(models.Model):
     note = models.TextField(blank=True)
 
     class Meta:
+        verbose_name = pgettext_lazy("admin model name", "posting batch")
+        verbose_name_plural = pgettext_lazy("admin model name", "posting batches")
         ordering = ["-created_at"]
-        verbose_name_plural = "posting batches"
 
     def __str__(self) -> str:
         return f"Batch {self.pk} ({self.posted_on or 'not posted'})"
@@ -329,6 +337,8 @@ class Notification(models.Model):
     attempts = models.PositiveSmallIntegerField(default=0)
 
     class Meta:
+        verbose_name = pgettext_lazy("admin model name", "notification")
+        verbose_name_plural = pgettext_lazy("admin model name", "notifications")
         indexes = [
             models.Index(
                 fields=["created_at"],

@@ -54,6 +54,8 @@ class Payment(models.Model):
     receipt_sent_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        verbose_name = pgettext_lazy("admin model name", "payment")
+        verbose_name_plural = pgettext_lazy("admin model name", "payments")
         ordering = ["-created_at"]
         constraints = [
             models.CheckConstraint(
@@ -187,6 +189,8 @@ class StripeEvent(models.Model):
     received_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
+        verbose_name = pgettext_lazy("admin model name", "Stripe event")
+        verbose_name_plural = pgettext_lazy("admin model name", "Stripe events")
         ordering = ["-received_at"]
 
     def __str__(self) -> str:

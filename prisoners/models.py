@@ -94,6 +94,8 @@ class Prisoner(models.Model):
     letters_this_month: int
 
     class Meta:
+        verbose_name = pgettext_lazy("admin model name", "prisoner")
+        verbose_name_plural = pgettext_lazy("admin model name", "prisoners")
         ordering = ["name_en"]
         constraints = [
             models.CheckConstraint(
@@ -170,7 +172,8 @@ class PrisonAddress(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
-        verbose_name_plural = "prison addresses"
+        verbose_name = pgettext_lazy("admin model name", "prison address")
+        verbose_name_plural = pgettext_lazy("admin model name", "prison addresses")
         ordering = ["prisoner", "-valid_from"]
         constraints = [
             models.UniqueConstraint(

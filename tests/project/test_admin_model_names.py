@@ -1,0 +1,61 @@
+"""The admin in Russian names every model of ours in Russian: the sidebar, the page titles
+("Выберите письмо для изменения") and the messages read the model's verbose names."""
+
+import pytest
+from django.contrib import admin
+from django.urls import reverse
+from django.utils import translation
+
+from tests.factories import CoordinatorFactory
+
+OURS = {
+    "accounts",
+    "core",
+    "inbox",
+    "letters",
+    "pages",
+    "payments",
+    "prisoners",
+    "replies",
+    "rights",
+}
+
+
+def _our_admin_models():
+    return [model for model in admin.site._registry if model._meta.app_label in OURS]
+
+
+def test_every_model_of_ours_in_the_admin_has_a_russian_name():
+    # given every model of our apps the admin shows
+    models = _our_admin_models()
+    assert models
+
+    # when their names are read in English and in Russian
+    with translation.override("en"):
+        english = {m: (str(m._meta.verbose_name), str(m._meta.verbose_name_plural)) for m in models}
+    with translation.override("ru"):
+        russian = {m: (str(m._meta.verbose_name), str(m._meta.verbose_name_plural)) for m in models}
+
+    # then none is left in English
+    untranslated = [
+        m.__name__
+        for m in models
+        if english[m][0] == russian[m][0] or english[m][1] == russian[m][1]
+    ]
+    assert untranslated == []
+
+
+@pytest.mark.django_db
+def test_a_coordinator_reading_the_admin_in_russian_sees_russian_model_names(client):
+    # given a coordinator who reads the site in Russian
+    client.force_login(CoordinatorFactory())
+    client.cookies["django_language"] = "ru"
+
+    # when they open the admin's index and the letters' list
+    index = client.get(reverse("admin:index")).content.decode()
+    letters = client.get(reverse("admin:letters_letter_changelist")).content.decode()
+
+    # then the models are named in Russian, in the case the sentence needs
+    assert "Профили заключённых" in index and ">Prisoners<" not in index
+    assert "Письма" in index and ">Letters<" not in index
+    assert "Выберите письмо для изменения" in letters
