@@ -63,8 +63,15 @@ class Letter(models.Model):
 
     Source = LetterSource
 
-    reference = models.CharField(max_length=12, unique=True, editable=False)
-    prisoner = models.ForeignKey(Prisoner, on_delete=models.PROTECT, related_name="letters")
+    reference = models.CharField(
+        pgettext_lazy("admin field", "reference"), max_length=12, unique=True, editable=False
+    )
+    prisoner = models.ForeignKey(
+        Prisoner,
+        on_delete=models.PROTECT,
+        related_name="letters",
+        verbose_name=pgettext_lazy("admin field", "prisoner"),
+    )
     # Encrypted at rest (core/crypto.py): a copy of the database does not say who wrote what.
     supporter_name = EncryptedTextField(_("name to sign with"))
     supporter_email = EncryptedTextField(_("e-mail"))
@@ -86,7 +93,9 @@ class Letter(models.Model):
     translation_version = models.PositiveIntegerField(default=0, editable=False)
     translation_saved_at = models.DateTimeField(null=True, blank=True, editable=False)
     review_comment = models.TextField(_("reviewer's comment to the translator"), blank=True)
-    flagged_at = models.DateTimeField(null=True, blank=True, editable=False)
+    flagged_at = models.DateTimeField(
+        pgettext_lazy("admin field", "flagged at"), null=True, blank=True, editable=False
+    )
     flagged_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
@@ -96,7 +105,9 @@ class Letter(models.Model):
         editable=False,
     )
     flag_reason = models.TextField(blank=True, editable=False)
-    delivery = models.CharField(max_length=20, choices=Delivery.choices)
+    delivery = models.CharField(
+        pgettext_lazy("admin field", "delivery"), max_length=20, choices=Delivery.choices
+    )
     # How the letter reached us. An e-mailed letter keeps the supporter's Message-ID and
     # subject, so our e-mails about it answer in their own thread (erased with the rest).
     source = models.CharField(
@@ -105,10 +116,18 @@ class Letter(models.Model):
     email_message_id = EncryptedTextField(blank=True, default="", editable=False)
     email_subject = EncryptedTextField(blank=True, default="", editable=False)
     status = models.CharField(
-        max_length=20, choices=Status.choices, default=Status.RECEIVED, editable=False
+        pgettext_lazy("admin field", "status"),
+        max_length=20,
+        choices=Status.choices,
+        default=Status.RECEIVED,
+        editable=False,
     )
     postage = models.CharField(
-        max_length=20, choices=Postage.choices, default=Postage.NOT_NEEDED, editable=False
+        pgettext_lazy("admin field", "postage"),
+        max_length=20,
+        choices=Postage.choices,
+        default=Postage.NOT_NEEDED,
+        editable=False,
     )
     postage_currency = models.CharField(max_length=3, choices=CURRENCIES, blank=True)
 
@@ -119,6 +138,7 @@ class Letter(models.Model):
         blank=True,
         related_name="claimed_letters",
         editable=False,
+        verbose_name=pgettext_lazy("admin field", "claimed by"),
     )
     claimed_at = models.DateTimeField(null=True, blank=True, editable=False)
     claim_expires_at = models.DateTimeField(null=True, blank=True, editable=False)
@@ -141,7 +161,9 @@ class Letter(models.Model):
     tracking_salt = models.CharField(max_length=32, editable=False)
     tracking_token_hash = models.CharField(max_length=64, unique=True, editable=False)
 
-    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    created_at = models.DateTimeField(
+        pgettext_lazy("admin field", "created at"), auto_now_add=True, db_index=True
+    )
     updated_at = models.DateTimeField(auto_now=True)
     status_changed_at = models.DateTimeField(editable=False)
     texts_erased_at = models.DateTimeField(null=True, blank=True, editable=False)

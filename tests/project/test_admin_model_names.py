@@ -6,7 +6,7 @@ from django.contrib import admin
 from django.urls import reverse
 from django.utils import translation
 
-from tests.factories import CoordinatorFactory
+from tests.factories import CoordinatorFactory, LetterFactory, VolunteerFactory
 
 OURS = {
     "accounts",
@@ -47,7 +47,8 @@ def test_every_model_of_ours_in_the_admin_has_a_russian_name():
 
 @pytest.mark.django_db
 def test_a_coordinator_reading_the_admin_in_russian_sees_russian_model_names(client):
-    # given a coordinator who reads the site in Russian
+    # given a coordinator who reads the site in Russian, and a letter
+    LetterFactory()
     client.force_login(CoordinatorFactory())
     client.cookies["django_language"] = "ru"
 
@@ -59,3 +60,24 @@ def test_a_coordinator_reading_the_admin_in_russian_sees_russian_model_names(cli
     assert "Профили заключённых" in index and ">Prisoners<" not in index
     assert "Письма" in index and ">Letters<" not in index
     assert "Выберите письмо для изменения" in letters
+    # and the letter list's columns and filters too
+    for header in ("Номер", "Заключённый", "Способ отправки", "Статус", "Почтовый сбор"):
+        assert header in letters, header
+    assert "Дата поступления" in letters and "У кого в работе" in letters
+
+
+@pytest.mark.django_db
+def test_a_volunteer_reading_the_letter_list_in_russian_sees_russian_columns(client):
+    # given a volunteer who reads the site in Russian, and a letter
+    LetterFactory()
+    client.force_login(VolunteerFactory())
+    client.cookies["django_language"] = "ru"
+
+    # when they open the list of letters
+    page = client.get(reverse("admin:letters_letter_changelist")).content.decode()
+
+    # then every column and filter of theirs is in Russian
+    for header in ("Номер", "Заключённый", "Язык письма", "Статус", "Дата поступления"):
+        assert header in page, header
+    for english in (">Reference<", ">Prisoner<", ">Status<", ">Created at<", "By status"):
+        assert english not in page, english
