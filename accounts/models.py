@@ -1,19 +1,28 @@
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class LetterAccess(models.Model):
     """Who opened which letter's text, when, and on which page: staff access is itself audited."""
 
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="letter_accesses"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="letter_accesses",
+        verbose_name=pgettext_lazy("admin field", "user"),
     )
     letter = models.ForeignKey(
-        "letters.Letter", on_delete=models.PROTECT, related_name="staff_accesses"
+        "letters.Letter",
+        on_delete=models.PROTECT,
+        related_name="staff_accesses",
+        verbose_name=pgettext_lazy("admin field", "letter"),
     )
     page = models.CharField(_("page"), max_length=80)
-    accessed_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    accessed_at = models.DateTimeField(
+        auto_now_add=True, db_index=True, verbose_name=pgettext_lazy("admin field", "accessed at")
+    )
 
     class Meta:
         ordering = ["-accessed_at"]

@@ -7,6 +7,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from core.crypto import EncryptedBinaryField, EncryptedTextField
 from letters.models import LANGUAGES, Letter
@@ -46,24 +47,58 @@ class InboundEmail(models.Model):
 
     # De-duplication: the same bytes (re-polled) or the same Message-ID (redelivered with new
     # Received: headers) never make a second row, so never a second letter.
-    sha256 = models.CharField(max_length=64, unique=True, editable=False)
-    message_id_hash = models.CharField(max_length=64, blank=True, editable=False)
-    message_id = EncryptedTextField(blank=True, default="", editable=False)
-    raw = EncryptedBinaryField(default=b"", editable=False)
+    sha256 = models.CharField(
+        max_length=64,
+        unique=True,
+        editable=False,
+        verbose_name=pgettext_lazy("admin field", "sha256"),
+    )
+    message_id_hash = models.CharField(
+        max_length=64,
+        blank=True,
+        editable=False,
+        verbose_name=pgettext_lazy("admin field", "message id hash"),
+    )
+    message_id = EncryptedTextField(
+        blank=True,
+        default="",
+        editable=False,
+        verbose_name=pgettext_lazy("admin field", "message id"),
+    )
+    raw = EncryptedBinaryField(
+        default=b"", editable=False, verbose_name=pgettext_lazy("admin field", "raw")
+    )
     size = models.PositiveIntegerField(_("size in bytes"), default=0, editable=False)
     received_at = models.DateTimeField(_("received"), auto_now_add=True, db_index=True)
 
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.RECEIVED)
-    reason = models.CharField(max_length=30, choices=Reason.choices, blank=True)
+    status = models.CharField(
+        max_length=10,
+        choices=Status.choices,
+        default=Status.RECEIVED,
+        verbose_name=pgettext_lazy("admin field", "status"),
+    )
+    reason = models.CharField(
+        max_length=30,
+        choices=Reason.choices,
+        blank=True,
+        verbose_name=pgettext_lazy("admin field", "reason"),
+    )
     # Stored first, read after: empty while the message is stored but not yet read (the process
     # died in between), so the next poll or the beat's sweep reads it from the stored raw.
-    read_at = models.DateTimeField(null=True, blank=True, editable=False)
+    read_at = models.DateTimeField(
+        null=True, blank=True, editable=False, verbose_name=pgettext_lazy("admin field", "read at")
+    )
     # When reading failed: where, for the person who looks (never the message's words).
     failure = models.CharField(_("what failed"), max_length=200, blank=True, editable=False)
 
     sender_name = EncryptedTextField(_("sender's name"), blank=True, default="")
     sender_email = EncryptedTextField(_("sender's address"), blank=True, default="")
-    sender_email_hash = models.CharField(max_length=64, blank=True, editable=False)
+    sender_email_hash = models.CharField(
+        max_length=64,
+        blank=True,
+        editable=False,
+        verbose_name=pgettext_lazy("admin field", "sender email hash"),
+    )
     subject = EncryptedTextField(_("subject"), blank=True, default="")
     # What a volunteer may ever see of it: the letter's words, without quoted history,
     # signature or markup. The covering note is what was written around an attached letter.
@@ -73,13 +108,33 @@ class InboundEmail(models.Model):
     is_reply = models.BooleanField(_("a reply to an e-mail"), default=False)
 
     guessed_prisoner = models.ForeignKey(
-        Prisoner, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        Prisoner,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=pgettext_lazy("admin field", "guessed prisoner"),
     )
-    guessed_language = models.CharField(max_length=8, choices=LANGUAGES, blank=True)
-    guessed_delivery = models.CharField(max_length=20, choices=Letter.Delivery.choices, blank=True)
+    guessed_language = models.CharField(
+        max_length=8,
+        choices=LANGUAGES,
+        blank=True,
+        verbose_name=pgettext_lazy("admin field", "guessed language"),
+    )
+    guessed_delivery = models.CharField(
+        max_length=20,
+        choices=Letter.Delivery.choices,
+        blank=True,
+        verbose_name=pgettext_lazy("admin field", "guessed delivery"),
+    )
 
     letter = models.OneToOneField(
-        Letter, on_delete=models.PROTECT, null=True, blank=True, related_name="inbound_email"
+        Letter,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="inbound_email",
+        verbose_name=pgettext_lazy("admin field", "letter"),
     )
     handled_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -88,13 +143,34 @@ class InboundEmail(models.Model):
         blank=True,
         related_name="+",
         editable=False,
+        verbose_name=pgettext_lazy("admin field", "handled by"),
     )
-    handled_at = models.DateTimeField(null=True, blank=True, editable=False)
+    handled_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        editable=False,
+        verbose_name=pgettext_lazy("admin field", "handled at"),
+    )
     # Our answer in the sender's thread (a coordinator's, or the refusal of a message too
     # large); sent once by the worker.
-    reply_text = EncryptedTextField(blank=True, default="", editable=False)
-    reply_sent_at = models.DateTimeField(null=True, blank=True, editable=False)
-    erased_at = models.DateTimeField(null=True, blank=True, editable=False)
+    reply_text = EncryptedTextField(
+        blank=True,
+        default="",
+        editable=False,
+        verbose_name=pgettext_lazy("admin field", "reply text"),
+    )
+    reply_sent_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        editable=False,
+        verbose_name=pgettext_lazy("admin field", "reply sent at"),
+    )
+    erased_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        editable=False,
+        verbose_name=pgettext_lazy("admin field", "erased at"),
+    )
 
     class Meta:
         ordering = ["-received_at", "-pk"]

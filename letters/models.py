@@ -76,7 +76,12 @@ class Letter(models.Model):
     supporter_name = EncryptedTextField(_("name to sign with"))
     supporter_email = EncryptedTextField(_("e-mail"))
     # A keyed hash of the address, lower-cased: how "find my letters" finds them.
-    supporter_email_hash = models.CharField(max_length=64, blank=True, editable=False)
+    supporter_email_hash = models.CharField(
+        max_length=64,
+        blank=True,
+        editable=False,
+        verbose_name=pgettext_lazy("admin field", "supporter email hash"),
+    )
     supporter_country = models.CharField(_("country"), max_length=2, blank=True)
     locale = models.CharField(
         _("language for e-mails"), max_length=8, choices=settings.LANGUAGES, default="en"
@@ -84,14 +89,23 @@ class Letter(models.Model):
     language = models.CharField(_("language of the letter"), max_length=8, choices=LANGUAGES)
     original_text = EncryptedTextField(_("letter"))
     # Characters in the letter, kept beside the ciphertext so the queue can show it.
-    original_length = models.PositiveIntegerField(default=0, editable=False)
+    original_length = models.PositiveIntegerField(
+        default=0, editable=False, verbose_name=pgettext_lazy("admin field", "original length")
+    )
     translation = EncryptedTextField(_("Russian translation"), blank=True)
     # The one name printed under the letter, in Cyrillic (the censor reads Latin letters as a
     # possible code): proposed from supporter_name, confirmed by the translator at hand-in.
     signature_ru = EncryptedTextField(_("signature in Cyrillic"), blank=True, default="")
     # Bumped by every saved draft, so a stale browser tab cannot overwrite a newer draft.
-    translation_version = models.PositiveIntegerField(default=0, editable=False)
-    translation_saved_at = models.DateTimeField(null=True, blank=True, editable=False)
+    translation_version = models.PositiveIntegerField(
+        default=0, editable=False, verbose_name=pgettext_lazy("admin field", "translation version")
+    )
+    translation_saved_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        editable=False,
+        verbose_name=pgettext_lazy("admin field", "translation saved at"),
+    )
     review_comment = models.TextField(_("reviewer's comment to the translator"), blank=True)
     flagged_at = models.DateTimeField(
         pgettext_lazy("admin field", "flagged at"), null=True, blank=True, editable=False
@@ -103,8 +117,11 @@ class Letter(models.Model):
         blank=True,
         related_name="flagged_letters",
         editable=False,
+        verbose_name=pgettext_lazy("admin field", "flagged by"),
     )
-    flag_reason = models.TextField(blank=True, editable=False)
+    flag_reason = models.TextField(
+        blank=True, editable=False, verbose_name=pgettext_lazy("admin field", "flag reason")
+    )
     delivery = models.CharField(
         pgettext_lazy("admin field", "delivery"), max_length=20, choices=Delivery.choices
     )
@@ -113,8 +130,18 @@ class Letter(models.Model):
     source = models.CharField(
         _("came by"), max_length=10, choices=Source.choices, default=Source.FORM, editable=False
     )
-    email_message_id = EncryptedTextField(blank=True, default="", editable=False)
-    email_subject = EncryptedTextField(blank=True, default="", editable=False)
+    email_message_id = EncryptedTextField(
+        blank=True,
+        default="",
+        editable=False,
+        verbose_name=pgettext_lazy("admin field", "email message id"),
+    )
+    email_subject = EncryptedTextField(
+        blank=True,
+        default="",
+        editable=False,
+        verbose_name=pgettext_lazy("admin field", "email subject"),
+    )
     status = models.CharField(
         pgettext_lazy("admin field", "status"),
         max_length=20,
@@ -129,7 +156,12 @@ class Letter(models.Model):
         default=Postage.NOT_NEEDED,
         editable=False,
     )
-    postage_currency = models.CharField(max_length=3, choices=CURRENCIES, blank=True)
+    postage_currency = models.CharField(
+        max_length=3,
+        choices=CURRENCIES,
+        blank=True,
+        verbose_name=pgettext_lazy("admin field", "postage currency"),
+    )
 
     claimed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -140,9 +172,24 @@ class Letter(models.Model):
         editable=False,
         verbose_name=pgettext_lazy("admin field", "claimed by"),
     )
-    claimed_at = models.DateTimeField(null=True, blank=True, editable=False)
-    claim_expires_at = models.DateTimeField(null=True, blank=True, editable=False)
-    claim_reminded_at = models.DateTimeField(null=True, blank=True, editable=False)
+    claimed_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        editable=False,
+        verbose_name=pgettext_lazy("admin field", "claimed at"),
+    )
+    claim_expires_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        editable=False,
+        verbose_name=pgettext_lazy("admin field", "claim expires at"),
+    )
+    claim_reminded_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        editable=False,
+        verbose_name=pgettext_lazy("admin field", "claim reminded at"),
+    )
     translated_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
@@ -150,23 +197,47 @@ class Letter(models.Model):
         blank=True,
         related_name="translated_letters",
         editable=False,
+        verbose_name=pgettext_lazy("admin field", "translated by"),
     )
     posting_batch = models.ForeignKey(
-        "PostingBatch", on_delete=models.PROTECT, null=True, blank=True, related_name="letters"
+        "PostingBatch",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="letters",
+        verbose_name=pgettext_lazy("admin field", "posting batch"),
     )
-    rejection_reason = models.TextField(blank=True, editable=False)
+    rejection_reason = models.TextField(
+        blank=True, editable=False, verbose_name=pgettext_lazy("admin field", "rejection reason")
+    )
 
     # The tracking link is derived from a per-letter salt and LETTERBRIDGE_TRACKING_KEY; only
     # its SHA-256 is stored, so the link cannot be rebuilt from the database alone.
-    tracking_salt = models.CharField(max_length=32, editable=False)
-    tracking_token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    tracking_salt = models.CharField(
+        max_length=32, editable=False, verbose_name=pgettext_lazy("admin field", "tracking salt")
+    )
+    tracking_token_hash = models.CharField(
+        max_length=64,
+        unique=True,
+        editable=False,
+        verbose_name=pgettext_lazy("admin field", "tracking token hash"),
+    )
 
     created_at = models.DateTimeField(
-        pgettext_lazy("admin field", "created at"), auto_now_add=True, db_index=True
+        pgettext_lazy("admin field of a letter", "created at"), auto_now_add=True, db_index=True
     )
-    updated_at = models.DateTimeField(auto_now=True)
-    status_changed_at = models.DateTimeField(editable=False)
-    texts_erased_at = models.DateTimeField(null=True, blank=True, editable=False)
+    updated_at = models.DateTimeField(
+        auto_now=True, verbose_name=pgettext_lazy("admin field", "updated at")
+    )
+    status_changed_at = models.DateTimeField(
+        editable=False, verbose_name=pgettext_lazy("admin field", "status changed at")
+    )
+    texts_erased_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        editable=False,
+        verbose_name=pgettext_lazy("admin field", "texts erased at"),
+    )
     # Not a column: set on the letters the posting page lists (``coordination._with_reasons``).
     waiting_reasons: list[Promise]
 
@@ -261,20 +332,45 @@ class LetterEvent(AppendOnlyModel):
         NOTE = "note", _("note")
         BATCH = "batch", _("posting batch")
 
-    letter = models.ForeignKey(Letter, on_delete=models.PROTECT, related_name="events")
-    kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.TRANSITION)
-    from_status = models.CharField(max_length=20, choices=Letter.Status.choices, blank=True)
-    to_status = models.CharField(max_length=20, choices=Letter.Status.choices, blank=True)
-    action = models.CharField(max_length=30, blank=True)
+    letter = models.ForeignKey(
+        Letter,
+        on_delete=models.PROTECT,
+        related_name="events",
+        verbose_name=pgettext_lazy("admin field", "letter"),
+    )
+    kind = models.CharField(
+        max_length=20,
+        choices=Kind.choices,
+        default=Kind.TRANSITION,
+        verbose_name=pgettext_lazy("admin field", "kind"),
+    )
+    from_status = models.CharField(
+        max_length=20,
+        choices=Letter.Status.choices,
+        blank=True,
+        verbose_name=pgettext_lazy("admin field", "from status"),
+    )
+    to_status = models.CharField(
+        max_length=20,
+        choices=Letter.Status.choices,
+        blank=True,
+        verbose_name=pgettext_lazy("admin field", "to status"),
+    )
+    action = models.CharField(
+        max_length=30, blank=True, verbose_name=pgettext_lazy("admin field", "action")
+    )
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
         null=True,
         blank=True,
         related_name="letter_events",
+        verbose_name=pgettext_lazy("admin field", "actor"),
     )
-    note = models.TextField(blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    note = models.TextField(blank=True, verbose_name=pgettext_lazy("admin field", "note"))
+    created_at = models.DateTimeField(
+        auto_now_add=True, verbose_name=pgettext_lazy("admin field", "created at")
+    )
 
     class Meta:
         verbose_name = pgettext_lazy("admin model name", "letter event")
@@ -294,7 +390,10 @@ class LetterEvent(AppendOnlyModel):
 
 class VolunteerProfile(models.Model):
     user = models.OneToOneField(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="volunteer_profile"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="volunteer_profile",
+        verbose_name=pgettext_lazy("admin field", "user"),
     )
     languages = models.JSONField(
         _("languages translated from"),
@@ -320,14 +419,26 @@ class VolunteerProfile(models.Model):
 class PostingBatch(models.Model):
     """Letters printed and posted together; postage spent is recorded per batch."""
 
-    created_at = models.DateTimeField(auto_now_add=True)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="posting_batches"
+    created_at = models.DateTimeField(
+        auto_now_add=True, verbose_name=pgettext_lazy("admin field", "created at")
     )
-    posted_on = models.DateField(null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="posting_batches",
+        verbose_name=pgettext_lazy("admin field", "created by"),
+    )
+    posted_on = models.DateField(
+        null=True, blank=True, verbose_name=pgettext_lazy("admin field", "posted on")
+    )
     postage_spent = models.PositiveIntegerField(_("postage spent (minor units)"), default=0)
-    postage_currency = models.CharField(max_length=3, choices=CURRENCIES, default="GBP")
-    note = models.TextField(blank=True)
+    postage_currency = models.CharField(
+        max_length=3,
+        choices=CURRENCIES,
+        default="GBP",
+        verbose_name=pgettext_lazy("admin field", "postage currency"),
+    )
+    note = models.TextField(blank=True, verbose_name=pgettext_lazy("admin field", "note"))
 
     class Meta:
         verbose_name = pgettext_lazy("admin model name", "posting batch")
@@ -351,12 +462,30 @@ class Notification(models.Model):
         REJECTED = "rejected", _("rejected")
         ON_HOLD = "on_hold", _("waiting for a new address")
 
-    letter = models.ForeignKey(Letter, on_delete=models.PROTECT, related_name="notifications")
-    event = models.OneToOneField(LetterEvent, on_delete=models.PROTECT, related_name="notification")
-    kind = models.CharField(max_length=20, choices=Kind.choices)
-    created_at = models.DateTimeField(auto_now_add=True)
-    sent_at = models.DateTimeField(null=True, blank=True)
-    attempts = models.PositiveSmallIntegerField(default=0)
+    letter = models.ForeignKey(
+        Letter,
+        on_delete=models.PROTECT,
+        related_name="notifications",
+        verbose_name=pgettext_lazy("admin field", "letter"),
+    )
+    event = models.OneToOneField(
+        LetterEvent,
+        on_delete=models.PROTECT,
+        related_name="notification",
+        verbose_name=pgettext_lazy("admin field", "event"),
+    )
+    kind = models.CharField(
+        max_length=20, choices=Kind.choices, verbose_name=pgettext_lazy("admin field", "kind")
+    )
+    created_at = models.DateTimeField(
+        auto_now_add=True, verbose_name=pgettext_lazy("admin field", "created at")
+    )
+    sent_at = models.DateTimeField(
+        null=True, blank=True, verbose_name=pgettext_lazy("admin field", "sent at")
+    )
+    attempts = models.PositiveSmallIntegerField(
+        default=0, verbose_name=pgettext_lazy("admin field", "attempts")
+    )
 
     class Meta:
         verbose_name = pgettext_lazy("admin model name", "notification")

@@ -29,29 +29,81 @@ class Payment(models.Model):
 
     Status = PaymentStatus
 
-    letter = models.ForeignKey(Letter, on_delete=models.PROTECT, related_name="payments")
-    provider = models.CharField(max_length=10, choices=Provider.choices)
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
-    currency = models.CharField(max_length=3, choices=CURRENCIES)
+    letter = models.ForeignKey(
+        Letter,
+        on_delete=models.PROTECT,
+        related_name="payments",
+        verbose_name=pgettext_lazy("admin field", "letter"),
+    )
+    provider = models.CharField(
+        max_length=10,
+        choices=Provider.choices,
+        verbose_name=pgettext_lazy("admin field", "provider"),
+    )
+    status = models.CharField(
+        max_length=10,
+        choices=Status.choices,
+        default=Status.PENDING,
+        verbose_name=pgettext_lazy("admin field", "status"),
+    )
+    currency = models.CharField(
+        max_length=3, choices=CURRENCIES, verbose_name=pgettext_lazy("admin field", "currency")
+    )
     amount = models.PositiveIntegerField(_("amount (minor units)"))
     stripe_checkout_session_id = models.CharField(
-        max_length=255, unique=True, null=True, blank=True
+        max_length=255,
+        unique=True,
+        null=True,
+        blank=True,
+        verbose_name=pgettext_lazy("admin field", "stripe checkout session id"),
     )
-    stripe_payment_intent_id = models.CharField(max_length=255, unique=True, null=True, blank=True)
-    stripe_refund_id = models.CharField(max_length=255, unique=True, null=True, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
-    paid_at = models.DateTimeField(null=True, blank=True)
-    refunded_at = models.DateTimeField(null=True, blank=True)
+    stripe_payment_intent_id = models.CharField(
+        max_length=255,
+        unique=True,
+        null=True,
+        blank=True,
+        verbose_name=pgettext_lazy("admin field", "stripe payment intent id"),
+    )
+    stripe_refund_id = models.CharField(
+        max_length=255,
+        unique=True,
+        null=True,
+        blank=True,
+        verbose_name=pgettext_lazy("admin field", "stripe refund id"),
+    )
+    created_at = models.DateTimeField(
+        auto_now_add=True, verbose_name=pgettext_lazy("admin field", "created at")
+    )
+    updated_at = models.DateTimeField(
+        auto_now=True, verbose_name=pgettext_lazy("admin field", "updated at")
+    )
+    paid_at = models.DateTimeField(
+        null=True, blank=True, verbose_name=pgettext_lazy("admin field", "paid at")
+    )
+    refunded_at = models.DateTimeField(
+        null=True, blank=True, verbose_name=pgettext_lazy("admin field", "refunded at")
+    )
     # Stripe Checkout: where to send the supporter back to while the session is open.
-    checkout_url = models.URLField(max_length=1000, blank=True)
-    checkout_expires_at = models.DateTimeField(null=True, blank=True)
+    checkout_url = models.URLField(
+        max_length=1000, blank=True, verbose_name=pgettext_lazy("admin field", "checkout url")
+    )
+    checkout_expires_at = models.DateTimeField(
+        null=True, blank=True, verbose_name=pgettext_lazy("admin field", "checkout expires at")
+    )
     # Refunds: asked for when the letter is cancelled or rejected (or a second payment arrives
     # for a letter already settled); the last error stays visible to coordinators until it works.
-    refund_requested_at = models.DateTimeField(null=True, blank=True)
-    refund_attempts = models.PositiveSmallIntegerField(default=0)
-    refund_error = models.TextField(blank=True)
-    receipt_sent_at = models.DateTimeField(null=True, blank=True)
+    refund_requested_at = models.DateTimeField(
+        null=True, blank=True, verbose_name=pgettext_lazy("admin field", "refund requested at")
+    )
+    refund_attempts = models.PositiveSmallIntegerField(
+        default=0, verbose_name=pgettext_lazy("admin field", "refund attempts")
+    )
+    refund_error = models.TextField(
+        blank=True, verbose_name=pgettext_lazy("admin field", "refund error")
+    )
+    receipt_sent_at = models.DateTimeField(
+        null=True, blank=True, verbose_name=pgettext_lazy("admin field", "receipt sent at")
+    )
 
     class Meta:
         verbose_name = pgettext_lazy("admin model name", "payment")
@@ -183,10 +235,16 @@ class StripeEvent(models.Model):
     """Each Stripe event id, stored in the transaction that applies it: applied once only.
     Only ids and the type are kept; the payload (with the payer's details) is not."""
 
-    stripe_id = models.CharField(max_length=255, unique=True)
-    type = models.CharField(max_length=100)
-    livemode = models.BooleanField(default=False)
-    received_at = models.DateTimeField(auto_now_add=True)
+    stripe_id = models.CharField(
+        max_length=255, unique=True, verbose_name=pgettext_lazy("admin field", "stripe id")
+    )
+    type = models.CharField(max_length=100, verbose_name=pgettext_lazy("admin field", "type"))
+    livemode = models.BooleanField(
+        default=False, verbose_name=pgettext_lazy("admin field", "livemode")
+    )
+    received_at = models.DateTimeField(
+        auto_now_add=True, verbose_name=pgettext_lazy("admin field", "received at")
+    )
 
     class Meta:
         verbose_name = pgettext_lazy("admin model name", "Stripe event")

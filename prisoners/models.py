@@ -54,7 +54,9 @@ class Prisoner(models.Model):
     Status = PrisonerStatus
     Gender = PrisonerGender
 
-    slug = models.SlugField(max_length=80, unique=True)
+    slug = models.SlugField(
+        max_length=80, unique=True, verbose_name=pgettext_lazy("admin field", "slug")
+    )
     name_en = models.CharField(_("name in English"), max_length=200)
     name_ru = models.CharField(_("name in Russian"), max_length=200)
     name_ru_dative = models.CharField(
@@ -75,7 +77,12 @@ class Prisoner(models.Model):
     birth_year = models.PositiveSmallIntegerField(_("year of birth"), null=True, blank=True)
     case_summary = models.TextField(_("the case in brief, in English"), blank=True)
     case_summary_ru = models.TextField(_("the case in brief, in Russian"), blank=True)
-    status = models.CharField(max_length=20, choices=Status.choices, default=Status.SENTENCED)
+    status = models.CharField(
+        max_length=20,
+        choices=Status.choices,
+        default=Status.SENTENCED,
+        verbose_name=pgettext_lazy("admin field", "status"),
+    )
     accepts_letters = models.BooleanField(_("accepts letters now"), default=True)
     reads_languages = models.JSONField(
         _("languages the prisoner reads besides Russian"),
@@ -83,13 +90,19 @@ class Prisoner(models.Model):
         blank=True,
         help_text=_('Language codes, e.g. ["en"]. Letters in these can skip translation.'),
     )
-    notes_for_translators = models.TextField(blank=True)
+    notes_for_translators = models.TextField(
+        blank=True, verbose_name=pgettext_lazy("admin field", "notes for translators")
+    )
     source_url = models.URLField(_("source"), blank=True)
     is_demo = models.BooleanField(
         _("demo data"), default=False, help_text=_("Facts not from a verified source.")
     )
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    created_at = models.DateTimeField(
+        auto_now_add=True, verbose_name=pgettext_lazy("admin field", "created at")
+    )
+    updated_at = models.DateTimeField(
+        auto_now=True, verbose_name=pgettext_lazy("admin field", "updated at")
+    )
     # Not a column: set on the rows ``selectors.prisoner_directory`` returns.
     letters_this_month: int
 
@@ -153,7 +166,12 @@ class Prisoner(models.Model):
 class PrisonAddress(models.Model):
     """One address in a prisoner's dated history. The current one has no ``valid_until``."""
 
-    prisoner = models.ForeignKey(Prisoner, on_delete=models.CASCADE, related_name="addresses")
+    prisoner = models.ForeignKey(
+        Prisoner,
+        on_delete=models.CASCADE,
+        related_name="addresses",
+        verbose_name=pgettext_lazy("admin field", "prisoner"),
+    )
     facility = models.CharField(
         _("facility"),
         max_length=300,
@@ -163,13 +181,23 @@ class PrisonAddress(models.Model):
     city = models.CharField(_("city or settlement"), max_length=120)
     region = models.CharField(_("region"), max_length=120, blank=True)
     postal_index = models.CharField(_("postal index"), max_length=6)
-    country_ru = models.CharField(max_length=60, default="РОССИЯ")
-    country_en = models.CharField(max_length=60, default="RUSSIA")
-    valid_from = models.DateField()
-    valid_until = models.DateField(null=True, blank=True)
-    source = models.CharField(max_length=300, blank=True)
+    country_ru = models.CharField(
+        max_length=60, default="РОССИЯ", verbose_name=pgettext_lazy("admin field", "country ru")
+    )
+    country_en = models.CharField(
+        max_length=60, default="RUSSIA", verbose_name=pgettext_lazy("admin field", "country en")
+    )
+    valid_from = models.DateField(verbose_name=pgettext_lazy("admin field", "valid from"))
+    valid_until = models.DateField(
+        null=True, blank=True, verbose_name=pgettext_lazy("admin field", "valid until")
+    )
+    source = models.CharField(
+        max_length=300, blank=True, verbose_name=pgettext_lazy("admin field", "source")
+    )
     is_demo = models.BooleanField(_("demo data"), default=False)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(
+        auto_now_add=True, verbose_name=pgettext_lazy("admin field", "created at")
+    )
 
     class Meta:
         verbose_name = pgettext_lazy("admin model name", "prison address")

@@ -7,6 +7,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from core.crypto import EncryptedTextField
 from core.models import AppendOnlyModel
@@ -32,16 +33,29 @@ OPEN_STATES = frozenset(
 class Reply(models.Model):
     Status = ReplyStatus
 
-    letter = models.ForeignKey(Letter, on_delete=models.PROTECT, related_name="replies")
+    letter = models.ForeignKey(
+        Letter,
+        on_delete=models.PROTECT,
+        related_name="replies",
+        verbose_name=pgettext_lazy("admin field", "letter"),
+    )
     status = models.CharField(
-        max_length=20, choices=Status.choices, default=Status.RECEIVED, editable=False
+        max_length=20,
+        choices=Status.choices,
+        default=Status.RECEIVED,
+        editable=False,
+        verbose_name=pgettext_lazy("admin field", "status"),
     )
     # Encrypted at rest, as the letters' texts are: replies may name other prisoners or staff.
     transcription = EncryptedTextField(_("transcription (Russian)"), blank=True, default="")
     translation = EncryptedTextField(_("translation"), blank=True, default="")
     # Bumped by every saved draft, so a stale browser tab cannot overwrite a newer one.
-    version = models.PositiveIntegerField(default=0, editable=False)
-    saved_at = models.DateTimeField(null=True, blank=True, editable=False)
+    version = models.PositiveIntegerField(
+        default=0, editable=False, verbose_name=pgettext_lazy("admin field", "version")
+    )
+    saved_at = models.DateTimeField(
+        null=True, blank=True, editable=False, verbose_name=pgettext_lazy("admin field", "saved at")
+    )
     # The reviewer replaced names or details in the texts: the scan, which still shows them,
     # is then not shown to the supporter.
     redacted = models.BooleanField(_("redacted"), default=False, editable=False)
@@ -55,9 +69,20 @@ class Reply(models.Model):
         blank=True,
         related_name="claimed_replies",
         editable=False,
+        verbose_name=pgettext_lazy("admin field", "claimed by"),
     )
-    claimed_at = models.DateTimeField(null=True, blank=True, editable=False)
-    claim_expires_at = models.DateTimeField(null=True, blank=True, editable=False)
+    claimed_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        editable=False,
+        verbose_name=pgettext_lazy("admin field", "claimed at"),
+    )
+    claim_expires_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        editable=False,
+        verbose_name=pgettext_lazy("admin field", "claim expires at"),
+    )
     translated_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
@@ -65,21 +90,42 @@ class Reply(models.Model):
         blank=True,
         related_name="translated_replies",
         editable=False,
+        verbose_name=pgettext_lazy("admin field", "translated by"),
     )
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
         related_name="recorded_replies",
         editable=False,
+        verbose_name=pgettext_lazy("admin field", "recorded by"),
     )
 
     created_at = models.DateTimeField(_("received"), auto_now_add=True, db_index=True)
-    updated_at = models.DateTimeField(auto_now=True)
-    status_changed_at = models.DateTimeField(editable=False)
-    approved_at = models.DateTimeField(null=True, blank=True, editable=False)
+    updated_at = models.DateTimeField(
+        auto_now=True, verbose_name=pgettext_lazy("admin field", "updated at")
+    )
+    status_changed_at = models.DateTimeField(
+        editable=False, verbose_name=pgettext_lazy("admin field", "status changed at")
+    )
+    approved_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        editable=False,
+        verbose_name=pgettext_lazy("admin field", "approved at"),
+    )
     # Set by the worker once the supporter's e-mail is sent: a task run twice sends once.
-    notified_at = models.DateTimeField(null=True, blank=True, editable=False)
-    erased_at = models.DateTimeField(null=True, blank=True, editable=False)
+    notified_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        editable=False,
+        verbose_name=pgettext_lazy("admin field", "notified at"),
+    )
+    erased_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        editable=False,
+        verbose_name=pgettext_lazy("admin field", "erased at"),
+    )
 
     class Meta:
         ordering = ["created_at", "pk"]

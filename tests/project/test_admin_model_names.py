@@ -45,6 +45,29 @@ def test_every_model_of_ours_in_the_admin_has_a_russian_name():
     assert untranslated == []
 
 
+def test_every_field_the_admin_of_ours_shows_has_a_russian_name():
+    # given every concrete field of our admin's models (columns, filters, change forms)
+    fields = [
+        (model, field)
+        for model in _our_admin_models()
+        for field in model._meta.get_fields()
+        if getattr(field, "concrete", False) and field.name != "id"
+    ]
+
+    # when each is named in English and in Russian
+    def names(language):
+        with translation.override(language):
+            return [str(field.verbose_name) for _, field in fields]
+
+    # then none is left in English
+    untranslated = [
+        f"{model.__name__}.{field.name}"
+        for (model, field), en, ru in zip(fields, names("en"), names("ru"), strict=True)
+        if en == ru
+    ]
+    assert untranslated == []
+
+
 @pytest.mark.django_db
 def test_a_coordinator_reading_the_admin_in_russian_sees_russian_model_names(client):
     # given a coordinator who reads the site in Russian, and a letter
