@@ -52,7 +52,7 @@ else:
 
 # --- Applications ---------------------------------------------------------------------------
 DJANGO_APPS = [
-    "django.contrib.admin",
+    "core.admin.LetterbridgeAdminConfig",  # django.contrib.admin, with our admin.site
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
