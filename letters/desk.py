@@ -188,12 +188,11 @@ class Desk:
         language = request.GET.get("language", "")
         if language not in languages:
             language = ""
-        my_languages, limit = selectors.volunteer_desk_settings(user=user)
+        my_languages, limit, held = selectors.volunteer_desk_settings(user=user)
         page = BoundedPaginator(
             selectors.letters_queue(user=user, language=language, languages=my_languages),
             QUEUE_PAGE_SIZE,
         ).get_page(request.GET.get("page"))
-        held = selectors.letters_held_by(user=user).count()
         now = timezone.now()
         change_url = _url_for_each("admin:letters_letter_change")
         claim_url = _url_for_each("admin:letters_letter_desk_claim")

@@ -5,7 +5,8 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db.models import Count, Exists, F, Min, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, F, Min, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -111,17 +112,30 @@ def volunteer_claim_limit(*, user) -> int:
     return limit.first() or settings.LETTERBRIDGE_DEFAULT_CLAIM_LIMIT
 
 
-def volunteer_desk_settings(*, user) -> tuple[list[str], int]:
+def volunteer_desk_settings(*, user) -> tuple[list[str], int, int]:
     """A volunteer's languages and claim limit (as volunteer_languages and
-    volunteer_claim_limit), read together: the queue page shows both."""
+    volunteer_claim_limit) and how many letters they hold, read in one query: the queue page
+    shows all three."""
+    held = (
+        Letter.objects.filter(
+            claimed_by_id=OuterRef("user_id"), status=Letter.Status.IN_TRANSLATION
+        )
+        .order_by()
+        .values("claimed_by_id")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
     row = (
         VolunteerProfile.objects.filter(user_id=user.pk)
-        .values_list("languages", "claim_limit")
+        .annotate(held=Coalesce(Subquery(held), 0))
+        .values_list("languages", "claim_limit", "held")
         .first()
     )
-    languages, limit = row if row is not None else ([], None)
+    if row is None:  # no profile yet: no languages, the default limit
+        return [], settings.LETTERBRIDGE_DEFAULT_CLAIM_LIMIT, letters_held_by(user=user).count()
+    languages, limit, held_count = row
     codes = [code for code in (languages or []) if isinstance(code, str)]
-    return codes, limit or settings.LETTERBRIDGE_DEFAULT_CLAIM_LIMIT
+    return codes, limit or settings.LETTERBRIDGE_DEFAULT_CLAIM_LIMIT, held_count
 
 
 def user_is_coordinator(*, user) -> bool:

@@ -18,6 +18,7 @@ from letters.selectors import (
     letters_to_hold_by_prisoner,
     letters_visible_to,
     month_start,
+    volunteer_desk_settings,
 )
 from tests.factories import (
     LetterFactory,
@@ -158,3 +159,27 @@ def test_nobody_reviews_their_own_translation(coordinator):
     assert list(letters_for_review(user=coordinator)) == [other]
     assert own not in letters_for_review(user=coordinator)
     assert not letters_for_review(user=VolunteerFactory()).exists()
+
+
+def test_the_desk_settings_read_languages_limit_and_letters_held_in_one_query(
+    django_assert_num_queries,
+):
+    volunteer = VolunteerFactory()
+    profile = volunteer.volunteer_profile
+    profile.languages, profile.claim_limit = ["de", "en"], 4
+    profile.save()
+    LetterFactory.create_batch(2, status=Letter.Status.IN_TRANSLATION, claimed_by=volunteer)
+    LetterFactory(status=Letter.Status.IN_TRANSLATION, claimed_by=VolunteerFactory())
+    LetterFactory(status=Letter.Status.RECEIVED, language="de")
+    with django_assert_num_queries(1):
+        assert volunteer_desk_settings(user=volunteer) == (["de", "en"], 4, 2)
+
+
+def test_without_a_profile_the_desk_settings_are_the_defaults_and_the_letters_held(settings):
+    user = UserFactory()
+    LetterFactory(status=Letter.Status.IN_TRANSLATION, claimed_by=user)
+    assert volunteer_desk_settings(user=user) == (
+        [],
+        settings.LETTERBRIDGE_DEFAULT_CLAIM_LIMIT,
+        1,
+    )
