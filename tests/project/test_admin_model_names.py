@@ -87,6 +87,9 @@ def test_a_coordinator_reading_the_admin_in_russian_sees_russian_model_names(cli
     for header in ("Номер", "Заключённый", "Способ отправки", "Статус", "Почтовый сбор"):
         assert header in letters, header
     assert "Дата поступления" in letters and "У кого в работе" in letters
+    # and the admin's own header and title read in Russian
+    assert "— перевод писем</a>" in index and "translation desk" not in index
+    assert "Письма, заключённые и почтовые сборы" in index
 
 
 @pytest.mark.django_db
@@ -104,3 +107,11 @@ def test_a_volunteer_reading_the_letter_list_in_russian_sees_russian_columns(cli
         assert header in page, header
     for english in (">Reference<", ">Prisoner<", ">Status<", ">Created at<", "By status"):
         assert english not in page, english
+
+
+@pytest.mark.django_db
+def test_in_english_the_header_says_translation_desk(client):
+    client.force_login(VolunteerFactory())
+    index = client.get(reverse("admin:index")).content.decode()
+    assert "— translation desk</a>" in index
+    assert "Letters, prisoners and postage" in index
