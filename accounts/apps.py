@@ -1,5 +1,13 @@
+from axes.apps import AppConfig as AxesAppConfig
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
+
+
+class AxesConfig(AxesAppConfig):
+    """django-axes (sign-in lockouts) as it is, with a name a coordinator understands, in their
+    language: the admin's sidebar and index said "Axes"."""
+
+    verbose_name = _("Sign-in lockouts")
 
 
 class AccountsConfig(AppConfig):

@@ -72,7 +72,7 @@ THIRD_PARTY_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
-    "axes",
+    "accounts.apps.AxesConfig",  # django-axes, named in the reader's language
 ]
 LOCAL_APPS += [
     "accounts.apps.AccountsConfig",

@@ -90,6 +90,8 @@ def test_a_coordinator_reading_the_admin_in_russian_sees_russian_model_names(cli
     # and the admin's own header and title read in Russian
     assert "— перевод писем</a>" in index and "translation desk" not in index
     assert "Письма, заключённые и почтовые сборы" in index
+    # and the sign-in lockouts (django-axes) are named, not "Axes"
+    assert "Блокировки входа" in index and ">Axes<" not in index
 
 
 @pytest.mark.django_db
