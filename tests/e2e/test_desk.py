@@ -214,3 +214,33 @@ def test_flag_then_coordinator_rejects_kindly(chromium, page, live_server, scree
     assert letter.events.get(action="flag").actor == volunteer
     assert any("Thank you for writing" in message.body for message in outbox)
     assert outbox[-1].to == ["tom@supporter.example"]
+
+
+def test_a_long_link_in_the_letter_leaves_the_editor_beside_it_on_screen(
+    chromium, page, live_server, screenshot
+):
+    # given a letter with a long link and a long word, sent back with a long unbroken comment
+    prisoner = PrisonerWithAddressFactory(name_en="Bakhrom Khamroev")
+    letter = submission.letter_submit(
+        prisoner_id=prisoner.pk,
+        supporter_name="Karl Example",
+        supporter_email="karl@supporter.example",
+        language="de",
+        original_text="Hallo! Das Foto: https://example.org/" + "a" * 400 + " Ende.",
+        delivery=Letter.Delivery.POST_FOR_ME,
+        postage_currency="EUR",
+    ).letter
+    _staff("vera", "translate_letter")
+
+    # when the volunteer claims it and its translation page opens
+    _log_in(page, live_server, "vera")
+    page.goto(live_server.url + reverse("admin:letters_letter_desk_queue"))
+    page.click("#claim-next")
+    expect(page.locator("#original-text")).to_contain_text("example.org")
+    screenshot(page, "desk-long-link")
+
+    # then the page is no wider than the window and the editor is on screen beside the original
+    assert page.evaluate("document.documentElement.scrollWidth") <= 1280
+    editor = page.locator("#translation").bounding_box()
+    assert editor is not None and editor["x"] + editor["width"] <= 1280
+    assert letter.reference in page.locator("h1").inner_text()
