@@ -301,6 +301,10 @@ def batch_detail(request, batch_id: int):
         request.POST or None,
         initial={"posted_on": timezone.localdate(), "postage_currency": batch.postage_currency},
     )
+    # The date picker offers only the days the service accepts.
+    form.fields["posted_on"].widget.attrs.update(
+        min=timezone.localdate(batch.created_at).isoformat(), max=timezone.localdate().isoformat()
+    )
     if request.method == "POST" and "discard" in request.POST:
         try:
             freed = dispatch.batch_discard(batch_id=batch.pk, coordinator=request.user)
