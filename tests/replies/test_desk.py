@@ -215,7 +215,21 @@ def test_the_reviewer_redacts_and_approves(client, letter, django_capture_on_com
         "translation": "Greetings from Petrov.",
         "base_version": 1,
     }
-    client.post(url("review", reply.pk), form | {"action": "redact", "phrases": "Петрова\nPetrov"})
+    # when only the Cyrillic spelling is listed, the page says the translation still has it
+    page = client.post(
+        url("review", reply.pk), form | {"action": "redact", "phrases": "Петрова"}, follow=True
+    )
+    assert "nothing in the translation matched" in page.content.decode()
+    reply.refresh_from_db()
+    assert reply.translation == "Greetings from Petrov."
+    page = client.post(
+        url("review", reply.pk),
+        form
+        | {"transcription": reply.transcription, "base_version": reply.version}
+        | {"action": "redact", "phrases": "Petrov"},
+        follow=True,
+    )
+    assert "matched" not in page.content.decode()
     reply.refresh_from_db()
     assert reply.redacted and reply.translation == "Greetings from […]."
     with django_capture_on_commit_callbacks(execute=True):

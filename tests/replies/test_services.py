@@ -209,17 +209,37 @@ def test_redaction_replaces_the_spans_in_both_texts_and_hides_the_scan(letter):
         translation="The guard Sidorov is kind. Sidorov!",
     )
     # when the reviewer redacts the name in both scripts
-    count = services.reply_redact(
+    redaction = services.reply_redact(
         reply_id=reply.pk, reviewer=CoordinatorFactory(), phrases=["Сидоров", "Sidorov", " "]
     )
     # then every occurrence is gone, the reply is marked, and the history keeps only a count
     reply.refresh_from_db()
-    assert count == 4
+    assert redaction == services.Redaction(count=4, unchanged="")
     assert "Сидоров" not in reply.transcription and "Sidorov" not in reply.translation
     assert reply.translation == "The guard […] is kind. […]!"
     assert reply.redacted
     event = reply.events.get(action="redact")
     assert "Sidorov" not in event.note
+
+
+@pytest.mark.parametrize(
+    ("phrases", "unchanged"),
+    [(["Сидоров"], "translation"), (["Sidorov"], "transcription"), (["добрый"], "translation")],
+)
+def test_a_redaction_that_left_one_text_untouched_says_which(letter, phrases, unchanged):
+    # given a reply that names a guard in Cyrillic and, translated, in Latin letters
+    reply = worked(
+        record(letter),
+        volunteer_in("en"),
+        text="Охранник Сидоров добрый.",
+        translation="The guard Sidorov is kind.",
+    )
+    # when the reviewer lists only one spelling
+    redaction = services.reply_redact(
+        reply_id=reply.pk, reviewer=CoordinatorFactory(), phrases=phrases
+    )
+    # then the other text, which the supporter also receives, is named as untouched
+    assert redaction == services.Redaction(count=1, unchanged=unchanged)
 
 
 def test_a_coordinator_withholds_with_a_reason_a_volunteer_cannot(letter):
