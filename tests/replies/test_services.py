@@ -16,7 +16,7 @@ from replies.scans import ScanError
 from replies.services import ReplyPart
 from tests.factories import CoordinatorFactory
 
-from .conftest import jpeg, pdf, png, posted_letter, record, volunteer_in
+from .conftest import approved_reply, jpeg, pdf, png, posted_letter, record, volunteer_in
 
 pytestmark = pytest.mark.django_db
 S = Reply.Status
@@ -177,6 +177,22 @@ def test_transcribe_translate_review_approve_emails_the_supporter_once(
     assert message.attachments == []
     assert services.reply_email_send(reply_id=reply.pk) is False
     assert len(mail.outbox) == 1
+
+
+@pytest.mark.parametrize("redact", ["", "Ivanov"])
+def test_the_email_promises_the_scan_only_when_the_page_shows_it(
+    letter, redact, django_capture_on_commit_callbacks
+):
+    # given a reply approved as it is, or redacted (whose scan the supporter is never shown)
+    with django_capture_on_commit_callbacks(execute=True):
+        approved_reply(letter, redact=redact)
+
+    # then the e-mail mentions the scan on the letter's page only when the page has it
+    (message,) = mail.outbox
+    html = message.alternatives[0][0]
+    for text in (message.body, html):
+        assert ("and the handwritten scan" in text) is not bool(redact)
+        assert ("the handwritten scan is not shown" in text) is bool(redact)
 
 
 def test_nobody_reviews_their_own_translation(letter):
