@@ -2,13 +2,18 @@ from django.conf import settings
 from django.contrib import admin
 from django.templatetags.static import static
 from django.urls import include, path
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
 from django.views.generic import RedirectView
 
 from pages import urls as pages_urls
 
-admin.site.site_header = f"{settings.LETTERBRIDGE_ORGANISATION_NAME} — translation desk"
+# Lazy, so that staff who read the admin in Russian get these in Russian too.
+admin.site.site_header = format_lazy(
+    "{} — {}", settings.LETTERBRIDGE_ORGANISATION_NAME, _("translation desk")
+)
 admin.site.site_title = settings.LETTERBRIDGE_ORGANISATION_NAME
-admin.site.index_title = "Letters, prisoners and postage"
+admin.site.index_title = _("Letters, prisoners and postage")
 
 urlpatterns = [
     # First: the public pages are the most requested, and resolving walks the list in order

@@ -166,6 +166,18 @@ def test_translation_page_shows_original_notes_and_editor_side_by_side(client):
     assert letter.supporter_email not in body and letter.supporter_name not in body
 
 
+def test_the_translation_heading_starts_with_a_capital_in_russian(client):
+    # given a volunteer reading the desk in Russian
+    volunteer = english_volunteer()
+    letter = LetterFactory(status=S.IN_TRANSLATION, claimed_by=volunteer)
+    client.force_login(volunteer)
+    client.cookies["django_language"] = "ru"
+
+    # when the translation page opens, then the editor's heading reads as a heading
+    body = client.get(url("translate", letter.pk)).content.decode()
+    assert '<label for="translation">Перевод на русский</label>' in body
+
+
 def test_autosave_then_reload_shows_the_draft(client):
     # given a volunteer translating a letter
     volunteer = english_volunteer()

@@ -104,3 +104,18 @@ def test_a_volunteer_reading_the_letter_list_in_russian_sees_russian_columns(cli
         assert header in page, header
     for english in (">Reference<", ">Prisoner<", ">Status<", ">Created at<", "By status"):
         assert english not in page, english
+
+
+@pytest.mark.django_db
+def test_the_admin_in_russian_has_a_russian_header_and_index_title(client):
+    # given a volunteer who reads the admin in Russian
+    client.force_login(VolunteerFactory())
+    client.cookies["django_language"] = "ru"
+
+    # when they open the admin's index
+    index = client.get(reverse("admin:index")).content.decode()
+
+    # then its header and title are in Russian, not English
+    assert "— переводы" in index and "translation desk" not in index
+    assert "Письма, заключённые и почтовые сборы" in index
+    assert "Letters, prisoners and postage" not in index
