@@ -73,6 +73,14 @@ def test_the_rejection_gives_the_reason_escaped_in_html(outbox):
     assert "&lt;i&gt;mentions the case&lt;/i&gt;" in message.alternatives[0][0]
 
 
+def test_the_russian_received_email_asks_for_postage_as_a_russian_writes_it(outbox):
+    _send("received", "ru")
+
+    (message,) = outbox
+    assert "Вы попросили нас отправить письмо. Осталось оплатить марку." in message.body
+    assert "Вы выбрали, чтобы" not in message.body
+
+
 def test_the_received_email_mentions_postage_only_when_due(outbox):
     _send("received", "en")
     _send("received", "en", postage=Letter.Postage.WAIVED)
