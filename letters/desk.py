@@ -163,6 +163,10 @@ class Desk:
 
     def _letter_or_redirect(self, request, letter_id: int):
         letter = selectors.letter_for_desk(user=request.user, letter_id=letter_id)
+        if letter is None and (stopped := _stopped_message(request.user, letter_id)):
+            # Cancelled or rejected while this volunteer held it (an open tab, a bookmark).
+            messages.info(request, stopped)
+            return None, redirect(_url("mine") if _can_translate(request.user) else "admin:index")
         if letter is None and request.method == "GET":
             # Opening a letter that is not yours to see: 404, saying nothing of whether it exists.
             raise Http404
@@ -408,7 +412,10 @@ class Desk:
     def autosave(self, request: AuthenticatedHttpRequest, letter_id: int) -> JsonResponse:
         letter = selectors.letter_for_desk(user=request.user, letter_id=letter_id)
         if letter is None:
-            return JsonResponse({"error": _("That letter is not available to you.")}, status=404)
+            error = _stopped_message(request.user, letter_id)
+            return JsonResponse(
+                {"error": error or _("That letter is not available to you.")}, status=404
+            )
         text = _posted_text(request, "translation", default=None)
         base_version = _int(request.POST.get("base_version"))
         if text is None or base_version is None:
@@ -639,6 +646,17 @@ class Desk:
                 % {"ref": letter.reference},
             )
         return redirect(_url("queue"))
+
+
+def _stopped_message(user, letter_id: int) -> str | None:
+    letter = selectors.letter_stopped_for(user=user, letter_id=letter_id)
+    if letter is None:
+        return None
+    if letter.status == Letter.Status.CANCELLED:
+        message = _("Its writer cancelled letter %(ref)s: there is nothing more to do with it.")
+    else:
+        message = _("A coordinator stopped letter %(ref)s: there is nothing more to do with it.")
+    return message % {"ref": letter.reference}
 
 
 def _claim_end(letter: Letter) -> datetime:

@@ -243,6 +243,21 @@ def letter_for_desk(*, user, letter_id: int) -> Letter | None:
     )
 
 
+def letter_stopped_for(*, user, letter_id: int) -> Letter | None:
+    """A letter this person once claimed that has since been cancelled by its writer or
+    rejected: the desk tells them so, rather than that the letter "is not available"."""
+    return (
+        Letter.objects.filter(
+            pk=letter_id,
+            status__in=CLOSED_UNSENT_STATES,
+            events__action=Action.CLAIM,
+            events__actor=user,
+        )
+        .only("reference", "status")
+        .first()
+    )
+
+
 def letter_history(*, letter: Letter) -> QuerySet[LetterEvent]:
     """The whole history for staff: every event with its actor."""
     return letter.events.select_related("actor").order_by("created_at", "pk")

@@ -315,6 +315,36 @@ def test_someone_elses_letter_cannot_be_translated_or_released(client):
     assert letter.status == S.IN_TRANSLATION and letter.claimed_by != intruder
 
 
+def test_a_letter_cancelled_while_held_says_so_on_the_desk(client):
+    # given a volunteer translating a letter, a draft saved
+    from letters.services import submission, translation
+
+    volunteer = english_volunteer()
+    letter = LetterFactory(status=S.RECEIVED)
+    translation.letter_claim(letter_id=letter.pk, volunteer=volunteer)
+    client.force_login(volunteer)
+    client.post(url("autosave", letter.pk), {"translation": "Начало.", "base_version": 0})
+
+    # when its writer cancels it, and the volunteer's open tab autosaves, hands in, reloads
+    submission.letter_cancel(letter_id=letter.pk)
+    autosave = client.post(url("autosave", letter.pk), {"translation": "x", "base_version": 1})
+    hand_in = client.post(
+        url("translate", letter.pk),
+        {"translation": "Начало.", "base_version": 1, "action": "hand_in"},
+        follow=True,
+    )
+    reload = client.get(url("translate", letter.pk), follow=True)
+
+    # then each says the writer cancelled it, not that the letter "is not available"
+    said = f"Its writer cancelled letter {letter.reference}"
+    assert autosave.status_code == 404 and said in autosave.json()["error"]
+    assert said in " ".join(messages_of(hand_in))
+    assert reload.status_code == 200 and said in " ".join(messages_of(reload))
+    # while someone who never held it still learns nothing
+    client.force_login(english_volunteer())
+    assert client.get(url("translate", letter.pk)).status_code == 404
+
+
 # --- review -----------------------------------------------------------------------------------
 
 
