@@ -201,7 +201,7 @@ def test_flag_then_coordinator_rejects_kindly(chromium, page, live_server, scree
     coordinator_page.locator("#desk-links").get_by_role("link", name="Flagged letters").click()
     expect(coordinator_page.locator(".desk-table")).to_contain_text("attacks the investigator")
     coordinator_page.get_by_role("link", name="Decide").click()
-    expect(coordinator_page.locator("#reason")).to_have_value(re.compile("Thank you for writing"))
+    expect(coordinator_page.locator("#reason")).to_have_value(re.compile("prison censor stops"))
     screenshot(coordinator_page, "desk-10-decide")
     coordinator_page.get_by_role("button", name="Reject and tell the supporter").click()
 
@@ -210,9 +210,9 @@ def test_flag_then_coordinator_rejects_kindly(chromium, page, live_server, scree
     coordination.close()
     letter.refresh_from_db()
     assert letter.status == Letter.Status.REJECTED
-    assert letter.rejection_reason.startswith("Thank you for writing")
+    assert letter.rejection_reason.startswith("Parts of it touch on")
     assert letter.events.get(action="flag").actor == volunteer
-    assert any("Thank you for writing" in message.body for message in outbox)
+    assert any("Our reason: Parts of it touch on" in message.body for message in outbox)
     assert outbox[-1].to == ["tom@supporter.example"]
 
 

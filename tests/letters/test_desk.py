@@ -477,12 +477,38 @@ def test_volunteer_flags_and_coordinator_rejects_kindly(
     # then the flag was listed with its reason, a kind text was offered, and the letter is
     # rejected with the supporter told why
     assert letter.reference in flags and "It names the investigator." in flags
-    assert "Thank you for writing" in decide
+    assert "prison censor stops" in decide
     letter.refresh_from_db()
     assert letter.status == S.REJECTED
     assert letter.events.get(action="flag").actor == volunteer
     assert letter.events.get(action="reject").actor == coordinator
     assert "Please write again." in outbox[-1].body
+
+
+def test_the_kind_reason_is_offered_in_the_supporters_language_once_in_the_email(
+    client, django_capture_on_commit_callbacks, outbox
+):
+    # given a letter whose writer reads Russian, flagged, and a coordinator reading English
+    letter = LetterFactory(
+        locale="ru", flagged_at=timezone.now(), flag_reason="?", flagged_by=VolunteerFactory()
+    )
+    client.force_login(CoordinatorFactory())
+
+    # when the coordinator opens it, the reason offered is in Russian, and says which language
+    decide = client.get(url("decide", letter.pk)).content.decode()
+    assert "тюремный цензор не пропускает" in decide
+    assert "in their language: Русский" in decide
+
+    # and when they reject it with that reason as offered
+    reason = re.search(r'<textarea id="reason"[^>]*>\s*([^<]*)</textarea>', decide).group(1)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(url("decide", letter.pk), {"decision": "reject", "reason": reason.strip()})
+
+    # then the supporter's Russian e-mail gives that reason once, without repeating its own
+    # apology or its invitation to write again
+    body = outbox[-1].body
+    assert "тюремный цензор не пропускает" in body
+    assert body.count("не отправлять") + body.count("не отправили") == 1
 
 
 def test_coordinator_lets_a_flagged_letter_go_on(client):
