@@ -23,7 +23,9 @@ def prisoner_current_address(*, prisoner: Prisoner, on: date | None = None) -> P
     return (
         PrisonAddress.objects.filter(prisoner=prisoner, valid_from__lte=on)
         .exclude(valid_until__lt=on)
-        .order_by("-valid_from")
+        # An address corrected on the day it was recorded starts the same day as the mistyped
+        # one: the one recorded last is the address.
+        .order_by("-valid_from", "-pk")
         .first()
     )
 

@@ -12,6 +12,7 @@ from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
@@ -71,6 +72,16 @@ def prisoner_address_add(
         raise ValidationError({"postal_index": _("A Russian postal index is six digits.")})
     if not (facility.strip() and street.strip() and city.strip()):
         raise ValidationError(_("Facility, street and city are all needed for an envelope."))
+    latest = PrisonAddress.objects.filter(prisoner=prisoner).order_by("-valid_from").first()
+    if latest is not None and valid_from < latest.valid_from:
+        # It would overlap the history (the last address squeezed to its first day), and a
+        # mistyped year is the usual cause.
+        raise ValidationError(
+            {
+                "valid_from": _("The new address cannot start before the last one did (%(day)s).")
+                % {"day": date_format(latest.valid_from, "j E Y")}
+            }
+        )
     _close_open_address(prisoner, last_day=valid_from - timedelta(days=1))
     address = PrisonAddress.objects.create(
         prisoner=prisoner,

@@ -92,6 +92,39 @@ def test_address_change_without_transit_closes_the_previous_one_the_day_before(
     assert new.lines_ru()[-2:] == ["601966", "RUSSIA / РОССИЯ"]
 
 
+def test_an_address_corrected_the_same_day_is_the_current_one(coordinator):
+    # given a prisoner whose new address was recorded today with a mistake
+    prisoner = PrisonerWithAddressFactory()
+    services.prisoner_address_add(
+        prisoner_id=prisoner.pk, actor=coordinator, **(NEW_ADDRESS | {"postal_index": "601999"})
+    )
+    # when the coordinator records it again, corrected, the same day
+    corrected = services.prisoner_address_add(
+        prisoner_id=prisoner.pk, actor=coordinator, **NEW_ADDRESS
+    )
+    # then the correction is the address letters go to, whichever row the database reads first
+    assert prisoner_current_address(prisoner=prisoner) == corrected
+
+
+def test_a_new_address_cannot_start_before_the_last_one(coordinator):
+    # given a prisoner whose address began on a known day
+    prisoner = PrisonerWithAddressFactory()
+    old = PrisonAddress.objects.get(prisoner=prisoner)
+    # when a new one is recorded with a mistyped year, then it is refused, naming that day
+    with pytest.raises(ValidationError) as error:
+        services.prisoner_address_add(
+            prisoner_id=prisoner.pk,
+            actor=coordinator,
+            **NEW_ADDRESS,
+            valid_from=old.valid_from - timedelta(days=3650),
+        )
+    assert "cannot start before the last one" in error.value.message_dict["valid_from"][0]
+    # and the history is as it was
+    old.refresh_from_db()
+    assert old.valid_until is None
+    assert PrisonAddress.objects.filter(prisoner=prisoner).count() == 1
+
+
 def test_releasing_twice_changes_nothing_the_second_time(
     coordinator, django_capture_on_commit_callbacks
 ):
