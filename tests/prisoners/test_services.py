@@ -159,6 +159,20 @@ def test_bad_postal_index_is_refused(coordinator, overrides, field):
     assert PrisonAddress.objects.filter(prisoner=prisoner).count() == 1
 
 
+def test_an_address_typed_in_transliteration_is_refused_field_by_field(coordinator):
+    # given a prisoner, and an address typed in Latin letters
+    prisoner = PrisonerWithAddressFactory()
+    latin = {"facility": "FKU IK-2", "street": "ul. Lenina, d. 5", "city": "g. Vladimir"}
+    # when it is recorded, then each line without Cyrillic is named, and nothing is saved
+    with pytest.raises(ValidationError) as error:
+        services.prisoner_address_add(
+            prisoner_id=prisoner.pk, actor=coordinator, **(NEW_ADDRESS | latin)
+        )
+    assert set(error.value.message_dict) == {"facility", "street", "city"}
+    assert "in Cyrillic" in error.value.message_dict["city"][0]
+    assert PrisonAddress.objects.filter(prisoner=prisoner).count() == 1
+
+
 def test_volunteers_are_not_offered_the_new_address_page(client, volunteer, coordinator):
     from django.urls import reverse
 
