@@ -309,7 +309,7 @@ def has_current_address() -> Exists:
 
 def letters_ready_to_post() -> QuerySet[Letter]:
     """Approved letters we post, postage paid or waived, not in a batch yet, to a prisoner
-    with a known address, in printing order."""
+    who accepts letters now at a known address, in printing order."""
     return (
         Letter.objects.filter(
             status=Letter.Status.APPROVED,
@@ -319,6 +319,7 @@ def letters_ready_to_post() -> QuerySet[Letter]:
             flagged_at__isnull=True,
         )
         .exclude(prisoner__status=Prisoner.Status.IN_TRANSIT)
+        .filter(prisoner__accepts_letters=True)
         .filter(has_current_address())
         .select_related("prisoner")
         .order_by("prisoner__name_ru", "created_at", "pk")
