@@ -59,8 +59,11 @@ def _context(request, title: str | Promise, **extra) -> dict:
 WAITING_REASONS = {
     "unpaid": _("postage not paid"),
     "no_address": _("no current address"),
-    "on_hold": _("on hold: the prisoner is in transit"),
+    "on_hold": _("on hold until the prisoner's address is known"),
     "flagged": _("flagged by a volunteer"),
+    # Freed, or dead: a coordinator unticks "accepts letters now"; the letter is not posted to
+    # a prison the person has left, and the coordinator decides (a kind rejection refunds it).
+    "not_accepting": _("the prisoner accepts no letters now"),
 }
 # The prepare page lists this many of them, oldest first, and counts the rest.
 WAITING_SHOWN = 500
@@ -73,6 +76,7 @@ def _waiting_conditions() -> dict[str, Q]:
         "no_address": Q(~selectors.has_current_address()),
         "on_hold": Q(status=S.ON_HOLD) | Q(prisoner__status=Prisoner.Status.IN_TRANSIT),
         "flagged": Q(flagged_at__isnull=False),
+        "not_accepting": Q(prisoner__accepts_letters=False),
     }
 
 
@@ -300,6 +304,10 @@ def batch_detail(request, batch_id: int):
     form = MarkPostedForm(
         request.POST or None,
         initial={"posted_on": timezone.localdate(), "postage_currency": batch.postage_currency},
+    )
+    # The date picker offers only the days the service accepts.
+    form.fields["posted_on"].widget.attrs.update(
+        min=timezone.localdate(batch.created_at).isoformat(), max=timezone.localdate().isoformat()
     )
     if request.method == "POST" and "discard" in request.POST:
         try:

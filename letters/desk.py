@@ -20,6 +20,7 @@ from django.utils import timezone
 from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django.utils.translation import override as translation_override
 from django.views.decorators.http import require_http_methods
 
 from core.http import AuthenticatedHttpRequest
@@ -36,11 +37,11 @@ from .templatetags.letters_tags import datetime_with_zone
 QUEUE_PAGE_SIZE = 25  # the oldest first; "Claim next" is the usual way in
 REVIEW_PAGE_SIZE = 100
 
-# A kind default for the coordinator to edit: what the supporter reads when a letter is stopped.
+# A kind default for the coordinator to edit: the reason the supporter reads, after the
+# rejection e-mail has said sorry, that the letter is not sent, and that they may write again.
 KIND_REJECTION = gettext_lazy(
-    "Thank you for writing. We have not sent this letter: every letter is read by the prison "
-    "censor, and parts of yours could cause the prisoner trouble. Please write again about "
-    "everyday things: your days, books, films, nature, that you think of them. It means a lot."
+    "Parts of it touch on what the prison censor stops and may hold against the prisoner, "
+    "such as their case, the war or politics."
 )
 
 
@@ -163,6 +164,10 @@ class Desk:
 
     def _letter_or_redirect(self, request, letter_id: int):
         letter = selectors.letter_for_desk(user=request.user, letter_id=letter_id)
+        if letter is None and (stopped := _stopped_message(request.user, letter_id)):
+            # Cancelled or rejected while this volunteer held it (an open tab, a bookmark).
+            messages.info(request, stopped)
+            return None, redirect(_url("mine") if _can_translate(request.user) else "admin:index")
         if letter is None and request.method == "GET":
             # Opening a letter that is not yours to see: 404, saying nothing of whether it exists.
             raise Http404
@@ -407,7 +412,10 @@ class Desk:
     def autosave(self, request: AuthenticatedHttpRequest, letter_id: int) -> JsonResponse:
         letter = selectors.letter_for_desk(user=request.user, letter_id=letter_id)
         if letter is None:
-            return JsonResponse({"error": _("That letter is not available to you.")}, status=404)
+            error = _stopped_message(request.user, letter_id)
+            return JsonResponse(
+                {"error": error or _("That letter is not available to you.")}, status=404
+            )
         text = _posted_text(request, "translation", default=None)
         base_version = _int(request.POST.get("base_version"))
         if text is None or base_version is None:
@@ -591,7 +599,10 @@ class Desk:
             messages.info(request, _("Letter %(ref)s is not flagged.") % {"ref": letter.reference})
             return redirect(_url("flags"))
         decision = request.POST.get("decision", "")
-        reason = _posted_text(request, "reason", default=str(KIND_REJECTION))
+        # The supporter reads the reason as written: offer it in their language, not ours.
+        with translation_override(letter.locale):
+            kind_reason = str(KIND_REJECTION)
+        reason = _posted_text(request, "reason", default=kind_reason)
         note = _posted_text(request, "note")
         if request.method == "POST":
             try:
@@ -619,6 +630,7 @@ class Desk:
                 "letter": letter,
                 "prisoner": letter.prisoner,
                 "reason": reason,
+                "reason_language": dict(settings.LANGUAGES).get(letter.locale, letter.locale),
                 "note": note,
             },
         )
@@ -638,6 +650,17 @@ class Desk:
                 % {"ref": letter.reference},
             )
         return redirect(_url("queue"))
+
+
+def _stopped_message(user, letter_id: int) -> str | None:
+    letter = selectors.letter_stopped_for(user=user, letter_id=letter_id)
+    if letter is None:
+        return None
+    if letter.status == Letter.Status.CANCELLED:
+        message = _("Its writer cancelled letter %(ref)s: there is nothing more to do with it.")
+    else:
+        message = _("A coordinator stopped letter %(ref)s: there is nothing more to do with it.")
+    return message % {"ref": letter.reference}
 
 
 def _claim_end(letter: Letter) -> datetime:

@@ -6,6 +6,7 @@ from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
+from core.text import is_blank
 from prisoners.models import Prisoner
 from prisoners.selectors import prisoners_accepting_letters
 
@@ -91,7 +92,9 @@ class LetterTextField(forms.CharField):
     def to_python(self, value):
         if isinstance(value, str):
             value = value.replace("\r\n", "\n").replace("\r", "\n")
-        return super().to_python(value)
+        value = super().to_python(value)
+        # A letter of zero-width spaces is as empty as one of blanks: "Enter your letter."
+        return "" if is_blank(value) else value
 
     def widget_attrs(self, widget):
         attrs = super().widget_attrs(widget)
@@ -101,8 +104,14 @@ class LetterTextField(forms.CharField):
         return attrs
 
 
+class PrisonerChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Prisoner) -> str:
+        """The name as the page around it writes it: in Cyrillic on the Russian page."""
+        return obj.local_name()
+
+
 class LetterForm(forms.Form):
-    prisoner = forms.ModelChoiceField(
+    prisoner = PrisonerChoiceField(
         label=_("Who are you writing to?"),
         queryset=Prisoner.objects.none(),  # the people accepting letters now: see __init__
         to_field_name="slug",
@@ -198,14 +207,18 @@ class LetterForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        cast(
-            forms.ModelChoiceField, self.fields["prisoner"]
-        ).queryset = prisoners_accepting_letters()
+        cast(PrisonerChoiceField, self.fields["prisoner"]).queryset = prisoners_accepting_letters()
         cast(
             forms.ChoiceField, self.fields["postage_currency"]
         ).choices = postage_currency_choices()
         if not self.fields["postage_currency"].initial:
             self.fields["postage_currency"].initial = next(iter(settings.LETTERBRIDGE_POSTAGE_FEES))
+
+    def clean_supporter_name(self) -> str:
+        name = self.cleaned_data["supporter_name"]
+        if is_blank(name):
+            raise forms.ValidationError(self.fields["supporter_name"].error_messages["required"])
+        return name
 
     def clean_website(self):
         if self.cleaned_data.get("website"):
@@ -221,7 +234,8 @@ class LetterForm(forms.Form):
         super().clean()
         cleaned = self.cleaned_data
         if cleaned.get("delivery") == Letter.Delivery.POST_FOR_ME:
-            if not cleaned.get("postage_currency"):
+            # A currency not offered has its own error already; say it once.
+            if not cleaned.get("postage_currency") and "postage_currency" not in self.errors:
                 self.add_error("postage_currency", CURRENCY_MISSING)
         else:
             cleaned["postage_currency"] = ""

@@ -257,6 +257,21 @@ def letter_for_desk(*, user, letter_id: int) -> Letter | None:
     )
 
 
+def letter_stopped_for(*, user, letter_id: int) -> Letter | None:
+    """A letter this person once claimed that has since been cancelled by its writer or
+    rejected: the desk tells them so, rather than that the letter "is not available"."""
+    return (
+        Letter.objects.filter(
+            pk=letter_id,
+            status__in=CLOSED_UNSENT_STATES,
+            events__action=Action.CLAIM,
+            events__actor=user,
+        )
+        .only("reference", "status")
+        .first()
+    )
+
+
 def letter_history(*, letter: Letter) -> QuerySet[LetterEvent]:
     """The whole history for staff: every event with its actor."""
     return letter.events.select_related("actor").order_by("created_at", "pk")
@@ -308,7 +323,7 @@ def has_current_address() -> Exists:
 
 def letters_ready_to_post() -> QuerySet[Letter]:
     """Approved letters we post, postage paid or waived, not in a batch yet, to a prisoner
-    with a known address, in printing order."""
+    who accepts letters now at a known address, in printing order."""
     return (
         Letter.objects.filter(
             status=Letter.Status.APPROVED,
@@ -318,6 +333,7 @@ def letters_ready_to_post() -> QuerySet[Letter]:
             flagged_at__isnull=True,
         )
         .exclude(prisoner__status=Prisoner.Status.IN_TRANSIT)
+        .filter(prisoner__accepts_letters=True)
         .filter(has_current_address())
         .select_related("prisoner")
         .order_by("prisoner__name_ru", "created_at", "pk")

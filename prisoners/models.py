@@ -139,6 +139,13 @@ class Prisoner(models.Model):
         word = _STATUS_WORDS.get(self.gender, {}).get(self.status)
         return str(word) if word is not None else self.get_status_display()
 
+    def local_name(self) -> str:
+        """The name as a reader of the active language writes it: in Cyrillic for Russian, in
+        the English spelling otherwise."""
+        if russian_is_active() and self.name_ru:
+            return self.name_ru
+        return self.name_en
+
     def addressee_name(self) -> str:
         """The name as the one a letter goes to («письмо кому?»), for a sentence in the
         active language: in Russian the dative case as stored, the same full name as the

@@ -2,6 +2,7 @@ import re
 from collections.abc import Mapping
 from datetime import date
 
+from django.db import connection
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
@@ -23,7 +24,9 @@ def prisoner_current_address(*, prisoner: Prisoner, on: date | None = None) -> P
     return (
         PrisonAddress.objects.filter(prisoner=prisoner, valid_from__lte=on)
         .exclude(valid_until__lt=on)
-        .order_by("-valid_from")
+        # An address corrected on the day it was recorded starts the same day as the mistyped
+        # one: the one recorded last is the address.
+        .order_by("-valid_from", "-pk")
         .first()
     )
 
@@ -70,6 +73,12 @@ def prisoners_for_transit(*, prisoner_ids: list[int]) -> QuerySet[Prisoner]:
     return Prisoner.objects.filter(pk__in=prisoner_ids).order_by("name_en", "pk")
 
 
+def word_start_pattern(word: str, *, vendor: str) -> str:
+    """A regular expression for ``word`` at the start of a word: \\m in PostgreSQL's, \\b in
+    Python's, which SQLite's REGEXP runs (``make run``), and where \\m is an error."""
+    return (r"\m" if vendor == "postgresql" else r"\b") + re.escape(word)
+
+
 def prisoner_ids_by_name_word(*, word: str, limit: int = 200) -> list[int]:
     """Prisoners with a word of their English or Russian name that starts with ``word``, in
     any case: "Zhilin", "жилин" and "Murza" (of Kara-Murza) each find theirs. A scan of the
@@ -77,8 +86,7 @@ def prisoner_ids_by_name_word(*, word: str, limit: int = 200) -> list[int]:
     word = word.strip()
     if not word:
         return []
-    # \m: the start of a word, in PostgreSQL's regular expressions.
-    starts_a_word = r"\m" + re.escape(word)
+    starts_a_word = word_start_pattern(word, vendor=connection.vendor)
     return list(
         Prisoner.objects.filter(Q(name_en__iregex=starts_a_word) | Q(name_ru__iregex=starts_a_word))
         .order_by("pk")

@@ -5,6 +5,7 @@ the address can be held or released by the letters app. Each takes the acting us
 
 from __future__ import annotations
 
+import re
 from datetime import date, timedelta
 from functools import partial
 
@@ -12,11 +13,16 @@ from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from .models import PrisonAddress, Prisoner
 from .signals import prisoner_address_changed
+
+# A Russian envelope's lines are read by Russian Post: a line with no Cyrillic letter in it
+# ("Vladimir", "IK-2") was typed in transliteration.
+CYRILLIC = re.compile("[А-Яа-яЁё]")
 
 PERM_ADD_ADDRESS = "prisoners.add_prisonaddress"
 NEVER_IN_TRANSIT = (Prisoner.Status.RELEASED, Prisoner.Status.DECEASED)
@@ -71,6 +77,23 @@ def prisoner_address_add(
         raise ValidationError({"postal_index": _("A Russian postal index is six digits.")})
     if not (facility.strip() and street.strip() and city.strip()):
         raise ValidationError(_("Facility, street and city are all needed for an envelope."))
+    not_russian = {
+        name: _("Write it in Russian, in Cyrillic letters, as it goes on the envelope.")
+        for name, value in (("facility", facility), ("street", street), ("city", city))
+        if not CYRILLIC.search(value)
+    }
+    if not_russian:
+        raise ValidationError(not_russian)
+    latest = PrisonAddress.objects.filter(prisoner=prisoner).order_by("-valid_from").first()
+    if latest is not None and valid_from < latest.valid_from:
+        # It would overlap the history (the last address squeezed to its first day), and a
+        # mistyped year is the usual cause.
+        raise ValidationError(
+            {
+                "valid_from": _("The new address cannot start before the last one did (%(day)s).")
+                % {"day": date_format(latest.valid_from, "j E Y")}
+            }
+        )
     _close_open_address(prisoner, last_day=valid_from - timedelta(days=1))
     address = PrisonAddress.objects.create(
         prisoner=prisoner,

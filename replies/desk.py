@@ -14,6 +14,7 @@ from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
 from core import storage
@@ -27,6 +28,17 @@ from .models import CLAIMED_STATES, Reply
 from .scans import ScanError
 
 S = Reply.Status
+# After a redaction that changed one text only: the supporter receives both.
+TRANSLATION_UNCHANGED = gettext_lazy(
+    "The transcription is redacted, but nothing in the translation matched. If it names the "
+    "same person or detail in another spelling (in Latin letters, or in another case), redact "
+    "that spelling too."
+)
+TRANSCRIPTION_UNCHANGED = gettext_lazy(
+    "The translation is redacted, but nothing in the transcription matched. If it names the "
+    "same person or detail in another spelling (in Cyrillic, or in another case), redact that "
+    "spelling too."
+)
 
 
 def _url(name: str, *args) -> str:
@@ -288,10 +300,14 @@ class ReplyDesk:
         user = request.user
         try:
             if action == "redact":
-                count = services.reply_redact(
+                redaction = services.reply_redact(
                     reply_id=reply.pk, reviewer=user, phrases=phrases.splitlines()
                 )
-                messages.success(request, _("%(n)d place(s) redacted.") % {"n": count})
+                messages.success(request, _("%(n)d place(s) redacted.") % {"n": redaction.count})
+                if redaction.unchanged == "translation":
+                    messages.warning(request, TRANSLATION_UNCHANGED)
+                elif redaction.unchanged == "transcription":
+                    messages.warning(request, TRANSCRIPTION_UNCHANGED)
                 return redirect(_url("review", reply.pk))
             if action == "send_back":
                 services.reply_send_back(reply_id=reply.pk, reviewer=user, comment=comment)

@@ -57,6 +57,9 @@ class RecordReplyForm(forms.Form):
     scans = MultipleFileField(
         label=_("Scanned pages"),
         help_text=_("JPEG, PNG or PDF; choose several files at once, in page order."),
+        # An empty file is named with the others by the scans' check, not refused alone here
+        # with a message that does not say which of the files it was.
+        allow_empty_file=True,
     )
 
     def __init__(self, *args, letters: QuerySet[Letter], **kwargs):

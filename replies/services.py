@@ -397,19 +397,37 @@ def _require_reviewer(reply: Reply, reviewer: User) -> None:
 
 
 @transaction.atomic(durable=True)
-def reply_redact(*, reply_id: int, reviewer: User, phrases: list[str]) -> int:
+@dataclass(frozen=True)
+class Redaction:
+    """How many spans were replaced, and which text, if any, none of the phrases was found in
+    while the other had some: a name in Cyrillic in the transcription is spelled in Latin
+    letters in the translation, and the supporter receives both texts."""
+
+    count: int
+    unchanged: str = ""  # "transcription" or "translation"
+
+
+def reply_redact(*, reply_id: int, reviewer: User, phrases: list[str]) -> Redaction:
     """Replace every occurrence of each phrase (a name, a detail that could harm someone) in
-    the transcription and the translation with "[…]". Returns how many were replaced. The
-    reply is marked redacted, so the supporter is not shown the scan, which still has them."""
+    the transcription and the translation with "[…]". The reply is marked redacted, so the
+    supporter is not shown the scan, which still has them."""
     reply = lock_reply(reply_id)
     if reply.status != S.IN_REVIEW:
         raise ReplyError(_("Only a reply in review can be redacted."))
     _require_reviewer(reply, reviewer)
-    replaced = 0
+    in_transcription = in_translation = 0
     for phrase in {p.strip() for p in phrases if p.strip()}:
-        replaced += reply.transcription.count(phrase) + reply.translation.count(phrase)
+        in_transcription += reply.transcription.count(phrase)
+        in_translation += reply.translation.count(phrase)
         reply.transcription = reply.transcription.replace(phrase, REDACTION)
         reply.translation = reply.translation.replace(phrase, REDACTION)
+    replaced = in_transcription + in_translation
+    # A text redacted earlier (another spelling, another pass) is taken as seen to.
+    unchanged = ""
+    if in_transcription and reply.translation.strip() and REDACTION not in reply.translation:
+        unchanged = "translation"
+    elif in_translation and REDACTION not in reply.transcription:
+        unchanged = "transcription"
     if not replaced:
         raise ReplyError(_("None of these words are in the reply's texts."))
     reply.redacted = True
@@ -419,7 +437,7 @@ def reply_redact(*, reply_id: int, reviewer: User, phrases: list[str]) -> int:
     ReplyEvent.objects.create(
         reply=reply, action="redact", actor=reviewer, note=f"{replaced} span(s) redacted."
     )
-    return replaced
+    return Redaction(count=replaced, unchanged=unchanged)
 
 
 @transaction.atomic(durable=True)

@@ -14,6 +14,7 @@ from django.conf import settings
 from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from core import storage
@@ -319,6 +320,14 @@ def batch_mark_posted(
         raise LetterError(_("Postage spent cannot be negative."))
     if posted_on > timezone.localdate():
         raise LetterError(_("The posting date cannot be in the future."))
+    # A mistyped year (2016 for 2026) would file the postage spent under the wrong period and
+    # let the retention purge delete the batch's PDF at once.
+    made_on = timezone.localdate(batch.created_at)
+    if posted_on < made_on:
+        raise LetterError(
+            _("The posting date cannot be before the batch was made (%(day)s).")
+            % {"day": date_format(made_on, "j E Y")}
+        )
     result = BatchPosted(batch=batch)
     document = PostingBatchDocument.objects.filter(batch=batch).only("rendered_at").first()
     printed_at = document.rendered_at if document else batch.created_at

@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from core import crypto
+from core.text import is_blank
 from prisoners.models import Prisoner
 
 from .. import signature, tokens
@@ -124,7 +125,7 @@ def _letter_submit(
     if not prisoner.accepts_letters:
         raise NotAcceptingLetters()
     text = original_text.strip()
-    if not text:
+    if is_blank(text):
         raise LetterError(_("The letter is empty."))
     if len(text) > settings.LETTERBRIDGE_MAX_LETTER_CHARS:
         raise LetterError(

@@ -7,11 +7,8 @@ register = template.Library()
 
 @register.filter
 def local_name(prisoner: Prisoner) -> str:
-    """The prisoner's name as a reader of the current language writes it: in Cyrillic for
-    Russian, in the English spelling otherwise."""
-    if russian_is_active() and prisoner.name_ru:
-        return prisoner.name_ru
-    return prisoner.name_en
+    """The prisoner's name as a reader of the current language writes it."""
+    return prisoner.local_name()
 
 
 @register.filter

@@ -201,7 +201,7 @@ def test_flag_then_coordinator_rejects_kindly(chromium, page, live_server, scree
     coordinator_page.locator("#desk-links").get_by_role("link", name="Flagged letters").click()
     expect(coordinator_page.locator(".desk-table")).to_contain_text("attacks the investigator")
     coordinator_page.get_by_role("link", name="Decide").click()
-    expect(coordinator_page.locator("#reason")).to_have_value(re.compile("Thank you for writing"))
+    expect(coordinator_page.locator("#reason")).to_have_value(re.compile("prison censor stops"))
     screenshot(coordinator_page, "desk-10-decide")
     coordinator_page.get_by_role("button", name="Reject and tell the supporter").click()
 
@@ -210,7 +210,37 @@ def test_flag_then_coordinator_rejects_kindly(chromium, page, live_server, scree
     coordination.close()
     letter.refresh_from_db()
     assert letter.status == Letter.Status.REJECTED
-    assert letter.rejection_reason.startswith("Thank you for writing")
+    assert letter.rejection_reason.startswith("Parts of it touch on")
     assert letter.events.get(action="flag").actor == volunteer
-    assert any("Thank you for writing" in message.body for message in outbox)
+    assert any("Our reason: Parts of it touch on" in message.body for message in outbox)
     assert outbox[-1].to == ["tom@supporter.example"]
+
+
+def test_a_long_link_in_the_letter_leaves_the_editor_beside_it_on_screen(
+    chromium, page, live_server, screenshot
+):
+    # given a letter with a long link and a long word, sent back with a long unbroken comment
+    prisoner = PrisonerWithAddressFactory(name_en="Bakhrom Khamroev")
+    letter = submission.letter_submit(
+        prisoner_id=prisoner.pk,
+        supporter_name="Karl Example",
+        supporter_email="karl@supporter.example",
+        language="de",
+        original_text="Hallo! Das Foto: https://example.org/" + "a" * 400 + " Ende.",
+        delivery=Letter.Delivery.POST_FOR_ME,
+        postage_currency="EUR",
+    ).letter
+    _staff("vera", "translate_letter")
+
+    # when the volunteer claims it and its translation page opens
+    _log_in(page, live_server, "vera")
+    page.goto(live_server.url + reverse("admin:letters_letter_desk_queue"))
+    page.click("#claim-next")
+    expect(page.locator("#original-text")).to_contain_text("example.org")
+    screenshot(page, "desk-long-link")
+
+    # then the page is no wider than the window and the editor is on screen beside the original
+    assert page.evaluate("document.documentElement.scrollWidth") <= 1280
+    editor = page.locator("#translation").bounding_box()
+    assert editor is not None and editor["x"] + editor["width"] <= 1280
+    assert letter.reference in page.locator("h1").inner_text()

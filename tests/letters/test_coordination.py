@@ -227,6 +227,8 @@ def _waiting_letters():
         "on_hold": LetterFactory(status=S.ON_HOLD, postage=Letter.Postage.PAID),
         "flagged": _ready(flagged_at=timezone.now()),
         "unpaid_and_homeless": LetterFactory(status=S.APPROVED, prisoner=PrisonerFactory()),
+        # freed since it was written: a coordinator unticked "accepts letters now"
+        "not_accepting": _ready(prisoner=PrisonerWithAddressFactory(accepts_letters=False)),
         "ready": _ready(),
     }
 
@@ -248,18 +250,20 @@ def test_letters_waiting_to_post_come_with_their_reasons():
         return {r for r in coordination.WAITING_REASONS if getattr(letter, r)}
 
     assert letters["ready"].reference not in waiting
-    assert len(waiting) == 5
+    assert len(waiting) == 6
     assert reasons("unpaid") == {"unpaid"}
     assert reasons("no_address") == {"no_address"}
     assert reasons("on_hold") == {"on_hold"}
     assert reasons("flagged") == {"flagged"}
     assert reasons("unpaid_and_homeless") == {"unpaid", "no_address"}
+    assert reasons("not_accepting") == {"not_accepting"}
     assert coordination.waiting_counts() == {
-        "total": 5,
+        "total": 6,
         "unpaid": 2,
         "no_address": 2,
         "on_hold": 1,
         "flagged": 1,
+        "not_accepting": 1,
     }
 
 
@@ -310,6 +314,9 @@ def test_the_dashboard_counts_letters_waiting_to_post_by_reason(client, coordina
     page = client.get(reverse("letters_coordination:dashboard")).content.decode()
 
     block = page[page.index('id="waiting-to-post"') :]
-    assert "5 letters are waiting." in block
+    assert "6 letters are waiting." in block
     assert re.search(r"<td>postage not paid</td><td>2</td>", block)
-    assert re.search(r"<td>on hold: the prisoner is in transit</td><td>1</td>", block)
+    assert re.search(
+        r"<td>on hold until the prisoner&#x27;s address is known</td><td>1</td>", block
+    )
+    assert re.search(r"<td>the prisoner accepts no letters now</td><td>1</td>", block)

@@ -166,6 +166,18 @@ def test_translation_page_shows_original_notes_and_editor_side_by_side(client):
     assert letter.supporter_email not in body and letter.supporter_name not in body
 
 
+def test_the_translation_heading_starts_with_a_capital_in_russian(client):
+    # given a volunteer reading the desk in Russian
+    volunteer = english_volunteer()
+    letter = LetterFactory(status=S.IN_TRANSLATION, claimed_by=volunteer)
+    client.force_login(volunteer)
+    client.cookies["django_language"] = "ru"
+
+    # when the translation page opens, then the editor's heading reads as a heading
+    body = client.get(url("translate", letter.pk)).content.decode()
+    assert '<label for="translation">Перевод на русский</label>' in body
+
+
 def test_autosave_then_reload_shows_the_draft(client):
     # given a volunteer translating a letter
     volunteer = english_volunteer()
@@ -303,6 +315,36 @@ def test_someone_elses_letter_cannot_be_translated_or_released(client):
     assert letter.status == S.IN_TRANSLATION and letter.claimed_by != intruder
 
 
+def test_a_letter_cancelled_while_held_says_so_on_the_desk(client):
+    # given a volunteer translating a letter, a draft saved
+    from letters.services import submission, translation
+
+    volunteer = english_volunteer()
+    letter = LetterFactory(status=S.RECEIVED)
+    translation.letter_claim(letter_id=letter.pk, volunteer=volunteer)
+    client.force_login(volunteer)
+    client.post(url("autosave", letter.pk), {"translation": "Начало.", "base_version": 0})
+
+    # when its writer cancels it, and the volunteer's open tab autosaves, hands in, reloads
+    submission.letter_cancel(letter_id=letter.pk)
+    autosave = client.post(url("autosave", letter.pk), {"translation": "x", "base_version": 1})
+    hand_in = client.post(
+        url("translate", letter.pk),
+        {"translation": "Начало.", "base_version": 1, "action": "hand_in"},
+        follow=True,
+    )
+    reload = client.get(url("translate", letter.pk), follow=True)
+
+    # then each says the writer cancelled it, not that the letter "is not available"
+    said = f"Its writer cancelled letter {letter.reference}"
+    assert autosave.status_code == 404 and said in autosave.json()["error"]
+    assert said in " ".join(messages_of(hand_in))
+    assert reload.status_code == 200 and said in " ".join(messages_of(reload))
+    # while someone who never held it still learns nothing
+    client.force_login(english_volunteer())
+    assert client.get(url("translate", letter.pk)).status_code == 404
+
+
 # --- review -----------------------------------------------------------------------------------
 
 
@@ -435,12 +477,38 @@ def test_volunteer_flags_and_coordinator_rejects_kindly(
     # then the flag was listed with its reason, a kind text was offered, and the letter is
     # rejected with the supporter told why
     assert letter.reference in flags and "It names the investigator." in flags
-    assert "Thank you for writing" in decide
+    assert "prison censor stops" in decide
     letter.refresh_from_db()
     assert letter.status == S.REJECTED
     assert letter.events.get(action="flag").actor == volunteer
     assert letter.events.get(action="reject").actor == coordinator
     assert "Please write again." in outbox[-1].body
+
+
+def test_the_kind_reason_is_offered_in_the_supporters_language_once_in_the_email(
+    client, django_capture_on_commit_callbacks, outbox
+):
+    # given a letter whose writer reads Russian, flagged, and a coordinator reading English
+    letter = LetterFactory(
+        locale="ru", flagged_at=timezone.now(), flag_reason="?", flagged_by=VolunteerFactory()
+    )
+    client.force_login(CoordinatorFactory())
+
+    # when the coordinator opens it, the reason offered is in Russian, and says which language
+    decide = client.get(url("decide", letter.pk)).content.decode()
+    assert "тюремный цензор не пропускает" in decide
+    assert "in their language: Русский" in decide
+
+    # and when they reject it with that reason as offered
+    reason = re.search(r'<textarea id="reason"[^>]*>\s*([^<]*)</textarea>', decide).group(1)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(url("decide", letter.pk), {"decision": "reject", "reason": reason.strip()})
+
+    # then the supporter's Russian e-mail gives that reason once, without repeating its own
+    # apology or its invitation to write again
+    body = outbox[-1].body
+    assert "тюремный цензор не пропускает" in body
+    assert body.count("не отправлять") + body.count("не отправили") == 1
 
 
 def test_coordinator_lets_a_flagged_letter_go_on(client):

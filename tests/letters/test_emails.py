@@ -73,6 +73,14 @@ def test_the_rejection_gives_the_reason_escaped_in_html(outbox):
     assert "&lt;i&gt;mentions the case&lt;/i&gt;" in message.alternatives[0][0]
 
 
+def test_the_russian_received_email_asks_for_postage_as_a_russian_writes_it(outbox):
+    _send("received", "ru")
+
+    (message,) = outbox
+    assert "Вы попросили нас отправить письмо. Осталось оплатить марку." in message.body
+    assert "Вы выбрали, чтобы" not in message.body
+
+
 def test_the_received_email_mentions_postage_only_when_due(outbox):
     _send("received", "en")
     _send("received", "en", postage=Letter.Postage.WAIVED)
@@ -151,7 +159,13 @@ def _both(message) -> tuple[str, str]:
         ),
         (False, "en", "ru", "переведено на русский и проверено", "в том виде"),
         (True, "ru", "ru", "написано по-русски, поэтому уйдёт в том виде", "переведено"),
-        (True, "en", "ru", "читает на языке вашего письма, поэтому оно уйдёт", "переведено"),
+        (
+            True,
+            "en",
+            "ru",
+            "Хамроев Бахром Мардонович читает на языке вашего письма, поэтому оно уйдёт",
+            "Хамроеву Бахрому Мардоновичу читает",
+        ),
     ],
 )
 def test_the_ready_email_says_whether_the_letter_was_translated(

@@ -79,6 +79,41 @@ def test_bad_values_are_refused_field_by_field(field, value):
     assert field in form.errors
 
 
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("original_text", "\u200b\u200b \ufeff", "Enter your letter."),
+        ("original_text", "\u202e\n\u200d", "Enter your letter."),
+        ("supporter_name", "\u200b\u202e", "Enter the name to sign your letter with."),
+    ],
+)
+def test_text_of_only_invisible_characters_is_as_empty_as_blanks(field, value, message):
+    # given a letter or a name of zero-width spaces and direction marks, which strip() keeps
+    form = LetterForm(data(PrisonerFactory(), **{field: value}))
+
+    # then it is refused as empty, saying what to do, and the page keeps what was typed
+    assert form.errors[field] == [message]
+    assert form[field].value() == value
+
+
+def test_a_currency_not_offered_is_refused_once():
+    form = LetterForm(data(PrisonerFactory(), postage_currency="JPY"))
+
+    assert form.errors["postage_currency"] == ["Choose the currency you will pay the postage in."]
+
+
+def test_the_russian_page_lists_the_prisoners_in_cyrillic(client):
+    # given a prisoner with a Russian name, on the letter form in Russian
+    PrisonerFactory(name_en="Bakhrom Khamroev", name_ru="Хамроев Бахром Мардонович")
+    client.cookies["django_language"] = "ru"
+
+    html = client.get(reverse("letters:write")).content.decode()
+
+    # then "Who are you writing to?" names them as the rest of the page does
+    assert ">Хамроев Бахром Мардонович</option>" in html
+    assert ">Bakhrom Khamroev</option>" not in html
+
+
 def test_the_honeypot_is_refused_with_a_message_a_person_can_act_on():
     form = LetterForm(data(PrisonerFactory(), website="filled"))
 

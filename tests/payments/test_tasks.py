@@ -45,6 +45,27 @@ def test_a_receipt_task_run_twice_sends_once(outbox):
     assert "2.20 GBP" in outbox[0].body
 
 
+def test_the_russian_receipt_names_the_prisoner_as_the_letter_goes_to_them(outbox):
+    # given a supporter who reads Russian, writing to a prisoner with a name in the dative
+    payment = StripePaymentFactory(
+        status=Payment.Status.PAID,
+        paid_at=timezone.now(),
+        letter__locale="ru",
+        letter__prisoner__name_en="Bakhrom Khamroev",
+        letter__prisoner__name_ru_dative="Хамроеву Бахрому Мардоновичу",
+    )
+
+    # when the receipt is sent
+    tasks.send_payment_receipt.delay(payment.pk).get()
+
+    # then it says «письма Хамроеву Бахрому Мардоновичу», not the English spelling
+    (message,) = outbox
+    html = message.alternatives[0][0]
+    for text in (message.body, html):
+        assert "вашего письма Хамроеву Бахрому Мардоновичу" in text
+        assert "Bakhrom Khamroev" not in text
+
+
 def test_no_receipt_for_a_payment_that_is_not_paid(outbox):
     payment = StripePaymentFactory()
     assert tasks.send_payment_receipt.delay(payment.pk).get() is False

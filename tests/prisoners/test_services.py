@@ -92,6 +92,39 @@ def test_address_change_without_transit_closes_the_previous_one_the_day_before(
     assert new.lines_ru()[-2:] == ["601966", "RUSSIA / РОССИЯ"]
 
 
+def test_an_address_corrected_the_same_day_is_the_current_one(coordinator):
+    # given a prisoner whose new address was recorded today with a mistake
+    prisoner = PrisonerWithAddressFactory()
+    services.prisoner_address_add(
+        prisoner_id=prisoner.pk, actor=coordinator, **(NEW_ADDRESS | {"postal_index": "601999"})
+    )
+    # when the coordinator records it again, corrected, the same day
+    corrected = services.prisoner_address_add(
+        prisoner_id=prisoner.pk, actor=coordinator, **NEW_ADDRESS
+    )
+    # then the correction is the address letters go to, whichever row the database reads first
+    assert prisoner_current_address(prisoner=prisoner) == corrected
+
+
+def test_a_new_address_cannot_start_before_the_last_one(coordinator):
+    # given a prisoner whose address began on a known day
+    prisoner = PrisonerWithAddressFactory()
+    old = PrisonAddress.objects.get(prisoner=prisoner)
+    # when a new one is recorded with a mistyped year, then it is refused, naming that day
+    with pytest.raises(ValidationError) as error:
+        services.prisoner_address_add(
+            prisoner_id=prisoner.pk,
+            actor=coordinator,
+            **NEW_ADDRESS,
+            valid_from=old.valid_from - timedelta(days=3650),
+        )
+    assert "cannot start before the last one" in error.value.message_dict["valid_from"][0]
+    # and the history is as it was
+    old.refresh_from_db()
+    assert old.valid_until is None
+    assert PrisonAddress.objects.filter(prisoner=prisoner).count() == 1
+
+
 def test_releasing_twice_changes_nothing_the_second_time(
     coordinator, django_capture_on_commit_callbacks
 ):
@@ -123,6 +156,20 @@ def test_bad_postal_index_is_refused(coordinator, overrides, field):
             prisoner_id=prisoner.pk, actor=coordinator, **(NEW_ADDRESS | overrides)
         )
     assert field in error.value.message_dict
+    assert PrisonAddress.objects.filter(prisoner=prisoner).count() == 1
+
+
+def test_an_address_typed_in_transliteration_is_refused_field_by_field(coordinator):
+    # given a prisoner, and an address typed in Latin letters
+    prisoner = PrisonerWithAddressFactory()
+    latin = {"facility": "FKU IK-2", "street": "ul. Lenina, d. 5", "city": "g. Vladimir"}
+    # when it is recorded, then each line without Cyrillic is named, and nothing is saved
+    with pytest.raises(ValidationError) as error:
+        services.prisoner_address_add(
+            prisoner_id=prisoner.pk, actor=coordinator, **(NEW_ADDRESS | latin)
+        )
+    assert set(error.value.message_dict) == {"facility", "street", "city"}
+    assert "in Cyrillic" in error.value.message_dict["city"][0]
     assert PrisonAddress.objects.filter(prisoner=prisoner).count() == 1
 
 

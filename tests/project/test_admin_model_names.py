@@ -117,3 +117,34 @@ def test_in_english_the_header_says_translation_desk(client):
     index = client.get(reverse("admin:index")).content.decode()
     assert "— translation desk</a>" in index
     assert "Letters, prisoners and postage" in index
+
+
+@pytest.mark.django_db
+def test_the_admin_in_russian_has_a_russian_header_and_index_title(client):
+    # given a volunteer who reads the admin in Russian
+    client.force_login(VolunteerFactory())
+    client.cookies["django_language"] = "ru"
+
+    # when they open the admin's index
+    index = client.get(reverse("admin:index")).content.decode()
+
+    # then its header and title are in Russian, not English
+    assert "— перевод писем" in index and "translation desk" not in index
+    assert "Письма, заключённые и почтовые сборы" in index
+    assert "Letters, prisoners and postage" not in index
+
+
+@pytest.mark.django_db
+def test_the_inbox_list_in_russian_names_its_sender_column_in_russian(client, settings):
+    from pathlib import Path
+
+    from inbox.services import ingest_raw_email
+
+    fixture = Path(settings.BASE_DIR) / "tests" / "fixtures" / "email" / "plain_utf8_post_it.eml"
+    ingest_raw_email(fixture.read_bytes())
+    client.force_login(CoordinatorFactory())
+    client.cookies["django_language"] = "ru"
+
+    page = client.get(reverse("admin:inbox_inboundemail_changelist")).content.decode()
+
+    assert "От кого" in page and ">From<" not in page

@@ -74,6 +74,30 @@ def test_a_bad_scan_gets_a_clear_message_and_keeps_the_choices(client, letter):
     assert Reply.objects.count() == 0
 
 
+def test_an_empty_file_among_the_scans_is_named_with_the_others(client, letter):
+    # given a coordinator uploading a good page, an empty file and a file that is no scan
+    client.force_login(CoordinatorFactory())
+    response = client.post(
+        url("record"),
+        {
+            "prisoner": letter.prisoner_id,
+            "letter_1": letter.pk,
+            "scans": [
+                SimpleUploadedFile("page-1.jpg", jpeg(), "image/jpeg"),
+                SimpleUploadedFile("page-2.pdf", b"", "application/pdf"),
+                SimpleUploadedFile("page-3.jpg", b"<html>not a scan</html>", "image/jpeg"),
+            ],
+        },
+    )
+
+    # then each bad file is named with its reason, and nothing is recorded
+    assert response.status_code == 200
+    errors = " ".join(response.context["form"].errors["scans"])
+    assert "“page-2.pdf” is empty." in errors
+    assert "“page-3.jpg” is not a JPEG, PNG or PDF file" in errors
+    assert Reply.objects.count() == 0
+
+
 def test_a_file_range_that_cannot_be_read_is_said_in_the_form(client, letter):
     client.force_login(CoordinatorFactory())
     response = client.post(
@@ -215,7 +239,21 @@ def test_the_reviewer_redacts_and_approves(client, letter, django_capture_on_com
         "translation": "Greetings from Petrov.",
         "base_version": 1,
     }
-    client.post(url("review", reply.pk), form | {"action": "redact", "phrases": "Петрова\nPetrov"})
+    # when only the Cyrillic spelling is listed, the page says the translation still has it
+    page = client.post(
+        url("review", reply.pk), form | {"action": "redact", "phrases": "Петрова"}, follow=True
+    )
+    assert "nothing in the translation matched" in page.content.decode()
+    reply.refresh_from_db()
+    assert reply.translation == "Greetings from Petrov."
+    page = client.post(
+        url("review", reply.pk),
+        form
+        | {"transcription": reply.transcription, "base_version": reply.version}
+        | {"action": "redact", "phrases": "Petrov"},
+        follow=True,
+    )
+    assert "matched" not in page.content.decode()
     reply.refresh_from_db()
     assert reply.redacted and reply.translation == "Greetings from […]."
     with django_capture_on_commit_callbacks(execute=True):

@@ -16,7 +16,7 @@ from replies.scans import ScanError
 from replies.services import ReplyPart
 from tests.factories import CoordinatorFactory
 
-from .conftest import jpeg, pdf, png, posted_letter, record, volunteer_in
+from .conftest import approved_reply, jpeg, pdf, png, posted_letter, record, volunteer_in
 
 pytestmark = pytest.mark.django_db
 S = Reply.Status
@@ -179,6 +179,22 @@ def test_transcribe_translate_review_approve_emails_the_supporter_once(
     assert len(mail.outbox) == 1
 
 
+@pytest.mark.parametrize("redact", ["", "Ivanov"])
+def test_the_email_promises_the_scan_only_when_the_page_shows_it(
+    letter, redact, django_capture_on_commit_callbacks
+):
+    # given a reply approved as it is, or redacted (whose scan the supporter is never shown)
+    with django_capture_on_commit_callbacks(execute=True):
+        approved_reply(letter, redact=redact)
+
+    # then the e-mail mentions the scan on the letter's page only when the page has it
+    (message,) = mail.outbox
+    html = message.alternatives[0][0]
+    for text in (message.body, html):
+        assert ("and the handwritten scan" in text) is not bool(redact)
+        assert ("the handwritten scan is not shown" in text) is bool(redact)
+
+
 def test_nobody_reviews_their_own_translation(letter):
     volunteer = volunteer_in("en", review=True)
     reply = worked(record(letter), volunteer)
@@ -209,17 +225,37 @@ def test_redaction_replaces_the_spans_in_both_texts_and_hides_the_scan(letter):
         translation="The guard Sidorov is kind. Sidorov!",
     )
     # when the reviewer redacts the name in both scripts
-    count = services.reply_redact(
+    redaction = services.reply_redact(
         reply_id=reply.pk, reviewer=CoordinatorFactory(), phrases=["Сидоров", "Sidorov", " "]
     )
     # then every occurrence is gone, the reply is marked, and the history keeps only a count
     reply.refresh_from_db()
-    assert count == 4
+    assert redaction == services.Redaction(count=4, unchanged="")
     assert "Сидоров" not in reply.transcription and "Sidorov" not in reply.translation
     assert reply.translation == "The guard […] is kind. […]!"
     assert reply.redacted
     event = reply.events.get(action="redact")
     assert "Sidorov" not in event.note
+
+
+@pytest.mark.parametrize(
+    ("phrases", "unchanged"),
+    [(["Сидоров"], "translation"), (["Sidorov"], "transcription"), (["добрый"], "translation")],
+)
+def test_a_redaction_that_left_one_text_untouched_says_which(letter, phrases, unchanged):
+    # given a reply that names a guard in Cyrillic and, translated, in Latin letters
+    reply = worked(
+        record(letter),
+        volunteer_in("en"),
+        text="Охранник Сидоров добрый.",
+        translation="The guard Sidorov is kind.",
+    )
+    # when the reviewer lists only one spelling
+    redaction = services.reply_redact(
+        reply_id=reply.pk, reviewer=CoordinatorFactory(), phrases=phrases
+    )
+    # then the other text, which the supporter also receives, is named as untouched
+    assert redaction == services.Redaction(count=1, unchanged=unchanged)
 
 
 def test_a_coordinator_withholds_with_a_reason_a_volunteer_cannot(letter):

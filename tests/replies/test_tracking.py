@@ -40,6 +40,31 @@ def track(client, letter):
     return client.get(reverse("letters:track", args=[token])), token
 
 
+def test_in_russian_the_reply_is_said_to_come_from_the_prisoner_named_as_a_subject(
+    client, letter, django_capture_on_commit_callbacks, mailoutbox
+):
+    # given a supporter who reads Russian, and their letter's reply approved
+    type(letter).objects.filter(pk=letter.pk).update(locale="ru")
+    letter.prisoner.name_ru = "Хамроев Бахром Мардонович"
+    letter.prisoner.name_ru_dative = "Хамроеву Бахрому Мардоновичу"
+    letter.prisoner.save()
+    with django_capture_on_commit_callbacks(execute=True):
+        approved(letter)
+    client.cookies["django_language"] = "ru"
+
+    # when they read their letter's page and the e-mail
+    page, _token = track(client, letter)
+    (message,) = mailoutbox
+
+    # then «от адресата» is followed by the name, not by the name in the dative («кому»)
+    body = page.content.decode()
+    assert "Ответ от адресата: Хамроев Бахром Мардонович" in body
+    assert message.subject.startswith("Ответ от адресата: Хамроев Бахром Мардонович")
+    assert "от адресата (Хамроев Бахром Мардонович)" in message.body
+    for text in (body, message.subject, message.body, message.alternatives[0][0]):
+        assert "от адресата: Хамроеву" not in text and "(Хамроеву" not in text
+
+
 def test_a_reply_in_work_shows_as_received_only(client, letter):
     record(letter)
     page, _token = track(client, letter)

@@ -133,6 +133,25 @@ def test_erase_cancels_open_letters_erases_identity_and_texts_and_is_idempotent(
     assert LetterEvent.objects.filter(action="supporter_erased").count() == events
 
 
+def test_the_russian_page_lists_letters_as_a_russian_reads_them(client):
+    # given a letter written on 6 December to a prisoner with a Russian name
+    letter = LetterFactory(
+        prisoner__name_en="Bakhrom Khamroev", prisoner__name_ru="Хамроев Бахром Мардонович"
+    )
+    Letter.objects.filter(pk=letter.pk).update(
+        created_at=timezone.make_aware(timezone.datetime(2026, 12, 6, 12))
+    )
+    token = services.rights_link_token(letter_ids=[letter.pk])
+    client.cookies["django_language"] = "ru"
+
+    # when the supporter opens their data page in Russian
+    body = client.get(reverse("rights:home", args=[token])).content.decode()
+
+    # then the prisoner is named in Cyrillic and the date has its month in the genitive
+    assert "Хамроев Бахром Мардонович · 6 декабря 2026" in body
+    assert "Bakhrom Khamroev" not in body and "Декабрь" not in body
+
+
 def test_links_expire_and_cannot_be_forged(client):
     letter = LetterFactory()
     token = services.rights_link_token(letter_ids=[letter.pk])

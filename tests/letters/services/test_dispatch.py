@@ -320,3 +320,22 @@ def test_approving_a_return_letter_to_a_prisoner_in_transit_holds_it(
     letter.refresh_from_db()
     assert letter.status == S.ON_HOLD
     assert not any(m.attachments for m in outbox)
+
+
+def test_mark_posted_refuses_a_date_before_the_batch_was_made(coordinator):
+    # given a batch prepared today
+    _ready()
+    batch = dispatch.batch_prepare(coordinator=coordinator)
+    # when the coordinator mistypes the year (2016 for 2026), then it is refused, naming the day
+    with pytest.raises(core.LetterError, match="before the batch was made"):
+        dispatch.batch_mark_posted(
+            batch_id=batch.pk,
+            coordinator=coordinator,
+            posted_on=timezone.localdate() - timedelta(days=3650),
+            postage_spent=220,
+            postage_currency="GBP",
+        )
+    # and nothing is posted
+    batch.refresh_from_db()
+    assert batch.posted_on is None
+    assert not LetterEvent.objects.filter(action="post").exists()

@@ -45,6 +45,7 @@ def test_submit_return_to_me_needs_no_postage(submit):
     ("overrides", "message"),
     [
         ({"original_text": "   "}, "empty"),
+        ({"original_text": "\u200b\ufeff\u202e"}, "empty"),
         ({"original_text": "x" * 10_001}, "longer than"),
         ({"postage_currency": "JPY"}, "currency"),
         ({"delivery": "pigeon"}, "delivered"),
