@@ -5,6 +5,7 @@ from django.contrib.admin.apps import AdminConfig
 from django.db.models import Model
 from django.http import HttpRequest
 from django.utils.functional import SimpleLazyObject
+from django.utils.translation import npgettext_lazy
 
 
 class LetterbridgeAdminSite(admin.AdminSite):
@@ -40,3 +41,40 @@ class ReadOnlyAdminMixin:
 
     def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return False
+
+
+def _count(singular: str, plural: str):
+    return npgettext_lazy("admin list count", singular, plural, "n")
+
+
+# How a change list says how many rows it has ("5 писем", not Django's "5 письма": Django puts
+# the plural name after any number but 1, and Russian needs one of three forms). Models not
+# named here are counted Django's way.
+RESULT_COUNTS = {
+    "letters.letter": _count("%(n)s letter", "%(n)s letters"),
+    "letters.letterevent": _count("%(n)s letter event", "%(n)s letter events"),
+    "letters.notification": _count("%(n)s notification", "%(n)s notifications"),
+    "letters.postingbatch": _count("%(n)s posting batch", "%(n)s posting batches"),
+    "letters.volunteerprofile": _count("%(n)s volunteer profile", "%(n)s volunteer profiles"),
+    "prisoners.prisoner": _count("%(n)s prisoner profile", "%(n)s prisoner profiles"),
+    "prisoners.prisonaddress": _count("%(n)s prison address", "%(n)s prison addresses"),
+    "payments.payment": _count("%(n)s payment", "%(n)s payments"),
+    "payments.stripeevent": _count("%(n)s Stripe event", "%(n)s Stripe events"),
+    "inbox.inboundemail": _count("%(n)s e-mail", "%(n)s e-mails"),
+    "replies.reply": _count("%(n)s reply", "%(n)s replies"),
+    "accounts.letteraccess": _count("%(n)s access record", "%(n)s access records"),
+    "auth.user": _count("%(n)s user", "%(n)s users"),
+    "auth.group": _count("%(n)s group", "%(n)s groups"),
+    "axes.accessattempt": _count("%(n)s access attempt", "%(n)s access attempts"),
+    "axes.accesslog": _count("%(n)s access record", "%(n)s access records"),
+    "axes.accessfailurelog": _count("%(n)s access failure", "%(n)s access failures"),
+}
+
+
+def result_count(opts, count: int) -> str:
+    """What a change list's foot says of its ``count`` rows of the model ``opts`` describes."""
+    phrase = RESULT_COUNTS.get(opts.label_lower)
+    if phrase is None:
+        name = opts.verbose_name if count == 1 else opts.verbose_name_plural
+        return f"{count} {name}"
+    return phrase % {"n": count}
