@@ -1,7 +1,10 @@
-"""The baselines every page is compared with: the framework alone, and one indexed SELECT."""
+"""The baselines every page is compared with: the framework alone, one indexed SELECT, and one
+INSERT committed (the least any durable write can cost: what a letter POST is measured against
+in the README)."""
 
 import random
 
+from django.db import connection
 from django.http import HttpResponse
 
 from prisoners.models import Prisoner
@@ -18,3 +21,24 @@ def one_select(request):
         .first()
     )
     return HttpResponse((slug or "none").encode(), content_type="text/plain")
+
+
+_PROBE_BODY = "Dear friend, " + "we think of you every day. " * 40  # about a letter's length
+_probe_ready = False
+
+
+def one_insert(request):
+    """One row of about a letter's size, written and committed (autocommit: one round trip and
+    a WAL flush), into a table only the benchmark has."""
+    global _probe_ready
+    with connection.cursor() as cursor:
+        if not _probe_ready:
+            cursor.execute(
+                "CREATE TABLE IF NOT EXISTS bench_probe "
+                "(id bigserial PRIMARY KEY, body text NOT NULL, created_at timestamptz NOT NULL)"
+            )
+            _probe_ready = True
+        cursor.execute(
+            "INSERT INTO bench_probe (body, created_at) VALUES (%s, now())", [_PROBE_BODY]
+        )
+    return HttpResponse(b"ok", content_type="text/plain")

@@ -88,6 +88,7 @@ def test_the_benchmark_runs_at_a_tiny_size_and_reports_every_page(tmp_path, benc
     pages = [
         "bare view (fixed body)",
         "bare view + 1 indexed SELECT",
+        "bare view + 1 INSERT, committed",
         "prisoner directory",
         "prisoner page",
         "letter form POST",
