@@ -6,7 +6,7 @@ from django.db import connection
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from .models import PrisonAddress, Prisoner
+from .models import PrisonAddress, Prisoner, russian_is_active
 
 # How the directory can be ordered: by name, or the people who get the least mail first.
 SORT_NAME = "name"
@@ -65,7 +65,13 @@ def prisoner_profile(*, slug: str) -> Prisoner | None:
 
 
 def prisoners_accepting_letters() -> QuerySet[Prisoner]:
-    return Prisoner.objects.filter(accepts_letters=True).only("slug", "name_en").order_by("name_en")
+    """For the letter form's list: named, and in order, as the reader's language writes them."""
+    by = "name_ru" if russian_is_active() else "name_en"
+    return (
+        Prisoner.objects.filter(accepts_letters=True)
+        .only("slug", "name_en", "name_ru")
+        .order_by(by, "pk")
+    )
 
 
 def prisoners_for_transit(*, prisoner_ids: list[int]) -> QuerySet[Prisoner]:

@@ -23,6 +23,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from core import storage
+from core.text import is_blank
 from letters import tokens
 from letters.models import Letter, VolunteerProfile
 
@@ -353,7 +354,7 @@ def reply_finish_transcription(*, reply_id: int, volunteer: User) -> Reply:
     reply = lock_reply(reply_id)
     if reply.claimed_by_id != volunteer.pk:
         raise NotPermitted(_("Only the volunteer holding this reply can do that."))
-    if not reply.transcription.strip():
+    if is_blank(reply.transcription):
         raise ReplyError(_("The transcription is empty."))
     _transition(reply, "transcribed", volunteer)
     _save(reply)
@@ -365,9 +366,9 @@ def reply_hand_in(*, reply_id: int, volunteer: User) -> Reply:
     reply = lock_reply(reply_id)
     if reply.claimed_by_id != volunteer.pk:
         raise NotPermitted(_("Only the volunteer holding this reply can hand it in."))
-    if not reply.transcription.strip():
+    if is_blank(reply.transcription):
         raise ReplyError(_("The transcription is empty."))
-    if _needs_translation(reply) and not reply.translation.strip():
+    if _needs_translation(reply) and is_blank(reply.translation):
         raise ReplyError(_("The translation is empty."))
     _transition(reply, "hand_in", volunteer)
     reply.translated_by = volunteer
@@ -463,9 +464,7 @@ def reply_approve(*, reply_id: int, reviewer: User) -> Reply:
 
     reply = lock_reply(reply_id)
     _require_reviewer(reply, reviewer)
-    if not reply.transcription.strip() or (
-        _needs_translation(reply) and not reply.translation.strip()
-    ):
+    if is_blank(reply.transcription) or (_needs_translation(reply) and is_blank(reply.translation)):
         raise ReplyError(_("The reply has no text to send yet."))
     _transition(reply, "approve", reviewer)
     reply.approved_at = timezone.now()

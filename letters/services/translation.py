@@ -19,6 +19,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core.text import is_blank
+
 from .. import signature
 from ..lifecycle import OPEN_STATES, PERM_COORDINATE, PERM_REVIEW, PERM_TRANSLATE, Action
 from ..models import Letter, LetterEvent, VolunteerProfile
@@ -206,7 +208,7 @@ def letter_hand_in(*, letter_id: int, volunteer: User, signature_ru: str | None 
     ensure_allowed(letter, Action.HAND_IN)
     if letter.claimed_by_id != volunteer.pk:
         raise NotPermitted(_("Only the volunteer holding this letter can hand it in."))
-    if not letter.translation.strip():
+    if is_blank(letter.translation):
         raise LetterError(_("The translation is empty."))
     _set_signature(letter, letter.signature_ru if signature_ru is None else signature_ru)
     if signature.signature_repeated(letter.translation, letter.signature_ru):
@@ -257,7 +259,7 @@ def letter_approve(*, letter_id: int, reviewer: User) -> Letter:
     ensure_allowed(letter, Action.APPROVE)
     _require_reviewer(letter, reviewer)
     ensure_not_flagged(letter)
-    if not letter.translation.strip():
+    if is_blank(letter.translation):
         raise LetterError(_("The translation is empty."))
     transition(letter, action=Action.APPROVE, actor=reviewer)
     hold_if_no_address(letter, actor=None)

@@ -7,6 +7,7 @@ from html import unescape
 
 import pytest
 from django.urls import reverse
+from django.utils import translation
 
 from letters.forms import FindLettersForm, LetterForm, postage_fee_label
 from prisoners.models import Prisoner
@@ -112,6 +113,20 @@ def test_the_russian_page_lists_the_prisoners_in_cyrillic(client):
     # then "Who are you writing to?" names them as the rest of the page does
     assert ">Хамроев Бахром Мардонович</option>" in html
     assert ">Bakhrom Khamroev</option>" not in html
+
+
+def test_the_russian_list_of_prisoners_is_in_russian_order_in_one_query(
+    django_assert_num_queries,
+):
+    # given prisoners whose English and Russian names sort differently
+    PrisonerFactory(name_en="Aleksei Arbuzenko", name_ru="Арбузенко Алексей")
+    PrisonerFactory(name_en="Evgeny Zinich", name_ru="Зинич Евгений")
+    PrisonerFactory(name_en="Mikhail Zhilin", name_ru="Жилин Михаил")
+
+    # when the Russian form draws its list, then it is one query, in Cyrillic order
+    with translation.override("ru"), django_assert_num_queries(1):
+        labels = [label for _value, label in LetterForm().fields["prisoner"].choices][1:]
+    assert labels == ["Арбузенко Алексей", "Жилин Михаил", "Зинич Евгений"]
 
 
 def test_the_honeypot_is_refused_with_a_message_a_person_can_act_on():

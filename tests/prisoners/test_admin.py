@@ -193,3 +193,28 @@ def test_someone_who_may_only_view_a_prisoner_sees_the_page(client, volunteer, m
 
     assert response.status_code == 200
     assert prisoner.name_en in response.content.decode()
+
+
+def test_a_refused_new_address_marks_the_fields_it_names(client, coordinator):
+    # given a coordinator typing a new address in transliteration
+    prisoner = PrisonerWithAddressFactory()
+    client.force_login(coordinator)
+    latin = {
+        "postal_index": "600020",
+        "region": "Vladimir oblast",
+        "city": "Vladimir",
+        "street": "ul. Lenina, 5",
+        "facility": "FKU T-2",
+        "valid_from": "2026-12-06",
+    }
+
+    # when it is refused
+    page = client.post(
+        reverse("admin:prisoners_prisoner_new_address", args=[prisoner.pk]), latin
+    ).content.decode()
+
+    # then each field it names is marked, so its message is not read as the field above's
+    assert page.count("in Cyrillic letters") == 3
+    assert page.count('class="form-row errors"') == 3
+    assert 'value="Vladimir"' in page  # what was typed stays
+    assert PrisonAddress.objects.filter(prisoner=prisoner).count() == 1

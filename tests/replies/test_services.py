@@ -195,6 +195,25 @@ def test_the_email_promises_the_scan_only_when_the_page_shows_it(
         assert ("the handwritten scan is not shown" in text) is bool(redact)
 
 
+def test_invisible_characters_are_no_transcription_or_translation(letter):
+    # given a volunteer who "transcribed" a reply with zero-width spaces only
+    volunteer = volunteer_in("en")
+    reply = record(letter)
+    services.reply_claim(reply_id=reply.pk, volunteer=volunteer)
+    services.reply_save_draft(
+        reply_id=reply.pk,
+        actor=volunteer,
+        transcription="\u200b\u200b",
+        translation="\ufeff",
+        base_version=0,
+    )
+    # then neither finishing the transcription nor handing in takes it as text
+    with pytest.raises(services.ReplyError, match="transcription is empty"):
+        services.reply_finish_transcription(reply_id=reply.pk, volunteer=volunteer)
+    with pytest.raises(services.ReplyError, match="transcription is empty"):
+        services.reply_hand_in(reply_id=reply.pk, volunteer=volunteer)
+
+
 def test_nobody_reviews_their_own_translation(letter):
     volunteer = volunteer_in("en", review=True)
     reply = worked(record(letter), volunteer)

@@ -91,6 +91,21 @@ def test_only_the_claimant_hands_in(volunteer):
         translation.letter_hand_in(letter_id=letter.pk, volunteer=volunteer)
 
 
+def test_a_translation_of_only_invisible_characters_is_empty(volunteer, reviewer):
+    # given a volunteer holding a letter whose "translation" is zero-width spaces and a BOM
+    invisible = "\u200b\u200b\ufeff\n"
+    letter = LetterFactory(
+        status=S.IN_TRANSLATION, claimed_by=volunteer, translation=invisible, signature_ru="Анна"
+    )
+    # when they hand it in, then it is refused as empty, as blanks are
+    with pytest.raises(core.LetterError, match="empty"):
+        translation.letter_hand_in(letter_id=letter.pk, volunteer=volunteer)
+    # and a reviewer cannot approve such a translation either (it would print a blank page)
+    handed_in = LetterFactory(status=S.TRANSLATED, translation=invisible)
+    with pytest.raises(core.LetterError, match="empty"):
+        translation.letter_approve(letter_id=handed_in.pk, reviewer=reviewer)
+
+
 # --- review ----------------------------------------------------------------------------------
 
 
