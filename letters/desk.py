@@ -28,7 +28,7 @@ from core.paginator import BoundedPaginator
 
 from . import selectors
 from .lifecycle import OPEN_STATES, PERM_REVIEW, PERM_TRANSLATE
-from .models import LANGUAGES, Letter
+from .models import LANGUAGES, LANGUAGES_IN_A_SENTENCE, Letter
 from .services import translation
 from .services.core import InvalidTransition, LetterError, NothingToClaim, StaleDraft
 from .signature import MAX_LENGTH as MAX_SIGNATURE_CHARS
@@ -226,7 +226,7 @@ class Desk:
                 "held": held,
                 "limit": limit,
                 "at_limit": held >= limit,
-                "my_languages": [languages.get(code, code) for code in my_languages],
+                "my_languages": [LANGUAGES_IN_A_SENTENCE.get(code, code) for code in my_languages],
                 "language": language,
                 "language_choices": LANGUAGES if coordinator else [],
             },

@@ -21,6 +21,20 @@ LANGUAGES = [
     ("uk", _("Ukrainian")),
     ("ru", _("Russian")),
 ]
+# The same names inside a sentence ("Your languages: English, German"), where Russian writes them
+# in lower case ("Ваши языки: английский, немецкий"); LANGUAGES' names stand alone (a menu, a
+# column) and start with a capital.
+LANGUAGES_IN_A_SENTENCE = {
+    "en": pgettext_lazy("language named in a sentence", "English"),
+    "de": pgettext_lazy("language named in a sentence", "German"),
+    "fr": pgettext_lazy("language named in a sentence", "French"),
+    "es": pgettext_lazy("language named in a sentence", "Spanish"),
+    "it": pgettext_lazy("language named in a sentence", "Italian"),
+    "nl": pgettext_lazy("language named in a sentence", "Dutch"),
+    "pl": pgettext_lazy("language named in a sentence", "Polish"),
+    "uk": pgettext_lazy("language named in a sentence", "Ukrainian"),
+    "ru": pgettext_lazy("language named in a sentence", "Russian"),
+}
 CURRENCIES = [("GBP", "GBP £"), ("USD", "USD $"), ("EUR", "EUR €")]
 
 

@@ -50,6 +50,23 @@ def aged(letter: Letter, days: int) -> Letter:
 # --- the queue --------------------------------------------------------------------------------
 
 
+def test_the_queue_names_my_languages_as_a_sentence_does(client):
+    # given a volunteer who translates from English and German
+    volunteer = english_volunteer(languages=["en", "de"], claim_limit=4)
+    LetterFactory.create_batch(2, status=S.IN_TRANSLATION, claimed_by=volunteer)
+    client.force_login(volunteer)
+
+    # when they open the queue in English and in Russian
+    english = client.get(url("queue")).content.decode()
+    client.cookies["django_language"] = "ru"
+    russian = client.get(url("queue")).content.decode()
+
+    # then the languages read as part of the sentence: capitalised in English, not in Russian
+    assert "Your languages: English, German." in english
+    assert "You hold 2 of 4 letters." in english
+    assert "Ваши языки: английский, немецкий." in russian
+
+
 def test_queue_lists_waiting_letters_in_my_languages_oldest_first(client):
     # given letters waiting in English (one old, one new), one in German, one claimed, one flagged
     volunteer = english_volunteer()
