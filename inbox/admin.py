@@ -87,7 +87,7 @@ class InboundEmailAdmin(admin.ModelAdmin):
 
     @admin.display(description=_("received"), ordering="received_at")
     def received(self, obj: InboundEmail) -> str:
-        return datetime_with_zone(obj.received_at, "j M, H:i")
+        return datetime_with_zone(obj.received_at, "j E, H:i")
 
     @admin.display(description=_("guessed"))
     def guesses(self, obj: InboundEmail) -> str:

@@ -19,11 +19,12 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path
 from django.utils import timezone
+from django.utils.dateformat import format as format_date
 from django.utils.functional import Promise
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
+from django.utils.translation import ngettext, pgettext
 from django.views.decorators.http import require_http_methods
 
 from core import storage
@@ -144,7 +145,11 @@ def weekly_chart_svg(weeks: list[tuple[date, int, int]]) -> str:
         f'<text x="0" y="{top + 4}" font-size="11">{peak}</text>',
         f'<text x="0" y="{height}" font-size="11">0</text>',
     ]
+    # A week's Monday as a chart's axis says it: "14 Sep", in Russian "14.09" (a Django date
+    # format, translated like Django's own formats).
+    day_format = pgettext("a day on a chart's axis", "j M")
     for i, (week, received, done) in enumerate(weeks):
+        week_label = format_date(week, day_format)
         x = pad + i * slot
         for offset, value, colour, label in (
             (0, received, "#417690", _("received")),
@@ -160,7 +165,7 @@ def weekly_chart_svg(weeks: list[tuple[date, int, int]]) -> str:
                     f"{bar:.1f}",
                     f"{h:.1f}",
                     colour,
-                    week.strftime("%d %b"),
+                    week_label,
                     value,
                     label,
                 )
@@ -171,7 +176,7 @@ def weekly_chart_svg(weeks: list[tuple[date, int, int]]) -> str:
                     '<text x="{}" y="{}" font-size="10">{}</text>',
                     f"{x:.1f}",
                     height + 16,
-                    week.strftime("%d %b"),
+                    week_label,
                 )
             )
     parts.append("</svg>")

@@ -8,6 +8,7 @@ from datetime import date
 
 from django.db.models import Count, DateField, Sum
 from django.db.models.functions import Cast, Coalesce, TruncMonth
+from django.utils.dateformat import format as format_date
 
 from letters.models import CURRENCIES, Letter, PostingBatch
 
@@ -96,7 +97,7 @@ def ledger_by_month(*, limit: int = 24) -> list[LedgerPeriod]:
     months = sorted(table, reverse=True)[:limit]
     return [
         LedgerPeriod(
-            label=month.strftime("%B %Y"),
+            label=format_date(month, "F Y"),  # "September 2026", "Сентябрь 2026"
             key=month,
             lines=[table[month][c] for c in sorted(table[month])],
         )

@@ -320,3 +320,21 @@ def test_the_dashboard_counts_letters_waiting_to_post_by_reason(client, coordina
         r"<td>on hold until the prisoner&#x27;s address is known</td><td>1</td>", block
     )
     assert re.search(r"<td>the prisoner accepts no letters now</td><td>1</td>", block)
+
+
+def test_the_weekly_chart_names_its_weeks_as_each_language_writes_a_short_day():
+    from datetime import date
+
+    from django.utils import translation
+
+    from letters.coordination import weekly_chart_svg
+
+    weeks = [(date(2026, 9, 14), 3, 1), (date(2026, 9, 21), 5, 2), (date(2026, 5, 4), 1, 0)]
+    with translation.override("en"):
+        english = weekly_chart_svg(weeks)
+    with translation.override("ru"):
+        russian = weekly_chart_svg(weeks)
+    assert ">14 Sep<" in english and ">4 May<" in english
+    # not "14 Сен" or "4 Май": a Russian chart numbers the day and month
+    assert ">14.09<" in russian and ">04.05<" in russian
+    assert "Сен" not in russian and "Sep" not in russian

@@ -643,3 +643,20 @@ def test_volunteers_get_no_admin_actions(client):
     assert 'name="action"' not in page
     letter.refresh_from_db()
     assert letter.status == S.IN_TRANSLATION
+
+
+def test_dates_on_the_desk_read_as_russian_writes_them(client):
+    # given a volunteer holding a letter received on 4 May
+    volunteer = english_volunteer()
+    letter = LetterFactory(status=S.IN_TRANSLATION, claimed_by=volunteer)
+    received = timezone.now().replace(month=5, day=4)
+    Letter.objects.filter(pk=letter.pk).update(created_at=received)
+    client.force_login(volunteer)
+    client.cookies["django_language"] = "ru"
+
+    # when they open it to translate, in Russian
+    body = client.get(url("translate", letter.pk)).content.decode()
+
+    # then the day is "4 мая 2026", not Django's short "4 Май 2026"
+    assert f"4 мая {timezone.localtime(received).year}" in body
+    assert "Май" not in body

@@ -88,3 +88,19 @@ def test_the_postage_balance_sets_what_was_kept_against_what_was_spent(coordinat
 
     # then only the kept payment counts as collected
     assert gbp == {"currency": "GBP", "spent": 1.5, "collected": 2.2, "balance": 2.2 - 1.5}
+
+
+def test_a_months_label_is_in_the_readers_language(coordinator):
+    from django.utils import translation
+
+    StripePaymentFactory(status=P.PAID, paid_at=timezone.now())
+    months_ru = [
+        "Январь", "Февраль", "Март", "Апрель", "Май", "Июнь",
+        "Июль", "Август", "Сентябрь", "Октябрь", "Ноябрь", "Декабрь",
+    ]  # fmt: skip
+    with translation.override("ru"):
+        (month,) = selectors.ledger_by_month()
+    assert month.label == f"{months_ru[month.key.month - 1]} {month.key.year}"
+    with translation.override("en"):
+        (month,) = selectors.ledger_by_month()
+    assert month.label == month.key.strftime("%B %Y")  # "December 2026"
