@@ -6,13 +6,13 @@ from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
+from core.money import format_money
 from core.text import is_blank
 from prisoners.models import Prisoner
 from prisoners.selectors import prisoners_accepting_letters
 
 from .models import LANGUAGES, Letter
 
-CURRENCY_SYMBOLS = {"GBP": "£", "USD": "$", "EUR": "€"}
 CURRENCY_MISSING = _("Choose the currency you will pay the postage in.")
 
 # Where supporters usually write from. The country is optional and only helps us plan postage;
@@ -74,9 +74,9 @@ EMAIL_ERRORS = {
 
 
 def postage_fee_label(currency: str) -> str:
-    """The fee as a supporter reads it, e.g. "£2.20", from settings in minor units."""
-    minor = settings.LETTERBRIDGE_POSTAGE_FEES[currency]
-    return f"{CURRENCY_SYMBOLS.get(currency, currency + ' ')}{minor // 100}.{minor % 100:02d}"
+    """The fee as a supporter reads it, e.g. "£2.20" ("2,20 £" in Russian), from settings in
+    minor units."""
+    return format_money(settings.LETTERBRIDGE_POSTAGE_FEES[currency], currency)
 
 
 def postage_currency_choices() -> list[tuple[str, str]]:

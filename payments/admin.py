@@ -18,6 +18,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext_lazy as _
 
 from core.admin import ReadOnlyAdminMixin
+from core.money import format_money
 from letters.lifecycle import PERM_COORDINATE
 from letters.models import CURRENCIES, Letter
 
@@ -26,7 +27,7 @@ from .models import Payment, PaymentEvent, StripeEvent
 
 
 def _money(minor: int, currency: str) -> str:
-    return f"{minor / 100:.2f} {currency}"
+    return format_money(minor, currency, symbol=False)  # "2.20 GBP", "2,20 GBP"
 
 
 class RefundProblemFilter(admin.SimpleListFilter):
