@@ -2,6 +2,7 @@ from axes.admin import AccessAttemptAdmin as AxesAccessAttemptAdmin
 from axes.models import AccessAttempt
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
+from django.utils.translation import ngettext
 
 from core.admin import ReadOnlyAdminMixin
 from core.paginator import EstimatedCountPaginator
@@ -24,7 +25,12 @@ def unlock(modeladmin, request, queryset):
         except PermissionDenied as error:
             modeladmin.message_user(request, str(error), messages.ERROR)
             return
-    modeladmin.message_user(request, f"Lifted {count} lockout record(s).", messages.SUCCESS)
+    modeladmin.message_user(
+        request,
+        ngettext("Lifted %(n)d lockout record.", "Lifted %(n)d lockout records.", count)
+        % {"n": count},
+        messages.SUCCESS,
+    )
 
 
 class AccessAttemptAdmin(AxesAccessAttemptAdmin):

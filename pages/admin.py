@@ -7,6 +7,7 @@ from django.contrib.admin import helpers
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from letters import admin as letters_admin
 from letters.models import Letter
@@ -54,7 +55,12 @@ def mark_in_transit(modeladmin, request, queryset):
     if done:
         modeladmin.message_user(
             request,
-            _("%(n)d prisoner(s) in transit; their approved letters are on hold.") % {"n": done},
+            ngettext(
+                "%(n)d prisoner in transit; their approved letters are on hold.",
+                "%(n)d prisoners in transit; their approved letters are on hold.",
+                done,
+            )
+            % {"n": done},
             messages.SUCCESS,
         )
     return None

@@ -14,7 +14,7 @@ from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_http_methods
 
 from core import storage
@@ -303,7 +303,11 @@ class ReplyDesk:
                 redaction = services.reply_redact(
                     reply_id=reply.pk, reviewer=user, phrases=phrases.splitlines()
                 )
-                messages.success(request, _("%(n)d place(s) redacted.") % {"n": redaction.count})
+                messages.success(
+                    request,
+                    ngettext("%(n)d place redacted.", "%(n)d places redacted.", redaction.count)
+                    % {"n": redaction.count},
+                )
                 if redaction.unchanged == "translation":
                     messages.warning(request, TRANSLATION_UNCHANGED)
                 elif redaction.unchanged == "transcription":

@@ -128,7 +128,7 @@ def test_a_coordinator_who_confirms_puts_the_prisoner_in_transit(
     with django_capture_on_commit_callbacks(execute=True):
         response = _post_action(client, prisoner, post="yes")
     # then the prisoner is in transit and the approved letters are held
-    assert "1 prisoner(s) in transit" in response.content.decode()
+    assert "1 prisoner in transit" in response.content.decode()
     prisoner.refresh_from_db()
     assert prisoner.status == Prisoner.Status.IN_TRANSIT
     assert all(Letter.objects.get(pk=letter.pk).status == S.ON_HOLD for letter in letters)
