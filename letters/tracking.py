@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy
 
 from .forms import postage_fee_label
 from .lifecycle import CLOSED_UNSENT_STATES, Action, supporter_may_cancel
-from .models import Letter
+from .models import Letter, PostingBatch
 from .selectors import letter_by_token, letter_timeline, letter_translation_skipped
 
 S = Letter.Status
@@ -93,6 +93,16 @@ def _next_step(letter: Letter, events: list, translation_skipped: bool):
     return NEXT_STEP.get(letter.status)
 
 
+def _posted_on(letter: Letter):
+    if letter.status != S.POSTED or letter.posting_batch_id is None:
+        return None
+    return (
+        PostingBatch.objects.filter(pk=letter.posting_batch_id)
+        .values_list("posted_on", flat=True)
+        .first()
+    )
+
+
 def letter_tracking(*, letter: Letter, token: str) -> dict:
     """Letters' part of the tracking page: the journey so far, what comes next, whether the
     supporter may still cancel, the fee and the return PDF."""
@@ -106,6 +116,12 @@ def letter_tracking(*, letter: Letter, token: str) -> dict:
         }
         for event in events
     ]
+    # "Posted" is the day the coordinator says the batch went to the post office, which may be
+    # before the day they marked it (the event's moment): the supporter is told the first.
+    posted_on = _posted_on(letter)
+    for step in steps:
+        if step["status"] == S.POSTED and posted_on is not None:
+            step["date"], step["day_only"] = posted_on, True
     translation_skipped = letter_translation_skipped(letter=letter, events=events)
     return {
         "letter": letter,

@@ -1,13 +1,15 @@
 """The supporter's pages: write, confirm, track, cancel, find again."""
 
 import re
+from datetime import timedelta
 
 import pytest
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from letters import tasks, tokens
-from letters.models import Letter, Notification
+from letters.models import Letter, Notification, PostingBatch
 from letters.services import dispatch, notifications, submission, translation
 from prisoners.models import Prisoner
 from tests.factories import (
@@ -637,3 +639,36 @@ def test_the_confirmation_reloaded_later_does_not_say_it_waits_for_translation(c
     # then it points to the letter's page instead of promising a translation
     assert "waiting for a volunteer to translate" not in html
     assert "Its page shows where it is now." in html
+
+
+def test_tracking_says_the_day_the_letter_went_to_the_post_not_when_it_was_marked(
+    client, coordinator
+):
+    # given a letter posted with its batch; the batch's posting day is three days before
+    # the moment it was marked posted (a coordinator catching up on the paperwork)
+    letter = LetterFactory(status=S.APPROVED, postage=Letter.Postage.PAID)
+    batch = dispatch.batch_prepare(coordinator=coordinator)
+    dispatch.batch_mark_posted(
+        batch_id=batch.pk,
+        coordinator=coordinator,
+        posted_on=timezone.localdate(),
+        postage_spent=220,
+        postage_currency="GBP",
+    )
+    three_days_ago = timezone.localdate() - timedelta(days=3)
+    PostingBatch.objects.filter(pk=batch.pk).update(posted_on=three_days_ago)
+    batch.refresh_from_db()
+
+    # when the supporter reads the letter's page, in English and in Russian
+    english = _track(client, letter)
+    client.cookies["django_language"] = "ru"
+    russian = _track(client, letter)
+
+    # then the posted step carries the posting day, as a day
+    day = batch.posted_on
+    assert day < timezone.localdate()
+    assert f'<time datetime="{day.isoformat()}">{day.day} {day:%B} {day.year}</time>' in english
+    months_ru = ["января", "февраля", "марта", "апреля", "мая", "июня", "июля", "августа",
+                 "сентября", "октября", "ноября", "декабря"]  # fmt: skip
+    russian_day = f"{day.day} {months_ru[day.month - 1]} {day.year}"
+    assert f'<time datetime="{day.isoformat()}">{russian_day}</time>' in russian
