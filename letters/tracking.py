@@ -129,9 +129,7 @@ def letter_tracking(*, letter: Letter, token: str) -> dict:
         "steps": steps,
         "next_step": _next_step(letter, events, translation_skipped),
         "can_cancel": supporter_may_cancel(letter.status),
-        # Postage never paid for a letter that will not go: nothing is owed, so say nothing.
-        "postage_moot": letter.status in CLOSED_UNSENT_STATES
-        and letter.postage == Letter.Postage.DUE,
+        "postage_moot": _postage_moot(letter),
         "replies_reach_us": replies_reach_us(letter),
         "fee": fee_label(letter),
         "pdf_url": reverse("letters:returned_pdf", args=[token])
@@ -141,6 +139,11 @@ def letter_tracking(*, letter: Letter, token: str) -> dict:
     }
 
 
+def _postage_moot(letter: Letter) -> bool:
+    """Postage never paid for a letter that will not go: nothing is owed, so say nothing."""
+    return letter.status in CLOSED_UNSENT_STATES and letter.postage == Letter.Postage.DUE
+
+
 def letter_confirmation(*, letter: Letter, token: str) -> dict:
     """Letters' part of the confirmation after writing: the reference and the fee."""
     return {
@@ -148,4 +151,7 @@ def letter_confirmation(*, letter: Letter, token: str) -> dict:
         "token": token,
         "fee": fee_label(letter),
         "replies_reach_us": replies_reach_us(letter),
+        # Revisited after a cancel (the back button, the browser's history): as on the
+        # letter's page, postage never paid for a letter that will not go is not "due".
+        "postage_moot": _postage_moot(letter),
     }

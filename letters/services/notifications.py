@@ -43,6 +43,24 @@ def tracking_url(letter: Letter) -> str:
 
 
 def notification_send(*, notification_id: int) -> bool:
+    """Send one e-mail once, after every earlier e-mail of its letter; whether it went now.
+
+    One step can queue two e-mails at once (a letter approved while its prisoner has no
+    address: "translated", then "waiting for a new address"), and the worker may run their
+    tasks side by side: the supporter read "waiting for a new address" first and "translated,
+    we will post it as soon as the postage is paid" after it. So the letter's earlier e-mails
+    still unsent go first, oldest first, each in its own transaction; the task of an earlier
+    one then finds it sent. If one fails, the later ones wait for the retry."""
+    letter_id = Notification.objects.values_list("letter_id", flat=True).get(pk=notification_id)
+    earlier = Notification.objects.filter(
+        letter_id=letter_id, pk__lt=notification_id, sent_at__isnull=True
+    ).order_by("pk")
+    for pk in earlier.values_list("pk", flat=True):
+        _notification_send_one(notification_id=pk)
+    return _notification_send_one(notification_id=notification_id)
+
+
+def _notification_send_one(*, notification_id: int) -> bool:
     """Send one e-mail once. The row lock makes a second run wait, then see it sent."""
     with transaction.atomic(durable=True):
         notification = (

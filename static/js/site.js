@@ -1,6 +1,6 @@
 /* Letterbridge: small enhancements for the public pages. Everything works without this file;
    it adds the live character counter, shows the currency only for "post it for me", a
-   "copy link" button, and moves focus to a form's error summary. Texts come from data-*
+   "copy link" button, moves focus to a form's error summary, and sends a form once. Texts come from data-*
    attributes, translated by the server. */
 (function () {
   "use strict";
@@ -74,7 +74,24 @@
     });
   }
 
+  function setUpSendOnce(form) {
+    // A double click (or an impatient second tap on a slow phone) sent the letter twice: two
+    // letters, two references, two e-mails asking for postage. The first submit goes; any other
+    // is ignored until the page is left. Coming back to it (the back button) allows sending again.
+    var sending = false;
+    form.addEventListener("submit", function (event) {
+      if (sending) { event.preventDefault(); return; }
+      sending = true;
+      form.setAttribute("aria-busy", "true");
+    });
+    window.addEventListener("pageshow", function () {
+      sending = false;
+      form.removeAttribute("aria-busy");
+    });
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
+    document.querySelectorAll("form[method='post']").forEach(setUpSendOnce);
     document.querySelectorAll("textarea[data-counter]").forEach(setUpCounter);
     document.querySelectorAll("form[data-letter-form]").forEach(setUpDelivery);
     document.querySelectorAll("button[data-copy]").forEach(setUpCopy);

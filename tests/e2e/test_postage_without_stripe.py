@@ -95,3 +95,22 @@ def test_a_coordinator_records_a_bank_transfer_and_the_letter_is_ready_to_post(
         252,
         "EUR",
     )
+
+
+def test_the_reference_to_quote_stays_on_one_line_on_a_phone(
+    phone, live_server, screenshot, without_stripe
+):
+    # given a letter whose postage is due, its tracking page open on a phone
+    letter = LetterFactory(postage_currency="GBP")
+    token = tokens.token_for(salt=letter.tracking_salt)
+    phone.goto(f"{live_server.url}{reverse('letters:track', args=[token])}")
+
+    # then the reference the supporter copies into their bank transfer is on one line: it was
+    # broken at its hyphen ("LB-" at the end of a line, the rest on the next)
+    reference = phone.locator(".postage__how .reference")
+    expect(reference).to_have_text(letter.reference)
+    line_height = reference.evaluate("e => parseFloat(getComputedStyle(e).lineHeight)")
+    assert reference.bounding_box()["height"] < 1.5 * line_height
+    # and nothing is pushed off the side of the screen
+    assert phone.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    screenshot(phone, "postage-offline-tracking-phone")

@@ -531,6 +531,18 @@ def _sent_page(client, letter) -> str:
     return client.get(reverse("letters:sent", args=[token])).content.decode()
 
 
+def test_the_confirmation_revisited_after_a_cancel_asks_for_no_postage(client):
+    # given a letter to post, its postage not paid, and its confirmation page
+    letter = LetterFactory(postage_currency="EUR")
+    assert "€2.52 · due" in _sent_page(client, letter)
+    # when the supporter cancels it, then comes back to the confirmation (back button, history)
+    submission.letter_cancel(letter_id=letter.pk)
+    page = _sent_page(client, letter)
+    # then it no longer says the postage is due, as the letter's own page does not
+    assert "€2.52 · due" not in page and "Postage due" not in page
+    assert "€2.52" not in _track(client, letter)
+
+
 def test_tracking_a_letter_sent_on_as_written_never_speaks_of_its_translation(client):
     # given a letter in Russian that the supporter posts, sent on without translation
     letter = LetterFactory(language="ru", delivery="return_to_me")

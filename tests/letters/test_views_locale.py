@@ -213,3 +213,18 @@ def test_the_russian_tracking_page_names_the_prisoner_in_the_dative(client):
     ).content.decode()
 
     assert "<h1>Ваше письмо Хамроеву Бахрому Мардоновичу</h1>" in html
+
+
+@pytest.mark.django_db
+def test_the_russian_cancel_offer_says_the_postage_money_is_paid_back(client):
+    # given a letter not yet posted, its page opened in Russian
+    letter = LetterFactory()
+    client.cookies["django_language"] = "ru"
+    token = tokens.token_for(salt=letter.tracking_salt)
+
+    # when the supporter unfolds "cancel this letter"
+    body = client.get(reverse("letters:track", args=[token])).content.decode()
+
+    # then it says the money comes back, not that "the paid stamp will return"
+    assert "а если вы уже оплатили марку, мы вернём деньги." in body
+    assert "марка вернётся" not in body

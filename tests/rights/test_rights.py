@@ -185,3 +185,24 @@ def test_every_rights_page_keeps_its_link_on_our_site_and_lets_its_forms_post(cl
         name: "same-origin" for name in responses
     }
     assert all("no-store" in r["Cache-Control"] for r in responses.values())
+
+
+def test_the_russian_pages_say_the_postage_money_is_paid_back(client):
+    # given a supporter reading in Russian, with one letter not yet posted
+    letter = LetterFactory(supporter_email="anna@example.org")
+    token = services.rights_link_token(letter_ids=[letter.pk])
+    client.cookies["django_language"] = "ru"
+
+    # when they open their data page and erase their data
+    home = client.get(reverse("rights:home", args=[token])).content.decode()
+    erased = client.post(reverse("rights:erase", args=[token]), {"confirm": "on"}).content.decode()
+
+    # then both say the money for a paid stamp comes back, as a Russian writes it: "оплаченная
+    # марка вернётся" said the stamp itself would come back to them
+    assert "за оплаченные марки вернём деньги" in home
+    assert "1 ещё не отправленное письмо отменено; если вы оплатили марку, мы вернём деньги." in (
+        erased
+    )
+    assert "Мы стёрли ваше имя, адрес электронной почты и тексты из 1 письма." in erased
+    for body in (home, erased):
+        assert "марка вернётся" not in body and "марки вернутся" not in body

@@ -52,6 +52,36 @@ def test_return_email_goes_without_pdf_when_the_prisoner_moved_in_between(
     assert notification.sent_at is not None
 
 
+def test_a_letters_emails_go_out_in_the_order_of_its_steps(reviewer, outbox):
+    # given a translation approved while its prisoner has no address: held at once, so two
+    # e-mails are queued together, "translated" and then "waiting for a new address"
+    from letters.services import translation
+    from tests.factories import VolunteerFactory
+
+    letter = LetterFactory(
+        status=S.TRANSLATED,
+        prisoner=PrisonerFactory(),
+        translated_by=VolunteerFactory(),
+        translation="Привет",
+    )
+    translation.letter_approve(letter_id=letter.pk, reviewer=reviewer)
+    translated, on_hold = Notification.objects.filter(letter=letter).order_by("pk")
+    assert (translated.kind, on_hold.kind) == ("translated", "on_hold")
+
+    # when the worker runs the hold's task first (tasks run side by side)
+    assert notifications.notification_send(notification_id=on_hold.pk) is True
+
+    # then the supporter still reads "translated" first, then "waiting for a new address"
+    assert [m.subject for m in outbox] == [
+        f"Your letter is translated ({letter.reference})",
+        f"Your letter is waiting for a new address ({letter.reference})",
+    ]
+    # and the "translated" task, running after, sends nothing twice
+    assert notifications.notification_send(notification_id=translated.pk) is False
+    assert len(outbox) == 2
+    assert Notification.objects.filter(letter=letter, sent_at__isnull=True).count() == 0
+
+
 # --- coordinators ----------------------------------------------------------------------------
 
 
