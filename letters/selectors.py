@@ -181,6 +181,7 @@ QUEUE_FIELDS = (
     "created_at",
     "prisoner",
     "prisoner__name_en",
+    "prisoner__name_ru",  # the list names the prisoner in the reader's script (local_name)
     "prisoner__reads_languages",
 )
 

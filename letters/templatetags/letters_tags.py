@@ -130,7 +130,7 @@ def queue_rows(context) -> SafeString:
             _QUEUE_ROW.format(
                 change_url=escape(row["change_url"]),
                 reference=escape(letter.reference),
-                prisoner=escape(str(letter.prisoner.name_en)),
+                prisoner=escape(letter.prisoner.local_name()),
                 language=escape(str(row["language_name"])),
                 length=escape(characters(letter.length)),
                 received=escape(datetime_with_zone(letter.created_at)),

@@ -660,3 +660,24 @@ def test_dates_on_the_desk_read_as_russian_writes_them(client):
     # then the day is "4 мая 2026", not Django's short "4 Май 2026"
     assert f"4 мая {timezone.localtime(received).year}" in body
     assert "Май" not in body
+
+
+def test_desk_lists_name_the_prisoner_in_the_readers_script(client):
+    # given a letter waiting and one held, to a prisoner with both spellings of the name
+    volunteer = english_volunteer()
+    prisoner = PrisonerWithAddressFactory(name_en="Bakhrom Khamroev", name_ru="Хамроев Бахром")
+    LetterFactory(prisoner=prisoner)
+    LetterFactory(prisoner=prisoner, status=S.IN_TRANSLATION, claimed_by=volunteer)
+    client.force_login(volunteer)
+
+    # when the volunteer reads the queue and their letters in English, then in Russian
+    pages = {}
+    for language in ("en", "ru"):
+        client.cookies["django_language"] = language
+        pages[language] = (
+            client.get(url("queue")).content.decode() + client.get(url("mine")).content.decode()
+        )
+
+    # then each names the prisoner in its own script
+    assert "Bakhrom Khamroev" in pages["en"] and "Хамроев Бахром" not in pages["en"]
+    assert pages["ru"].count("Хамроев Бахром") >= 2 and "Bakhrom Khamroev" not in pages["ru"]

@@ -15,12 +15,13 @@ from django.utils import timezone, translation
 
 from letters.templatetags.letters_tags import ago
 
-# The loop that drew the queue's rows until they were drawn in Python.
+# The loop that drew the queue's rows until they were drawn in Python (naming the prisoner as
+# the reader's language writes the name, Prisoner.local_name, as the other desk lists do).
 TEMPLATE_LOOP = """{% load i18n humanize letters_tags %}
   {% for row in rows %}{% with letter=row.letter %}
     <tr>
       <td><a href="{{ row.change_url }}">{{ letter.reference }}</a></td>
-      <td>{{ letter.prisoner.name_en }}</td>
+      <td>{{ letter.prisoner.local_name }}</td>
       <td>{{ row.language_name }}</td>
       <td class="num">{{ letter.length|characters }}</td>
       <td title="{{ letter.created_at|datetime_with_zone }}">{{ letter.created_at|naturaltime }}</td>
@@ -49,7 +50,7 @@ def _rows():
     for i, (age, skippable) in enumerate(product(ages, [False, True])):
         letter = SimpleNamespace(
             reference=f"LB-2026-{i:05d}",
-            prisoner=SimpleNamespace(name_en=names[i % len(names)]),
+            prisoner=SimpleNamespace(local_name=lambda i=i: names[i % len(names)]),
             length=[1, 2, 5, 21, 250, 1001][i % 6],
             created_at=now - age,
         )
