@@ -2,6 +2,9 @@
 timeline in the supporter's words, the next step, the fee, the return PDF. The pages themselves
 are drawn above letters (pages.views), next to what payments says about the postage."""
 
+from datetime import date
+from typing import Any
+
 from django.conf import settings
 from django.http import Http404
 from django.urls import reverse
@@ -93,7 +96,7 @@ def _next_step(letter: Letter, events: list, translation_skipped: bool):
     return NEXT_STEP.get(letter.status)
 
 
-def _posted_on(letter: Letter):
+def _posted_on(letter: Letter) -> date | None:
     if letter.status != S.POSTED or letter.posting_batch_id is None:
         return None
     return (
@@ -107,7 +110,7 @@ def letter_tracking(*, letter: Letter, token: str) -> dict:
     """Letters' part of the tracking page: the journey so far, what comes next, whether the
     supporter may still cancel, the fee and the return PDF."""
     events = list(letter_timeline(letter=letter))
-    steps = [
+    steps: list[dict[str, Any]] = [
         {
             "date": event.created_at,
             "label": STEP_LABELS.get(event.action, event.get_to_status_display()),
