@@ -29,7 +29,9 @@ KINDS = {
 
 def _send(kind: str, locale: str, **letter_fields) -> tuple:
     state = KINDS[kind][0]
-    delivery = "return_to_me" if kind == "returned" else "post_for_me"
+    delivery = letter_fields.pop(
+        "delivery", "return_to_me" if kind == "returned" else "post_for_me"
+    )
     letter = LetterFactory(
         status=state,
         delivery=delivery,
@@ -361,3 +363,21 @@ def test_the_ready_email_of_a_letter_held_at_once_does_not_promise_the_next_batc
     assert "translated into Russian and checked" in message.body
     for text in _both(message):
         assert "next batch" not in text
+
+
+@pytest.mark.parametrize(
+    ("delivery", "english", "russian"),
+    [
+        ("post_for_me", "until it is posted", "пока оно не отправлено"),
+        ("return_to_me", "until we send it back to you", "пока мы не вернули его вам"),
+    ],
+)
+def test_the_received_email_says_until_when_the_letter_can_be_cancelled(
+    outbox, delivery, english, russian
+):
+    _send("received", "en", delivery=delivery)
+    _send("received", "ru", delivery=delivery)
+
+    in_english, in_russian = outbox
+    assert english in in_english.body and english in in_english.alternatives[0][0]
+    assert russian in in_russian.body
