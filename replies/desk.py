@@ -19,7 +19,7 @@ from django.views.decorators.http import require_http_methods
 
 from core import storage
 from core.http import AuthenticatedHttpRequest
-from letters.models import Letter
+from letters.models import LANGUAGES_IN_A_SENTENCE, Letter
 from prisoners.models import Prisoner
 
 from . import selectors, services
@@ -28,6 +28,17 @@ from .models import CLAIMED_STATES, Reply
 from .scans import ScanError
 
 S = Reply.Status
+
+
+def _transcribed_message(reply: Reply) -> str:
+    """Said when a transcription is done: what comes next, in the supporter's language."""
+    language = reply.letter.language
+    if language == "ru":
+        return _("Transcription done.")
+    name = LANGUAGES_IN_A_SENTENCE.get(language, language)
+    return _("Transcription done. Now translate it into %(language)s.") % {"language": name}
+
+
 # After a redaction that changed one text only: the supporter receives both.
 TRANSLATION_UNCHANGED = gettext_lazy(
     "The transcription is redacted, but nothing in the translation matched. If it names the "
@@ -177,6 +188,7 @@ class ReplyDesk:
                 try:
                     if action == "transcribed":
                         services.reply_finish_transcription(reply_id=reply.pk, volunteer=user)
+                        messages.success(request, _transcribed_message(reply))
                     else:
                         if reply.status == S.TRANSCRIBING:
                             services.reply_finish_transcription(reply_id=reply.pk, volunteer=user)

@@ -159,7 +159,7 @@ def test_a_volunteer_transcribes_beside_the_scan_and_never_sees_the_supporter(cl
         {"transcription": "Спасибо за письмо!", "translation": "", "base_version": 0},
     )
     assert saved.json()["version"] == 1
-    client.post(
+    transcribed = client.post(
         url("work", reply.pk),
         {
             "transcription": "Спасибо за письмо!",
@@ -167,8 +167,11 @@ def test_a_volunteer_transcribes_beside_the_scan_and_never_sees_the_supporter(cl
             "base_version": 1,
             "action": "transcribed",
         },
+        follow=True,
     )
     assert Reply.objects.get(pk=reply.pk).status == S.TRANSLATING
+    # and are told what comes next, in the language the supporter wrote in
+    assert "Transcription done. Now translate it into English." in transcribed.content.decode()
     client.post(
         url("work", reply.pk),
         {
