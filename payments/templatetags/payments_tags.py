@@ -2,6 +2,7 @@ from email.utils import parseaddr
 
 from django import template
 from django.conf import settings
+from django.utils.formats import number_format
 from django.utils.translation import gettext
 
 from letters.lifecycle import OPEN_STATES
@@ -55,8 +56,8 @@ def payment_instructions() -> str:
 
 @register.filter
 def minor_units(value) -> str:
-    """220 -> "2.20" (amounts are stored in pence and cents)."""
+    """220 -> "2.20" ("2,20" on a Russian page): amounts are stored in pence and cents."""
     try:
-        return f"{int(value) / 100:.2f}"
+        return number_format(int(value) / 100, decimal_pos=2)
     except (TypeError, ValueError):
         return ""

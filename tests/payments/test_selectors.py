@@ -104,3 +104,14 @@ def test_a_months_label_is_in_the_readers_language(coordinator):
     with translation.override("en"):
         (month,) = selectors.ledger_by_month()
     assert month.label == month.key.strftime("%B %Y")  # "December 2026"
+
+
+def test_the_ledgers_amounts_use_the_readers_decimal_mark():
+    from django.utils import translation
+
+    from payments.templatetags.payments_tags import minor_units
+
+    with translation.override("en"):
+        assert (minor_units(220), minor_units(-280), minor_units("x")) == ("2.20", "-2.80", "")
+    with translation.override("ru"):
+        assert (minor_units(220), minor_units(-280)) == ("2,20", "-2,80")
