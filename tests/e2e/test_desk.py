@@ -244,3 +244,31 @@ def test_a_long_link_in_the_letter_leaves_the_editor_beside_it_on_screen(
     editor = page.locator("#translation").bounding_box()
     assert editor is not None and editor["x"] + editor["width"] <= 1280
     assert letter.reference in page.locator("h1").inner_text()
+
+
+def test_a_reference_in_a_desk_list_stays_on_one_line(chromium, page, live_server, screenshot):
+    # given a volunteer holding a letter to a prisoner with a long name, on a narrow window
+    prisoner = PrisonerWithAddressFactory(
+        name_en="Bakhrom Mardonovich Khamroev-Abdurakhmanov", name_ru="Хамроев Бахром"
+    )
+    letter = submission.letter_submit(
+        prisoner_id=prisoner.pk,
+        supporter_name="Karl Example",
+        supporter_email="karl@supporter.example",
+        language="en",
+        original_text=ORIGINAL,
+        delivery=Letter.Delivery.RETURN_TO_ME,
+    ).letter
+    vera = _staff("vera", "translate_letter")
+    translation.letter_claim(letter_id=letter.pk, volunteer=vera)
+    page.set_viewport_size({"width": 900, "height": 800})
+
+    # when they open their letters
+    _log_in(page, live_server, "vera")
+    page.goto(live_server.url + reverse("admin:letters_letter_desk_mine"))
+    link = page.get_by_role("link", name=letter.reference)
+    expect(link).to_be_visible()
+    screenshot(page, "desk-mine-narrow")
+
+    # then the reference is one piece: one line box, "LB-" never alone at a line's end
+    assert link.evaluate("el => el.getClientRects().length") == 1
