@@ -70,8 +70,12 @@ def rights_export(request, token: str):
 
 
 @never_cache
-@require_http_methods(["POST"])
+@require_http_methods(["GET", "POST"])
 def rights_erase(request, token: str):
+    if request.method == "GET":
+        # The "erased" page is drawn at this address: reopened later (a restored tab, the
+        # history, a copied address) it was a blank "405". The data page says what is left.
+        return private(redirect("rights:home", token=token))
     ids, expired = _letters_or_expired(request, token)
     if expired:
         return expired
