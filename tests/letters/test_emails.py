@@ -65,6 +65,31 @@ def test_each_email_in_both_languages_in_text_and_html(kind, locale, outbox):
         assert "Здравствуйте" in message.body
 
 
+@pytest.mark.parametrize(
+    ("delivery", "locale", "said"),
+    [
+        ("return_to_me", "en", "until we send it to you to post"),
+        ("return_to_me", "ru", "пока мы не прислали его вам для отправки"),
+        ("post_for_me", "en", "until it is posted"),
+        ("post_for_me", "ru", "пока оно не отправлено"),
+    ],
+)
+def test_the_we_have_it_email_says_until_when_the_letter_can_be_cancelled(
+    delivery, locale, said, outbox
+):
+    # given a letter just received, which we post or which the supporter posts themselves
+    letter = LetterFactory(delivery=delivery, locale=locale)
+    event = LetterEvent.objects.create(letter=letter, to_status="received", action="submit")
+    notification = Notification.objects.create(letter=letter, event=event, kind="received")
+    # when the "we have your letter" e-mail goes
+    notifications.notification_send(notification_id=notification.pk)
+    # then it says until when it can be cancelled: we never post a letter the supporter
+    # posts themselves, so "until it is posted" told them nothing true
+    (message,) = outbox
+    for text in (message.body, message.alternatives[0][0]):
+        assert said in text
+
+
 def test_the_rejection_gives_the_reason_escaped_in_html(outbox):
     _send("rejected", "en", rejection_reason="<i>mentions the case</i>")
 
