@@ -51,8 +51,12 @@ def rights_home(request, token: str):
     ids, expired = _letters_or_expired(request, token)
     if expired:
         return expired
-    letters = Letter.objects.filter(pk__in=ids).select_related("prisoner").order_by("-created_at")
-    context = {"letters": letters, "token": token, "form": EraseForm()}
+    letters = list(
+        Letter.objects.filter(pk__in=ids).select_related("prisoner").order_by("-created_at")
+    )
+    # Once everything is erased, erasing again would only say "from 0 letters".
+    erased = all(letter.texts_erased_at and not letter.supporter_email for letter in letters)
+    context = {"letters": letters, "token": token, "form": EraseForm(), "erased": erased}
     return private(render(request, "rights/home.html", context))
 
 

@@ -222,6 +222,10 @@ def test_the_erased_page_reopened_later_leads_to_the_data_page(client):
     assert response.status_code == 302
     assert response["Location"] == reverse("rights:home", args=[token])
     assert "no-store" in response["Cache-Control"]
-    assert "erased" in client.get(response["Location"]).content.decode()
+    home = client.get(response["Location"]).content.decode()
+    assert "erased" in home
+    # and it says the data is erased instead of offering to erase it again ("from 0 letters")
+    assert "Your data is erased" in home
+    assert reverse("rights:erase", args=[token]) not in home
     # and nothing is erased by opening it
     assert LetterEvent.objects.filter(action="supporter_erased").count() == 1
