@@ -1,5 +1,6 @@
 """The supporter's forms. They parse and validate only; letters.services does the work."""
 
+import unicodedata
 from typing import Any, cast
 
 from django import forms
@@ -62,6 +63,7 @@ COUNTRIES = [
     ("GB", _("United Kingdom")),
     ("US", _("United States")),
 ]
+NO_COUNTRY = ("", _("Prefer not to say, or not listed"))
 
 
 # What each refusal tells a person to do, in place of Django's "This field is required.": the
@@ -110,6 +112,17 @@ class PrisonerChoiceField(forms.ModelChoiceField):
         return obj.local_name()
 
 
+def _alphabetical(label: object) -> str:
+    """A name as a dictionary orders it: case aside, and a Latin letter's accent ("Türkiye"
+    among the T's). Cyrillic letters stay whole: й is a letter of its own, after и."""
+    kept: list[str] = []
+    for char in unicodedata.normalize("NFD", str(label)):
+        if unicodedata.combining(char) and kept and kept[-1] < "\u0250":
+            continue
+        kept.append(char)
+    return unicodedata.normalize("NFC", "".join(kept)).casefold()
+
+
 class LetterForm(forms.Form):
     prisoner = PrisonerChoiceField(
         label=_("Who are you writing to?"),
@@ -146,7 +159,7 @@ class LetterForm(forms.Form):
     supporter_country = forms.ChoiceField(
         label=_("Country you live in"),
         required=False,
-        choices=[("", _("Prefer not to say, or not listed"))] + COUNTRIES,
+        choices=[NO_COUNTRY, *COUNTRIES],
         error_messages={"invalid_choice": _("Choose a country from the list.")},
     )
     language = forms.ChoiceField(
@@ -213,6 +226,12 @@ class LetterForm(forms.Form):
         ).choices = postage_currency_choices()
         if not self.fields["postage_currency"].initial:
             self.fields["postage_currency"].initial = next(iter(settings.LETTERBRIDGE_POSTAGE_FEES))
+        # In the reader's alphabet: the Russian page listed the countries in the English order
+        # (Армения, Австралия, Австрия, Бельгия, Канада…), so nobody found Германия by eye.
+        cast(forms.ChoiceField, self.fields["supporter_country"]).choices = [
+            NO_COUNTRY,
+            *sorted(COUNTRIES, key=lambda choice: _alphabetical(choice[1])),
+        ]
 
     def clean_supporter_name(self) -> str:
         name = self.cleaned_data["supporter_name"]

@@ -53,8 +53,19 @@ def prisoner_directory(
     for prisoner in prisoners:
         prisoner.letters_this_month = letters_this_month.get(prisoner.pk, 0)
     if sort == SORT_FEWEST:
-        prisoners.sort(key=lambda p: (not p.accepts_letters, p.letters_this_month, p.name_en, p.pk))
+        prisoners.sort(
+            key=lambda p: (not p.accepts_letters, p.letters_this_month, _by_name(p), p.pk)
+        )
+    elif russian_is_active():
+        # The Russian page shows the names in Cyrillic, surname first: in the English order
+        # they read as no order at all (Арбузенко, Хамроев, Зинич, Жилин).
+        prisoners.sort(key=lambda p: (not p.accepts_letters, _by_name(p), p.pk))
     return prisoners
+
+
+def _by_name(prisoner: Prisoner) -> str:
+    """The name as the page shows it, for ordering."""
+    return prisoner.local_name().casefold()
 
 
 def prisoner_profile(*, slug: str) -> Prisoner | None:
@@ -65,13 +76,12 @@ def prisoner_profile(*, slug: str) -> Prisoner | None:
 
 
 def prisoners_accepting_letters() -> QuerySet[Prisoner]:
-    """For the letter form's list: named, and in order, as the reader's language writes them."""
-    by = "name_ru" if russian_is_active() else "name_en"
-    return (
-        Prisoner.objects.filter(accepts_letters=True)
-        .only("slug", "name_en", "name_ru")
-        .order_by(by, "pk")
-    )
+    """The letter form's choice of person, named and ordered as the page writes them. The
+    Russian name is loaded with the rest: the Russian form read it with one query a person."""
+    people = Prisoner.objects.filter(accepts_letters=True).only("slug", "name_en", "name_ru")
+    if russian_is_active():
+        return people.order_by("name_ru", "name_en")
+    return people.order_by("name_en")
 
 
 def prisoners_for_transit(*, prisoner_ids: list[int]) -> QuerySet[Prisoner]:

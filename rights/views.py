@@ -51,8 +51,12 @@ def rights_home(request, token: str):
     ids, expired = _letters_or_expired(request, token)
     if expired:
         return expired
-    letters = Letter.objects.filter(pk__in=ids).select_related("prisoner").order_by("-created_at")
-    context = {"letters": letters, "token": token, "form": EraseForm()}
+    letters = list(
+        Letter.objects.filter(pk__in=ids).select_related("prisoner").order_by("-created_at")
+    )
+    # Once everything is erased, erasing again would only say "from 0 letters".
+    erased = all(letter.texts_erased_at and not letter.supporter_email for letter in letters)
+    context = {"letters": letters, "token": token, "form": EraseForm(), "erased": erased}
     return private(render(request, "rights/home.html", context))
 
 
@@ -70,8 +74,12 @@ def rights_export(request, token: str):
 
 
 @never_cache
-@require_http_methods(["POST"])
+@require_http_methods(["GET", "POST"])
 def rights_erase(request, token: str):
+    if request.method == "GET":
+        # The "erased" page is drawn at this address: reopened later (a restored tab, the
+        # history, a copied address) it was a blank "405". The data page says what is left.
+        return private(redirect("rights:home", token=token))
     ids, expired = _letters_or_expired(request, token)
     if expired:
         return expired

@@ -50,13 +50,17 @@ def notification_send(*, notification_id: int) -> bool:
     tasks side by side: the supporter read "waiting for a new address" first and "translated,
     we will post it as soon as the postage is paid" after it. So the letter's earlier e-mails
     still unsent go first, oldest first, each in its own transaction; the task of an earlier
-    one then finds it sent. If one fails, the later ones wait for the retry."""
+    one then finds it sent. One that fails is left to its own task's retries: it must not hold
+    back every later e-mail of the letter."""
     letter_id = Notification.objects.values_list("letter_id", flat=True).get(pk=notification_id)
     earlier = Notification.objects.filter(
         letter_id=letter_id, pk__lt=notification_id, sent_at__isnull=True
     ).order_by("pk")
     for pk in earlier.values_list("pk", flat=True):
-        _notification_send_one(notification_id=pk)
+        try:
+            _notification_send_one(notification_id=pk)
+        except Exception:
+            logger.warning("earlier notification not sent id=%s", pk, exc_info=True)
     return _notification_send_one(notification_id=notification_id)
 
 

@@ -129,6 +129,32 @@ def test_the_russian_list_of_prisoners_is_in_russian_order_in_one_query(
     assert labels == ["Арбузенко Алексей", "Жилин Михаил", "Зинич Евгений"]
 
 
+@pytest.mark.parametrize(
+    ("language", "first", "in_order"),
+    [
+        ("ru", "Австралия", ["Австралия", "Австрия", "Армения", "Германия", "Греция", "Грузия"]),
+        ("ru", "Австралия", ["Сербия", "Словакия", "Словения", "США", "Турция"]),
+        ("en", "Armenia", ["Switzerland", "Türkiye", "Ukraine", "United Kingdom"]),
+    ],
+)
+def test_the_countries_are_listed_in_the_readers_alphabet(client, language, first, in_order):
+    # given the letter form in this language
+    client.cookies["django_language"] = language
+
+    html = client.get(reverse("letters:write")).content.decode()
+
+    # then "Country you live in" lists the countries alphabetically as this reader writes
+    # them (the Russian page had them in the English order: Армения, Австралия, Австрия…),
+    # after "prefer not to say"
+    select = html[html.index('<select name="supporter_country"') :]
+    countries = re.findall(
+        r'<option value="[A-Z]{2}">([^<]+)</option>', select[: select.index("</select>")]
+    )
+    assert countries[0] == first
+    assert [c for c in countries if c in in_order] == in_order
+    assert len(countries) == 43
+
+
 def test_the_honeypot_is_refused_with_a_message_a_person_can_act_on():
     form = LetterForm(data(PrisonerFactory(), website="filled"))
 

@@ -79,3 +79,29 @@ def test_the_letter_pages_keep_the_addresses_supporters_hold():
     assert reverse("prisoners:list") == "/"
     assert reverse("prisoners:detail", args=["ivan"]) == "/prisoners/ivan/"
     assert reverse("letters_coordination:dashboard") == "/admin/coordination/dashboard/"
+
+
+@pytest.mark.parametrize(
+    ("language", "heading", "advice"),
+    [
+        ("en", "We cannot find this page", "it may have been cut short"),
+        ("ru", "Такой страницы у нас нет", "возможно, она оборвалась"),
+    ],
+)
+def test_a_cut_tracking_link_gets_a_page_that_helps(client, settings, language, heading, advice):
+    # given a supporter whose e-mail program broke their letter's link in two
+    settings.DEBUG = False
+    letter = LetterFactory()
+    token = tokens.token_for(salt=letter.tracking_salt)
+    client.cookies["django_language"] = language
+
+    # when they open the half they clicked
+    response = client.get(f"/letters/track/{token[:30]}/")
+
+    # then it is not found, said in their language on our own page (it was Django's bare
+    # English "Not Found"), with the way to get their links again
+    assert response.status_code == 404
+    html = response.content.decode()
+    assert f'<html lang="{language}">' in html
+    assert heading in html and advice in html
+    assert 'href="/letters/find/"' in html

@@ -1,6 +1,8 @@
 """The directory and profile pages, drawn above prisoners and letters: prisoners' records with
 letters' counts, sorting, the letter form, constant queries."""
 
+import re
+
 import pytest
 from django.urls import reverse
 
@@ -122,3 +124,48 @@ def test_in_russian_the_name_is_written_in_cyrillic(client):
 
     assert "<h1>Хамроев Бахром Мардонович</h1>" in html
     assert '<p class="name-ru">Bakhrom Khamroev</p>' in html
+
+
+def _russian_get(client, url: str):
+    from django.core.cache import cache
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from core import pagecache
+
+    cache.clear()  # the cold path: a cached page would hide its queries
+    pagecache.reset_local()
+    client.cookies["django_language"] = "ru"
+    with CaptureQueriesContext(connection) as queries:
+        html = client.get(url).content.decode()
+    return html, len(queries)
+
+
+def test_the_russian_pages_list_people_in_russian_order_with_a_fixed_number_of_queries(client):
+    # given people whose English and Russian names sort differently
+    for name_en, name_ru in [
+        ("Aleksei Arbuzenko", "Арбузенко Алексей"),
+        ("Bakhrom Khamroev", "Хамроев Бахром Мардонович"),
+        ("Evgeny Zinich", "Зинич Евгений"),
+    ]:
+        PrisonerFactory(name_en=name_en, name_ru=name_ru, accepts_letters=True)
+    PrisonerFactory(name_en="Alsu Kurmasheva", name_ru="Курмашева Алсу", accepts_letters=False)
+    in_order = ["Арбузенко Алексей", "Зинич Евгений", "Хамроев Бахром Мардонович"]
+
+    # when the letter form and the directory are opened in Russian
+    form, form_queries = _russian_get(client, reverse("letters:write"))
+    directory, _ = _russian_get(client, reverse("prisoners:list"))
+
+    # then the people are in Russian alphabetical order (they were in the English order:
+    # Арбузенко, Хамроев, Зинич), those who accept letters first
+    options = re.findall(r'<option value="[a-z0-9-]+">([^<]+)</option>', form)
+    assert [name for name in options if name in in_order] == in_order
+    positions = [directory.index(name) for name in [*in_order, "Курмашева Алсу"]]
+    assert positions == sorted(positions)
+
+    # and the form reads every Russian name with its one query, not one more per person
+    PrisonerFactory(name_en="Mikhail Zhilin", name_ru="Жилин Михаил", accepts_letters=True)
+    PrisonerFactory(name_en="Ivan Ivanov", name_ru="Иванов Иван", accepts_letters=True)
+    form, more_people_queries = _russian_get(client, reverse("letters:write"))
+    assert more_people_queries == form_queries
+    assert ">Жилин Михаил</option>" in form

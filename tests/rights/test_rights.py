@@ -206,3 +206,26 @@ def test_the_russian_pages_say_the_postage_money_is_paid_back(client):
     assert "Мы стёрли ваше имя, адрес электронной почты и тексты из 1 письма." in erased
     for body in (home, erased):
         assert "марка вернётся" not in body and "марки вернутся" not in body
+
+
+def test_the_erased_page_reopened_later_leads_to_the_data_page(client):
+    # given a supporter who erased their data: the "erased" page is drawn at the erase address
+    letter = LetterFactory(supporter_email="anna@example.org")
+    token = services.rights_link_token(letter_ids=[letter.pk])
+    erase = reverse("rights:erase", args=[token])
+    client.post(erase, {"confirm": "on"})
+
+    # when that address is opened again (a restored tab, the history, a copied address)
+    response = client.get(erase)
+
+    # then it leads to their data page, which shows what is left, not a blank "405" page
+    assert response.status_code == 302
+    assert response["Location"] == reverse("rights:home", args=[token])
+    assert "no-store" in response["Cache-Control"]
+    home = client.get(response["Location"]).content.decode()
+    assert "erased" in home
+    # and it says the data is erased instead of offering to erase it again ("from 0 letters")
+    assert "Your data is erased" in home
+    assert reverse("rights:erase", args=[token]) not in home
+    # and nothing is erased by opening it
+    assert LetterEvent.objects.filter(action="supporter_erased").count() == 1

@@ -82,6 +82,41 @@ def test_a_letters_emails_go_out_in_the_order_of_its_steps(reviewer, outbox):
     assert Notification.objects.filter(letter=letter, sent_at__isnull=True).count() == 0
 
 
+def test_an_earlier_email_that_fails_does_not_hold_back_the_later_one(
+    reviewer, outbox, monkeypatch
+):
+    # given the same two e-mails queued together, the first of which cannot be sent now
+    from letters.services import translation
+    from tests.factories import VolunteerFactory
+
+    letter = LetterFactory(
+        status=S.TRANSLATED,
+        prisoner=PrisonerFactory(),
+        translated_by=VolunteerFactory(),
+        translation="Привет",
+    )
+    translation.letter_approve(letter_id=letter.pk, reviewer=reviewer)
+    translated, on_hold = Notification.objects.filter(letter=letter).order_by("pk")
+    send_one = notifications._notification_send_one
+
+    def failing(*, notification_id):
+        if notification_id == translated.pk:
+            raise ConnectionError("the mail server hung up")
+        return send_one(notification_id=notification_id)
+
+    monkeypatch.setattr(notifications, "_notification_send_one", failing)
+
+    # when the hold's task runs
+    assert notifications.notification_send(notification_id=on_hold.pk) is True
+
+    # then the hold's e-mail still goes; the other waits for its own task's retry
+    assert [m.subject for m in outbox] == [
+        f"Your letter is waiting for a new address ({letter.reference})"
+    ]
+    translated.refresh_from_db()
+    assert translated.sent_at is None
+
+
 # --- coordinators ----------------------------------------------------------------------------
 
 
