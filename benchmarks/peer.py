@@ -4,7 +4,7 @@ django-helpdesk is installed from PyPI into a virtualenv of its own under var/pe
 the project's), with a minimal project written next to it: Django's default middleware (as its
 demo), PostgreSQL with persistent connections (CONN_MAX_AGE=60 and health checks, as ours),
 100,000 tickets in one queue, a staff user signed in. Both apps are served by the same
-gunicorn (4 workers x 2 threads, gthread, preloaded) and loaded by the same wrk, one page after
+gunicorn (4 sync workers, preloaded; see --threads) and loaded by the same wrk, one page after
 the other, so the ratios come from one run on the same (shared, loaded) machine.
 
 Pages: each app's bare view (a fixed body through its whole middleware stack); the peer's
@@ -264,8 +264,8 @@ class PeerServer(run.Server):
         gunicorn = str(VENV / "bin" / "gunicorn")
         self.proc = subprocess.Popen(  # noqa: S603
             [gunicorn, "peer_wsgi:application", "--bind", f"{run.HOST}:{self.port}"]
-            + ["--workers", str(workers), "--threads", str(threads), "--worker-class"]
-            + ["gthread", "--preload", "--log-level", "warning"],
+            + ["--workers", str(workers), *run.worker_class_args(threads)]
+            + ["--preload", "--log-level", "warning"],
             cwd=PROJECT,
             env=peer_env(),
         )
@@ -407,7 +407,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--size", type=int, default=100_000, help="letters and tickets")
     parser.add_argument("--duration", type=int, default=8, help="seconds per page")
     parser.add_argument("--workers", type=int, default=4)
-    parser.add_argument("--threads", type=int, default=2)
+    # Sync workers by default: with gthread, wrk's kept-alive connections stay with the worker
+    # that accepted them, and a worker holding several serves them on one core while another
+    # idles; the same page measured 123 and 217 req/s in two runs. Sync workers take one
+    # request at a time and close the connection, so every request goes to an idle worker and
+    # both apps are measured at the machine's capacity. --threads 2 for gthread as before.
+    parser.add_argument("--threads", type=int, default=0, help="0: sync workers")
     parser.add_argument("--cpu-requests", type=int, default=300, help="in-process loop")
     parser.add_argument("--output", default=str(run.OUT / "peer.json"))
     args = parser.parse_args(argv)

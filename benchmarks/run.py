@@ -111,8 +111,15 @@ def wait_for_port(port: int, proc: subprocess.Popen) -> None:
     raise RuntimeError("gunicorn did not start")
 
 
+def worker_class_args(threads: int) -> list[str]:
+    if threads <= 0:
+        return ["--worker-class", "sync"]
+    return ["--threads", str(threads), "--worker-class", "gthread"]
+
+
 class Server:
-    """gunicorn for 2 cores: 4 workers x 2 threads keeps both cores busy while some wait on I/O."""
+    """gunicorn for 2 cores: 4 workers x 2 threads keeps both cores busy while some wait on I/O.
+    ``threads=0``: sync workers (one request at a time each, no kept-alive connection)."""
 
     def __init__(self, workers: int, threads: int):
         self.port = free_port()
@@ -124,10 +131,7 @@ class Server:
                 f"{HOST}:{self.port}",
                 "--workers",
                 str(workers),
-                "--threads",
-                str(threads),
-                "--worker-class",
-                "gthread",
+                *worker_class_args(threads),
                 "--preload",
                 "--log-level",
                 "warning",
