@@ -229,3 +229,21 @@ def test_the_erased_page_reopened_later_leads_to_the_data_page(client):
     assert reverse("rights:erase", args=[token]) not in home
     # and nothing is erased by opening it
     assert LetterEvent.objects.filter(action="supporter_erased").count() == 1
+
+
+@pytest.mark.parametrize(
+    ("locale", "warning"),
+    [
+        ("en", "Please do not forward this e-mail"),
+        ("ru", "Пожалуйста, не пересылайте это письмо"),
+    ],
+)
+def test_the_data_link_email_asks_not_to_be_forwarded(outbox, locale, warning):
+    from rights import services as rights_services
+
+    letter = LetterFactory(supporter_email="anna@example.org")
+
+    rights_services.rights_link_send(letter_ids=[letter.pk], locale=locale)
+
+    (message,) = outbox
+    assert warning in message.body
