@@ -121,10 +121,12 @@ def letter_tracking(*, letter: Letter, token: str) -> dict:
     ]
     # "Posted" is the day the coordinator says the batch went to the post office, which may be
     # before the day they marked it (the event's moment): the supporter is told the first.
+    # "date" stays the event's moment, by which the page orders all steps (a reply's among
+    # them); "day" is what the posted step shows.
     posted_on = _posted_on(letter)
     for step in steps:
         if step["status"] == S.POSTED and posted_on is not None:
-            step["date"], step["day_only"] = posted_on, True
+            step["day"] = posted_on
     translation_skipped = letter_translation_skipped(letter=letter, events=events)
     return {
         "letter": letter,

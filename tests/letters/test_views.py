@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from letters import tasks, tokens
-from letters.models import Letter, Notification, PostingBatch
+from letters.models import Letter, LetterEvent, Notification, PostingBatch
 from letters.services import dispatch, notifications, submission, translation
 from prisoners.models import Prisoner
 from tests.factories import (
@@ -659,6 +659,11 @@ def test_tracking_says_the_day_the_letter_went_to_the_post_not_when_it_was_marke
     # given a letter posted with its batch; the batch's posting day is three days before
     # the moment it was marked posted (a coordinator catching up on the paperwork)
     letter = LetterFactory(status=S.APPROVED, postage=Letter.Postage.PAID)
+    # with its earlier steps, which the page orders with the posted one
+    for action, status in (("submit", S.RECEIVED), ("approve", S.APPROVED)):
+        LetterEvent.objects.create(
+            letter=letter, kind="transition", action=action, to_status=status
+        )
     batch = dispatch.batch_prepare(coordinator=coordinator)
     dispatch.batch_mark_posted(
         batch_id=batch.pk,
@@ -684,3 +689,5 @@ def test_tracking_says_the_day_the_letter_went_to_the_post_not_when_it_was_marke
                  "сентября", "октября", "ноября", "декабря"]  # fmt: skip
     russian_day = f"{day.day} {months_ru[day.month - 1]} {day.year}"
     assert f'<time datetime="{day.isoformat()}">{russian_day}</time>' in russian
+    # and the earlier steps come before it
+    assert english.index("We received your letter") < english.index(day.isoformat())
