@@ -16,7 +16,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods
 
 from core import storage
 from core.http import private
@@ -103,9 +103,13 @@ def letter_write(request):
 # --- cancelling, and the return PDF (the letter's page itself is drawn in pages.views) -------
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 def letter_cancel(request, token: str):
     letter = letter_or_404(token)
+    if request.method == "GET":
+        # The address reopened from the history or typed: the letter's page, where the
+        # cancel button is, rather than a blank "405". Only a POST cancels.
+        return private(redirect("letters:track", token=token))
     if rate_limit_exceeded(request, scope="cancel"):
         messages.error(request, TOO_MANY_REQUESTS)
         return private(redirect("letters:track", token=token))

@@ -74,7 +74,12 @@ def test_stripe_unreachable_brings_the_supporter_back_with_a_message(client, str
 
 def test_checkout_refuses_get_and_unknown_tokens_without_a_500(client, stripe_on):
     letter = LetterFactory()
-    assert client.get(reverse("payments:checkout", args=[_token(letter)])).status_code == 405
+    # a GET (the address from the history) leads back to the letter's page, starting nothing
+    token = _token(letter)
+    response = client.get(reverse("payments:checkout", args=[token]))
+    assert response.status_code == 302
+    assert response["Location"] == reverse("letters:track", args=[token])
+    assert client.get(reverse("payments:checkout", args=["x" * 43])).status_code == 404
     assert client.post(reverse("payments:checkout", args=["x" * 43])).status_code == 404
     assert client.post(reverse("payments:checkout", args=["x" * 300])).status_code == 404
     assert stripe_on.sent == []
