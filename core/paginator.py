@@ -41,6 +41,8 @@ class BoundedPaginator(Paginator):
 
     @cached_property
     def count(self) -> int:
+        if hasattr(self.object_list, "bounded_count"):  # e.g. letters.selectors.WaitingLetters
+            return self.object_list.bounded_count(self.bound)
         # Only the keys: an index that holds the filter's and the order's columns answers it
         # alone (letters' letter_waiting_idx for the queue), and no join or annotation is read.
         return self.object_list.values("pk")[: self.bound + 1].count()

@@ -195,7 +195,8 @@ class Desk:
             language = ""
         my_languages, limit, held = selectors.volunteer_desk_settings(user=user)
         page = BoundedPaginator(
-            selectors.letters_queue(user=user, language=language, languages=my_languages),
+            # Pages by slices and bounded_count, as BoundedPaginator asks (not a Sequence).
+            selectors.WaitingLetters(user=user, language=language, languages=my_languages),  # type: ignore[arg-type]
             QUEUE_PAGE_SIZE,
         ).get_page(request.GET.get("page"))
         now = timezone.now()

@@ -2,6 +2,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from types import SimpleNamespace
 
 from django.conf import settings
 from django.core.cache import cache
@@ -11,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from core import crypto
+from core.compiled import CompiledQuery
 from prisoners.models import PrisonAddress, Prisoner
 from prisoners.selectors import prisoner_current_address
 
@@ -112,10 +114,7 @@ def volunteer_claim_limit(*, user) -> int:
     return limit.first() or settings.LETTERBRIDGE_DEFAULT_CLAIM_LIMIT
 
 
-def volunteer_desk_settings(*, user) -> tuple[list[str], int, int]:
-    """A volunteer's languages and claim limit (as volunteer_languages and
-    volunteer_claim_limit) and how many letters they hold, read in one query: the queue page
-    shows all three."""
+def _desk_settings_query(p) -> QuerySet:
     held = (
         Letter.objects.filter(
             claimed_by_id=OuterRef("user_id"), status=Letter.Status.IN_TRANSLATION
@@ -125,15 +124,26 @@ def volunteer_desk_settings(*, user) -> tuple[list[str], int, int]:
         .annotate(n=Count("pk"))
         .values("n")
     )
-    row = (
-        VolunteerProfile.objects.filter(user_id=user.pk)
+    return (
+        VolunteerProfile.objects.filter(user_id=p.user_id)
         .annotate(held=Coalesce(Subquery(held), 0))
-        .values_list("languages", "claim_limit", "held")
-        .first()
+        .values_list("languages", "claim_limit", "held")[:1]
     )
-    if row is None:  # no profile yet: no languages, the default limit
+
+
+# Compiled once per connection (core.compiled): the ORM took 1.1 ms to write this SQL on each
+# queue page, and 0.1 ms to run it.
+_desk_settings = CompiledQuery(_desk_settings_query)
+
+
+def volunteer_desk_settings(*, user) -> tuple[list[str], int, int]:
+    """A volunteer's languages and claim limit (as volunteer_languages and
+    volunteer_claim_limit) and how many letters they hold, read in one query: the queue page
+    shows all three."""
+    rows = _desk_settings(user_id=user.pk)
+    if not rows:  # no profile yet: no languages, the default limit
         return [], settings.LETTERBRIDGE_DEFAULT_CLAIM_LIMIT, letters_held_by(user=user).count()
-    languages, limit, held_count = row
+    languages, limit, held_count = rows[0]
     codes = [code for code in (languages or []) if isinstance(code, str)]
     return codes, limit or settings.LETTERBRIDGE_DEFAULT_CLAIM_LIMIT, held_count
 
@@ -186,25 +196,104 @@ QUEUE_FIELDS = (
 )
 
 
+def _waiting(p, coordinator: bool, one_language: bool) -> QuerySet[Letter]:
+    """The queue's filter, for letters_queue (values) and WaitingLetters (stand-ins, p)."""
+    queryset = Letter.objects.filter(status=Letter.Status.RECEIVED, flagged_at__isnull=True)
+    if not coordinator:
+        queryset = queryset.filter(language__in=p.languages)
+    if one_language:
+        queryset = queryset.filter(language=p.language)
+    return queryset.order_by("created_at", "pk")
+
+
 def letters_queue(
     *, user, language: str = "", languages: list[str] | None = None
 ) -> QuerySet[Letter]:
     """Letters waiting for a translator, oldest first: in the volunteer's languages (a
     coordinator sees every language). Flagged letters wait for a coordinator instead.
     ``languages``: the volunteer's, when the caller has read them already."""
-    queryset = Letter.objects.filter(status=Letter.Status.RECEIVED, flagged_at__isnull=True)
-    if not user_is_coordinator(user=user):
-        if languages is None:
-            languages = volunteer_languages(user=user)
-        queryset = queryset.filter(language__in=languages)
-    if language:
-        queryset = queryset.filter(language=language)
+    coordinator = user_is_coordinator(user=user)
+    if not coordinator and languages is None:
+        languages = volunteer_languages(user=user)
+    values = SimpleNamespace(languages=languages, language=language)
     return (
-        _desk(queryset)
+        _desk(_waiting(values, coordinator, bool(language)))
         .only(*QUEUE_FIELDS)
         .annotate(length=F("original_length"))
-        .order_by("created_at", "pk")
     )
+
+
+@dataclass(frozen=True, slots=True)
+class QueuedPrisoner:
+    name_en: str
+    name_ru: str
+    reads_languages: list[str]
+    local_name = Prisoner.local_name  # the same choice of script as a prisoner's
+
+
+@dataclass(frozen=True, slots=True)
+class QueuedLetter:
+    """What the queue shows of a waiting letter (the fields of QUEUE_FIELDS), no model."""
+
+    pk: int
+    reference: str
+    language: str
+    created_at: datetime
+    length: int
+    prisoner: QueuedPrisoner
+
+
+_QUEUE_COLUMNS = (
+    "pk",
+    "reference",
+    "language",
+    "created_at",
+    "original_length",
+    "prisoner__name_en",
+    "prisoner__name_ru",
+    "prisoner__reads_languages",
+)
+# The queue page's two queries, compiled once per connection and shape (core.compiled): the
+# ORM spent more CPU writing them than PostgreSQL spent answering them.
+_queue_rows = CompiledQuery(
+    lambda p, coordinator, one_language, low, high: _waiting(
+        p, coordinator, one_language
+    ).values_list(*_QUEUE_COLUMNS)[low:high]
+)
+_queue_keys = CompiledQuery(
+    lambda p, coordinator, one_language, high: (
+        # Only the keys: letter_waiting_idx (status, language, created_at, id, INCLUDE ...)
+        # answers the count alone.
+        _waiting(p, coordinator, one_language).values_list("pk")[:high]
+    )
+)
+
+
+class WaitingLetters:
+    """letters_queue as the desk's queue page pages it (BoundedPaginator): the same letters,
+    in the same order, as QueuedLetter rows."""
+
+    def __init__(self, *, user, language: str = "", languages: list[str] | None = None):
+        self.coordinator = user_is_coordinator(user=user)
+        if not self.coordinator and languages is None:
+            languages = volunteer_languages(user=user)
+        self.values: dict = {}
+        if not self.coordinator:
+            self.values["languages"] = list(languages or [])
+        if language:
+            self.values["language"] = language
+        self.shape = (self.coordinator, bool(language))
+
+    def bounded_count(self, bound: int) -> int:
+        return _queue_keys.count(*self.shape, bound + 1, **self.values)
+
+    def __getitem__(self, page: slice) -> list[QueuedLetter]:
+        rows = _queue_rows(*self.shape, page.start, page.stop, **self.values)
+        return [
+            QueuedLetter(pk, reference, language, created_at, length,
+                         QueuedPrisoner(name_en, name_ru, reads or []))
+            for pk, reference, language, created_at, length, name_en, name_ru, reads in rows
+        ]  # fmt: skip
 
 
 def letters_held_by(*, user) -> QuerySet[Letter]:

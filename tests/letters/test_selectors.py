@@ -10,6 +10,7 @@ from letters import tokens
 from letters.models import Letter
 from letters.selectors import (
     SUPPORTER_FIELDS,
+    WaitingLetters,
     letter_by_token,
     letter_ids_for_email,
     letters_for_review,
@@ -183,3 +184,30 @@ def test_without_a_profile_the_desk_settings_are_the_defaults_and_the_letters_he
         settings.LETTERBRIDGE_DEFAULT_CLAIM_LIMIT,
         1,
     )
+
+
+def test_the_queue_page_rows_are_the_querysets_letters_in_its_order(coordinator):
+    # given waiting letters in several languages and ages, one flagged, one held
+    volunteer = VolunteerFactory()  # English and German
+    for i, code in enumerate(["en", "de", "fr", "en", "de", "ru", "en"]):
+        letter = LetterFactory(language=code)
+        Letter.objects.filter(pk=letter.pk).update(created_at=timezone.now() - timedelta(hours=i))
+    LetterFactory(language="en", flagged_at=timezone.now())
+    LetterFactory(language="en", status=S.IN_TRANSLATION, claimed_by=volunteer)
+    # when the desk pages the queue (WaitingLetters) for each reader and filter
+    for user, language in [(volunteer, ""), (volunteer, "de"), (coordinator, ""),
+                           (coordinator, "fr"), (volunteer, "fr")]:  # fmt: skip
+        expected = list(letters_queue(user=user, language=language))
+        waiting = WaitingLetters(user=user, language=language)
+        rows = waiting[0:25]
+        # then it shows the queryset's letters, in its order, with what the rows show
+        assert [row.pk for row in rows] == [letter.pk for letter in expected]
+        for row, letter in zip(rows, expected, strict=True):
+            assert (row.reference, row.language, row.created_at, row.length) == (
+                letter.reference, letter.language, letter.created_at, letter.length
+            )  # fmt: skip
+            assert row.prisoner.local_name() == letter.prisoner.local_name()
+            assert row.prisoner.reads_languages == letter.prisoner.reads_languages
+        assert waiting.bounded_count(1000) == len(expected)
+        assert [row.pk for row in waiting[1:3]] == [letter.pk for letter in expected[1:3]]
+    assert WaitingLetters(user=volunteer).bounded_count(2) == 3  # stops one past the bound
