@@ -101,3 +101,22 @@ def test_a_changed_default_language_is_chosen_again():
         LocaleMiddleware(view)(factory.get("/"))
     translation.deactivate()
     assert seen == ["en", "ru"]
+
+
+def test_the_cache_keeps_one_redis_client_and_still_works():
+    from django.core.cache import caches
+
+    from core.cache import RedisCache
+
+    # given the project's cache (Redis in the tests)
+    cache = caches["default"]
+    assert isinstance(cache, RedisCache)
+    # when it is used for several calls, reading and writing
+    cache.set("fast-middleware:client", {"n": 1}, 30)
+    first = cache._cache.get_client(write=True)
+    assert cache.get("fast-middleware:client") == {"n": 1}
+    assert cache.get_many(["fast-middleware:client"]) == {"fast-middleware:client": {"n": 1}}
+    # then each call used the same client, as Django's would not
+    assert cache._cache.get_client(write=True) is first is cache._cache.get_client()
+    cache.delete("fast-middleware:client")
+    assert cache.get("fast-middleware:client") is None
