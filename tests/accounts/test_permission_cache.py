@@ -71,3 +71,25 @@ def test_a_deactivated_user_has_no_permissions_even_while_cached():
     volunteer.is_active = True
     volunteer.save()
     assert fresh(volunteer).has_perm(PERM_TRANSLATE)
+
+
+def test_the_signed_in_user_is_loaded_as_the_orm_loads_them():
+    from django.contrib.auth.backends import ModelBackend
+
+    from accounts.backends import CachedPermissionsBackend
+
+    # given a volunteer, a deactivated one, and an id nobody has
+    volunteer, gone = VolunteerFactory(), VolunteerFactory(is_active=False)
+    ours, djangos = CachedPermissionsBackend(), ModelBackend()
+    for _ in range(2):  # compiled on the first call, reused on the second
+        # when each request's user is loaded (the session holds the id as text)
+        user = ours.get_user(str(volunteer.pk))
+        # then it is the instance Django's backend loads, field for field, saved state and all
+        theirs = djangos.get_user(volunteer.pk)
+        fields = [field.attname for field in User._meta.concrete_fields]
+        assert [getattr(user, f) for f in fields] == [getattr(theirs, f) for f in fields]
+        assert not user._state.adding and user._state.db == theirs._state.db
+        assert user.has_perm(PERM_TRANSLATE)
+        # and one who may not sign in, or no one, is nobody
+        assert ours.get_user(gone.pk) is None is djangos.get_user(gone.pk)
+        assert ours.get_user(10**9) is None
