@@ -6,6 +6,8 @@ millisecond, several times on every staff request (the session, the permissions,
 cache's version). A ``redis.Redis`` is safe to share (each command takes a connection from the
 pool), and Django keeps a cache backend per thread, so this keeps the client with its pool."""
 
+from typing import Any
+
 from django.core.cache.backends.redis import RedisCache as DjangoRedisCache
 from django.core.cache.backends.redis import RedisCacheClient
 
@@ -14,6 +16,10 @@ class ReusingRedisCacheClient(RedisCacheClient):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self._clients: dict[int, object] = {}
+
+    # Django's own private parts, which django-stubs does not declare.
+    _client: Any
+    _get_connection_pool: Any
 
     def get_client(self, key=None, *, write=False):
         pool = self._get_connection_pool(write)
