@@ -598,6 +598,17 @@ def render_return_pdf(letter: Letter) -> bytes:
                 )
                 % {"signature": letter.signature_ru}
             )
+        if not letter.prisoner.birth_year:
+            # Russian prisons file letters by full name and year of birth: without it the
+            # letter may be returned, so the supporter is told before posting, not after.
+            steps.append(
+                _(
+                    "We do not know the year of birth of %(name)s, and Russian prisons need it "
+                    "on the envelope. If you know it, add it after the name on the first line of "
+                    "the address, for example “…, 1980 г.р.”. If you do not, post it without."
+                )
+                % {"name": letter.prisoner.addressee_name()}
+            )
         steps += [
             _(
                 "Address an envelope exactly as on the address sheet, in Russian, line by line "

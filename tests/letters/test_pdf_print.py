@@ -205,3 +205,30 @@ def test_batch_page_says_the_envelopes_come_after_the_letters(client, coordinato
 def test_an_empty_batch_cannot_be_printed():
     with pytest.raises(pdf.PdfError):
         pdf.render_batch_pdf([])
+
+
+def test_the_return_pack_says_when_the_year_of_birth_is_unknown():
+    # given a return_to_me letter to a prisoner whose year of birth we do not know
+    letter = _letter(delivery=Letter.Delivery.RETURN_TO_ME)
+    letter.prisoner.birth_year = None
+    letter.prisoner.save(update_fields=["birth_year"])
+
+    # when the supporter's pack is rendered
+    instructions = " ".join(_pages_text(pdf.render_return_pdf(letter))[0].split())
+
+    # then the supporter is told plainly that it is missing and where to add it
+    assert "We do not know the year of birth of" in instructions
+    assert "г.р." in instructions
+
+
+def test_the_return_pack_does_not_warn_when_the_year_of_birth_is_known():
+    # given a letter to a prisoner whose year of birth we know
+    letter = _letter(delivery=Letter.Delivery.RETURN_TO_ME)
+    letter.prisoner.birth_year = 1975
+    letter.prisoner.save(update_fields=["birth_year"])
+
+    # when the pack is rendered
+    instructions = " ".join(_pages_text(pdf.render_return_pdf(letter))[0].split())
+
+    # then no warning
+    assert "We do not know the year of birth" not in instructions
