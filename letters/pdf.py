@@ -605,9 +605,10 @@ def render_return_pdf(letter: Letter) -> bytes:
                 _(
                     "We do not know the year of birth of %(name)s, and Russian prisons need it "
                     "on the envelope. If you know it, add it after the name on the first line of "
-                    "the address, for example “…, 1980 г.р.”. If you do not, post it without."
+                    "the address, for example “…, 1980 г.р.”. If you do not, post it as it is."
                 )
-                % {"name": letter.prisoner.addressee_name()}
+                # In the reader's script and the nominative: a name in brackets in Russian.
+                % {"name": letter.prisoner.local_name()}
             )
         steps += [
             _(

@@ -232,3 +232,17 @@ def test_the_return_pack_does_not_warn_when_the_year_of_birth_is_known():
 
     # then no warning
     assert "We do not know the year of birth" not in instructions
+
+
+def test_a_russian_readers_pack_names_the_prisoner_in_cyrillic_when_the_year_is_unknown():
+    # given a supporter who reads Russian, writing to a prisoner whose year of birth we lack
+    letter = _letter(delivery=Letter.Delivery.RETURN_TO_ME, locale="ru")
+    letter.prisoner.birth_year = None
+    letter.prisoner.save(update_fields=["birth_year"])
+
+    # when their pack is rendered
+    instructions = " ".join(_pages_text(pdf.render_return_pdf(letter))[0].split())
+
+    # then it says so in Russian, the name in the nominative in brackets (not the dative)
+    assert f"Мы не знаем год рождения адресата ({letter.prisoner.name_ru})" in instructions
+    assert letter.prisoner.name_ru_dative not in instructions.split("адресата (")[1][:80]
