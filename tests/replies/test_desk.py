@@ -324,3 +324,15 @@ def test_the_letters_admin_page_links_to_its_replies(client, letter):
     # then the reply is linked with its state
     assert reverse("admin:replies_reply_change", args=[reply.pk]) in page.content.decode()
     assert f"Reply {reply.pk}: waiting for a volunteer" in page.content.decode()
+
+
+@pytest.mark.parametrize("language", ["en", "ru"])
+def test_the_desks_breadcrumbs_name_it_once(client, letter, language):
+    # given a volunteer opening the replies desk (its title is the section's name)
+    client.force_login(volunteer_in("en"))
+    client.cookies["django_language"] = language
+    page = client.get(url("desk")).content.decode()
+    # then the breadcrumbs say Home › the desk, not the desk's name twice
+    crumbs = page.split('<div class="breadcrumbs">', 1)[1].split("</div>", 1)[0]
+    name = "Ответы заключённых" if language == "ru" else "Replies from prisoners"
+    assert crumbs.count(name) == 1
