@@ -35,9 +35,10 @@ from django.db.models import QuerySet
 
 Value = int | str | Sequence[int] | Sequence[str]
 
-# Stand-ins: ints inside a 32-bit column's range (the ORM answers a lookup outside a field's
-# range without asking the database) and strings no one types, each used once per compile.
-_INT_BASE = -1_987_000_000
+# Stand-ins: ints inside a positive 32-bit column's range (the ORM answers a lookup outside a
+# field's range without asking the database, which is refused below) and strings no one types,
+# each used once per compile.
+_INT_BASE = 1_987_000_000
 _STR_MARK = "\x1e~compiled-query-stand-in~"
 
 
@@ -57,7 +58,7 @@ class _StandIns:
         n = next(self._counter)
         if isinstance(like, bool) or not isinstance(like, int | str):
             raise CompiledQueryError(f"{name}: only ints and strings can be values")
-        stand_in: int | str = _INT_BASE - n if isinstance(like, int) else f"{_STR_MARK}{n}"
+        stand_in: int | str = _INT_BASE + n if isinstance(like, int) else f"{_STR_MARK}{n}"
         self.made[stand_in] = (name, index)
         return stand_in
 
@@ -114,7 +115,15 @@ class CompiledQuery:
         compiler = queryset.query.get_compiler(using=self.using, connection=connection)
         try:
             sql, params = compiler.as_sql()
-        except EmptyResultSet:  # e.g. ``language__in=[]``: the ORM asks nothing and finds nothing
+        except EmptyResultSet:
+            # ``language__in=[]``: the ORM asks nothing and finds nothing, as it would for the
+            # real values. Any other reason (a stand-in outside a small field's range) would
+            # make every call find nothing, so it is refused.
+            if not any(isinstance(v, list | tuple) and not v for v in values.values()):
+                raise CompiledQueryError(
+                    "the ORM answered without SQL for the stand-ins (a value outside a "
+                    "field's range?)"
+                ) from None
             self.compiles += 1
             return None, [], compiler, {}
         slots: list[tuple[str | None, int | None, Any]] = []
