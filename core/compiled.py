@@ -27,6 +27,7 @@ from __future__ import annotations
 import itertools
 import threading
 from collections.abc import Callable, Sequence
+from types import SimpleNamespace
 from typing import Any
 
 from django.core.exceptions import EmptyResultSet
@@ -97,7 +98,10 @@ class CompiledQuery:
             self._local.connection = connection
         key = (shape, _shape(values))
         if key not in cache:
-            cache[key] = self._compile(connection, shape, values)
+            compiled = self._compile(connection, shape, values)
+            if compiled is None:  # nothing to find for these values; not kept
+                return None
+            cache[key] = compiled
         return cache[key]
 
     def _compile(self, connection, shape: tuple, values: dict[str, Value]):
@@ -116,16 +120,18 @@ class CompiledQuery:
         try:
             sql, params = compiler.as_sql()
         except EmptyResultSet:
-            # ``language__in=[]``: the ORM asks nothing and finds nothing, as it would for the
-            # real values. Any other reason (a stand-in outside a small field's range) would
-            # make every call find nothing, so it is refused.
-            if not any(isinstance(v, list | tuple) and not v for v in values.values()):
-                raise CompiledQueryError(
-                    "the ORM answered without SQL for the stand-ins (a value outside a "
-                    "field's range?)"
-                ) from None
-            self.compiles += 1
-            return None, [], compiler, {}
+            # The ORM answers some queries without SQL: ``language__in=[]``, an empty slice.
+            # Asked again with the real values: if it answers without SQL for them too, this
+            # call finds nothing (not remembered: other values of the shape may find rows).
+            # If not, a stand-in changed the query (one outside a small field's range, say).
+            real = self.build(SimpleNamespace(**values), *shape)
+            try:
+                real.query.get_compiler(using=self.using, connection=connection).as_sql()
+            except EmptyResultSet:
+                return None
+            raise CompiledQueryError(
+                "the ORM answered without SQL for the stand-ins (a value outside a field's range?)"
+            ) from None
         slots: list[tuple[str | None, int | None, Any]] = []
         for param in params:
             if not isinstance(param, bool) and param in stand_ins.made:
@@ -145,9 +151,10 @@ class CompiledQuery:
 
     def _run(self, sql_of, shape: tuple, values: dict[str, Value]) -> list[tuple] | None:
         connection = connections[self.using]
-        sql, slots, compiler, converters = self._compiled(connection, shape, values)
-        if sql is None:
+        compiled = self._compiled(connection, shape, values)
+        if compiled is None:
             return None
+        sql, slots, compiler, converters = compiled
         params: list[Any] = [
             constant if name is None else values[name] if index is None else values[name][index]  # type: ignore[index]
             for name, index, constant in slots

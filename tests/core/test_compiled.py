@@ -124,3 +124,21 @@ def test_one_query_per_call():
 def test_a_query_that_cannot_be_compiled_faithfully_is_refused(build, values, message):
     with pytest.raises(CompiledQueryError, match=message):
         CompiledQuery(build)(**values)
+
+
+def test_an_empty_slice_or_list_finds_nothing_and_other_values_still_find_rows():
+    letter = LetterFactory(language="en")
+    query = CompiledQuery(
+        lambda p, low, high: (
+            Letter.objects.filter(language__in=p.languages)
+            .order_by("pk")
+            .values_list("pk")[low:high]
+        )
+    )
+    # an empty page and an empty list of languages: nothing, as the ORM says without SQL
+    assert query(0, 0, languages=["en"]) == []
+    assert query(0, 10, languages=[]) == []
+    assert query.count(0, 0, languages=["en"]) == 0
+    # and the same shapes with other values still find the letter
+    assert query(0, 10, languages=["en"]) == [(letter.pk,)]
+    assert query(0, 1, languages=["en"]) == [(letter.pk,)]
