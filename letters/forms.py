@@ -1,16 +1,20 @@
 """The supporter's forms. They parse and validate only; letters.services does the work."""
 
+import copy
 import unicodedata
+from functools import lru_cache
 from typing import Any, cast
 
 from django import forms
 from django.conf import settings
+from django.utils.choices import normalize_choices
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from core.money import format_money
 from core.text import is_blank
 from prisoners.models import Prisoner
-from prisoners.selectors import prisoners_accepting_letters
+from prisoners.selectors import prisoner_accepting_letters, prisoners_accepting_letters
 
 from .models import LANGUAGES, Letter
 
@@ -106,10 +110,45 @@ class LetterTextField(forms.CharField):
         return attrs
 
 
+class SharedChoiceField(forms.ChoiceField):
+    """A ChoiceField whose copy on each form shares its list of choices. Django deep-copies every
+    field for every form, and normalises the choices again on the field and on its widget: on
+    the letter POST that cost more than validating the whole form. Nothing changes such a list
+    in place (a form that wants other choices sets a new list), so the copies may share it."""
+
+    def __deepcopy__(self, memo):
+        # Field.__deepcopy__, with the widget copied as ChoiceWidget does but sharing its choices
+        result = copy.copy(self)
+        memo[id(self)] = result
+        result.widget = copy.copy(self.widget)
+        result.widget.attrs = self.widget.attrs.copy()
+        result.error_messages = self.error_messages.copy()
+        result.validators = self.validators[:]
+        return result
+
+    def share_choices(self, choices: list) -> None:
+        """Use ``choices``, already normalised and never changed, on this field and its widget."""
+        self._choices = self.widget._choices = choices
+
+
 class PrisonerChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, obj: Prisoner) -> str:
         """The name as the page around it writes it: in Cyrillic on the Russian page."""
         return obj.local_name()
+
+    def to_python(self, value):
+        """ModelChoiceField's, by a query compiled once (every letter POST asks it): the person
+        named by the slug, if they accept letters now (``prisoners_accepting_letters``)."""
+        if value in self.empty_values:
+            return None
+        if isinstance(value, Prisoner):
+            value = value.slug
+        prisoner = prisoner_accepting_letters(slug=str(value))
+        if prisoner is None:
+            raise forms.ValidationError(
+                self.error_messages["invalid_choice"], code="invalid_choice"
+            )
+        return prisoner
 
 
 def _alphabetical(label: object) -> str:
@@ -121,6 +160,21 @@ def _alphabetical(label: object) -> str:
             continue
         kept.append(char)
     return unicodedata.normalize("NFC", "".join(kept)).casefold()
+
+
+@lru_cache(maxsize=16)
+def _country_choices(language: str | None) -> list:
+    """The countries in the reader's alphabet (``language`` keys the cache: the labels are
+    translated while sorting, under that language). Shared by every form: never change it."""
+    return normalize_choices(
+        [NO_COUNTRY, *sorted(COUNTRIES, key=lambda choice: _alphabetical(choice[1]))]
+    )
+
+
+@lru_cache(maxsize=16)
+def _postage_choices(language: str | None, fees: tuple[tuple[str, int], ...]) -> list:
+    """postage_currency_choices() for one language and one set of fees. Shared: never change it."""
+    return normalize_choices(postage_currency_choices())
 
 
 class LetterForm(forms.Form):
@@ -156,13 +210,13 @@ class LetterForm(forms.Form):
         widget=forms.EmailInput(attrs={"autocomplete": "email"}),
         error_messages=EMAIL_ERRORS,
     )
-    supporter_country = forms.ChoiceField(
+    supporter_country = SharedChoiceField(
         label=_("Country you live in"),
         required=False,
         choices=[NO_COUNTRY, *COUNTRIES],
         error_messages={"invalid_choice": _("Choose a country from the list.")},
     )
-    language = forms.ChoiceField(
+    language = SharedChoiceField(
         label=_("Language of your letter"),
         choices=[("", _("Choose a language"))] + LANGUAGES,
         error_messages={
@@ -182,7 +236,7 @@ class LetterForm(forms.Form):
             ),
         },
     )
-    delivery = forms.ChoiceField(
+    delivery = SharedChoiceField(
         label=_("How should the letter reach the prison?"),
         choices=[
             (Letter.Delivery.POST_FOR_ME, _("Post it for me")),
@@ -198,7 +252,7 @@ class LetterForm(forms.Form):
             "invalid_choice": _("Choose how we should deliver it."),
         },
     )
-    postage_currency = forms.ChoiceField(
+    postage_currency = SharedChoiceField(
         label=_("Pay the postage in"),
         required=False,
         widget=forms.RadioSelect,
@@ -221,17 +275,18 @@ class LetterForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         cast(PrisonerChoiceField, self.fields["prisoner"]).queryset = prisoners_accepting_letters()
-        cast(
-            forms.ChoiceField, self.fields["postage_currency"]
-        ).choices = postage_currency_choices()
+        language = get_language()
+        fees = settings.LETTERBRIDGE_POSTAGE_FEES
+        cast(SharedChoiceField, self.fields["postage_currency"]).share_choices(
+            _postage_choices(language, tuple(fees.items()))
+        )
         if not self.fields["postage_currency"].initial:
             self.fields["postage_currency"].initial = next(iter(settings.LETTERBRIDGE_POSTAGE_FEES))
         # In the reader's alphabet: the Russian page listed the countries in the English order
         # (Армения, Австралия, Австрия, Бельгия, Канада…), so nobody found Германия by eye.
-        cast(forms.ChoiceField, self.fields["supporter_country"]).choices = [
-            NO_COUNTRY,
-            *sorted(COUNTRIES, key=lambda choice: _alphabetical(choice[1])),
-        ]
+        cast(SharedChoiceField, self.fields["supporter_country"]).share_choices(
+            _country_choices(language)
+        )
 
     def clean_supporter_name(self) -> str:
         name = self.cleaned_data["supporter_name"]

@@ -6,6 +6,8 @@ from django.db import connection
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
+from core.compiled import CompiledQuery
+
 from .models import PrisonAddress, Prisoner, russian_is_active
 
 # How the directory can be ordered: by name, or the people who get the least mail first.
@@ -82,6 +84,34 @@ def prisoners_accepting_letters() -> QuerySet[Prisoner]:
     if russian_is_active():
         return people.order_by("name_ru", "name_en")
     return people.order_by("name_en")
+
+
+# What the letter form reads of the person chosen, and what a new letter checks (compiled once
+# per connection: every letter POST asks both).
+_FORM_FIELDS = ("id", "slug", "name_en", "name_ru")
+_accepting_by_slug = CompiledQuery(
+    lambda p: Prisoner.objects.filter(accepts_letters=True, slug=p.slug).values_list(*_FORM_FIELDS)
+)
+_accepts_letters = CompiledQuery(
+    lambda p: Prisoner.objects.filter(pk=p.prisoner_id).values_list("accepts_letters")
+)
+
+
+def prisoner_accepting_letters(*, slug: str) -> Prisoner | None:
+    """The person the letter form names by ``slug``, if they accept letters now: the fields of
+    ``prisoners_accepting_letters``, the rest deferred. Anything but a slug names nobody."""
+    if not _SLUG.fullmatch(slug):
+        return None
+    rows = _accepting_by_slug(slug=slug)
+    if not rows:
+        return None
+    return Prisoner.from_db(Prisoner.objects.db, list(_FORM_FIELDS), rows[0])
+
+
+def prisoner_accepts_letters(*, prisoner_id: int) -> bool | None:
+    """Whether the person accepts letters now; None when there is no such person."""
+    rows = _accepts_letters(prisoner_id=prisoner_id)
+    return rows[0][0] if rows else None
 
 
 def prisoners_for_transit(*, prisoner_ids: list[int]) -> QuerySet[Prisoner]:

@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from core import crypto
 from core.text import is_blank
 from prisoners.models import Prisoner
+from prisoners.selectors import prisoner_accepts_letters
 
 from .. import signature, tokens
 from ..lifecycle import PERM_COORDINATE, Action
@@ -121,8 +122,10 @@ def _letter_submit(
         require_permission(actor, PERM_COORDINATE)
     elif source != Letter.Source.FORM:
         raise LetterError(_("Unknown source of a letter."))
-    prisoner = Prisoner.objects.get(pk=prisoner_id)
-    if not prisoner.accepts_letters:
+    accepts = prisoner_accepts_letters(prisoner_id=prisoner_id)
+    if accepts is None:
+        raise Prisoner.DoesNotExist(f"No prisoner {prisoner_id}.")
+    if not accepts:
         raise NotAcceptingLetters()
     text = original_text.strip()
     if is_blank(text):
@@ -145,7 +148,7 @@ def _letter_submit(
     salt = tokens.new_salt()
     token = tokens.token_for(salt=salt)
     letter = Letter(
-        prisoner=prisoner,
+        prisoner_id=prisoner_id,
         supporter_name=supporter_name.strip(),
         signature_ru=signature.signature_proposal_ru(supporter_name),
         supporter_email=supporter_email.strip(),

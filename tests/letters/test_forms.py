@@ -345,3 +345,50 @@ def test_erasing_without_the_tick_comes_back_the_same_way(client):
     assert _title(html).startswith("Error: ")
     assert '<a href="#id_confirm">Tick the box to confirm.</a>' in _summary(html)
     _assert_tied_to_its_field(html, "id_confirm", "Tick the box to confirm.")
+
+
+def test_each_form_has_its_own_fields_though_the_choices_are_shared():
+    # given one form whose fields are changed the way a view or a template might
+    first = LetterForm()
+    first.fields["language"].choices = [("xx", "Not a language")]
+    first.fields["supporter_country"].widget.attrs["data-changed"] = "yes"
+    first.fields["delivery"].error_messages["required"] = "changed"
+
+    # then the next form has the fields as declared (the letter form's choice fields share
+    # their lists of choices between forms instead of copying them for each)
+    second = LetterForm()
+    assert ("xx", "Not a language") not in second.fields["language"].choices
+    assert second.fields["language"].widget.choices == second.fields["language"].choices
+    assert "data-changed" not in second.fields["supporter_country"].widget.attrs
+    assert second.fields["delivery"].error_messages["required"] != "changed"
+    assert second.fields["supporter_country"].widget is not first.fields["supporter_country"].widget
+
+
+@pytest.mark.parametrize("value", ["no-such-person", "a\x00b", "' OR 1=1 --", "x" * 500, "a b"])
+def test_anything_but_the_slug_of_a_person_accepting_letters_is_refused(value):
+    # given a person accepting letters, and the form naming someone else
+    fields = data(PrisonerFactory()) | {"prisoner": value}
+
+    form = LetterForm(fields)
+
+    assert not form.is_valid()
+    assert form.errors["prisoner"] == [
+        "Choose one of the people listed; this one cannot get letters now."
+    ]
+
+
+def test_the_person_chosen_comes_back_with_the_names_the_page_writes():
+    prisoner = PrisonerFactory(name_en="Ivan Petrov", name_ru="Иван Петров")
+
+    form = LetterForm(data(prisoner))
+
+    assert form.is_valid(), form.errors
+    chosen = form.cleaned_data["prisoner"]
+    assert (chosen.pk, chosen.slug, chosen.name_en, chosen.name_ru) == (
+        prisoner.pk,
+        prisoner.slug,
+        "Ivan Petrov",
+        "Иван Петров",
+    )
+    with translation.override("ru"):
+        assert form.fields["prisoner"].label_from_instance(chosen) == "Иван Петров"
