@@ -377,11 +377,9 @@ class ReplyDesk:
                 request,
                 "record.html",
                 _("Record a reply"),
-                {"prisoners": Prisoner.objects.order_by("name_en"), "form": None},
+                {"prisoners": selectors.prisoners_replies_may_come_from(), "form": None},
             )
-        letters = Letter.objects.filter(prisoner=prisoner, status=Letter.Status.POSTED).order_by(
-            "-created_at"
-        )
+        letters = selectors.letters_a_reply_may_answer(prisoner_id=prisoner.pk)
         initial = {"letter_1": letter.pk} if letter else {}
         if request.method == "POST":
             form = RecordReplyForm(request.POST, request.FILES, letters=letters)
@@ -399,7 +397,11 @@ class ReplyDesk:
                 else:
                     messages.success(
                         request,
-                        _("Recorded %(n)d reply(ies); they wait for a volunteer.")
+                        ngettext(
+                            "Recorded %(n)d reply; it waits for a volunteer.",
+                            "Recorded %(n)d replies; they wait for a volunteer.",
+                            len(created),
+                        )
                         % {"n": len(created)},
                     )
                     return redirect(_url("desk"))

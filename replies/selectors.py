@@ -10,6 +10,9 @@ from django.core.cache import cache
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
+from letters.models import Letter
+from prisoners.models import Prisoner
+
 from .models import CLAIMED_STATES, Reply, ReplyEvent, ReplyPage
 from .services import PERM_COORDINATE, PERM_REVIEW, PERM_TRANSLATE, volunteer_languages
 
@@ -21,6 +24,20 @@ DESK_LETTER_FIELDS = ("letter", "letter__reference", "letter__language", "letter
 
 def user_is_reply_coordinator(*, user: User) -> bool:
     return user.has_perm(PERM_COORDINATE)
+
+
+def prisoners_replies_may_come_from() -> QuerySet[Prisoner]:
+    """The people we have posted a letter to (a reply comes to our address only for a letter
+    we posted; a supporter who posted it themselves gets the answer at their own), by name."""
+    posted = Letter.objects.filter(status=Letter.Status.POSTED).values("prisoner_id")
+    return Prisoner.objects.filter(pk__in=posted).order_by("name_en", "pk")
+
+
+def letters_a_reply_may_answer(*, prisoner_id: int) -> QuerySet[Letter]:
+    """The letters we posted to this person, the latest first: what a reply of theirs answers."""
+    return Letter.objects.filter(prisoner_id=prisoner_id, status=Letter.Status.POSTED).order_by(
+        "-created_at", "-pk"
+    )
 
 
 def replies_visible_to(*, user: User) -> QuerySet[Reply]:

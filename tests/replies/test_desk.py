@@ -8,7 +8,7 @@ from django.urls import reverse
 
 from replies import services
 from replies.models import Reply
-from tests.factories import CoordinatorFactory
+from tests.factories import CoordinatorFactory, PrisonerFactory
 
 from .conftest import jpeg, pdf, posted_letter, record, volunteer_in
 
@@ -50,10 +50,12 @@ def test_a_coordinator_records_a_scan_from_the_letter(client, letter):
         },
     )
 
-    # then the reply waits on the desk with both pages
+    # then the reply waits on the desk with both pages, and the desk says so
     assert response.status_code == 302
     reply = Reply.objects.get()
     assert (reply.letter, reply.pages.count()) == (letter, 2)
+    desk = client.get(response["Location"]).content.decode()
+    assert "Recorded 1 reply; it waits for a volunteer." in desk
 
 
 def test_a_bad_scan_gets_a_clear_message_and_keeps_the_choices(client, letter):
@@ -289,6 +291,68 @@ def test_the_record_page_offers_only_the_chosen_prisoners_letters(client):
     assert page.status_code == 200
     assert letter.reference not in page.content.decode()
     assert client.get(url("record"), {"prisoner": "x"}).status_code == 200
+
+
+def test_the_record_page_lists_only_people_we_posted_to(client):
+    # given a person we posted a letter to, and one we never did
+    letter = posted_letter()
+    never = PrisonerFactory(name_en="Nobody Posted")
+    client.force_login(CoordinatorFactory())
+
+    # when a coordinator opens "Record a reply"
+    body = client.get(url("record")).content.decode()
+
+    # then only the first can be chosen (a reply comes to us only for a letter we posted)
+    assert f'<option value="{letter.prisoner_id}">' in body
+    assert f'<option value="{never.pk}">' not in body
+
+
+def test_with_nothing_posted_the_record_page_says_so(client):
+    client.force_login(CoordinatorFactory())
+
+    body = client.get(url("record")).content.decode()
+
+    assert "We have posted no letter yet, so there is no reply to record." in body
+    assert "<select" not in body
+
+
+def test_a_person_we_never_posted_to_leads_back_to_the_choice(client):
+    # given a coordinator who reached the page of a person we never posted to (an old link)
+    never = PrisonerFactory()
+    client.force_login(CoordinatorFactory())
+
+    body = client.get(url("record"), {"prisoner": never.pk}).content.decode()
+
+    # then the page says why and offers the way back to choose someone else
+    assert "nothing a reply could answer" in body
+    assert f'href="{url("record")}">Choose another prisoner</a>' in body
+
+
+@pytest.mark.parametrize(
+    ("n", "english", "russian"),
+    [
+        (1, "Recorded 1 reply; it waits for a volunteer.", "Записан 1 ответ; он ждёт волонтёра."),
+        (
+            2,
+            "Recorded 2 replies; they wait for a volunteer.",
+            "Записано 2 ответа; они ждут волонтёра.",
+        ),
+        (
+            5,
+            "Recorded 5 replies; they wait for a volunteer.",
+            "Записано 5 ответов; они ждут волонтёра.",
+        ),
+    ],
+)
+def test_the_recorded_message_counts_in_each_language(n, english, russian):
+    from django.utils import translation
+    from django.utils.translation import ngettext
+
+    singular = "Recorded %(n)d reply; it waits for a volunteer."
+    plural = "Recorded %(n)d replies; they wait for a volunteer."
+    assert ngettext(singular, plural, n) % {"n": n} == english
+    with translation.override("ru"):
+        assert ngettext(singular, plural, n) % {"n": n} == russian
 
 
 def test_a_posted_letters_admin_page_links_to_record_its_reply(client, letter):
