@@ -60,15 +60,18 @@ class RecordReplyForm(forms.Form):
         # An empty file is named with the others by the scans' check, not refused alone here
         # with a message that does not say which of the files it was.
         allow_empty_file=True,
+        error_messages={"required": _("Choose the scanned pages of the reply.")},
     )
 
     def __init__(self, *args, letters: QuerySet[Letter], **kwargs):
         super().__init__(*args, **kwargs)
+        only = list(letters[:2])
         for n in range(1, SPLITS + 1):
             self.fields[f"letter_{n}"] = LetterChoice(
                 queryset=letters,
                 required=n == 1,
                 label=_("Letter it answers") if n == 1 else _("Also answers (optional)"),
+                error_messages={"required": _("Choose the letter this reply answers.")},
             )
             self.fields[f"files_{n}"] = forms.CharField(
                 required=False,
@@ -76,6 +79,9 @@ class RecordReplyForm(forms.Form):
                 label=_("Its files"),
                 help_text=_("e.g. 1-2, 4 (numbered in upload order); blank: all of them."),
             )
+        if len(only) == 1 and not self.initial.get("letter_1"):
+            # One letter posted to this person: their reply can only answer that one.
+            self.initial["letter_1"] = only[0].pk
 
     def clean(self):
         super().clean()

@@ -76,6 +76,54 @@ def test_a_bad_scan_gets_a_clear_message_and_keeps_the_choices(client, letter):
     assert Reply.objects.count() == 0
 
 
+def test_a_reply_without_its_letter_says_what_to_choose_and_asks_for_the_files_again(client):
+    # given a person we posted two letters to, and a coordinator who uploads the scan but
+    # chooses no letter
+    letter = posted_letter()
+    posted_letter(prisoner=letter.prisoner)
+    client.force_login(CoordinatorFactory())
+    response = client.post(
+        url("record"),
+        {
+            "prisoner": letter.prisoner_id,
+            "letter_1": "",
+            "scans": [SimpleUploadedFile("page-1.jpg", jpeg(), "image/jpeg")],
+        },
+    )
+
+    # then the page says which letter to choose (not "This field is required.") and that the
+    # browser dropped the files, which must be chosen again
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert response.context["form"].errors["letter_1"] == ["Choose the letter this reply answers."]
+    assert "Choose the files again: a browser cannot keep them" in body
+    assert Reply.objects.count() == 0
+
+
+def test_no_scan_is_asked_for_plainly(client, letter):
+    client.force_login(CoordinatorFactory())
+
+    response = client.post(url("record"), {"prisoner": letter.prisoner_id, "letter_1": letter.pk})
+
+    assert response.context["form"].errors["scans"] == ["Choose the scanned pages of the reply."]
+    assert "Choose the files again" not in response.content.decode()
+
+
+def test_the_only_letter_we_posted_to_the_person_is_chosen_already(client):
+    # given a person we posted one letter to, and another we posted two
+    one = posted_letter()
+    two = posted_letter()
+    posted_letter(prisoner=two.prisoner)
+    client.force_login(CoordinatorFactory())
+
+    # then the first's reply can only answer that letter, which the form has chosen; the
+    # second's waits for the coordinator's choice
+    page = client.get(url("record"), {"prisoner": one.prisoner_id})
+    assert page.context["form"]["letter_1"].value() == one.pk
+    page = client.get(url("record"), {"prisoner": two.prisoner_id})
+    assert page.context["form"]["letter_1"].value() is None
+
+
 def test_an_empty_file_among_the_scans_is_named_with_the_others(client, letter):
     # given a coordinator uploading a good page, an empty file and a file that is no scan
     client.force_login(CoordinatorFactory())
