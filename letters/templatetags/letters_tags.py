@@ -12,6 +12,7 @@ from django.utils.translation import get_language, gettext, ngettext
 
 from core.dates import format_datetime
 from letters.forms import LetterForm
+from letters.models import LANGUAGES_IN_A_SENTENCE
 from letters.selectors import letters_flagged
 
 register = template.Library()
@@ -30,6 +31,13 @@ def datetime_with_zone(value: datetime | None, pattern: str = "j E Y, H:i") -> s
     if zone.startswith(("+", "-")):  # a zone with no abbreviation names only its offset
         zone = f"UTC{zone}"
     return f"{format_datetime(local, get_format(pattern))} {zone}".strip()
+
+
+@register.filter
+def language_in_a_sentence(code: str) -> str:
+    """A letter's language named inside a sentence ("into German", «на немецкий»): in Russian
+    in lower case, as LANGUAGES_IN_A_SENTENCE writes it."""
+    return str(LANGUAGES_IN_A_SENTENCE.get(code, code))
 
 
 @register.filter

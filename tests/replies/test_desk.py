@@ -182,6 +182,22 @@ def test_nobody_signed_out_reaches_the_desk_or_a_scan(client, letter):
 # --- the volunteer's work ---------------------------------------------------------------------
 
 
+def test_the_russian_desk_and_work_page_read_as_russian_does(client):
+    # given a reply to a letter written in German, and a volunteer who reads Russian pages
+    reply = record(posted_letter(language="de"))
+    client.force_login(volunteer_in("de"))
+    client.cookies["django_language"] = "ru"
+
+    # then "Claim next" is for a reply (masculine), not a letter (neuter)
+    desk = client.get(url("desk")).content.decode()
+    assert ">Взять следующий</button>" in desk
+
+    # and the work page names the language inside the sentence, in lower case
+    client.post(url("claim", reply.pk))
+    work = client.get(url("work", reply.pk)).content.decode()
+    assert '<label for="translation">Перевод на немецкий</label>' in work
+
+
 def test_a_volunteer_transcribes_beside_the_scan_and_never_sees_the_supporter(client, letter):
     # given a recorded reply and a volunteer who works in English
     reply = record(letter)
