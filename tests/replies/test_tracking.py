@@ -86,6 +86,9 @@ def test_an_approved_reply_shows_translation_transcription_and_the_scan_behind_a
     assert '<details class="reply__scan">' in body and scan_url in body
     # the steps are in the order they happened
     assert body.index("A reply from the prisoner arrived") < body.index("reply is translated")
+    # and the note under them no longer speaks as if no reply had come
+    assert "If the prisoner writes again, that reply comes to us by post too" in body
+    assert "If the prisoner writes back" not in body
 
 
 def test_a_redacted_reply_shows_no_scan_and_its_scan_url_is_refused(client, letter):
