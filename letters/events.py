@@ -18,7 +18,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy
 
 from .lifecycle import Action
-from .models import Letter, Notification
+from .models import Letter, LetterEvent, Notification
 
 POSTAGE_PREFIX = "postage_"
 EMAIL_PREFIX = "email_"
@@ -112,6 +112,12 @@ def action_label(code: str) -> str:
         if code.startswith(prefix) and code != prefix:
             return f"{head}: {_words(code.removeprefix(prefix))}"
     return _words(code)
+
+
+def event_label(event: LetterEvent) -> str:
+    """What happened at ``event``, in the active language: its action's words, or its kind's
+    for an event written without an action."""
+    return action_label(event.action) if event.action else str(event.get_kind_display())
 
 
 def _words(code: str) -> str:
