@@ -110,8 +110,8 @@ def action_label(code: str) -> str:
         return str(label)
     for prefix, head in _FAMILIES:
         if code.startswith(prefix) and code != prefix:
-            return f"{head}: {_words(code.removeprefix(prefix))}"
-    return _words(code)
+            return f"{head}: {code_words(code.removeprefix(prefix))}"
+    return code_words(code)
 
 
 def event_label(event: LetterEvent) -> str:
@@ -120,5 +120,6 @@ def event_label(event: LetterEvent) -> str:
     return action_label(event.action) if event.action else str(event.get_kind_display())
 
 
-def _words(code: str) -> str:
+def code_words(code: str) -> str:
+    """A code as words, for one that has no label: "some_new_code" reads "some new code"."""
     return " ".join(code.replace("_", " ").split())
