@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils.functional import Promise
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
+from django.utils.translation import ngettext, pgettext_lazy
 
 from core import crypto
 from core.admin import ReadOnlyAdminMixin
@@ -19,7 +19,7 @@ from core.paginator import EstimatedCountPaginator
 from prisoners import selectors as prisoner_selectors
 from prisoners.models import Prisoner
 
-from . import desk, selectors
+from . import desk, events, selectors
 from .lifecycle import CLOSED_UNSENT_STATES
 from .models import Letter, LetterEvent, Notification, PostingBatch, VolunteerProfile
 from .services import dispatch, submission, translation
@@ -59,13 +59,26 @@ class LetterAddForm(forms.ModelForm):
         return data
 
 
-class LetterEventInline(ReadOnlyAdminMixin, admin.TabularInline):
+class EventLabelMixin:
+    """ "What happened", in the reader's language, for a column or a read-only field; the raw
+    code stays in its tooltip (and on the event's own page), for whoever searches the code or
+    the logs by it."""
+
+    @admin.display(description=pgettext_lazy("admin field", "what happened"), ordering="action")
+    def what_happened(self, event: LetterEvent) -> str:
+        label = events.event_label(event)
+        if not event.action:
+            return label
+        return format_html('<span title="{}">{}</span>', event.action, label)
+
+
+class LetterEventInline(EventLabelMixin, ReadOnlyAdminMixin, admin.TabularInline):
     """The letter's history on its admin page: every event with its actor."""
 
     model = LetterEvent
     extra = 0
     can_delete = False
-    fields = ("created_at", "kind", "action", "from_status", "to_status", "by", "note")
+    fields = ("created_at", "kind", "what_happened", "from_status", "to_status", "by", "note")
     readonly_fields = fields
     ordering = ["created_at", "pk"]
     verbose_name_plural = _("history")
@@ -408,8 +421,29 @@ class LetterAdmin(admin.ModelAdmin):
 
 
 @admin.register(LetterEvent)
-class LetterEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
-    list_display = ["created_at", "letter", "kind", "action", "from_status", "to_status", "actor"]
+class LetterEventAdmin(EventLabelMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = [
+        "created_at",
+        "letter",
+        "kind",
+        "what_happened",
+        "from_status",
+        "to_status",
+        "actor",
+    ]
+    # The event's own page shows the words and, under them, the code they stand for.
+    fields = (
+        "created_at",
+        "letter",
+        "kind",
+        "what_happened",
+        "action",
+        "from_status",
+        "to_status",
+        "actor",
+        "note",
+    )
+    readonly_fields = fields
     # Filters whose choices are fixed (a filter on free-text "action" would list the
     # distinct values of millions of rows on every page view).
     list_filter = ["kind", "to_status", ("created_at", admin.DateFieldListFilter)]

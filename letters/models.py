@@ -402,7 +402,11 @@ class LetterEvent(AppendOnlyModel):
         ]
 
     def __str__(self) -> str:
-        return f"{self.letter_id}: {self.action or self.kind}"
+        # In words, as the admin shows it above each row of a letter's history; the code is
+        # on the event's own page. (events reads this module: imported when called.)
+        from .events import event_label
+
+        return f"{self.letter_id}: {event_label(self)}"
 
 
 class VolunteerProfile(models.Model):

@@ -17,6 +17,7 @@ from prisoners.models import PrisonAddress, Prisoner
 from prisoners.selectors import prisoner_current_address
 
 from . import tokens
+from .events import Recorded
 from .lifecycle import (
     CLOSED_UNSENT_STATES,
     OPEN_STATES,
@@ -543,7 +544,7 @@ def side_effects_overdue(*, now: datetime | None = None) -> SideEffectsOverdue:
 
 
 # The note event that records coordinators were e-mailed about a flag.
-FLAG_ANNOUNCED = "flag_announced"
+FLAG_ANNOUNCED = Recorded.FLAG_ANNOUNCED
 
 
 def flags_unannounced() -> QuerySet[Letter]:

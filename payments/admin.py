@@ -16,6 +16,7 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from core.admin import ReadOnlyAdminMixin
 from core.money import format_money
@@ -23,6 +24,7 @@ from letters.lifecycle import PERM_COORDINATE
 from letters.models import CURRENCIES, Letter
 
 from . import selectors, services
+from .lifecycle import action_label
 from .models import Payment, PaymentEvent, StripeEvent
 
 
@@ -138,10 +140,15 @@ class PaymentEventInline(ReadOnlyAdminMixin, admin.TabularInline):
     model = PaymentEvent
     extra = 0
     can_delete = False
-    fields = ("created_at", "action", "from_status", "to_status", "by", "note")
+    fields = ("created_at", "what_happened", "from_status", "to_status", "by", "note")
     readonly_fields = fields
     ordering = ["created_at", "pk"]
     verbose_name_plural = _("history")
+
+    @admin.display(description=pgettext_lazy("admin field", "what happened"))
+    def what_happened(self, event: PaymentEvent) -> str:
+        # The words; the code stays in the tooltip, for whoever looks it up in the logs.
+        return format_html('<span title="{}">{}</span>', event.action, action_label(event.action))
 
     @admin.display(description=_("by"))
     def by(self, event) -> str:

@@ -9,7 +9,12 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from .models import PaymentStatus
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy
+
+from letters.events import code_words
+
+from .models import EARLIER_NOTE, PaymentStatus
 
 P = PaymentStatus
 
@@ -62,3 +67,27 @@ def leads_to(action: Action, status: str) -> str:
     """The status a payment in ``status`` has after ``action``."""
     to = TRANSITIONS[action][1]
     return status if to is None else to
+
+
+# What each action of a payment's history means, for the coordinators who read it.
+ACTION_LABELS: dict[str, Promise] = {
+    Action.OPEN: gettext_lazy("card payment started"),
+    Action.RECORD: gettext_lazy("payment recorded by hand (transfer or cash)"),
+    Action.WAIVE: gettext_lazy("fee waived"),
+    Action.PAY: gettext_lazy("paid by card"),
+    Action.FAIL: gettext_lazy("card payment failed"),
+    Action.EXPIRE: gettext_lazy("time to pay ran out"),
+    Action.REFUND: gettext_lazy("refunded through Stripe"),
+    Action.REFUND_BY_HAND: gettext_lazy("paid back by hand"),
+    Action.REQUEST_REFUND: gettext_lazy("refund requested"),
+    Action.REFUND_FAILED: gettext_lazy("refund failed, to be tried again"),
+    Action.PART_REFUNDED: gettext_lazy("part refunded at Stripe"),
+    Action.AMOUNT_DIFFERS: gettext_lazy("Stripe took a different amount"),
+    EARLIER_NOTE: gettext_lazy("note from before the history"),
+}
+
+
+def action_label(code: str) -> str:
+    """What ``code`` means, in the active language; a code without a label reads as its words."""
+    label = ACTION_LABELS.get(code)
+    return str(label) if label is not None else code_words(code)

@@ -228,7 +228,11 @@ class PaymentEvent(AppendOnlyModel):
         ]
 
     def __str__(self) -> str:
-        return f"{self.payment_id}: {self.action}"
+        # In words, as the admin shows it above each row of a payment's history.
+        # (lifecycle reads this module: imported when called.)
+        from .lifecycle import action_label
+
+        return f"{self.payment_id}: {action_label(self.action)}"
 
 
 class StripeEvent(models.Model):

@@ -16,6 +16,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from inbox.selectors import inbound_export
+from letters.events import event_label
 from letters.lifecycle import OPEN_STATES
 from letters.models import Letter
 from letters.services import privacy
@@ -60,12 +61,17 @@ def rights_link_send(*, letter_ids: list[int], locale: str = "en") -> bool:
         "count": len(ids),
         "organisation": settings.LETTERBRIDGE_ORGANISATION_NAME,
     }
-    with translation.override(locale if locale in dict(settings.LANGUAGES) else "en"):
+    with translation.override(_language(locale)):
         subject = render_to_string("rights/email_link_subject.txt", context).strip()
         body = render_to_string("rights/email_link.txt", context)
     EmailMultiAlternatives(subject=subject, body=body, to=[address]).send()
     logger.info("data rights link sent letters=%s", len(ids))
     return True
+
+
+def _language(locale: str) -> str:
+    """The supporter's language where the site speaks it, English where it does not."""
+    return locale if locale in dict(settings.LANGUAGES) else "en"
 
 
 def _iso(value) -> str | None:
@@ -100,11 +106,7 @@ def supporter_data_export(*, letter_ids: list[int]) -> dict:
                 "status": letter.status,
                 "postage": letter.postage,
                 "texts_erased_at": _iso(letter.texts_erased_at),
-                "history": [
-                    {"at": _iso(event.created_at), "what": event.action or event.kind}
-                    for event in letter.events.all()
-                    if event.kind in ("transition", "notified", "postage")
-                ],
+                "history": _history(letter),
                 "payments": [
                     {
                         "provider": payment.provider,
@@ -130,6 +132,17 @@ def supporter_data_export(*, letter_ids: list[int]) -> dict:
             "by Stripe, never by us."
         ),
     }
+
+
+def _history(letter: Letter) -> list[dict]:
+    """What happened to the letter, in words, in the language the supporter chose for its
+    e-mails (the language their rights link came in)."""
+    with translation.override(_language(letter.locale)):
+        return [
+            {"at": _iso(event.created_at), "what": event_label(event)}
+            for event in letter.events.all()
+            if event.kind in ("transition", "notified", "postage")
+        ]
 
 
 def supporter_erase(*, letter_ids: list[int]) -> dict[str, int]:

@@ -22,6 +22,7 @@ from prisoners.models import PrisonAddress, Prisoner
 from prisoners.selectors import prisoner_current_address
 
 from .. import pdf
+from ..events import Recorded, postage_action
 from ..lifecycle import PERM_COORDINATE, Action
 from ..models import (
     CURRENCIES,
@@ -173,7 +174,7 @@ def letter_set_postage(*, letter_id: int, postage: str, note: str = "") -> Lette
     LetterEvent.objects.create(
         letter=letter,
         kind=LetterEvent.Kind.POSTAGE,
-        action=f"postage_{postage}",
+        action=postage_action(postage),
         note=note or f"Postage {letter.postage} → {postage}.",
     )
     letter.postage = postage
@@ -199,7 +200,9 @@ def _take_out_of_batch(letter_id: int, batch: PostingBatch, *, why: str) -> None
     )
     if left:
         _record_batch_change(
-            [letter_id], action="batch_remove", note=f"Taken out of posting batch {batch.pk}: {why}"
+            [letter_id],
+            action=Recorded.BATCH_REMOVE,
+            note=f"Taken out of posting batch {batch.pk}: {why}",
         )
 
 
@@ -223,7 +226,7 @@ def _post(*, letter_id: int, coordinator: User, batch: PostingBatch | None) -> L
     if letter.posting_batch_id != (batch.pk if batch else None):
         _record_batch_change(
             [letter.pk],
-            action="batch_add" if batch else "batch_remove",
+            action=Recorded.BATCH_ADD if batch else Recorded.BATCH_REMOVE,
             note=f"Posted with batch {batch.pk}." if batch else "Posted outside its batch.",
         )
     letter.posting_batch = batch
@@ -255,7 +258,7 @@ def batch_prepare(*, coordinator: User, letter_ids: list[int] | None = None) -> 
         raise LetterError(_("No letter is ready to post."))
     batch = PostingBatch.objects.create(created_by=coordinator)
     Letter.objects.filter(pk__in=ids).update(posting_batch=batch, updated_at=timezone.now())
-    _record_batch_change(ids, action="batch_add", note=f"Put in posting batch {batch.pk}.")
+    _record_batch_change(ids, action=Recorded.BATCH_ADD, note=f"Put in posting batch {batch.pk}.")
     transaction.on_commit(partial(_render_batch_task, batch.pk), robust=True)
     logger.info("posting batch prepared id=%s letters=%s", batch.pk, len(ids))
     return batch
@@ -386,7 +389,7 @@ def batch_discard(*, batch_id: int, coordinator: User) -> int:
         posting_batch=None, updated_at=timezone.now()
     )
     _record_batch_change(
-        freed_ids, action="batch_remove", note=f"Posting batch {batch_id} was discarded."
+        freed_ids, action=Recorded.BATCH_REMOVE, note=f"Posting batch {batch_id} was discarded."
     )
     batch.delete()
     logger.info("posting batch discarded id=%s letters=%s", batch_id, freed)

@@ -21,6 +21,7 @@ from core import storage
 from core.mail import reply_headers, reply_subject
 
 from .. import tokens
+from ..events import email_action
 from ..models import Letter, LetterEvent, Notification
 from ..selectors import (
     FLAG_ANNOUNCED,
@@ -120,7 +121,7 @@ def _notification_send_one(*, notification_id: int) -> bool:
         LetterEvent.objects.create(
             letter=letter,
             kind=LetterEvent.Kind.NOTIFIED,
-            action=f"email_{notification.kind}",
+            action=email_action(notification.kind),
             note=f"“{notification.get_kind_display()}” e-mail sent to the supporter.",
         )
     logger.info("notification sent id=%s kind=%s", notification.pk, notification.kind)

@@ -10,6 +10,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from ..events import Recorded
 from ..lifecycle import FINAL_STATES, OPEN_STATES, Action
 from ..models import Letter, LetterEvent, LetterReturnPack, PostingBatchDocument
 from ..signals import letters_erased
@@ -68,7 +69,7 @@ def letter_erase_supporter_data(*, letter_id: int) -> Letter:
     _erase(
         [letter.pk],
         now=timezone.now(),
-        action="supporter_erased",
+        action=Recorded.SUPPORTER_ERASED,
         note="The supporter's data was erased at their request.",
     )
     letter.refresh_from_db()
@@ -100,7 +101,7 @@ def letters_purge_texts(*, now: datetime | None = None) -> int:
             _erase(
                 ids,
                 now=now,
-                action="texts_erased",
+                action=Recorded.TEXTS_ERASED,
                 note="Letter texts and the supporter's details erased after the retention period.",
             )
             erased += len(ids)

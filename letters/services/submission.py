@@ -18,6 +18,7 @@ from prisoners.models import Prisoner
 from prisoners.selectors import prisoner_accepts_letters
 
 from .. import signature, tokens
+from ..events import Recorded
 from ..lifecycle import PERM_COORDINATE, Action
 from ..models import Letter, LetterEvent
 from .core import (
@@ -33,7 +34,7 @@ from .core import (
 )
 
 S = Letter.Status
-CAME_BY_EMAIL = "came_by_email"  # the LetterEvent action of a letter entered from the Inbox
+CAME_BY_EMAIL = Recorded.CAME_BY_EMAIL  # the LetterEvent action of a letter entered from the Inbox
 
 
 @dataclass(frozen=True)

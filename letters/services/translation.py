@@ -23,6 +23,7 @@ from core.compiled import CompiledQuery
 from core.text import is_blank
 
 from .. import signature
+from ..events import Recorded
 from ..lifecycle import OPEN_STATES, PERM_COORDINATE, PERM_REVIEW, PERM_TRANSLATE, Action
 from ..models import Letter, LetterEvent, VolunteerProfile
 from .core import (
@@ -350,7 +351,11 @@ def letter_flag(*, letter_id: int, volunteer: User, reason: str) -> Letter:
     letter.flagged_by = volunteer
     letter.flag_reason = reason
     LetterEvent.objects.create(
-        letter=letter, kind=LetterEvent.Kind.NOTE, action="flag", actor=volunteer, note=reason
+        letter=letter,
+        kind=LetterEvent.Kind.NOTE,
+        action=Recorded.FLAG,
+        actor=volunteer,
+        note=reason,
     )
     letter.save(update_fields=["flagged_at", "flagged_by", "flag_reason", "updated_at"])
     # robust: a broker that is down must not undo the flag; the sweep sends what was not queued.
@@ -380,7 +385,7 @@ def _flag_clear(*, letter_id: int, coordinator: User, note: str) -> Letter:
     LetterEvent.objects.create(
         letter=letter,
         kind=LetterEvent.Kind.NOTE,
-        action="flag_cleared",
+        action=Recorded.FLAG_CLEARED,
         actor=coordinator,
         note=note.strip() or "Checked by a coordinator: the letter goes on.",
     )
@@ -474,7 +479,10 @@ def letter_remind_claim(*, letter_id: int) -> bool:
     else:
         note = "The claim ends soon; the volunteer has no e-mail address to remind."
     LetterEvent.objects.create(
-        letter=letter, kind=LetterEvent.Kind.CLAIM_REMINDER, action="claim_reminder", note=note
+        letter=letter,
+        kind=LetterEvent.Kind.CLAIM_REMINDER,
+        action=Recorded.CLAIM_REMINDER,
+        note=note,
     )
     logger.info("claim reminder letter=%s", letter.pk)
     return True

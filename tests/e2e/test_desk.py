@@ -161,7 +161,12 @@ def test_claim_translate_hand_in_review_approve(chromium, page, live_server, scr
     _log_in(coordinator_page, live_server, "cora")
     coordinator_page.goto(change_url)
     history = coordinator_page.locator("#events-group")
-    expect(history).to_contain_text(re.compile(r"claim.*vera.*hand_in.*vera.*approve.*rita", re.S))
+    expect(history).to_contain_text(
+        re.compile(
+            r"taken for translation.*vera.*translation handed in.*vera.*translation approved.*rita",
+            re.S,
+        )
+    )
     screenshot(coordinator_page, "desk-7-history")
     coordination.close()
 

@@ -136,3 +136,68 @@ def test_the_posting_batch_admin_changes_nothing(client, coordinator, who):
     assert (letter.status, letter.posting_batch_id) == (Letter.Status.APPROVED, batch.pk)
     listing = client.get(reverse("admin:letters_postingbatch_changelist")).content.decode()
     assert reverse("letters_coordination:batch", args=[batch.pk]) in listing
+
+
+# --- history: what happened, in words ------------------------------------------------------
+
+
+def _letter_with_history():
+    letter = LetterFactory(status=Letter.Status.TRANSLATED)
+    LetterEvent.objects.create(
+        letter=letter, from_status="in_translation", to_status="translated", action="hand_in"
+    )
+    LetterEvent.objects.create(letter=letter, kind="postage", action="postage_paid")
+    return letter
+
+
+@pytest.mark.parametrize(
+    ("language", "handed_in", "paid", "column"),
+    [
+        ("en", "translation handed in", "postage paid", "What happened"),
+        ("ru", "перевод сдан", "почтовый сбор оплачен", "Что произошло"),
+    ],
+)
+def test_a_letters_history_says_what_happened_in_words(
+    client, coordinator, language, handed_in, paid, column
+):
+    # given a letter whose translation was handed in and whose postage was paid
+    letter = _letter_with_history()
+    client.force_login(coordinator)
+    client.cookies["django_language"] = language
+
+    # when a coordinator opens the letter, and the list of letter events
+    page = client.get(reverse("admin:letters_letter_change", args=[letter.pk])).content.decode()
+    listing = client.get(reverse("admin:letters_letterevent_changelist")).content.decode()
+
+    # then both say what happened in their language, the code kept only in the tooltip
+    for html in (page, listing):
+        assert column in html
+        assert f'<span title="hand_in">{handed_in}</span>' in html
+        assert f'<span title="postage_paid">{paid}</span>' in html
+        assert "hand_in<" not in html and "hand_in\n" not in html
+
+
+def test_the_event_list_sorts_and_filters_by_what_happened_as_before(client, coordinator):
+    _letter_with_history()
+    client.force_login(coordinator)
+    url = reverse("admin:letters_letterevent_changelist")
+
+    # sorted by the column (its code): hand_in before postage_paid, and back
+    ascending = client.get(url, {"o": "3"}).content.decode()
+    descending = client.get(url, {"o": "-3"}).content.decode()
+    filtered = client.get(url, {"kind__exact": "postage"}).content.decode()
+
+    assert ascending.index("translation handed in") < ascending.index("postage paid")
+    assert descending.index("postage paid") < descending.index("translation handed in")
+    assert "postage paid" in filtered and "translation handed in" not in filtered
+
+
+def test_an_events_own_page_shows_the_words_and_the_code(client, coordinator):
+    letter = _letter_with_history()
+    event = letter.events.get(action="hand_in")
+    client.force_login(coordinator)
+
+    html = client.get(reverse("admin:letters_letterevent_change", args=[event.pk])).content.decode()
+
+    assert "translation handed in" in html
+    assert '<div class="readonly">hand_in</div>' in html

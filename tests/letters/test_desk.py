@@ -598,7 +598,7 @@ def test_letter_admin_page_shows_every_event_with_its_actor(client):
     assert [e.action for e in events] == ["claim", "hand_in"]
     assert all(e.actor == volunteer for e in events)
     history = body[body.index('id="events-group"') :]
-    assert volunteer.username in history and "hand_in" in history
+    assert volunteer.username in history and "translation handed in" in history
 
 
 def test_volunteer_sees_the_history_of_their_own_letter(client):
@@ -610,7 +610,7 @@ def test_volunteer_sees_the_history_of_their_own_letter(client):
     body = client.get(reverse("admin:letters_letter_change", args=[letter.pk])).content.decode()
 
     history = body[body.index('id="events-group"') :]
-    assert "<p>claim</p>" in history and f"<p>{volunteer.username}</p>" in history
+    assert "taken for translation" in history and f"<p>{volunteer.username}</p>" in history
     assert url("translate", letter.pk) in body  # the desk link on the letter's page
 
 

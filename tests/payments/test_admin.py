@@ -313,3 +313,36 @@ def test_the_payments_page_cannot_save_the_row_over_a_service(desk):
 
     # then it is refused: every change goes through a service
     assert response.status_code == 403
+
+
+@pytest.mark.parametrize(
+    ("language", "recorded", "paid_back"),
+    [
+        ("en", "payment recorded by hand (transfer or cash)", "paid back by hand"),
+        ("ru", "оплата внесена вручную (перевод или наличные)", "деньги возвращены вручную"),
+    ],
+)
+def test_a_payments_history_says_what_happened_in_words(
+    desk, coordinator, language, recorded, paid_back
+):
+    # given a manual payment a coordinator recorded, then paid back by hand
+    payment = services.payment_record_manual(
+        letter_id=LetterFactory().pk,
+        coordinator=coordinator,
+        method="cash",
+        amount=220,
+        currency="GBP",
+        note="at the stall",
+    )
+    services.payment_mark_refunded_by_hand(
+        payment_id=payment.pk, coordinator=coordinator, note="sent back"
+    )
+    desk.cookies["django_language"] = language
+
+    # when the coordinator opens the payment's page
+    body = desk.get(reverse("admin:payments_payment_change", args=[payment.pk])).content.decode()
+
+    # then each row says what happened in their language; the code is only in the tooltip
+    assert f'<span title="record">{recorded}</span>' in body
+    assert f'<span title="refund_by_hand">{paid_back}</span>' in body
+    assert "refund_by_hand<" not in body and "refund_by_hand\n" not in body

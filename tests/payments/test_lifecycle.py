@@ -8,13 +8,21 @@ from datetime import timedelta
 import pytest
 from django.db import DatabaseError, connection, transaction
 from django.forms.models import model_to_dict
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from letters.models import Letter
 from letters.services import submission
 from payments import services, tasks
-from payments.lifecycle import NEW, TRANSITIONS, Action, can_start, leads_to
-from payments.models import Payment, PaymentEvent
+from payments.lifecycle import (
+    ACTION_LABELS,
+    NEW,
+    TRANSITIONS,
+    Action,
+    action_label,
+    can_start,
+    leads_to,
+)
+from payments.models import EARLIER_NOTE, Payment, PaymentEvent
 from tests.factories import LetterFactory
 from tests.payments import stripe_fake
 from tests.payments.factories import StripePaymentFactory
@@ -473,3 +481,14 @@ def test_stripe_says_it_and_the_services_follow_the_table(
     else:
         # then a payment the action cannot start from is left as it was, history and all
         assert _rows(payment) == (before_row, before_events)
+
+
+def test_every_action_of_a_payments_history_has_words_in_english_and_russian():
+    # every action the lifecycle can write, and the notes carried over from before, has words
+    assert sorted({*Action, EARLIER_NOTE} - set(ACTION_LABELS)) == []
+    with translation.override("en"):
+        english = {code: action_label(code) for code in ACTION_LABELS}
+    with translation.override("ru"):
+        assert [code for code in ACTION_LABELS if action_label(code) == english[code]] == []
+        # and a code nobody gave words to reads as its words
+        assert action_label("chargeback_lost") == "chargeback lost"

@@ -247,3 +247,49 @@ def test_the_data_link_email_asks_not_to_be_forwarded(outbox, locale, warning):
 
     (message,) = outbox
     assert warning in message.body
+
+
+@pytest.mark.parametrize(
+    ("locale", "what"),
+    [
+        (
+            "en",
+            [
+                "letter received",
+                "supporter e-mailed: letter received",
+                "taken for translation",
+                "postage paid",
+            ],
+        ),
+        (
+            "ru",
+            [
+                "письмо получено",
+                "автор уведомлён: письмо получено",
+                "взято на перевод",
+                "почтовый сбор оплачен",
+            ],
+        ),
+    ],
+)
+def test_the_export_says_what_happened_in_the_supporters_language(client, locale, what):
+    # given a letter written in this language, received, claimed and paid for, with notes
+    # staff keep for themselves
+    letter = LetterFactory(supporter_email="anna@example.org", locale=locale)
+    for kind, action in [
+        ("transition", "submit"),
+        ("notified", "email_received"),
+        ("note", "flag"),
+        ("transition", "claim"),
+        ("postage", "postage_paid"),
+        ("batch", "batch_add"),
+    ]:
+        LetterEvent.objects.create(letter=letter, kind=kind, to_status="received", action=action)
+    token = services.rights_link_token(letter_ids=[letter.pk])
+
+    # when the supporter downloads their data, the site itself in the other language
+    client.cookies["django_language"] = "ru" if locale == "en" else "en"
+    data = json.loads(client.get(reverse("rights:export", args=[token])).content)
+
+    # then the history says what happened in words, in the letter's language, under "what"
+    assert [item["what"] for item in data["letters"][0]["history"]] == what

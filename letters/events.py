@@ -1,0 +1,125 @@
+"""The codes a letter's history is written with (``LetterEvent.action``), and the words people
+read for them.
+
+A code is the lifecycle's ``Action`` for a change of status, one of ``Recorded`` for a fact
+that leaves the status where it is, or a family built from a value: ``postage_<Letter.Postage>``
+(payments moving the postage through ``letter_set_postage``) and
+``email_<Notification.Kind>`` (the supporter's e-mail sent). The code stays in the database
+and in filters; the admin's "what happened" and the supporter's data export show
+``action_label(code)``, in the language active when it is called. Nothing here touches the
+database.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy
+
+from .lifecycle import Action
+from .models import Letter, LetterEvent, Notification
+
+POSTAGE_PREFIX = "postage_"
+EMAIL_PREFIX = "email_"
+
+
+class Recorded(StrEnum):
+    """Facts in a letter's history that are not a change of its status."""
+
+    CAME_BY_EMAIL = "came_by_email"  # a letter entered from the Inbox
+    FLAG = "flag"  # a volunteer flagged it as possibly harmful
+    FLAG_CLEARED = "flag_cleared"  # a coordinator let it go on
+    FLAG_ANNOUNCED = "flag_announced"  # coordinators were e-mailed about the flag
+    CLAIM_REMINDER = "claim_reminder"  # the volunteer was reminded their claim ends soon
+    BATCH_ADD = "batch_add"  # put in a posting batch
+    BATCH_REMOVE = "batch_remove"  # taken out of one (or the batch was discarded)
+    SUPPORTER_ERASED = "supporter_erased"  # erased at the supporter's request
+    TEXTS_ERASED = "texts_erased"  # erased after the retention period
+
+
+def postage_action(postage: str) -> str:
+    """The code of the event that records the postage moving to ``postage``."""
+    return f"{POSTAGE_PREFIX}{postage}"
+
+
+def email_action(kind: str) -> str:
+    """The code of the event that records the supporter's ``kind`` e-mail sent."""
+    return f"{EMAIL_PREFIX}{kind}"
+
+
+_P = Letter.Postage
+_K = Notification.Kind
+
+ACTION_LABELS: dict[str, Promise] = {
+    # changes of status
+    Action.SUBMIT: gettext_lazy("letter received"),
+    Action.CLAIM: gettext_lazy("taken for translation"),
+    Action.RELEASE: gettext_lazy("given back to the queue"),
+    Action.EXPIRE_CLAIM: gettext_lazy("claim expired, back in the queue"),
+    Action.HAND_IN: gettext_lazy("translation handed in"),
+    Action.SEND_BACK: gettext_lazy("translation sent back for more work"),
+    Action.APPROVE: gettext_lazy("translation approved"),
+    Action.SKIP_TRANSLATION: gettext_lazy("approved without translation"),
+    Action.HOLD: gettext_lazy("put on hold until a new address is known"),
+    Action.RELEASE_HOLD: gettext_lazy("released from hold"),
+    Action.POST: gettext_lazy("posted to the prison"),
+    Action.RETURN: gettext_lazy("sent back to the supporter to post"),
+    Action.CANCEL: gettext_lazy("letter cancelled"),
+    Action.REJECT: gettext_lazy("letter rejected"),
+    # facts
+    Recorded.CAME_BY_EMAIL: gettext_lazy("came by e-mail"),
+    Recorded.FLAG: gettext_lazy("flagged as possibly harmful"),
+    Recorded.FLAG_CLEARED: gettext_lazy("flag cleared, the letter goes on"),
+    Recorded.FLAG_ANNOUNCED: gettext_lazy("coordinators told of the flag"),
+    Recorded.CLAIM_REMINDER: gettext_lazy("claim reminder sent"),
+    Recorded.BATCH_ADD: gettext_lazy("put in a posting batch"),
+    Recorded.BATCH_REMOVE: gettext_lazy("taken out of a posting batch"),
+    Recorded.SUPPORTER_ERASED: gettext_lazy("supporter's data erased at their request"),
+    Recorded.TEXTS_ERASED: gettext_lazy("texts erased after the retention period"),
+    # postage (letter_set_postage never moves it back to "not needed")
+    postage_action(_P.DUE): gettext_lazy("postage due"),
+    postage_action(_P.PAID): gettext_lazy("postage paid"),
+    postage_action(_P.WAIVED): gettext_lazy("postage waived"),
+    postage_action(_P.REFUNDED): gettext_lazy("postage refunded"),
+    # e-mails to the supporter
+    email_action(_K.RECEIVED): gettext_lazy("supporter e-mailed: letter received"),
+    email_action(_K.TRANSLATED): gettext_lazy("supporter e-mailed: letter translated"),
+    email_action(_K.POSTED): gettext_lazy("supporter e-mailed: letter posted"),
+    email_action(_K.RETURNED): gettext_lazy("supporter e-mailed: letter returned to post"),
+    email_action(_K.CANCELLED): gettext_lazy("supporter e-mailed: letter cancelled"),
+    email_action(_K.REJECTED): gettext_lazy("supporter e-mailed: letter rejected"),
+    email_action(_K.ON_HOLD): gettext_lazy("supporter e-mailed: waiting for a new address"),
+}
+
+
+# A family's translated head, for a code of it that has no label yet.
+_FAMILIES = (
+    (POSTAGE_PREFIX, gettext_lazy("postage")),
+    (EMAIL_PREFIX, gettext_lazy("supporter e-mailed")),
+)
+
+
+def action_label(code: str) -> str:
+    """What ``code`` means, in the active language. A code without a label of its own (one
+    written before its label, or one nobody foresaw) reads as its words rather than failing:
+    a known family keeps its translated head ("postage: lost in the post"), anything else its
+    words ("some code")."""
+    label = ACTION_LABELS.get(code)
+    if label is not None:
+        return str(label)
+    for prefix, head in _FAMILIES:
+        if code.startswith(prefix) and code != prefix:
+            return f"{head}: {code_words(code.removeprefix(prefix))}"
+    return code_words(code)
+
+
+def event_label(event: LetterEvent) -> str:
+    """What happened at ``event``, in the active language: its action's words, or its kind's
+    for an event written without an action."""
+    return action_label(event.action) if event.action else str(event.get_kind_display())
+
+
+def code_words(code: str) -> str:
+    """A code as words, for one that has no label: "some_new_code" reads "some new code"."""
+    return " ".join(code.replace("_", " ").split())
