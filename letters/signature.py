@@ -12,8 +12,8 @@ from django.utils.translation import gettext as _
 MAX_LENGTH = 120
 
 # A practical Latin-to-Russian transcription: letter groups first (longest first), then single
-# letters. It proposes, a person decides: "Claire" comes out "Клаире" and the volunteer writes
-# "Клэр".
+# letters. It proposes, a person decides: a name these rules misspell and KNOWN_NAMES below
+# lacks ("Renée" comes out "Рени") is corrected by the volunteer ("Рене").
 GROUPS = {
     "shch": "щ",
     "tsch": "ч",
@@ -62,6 +62,175 @@ LETTERS = {
     "y": "и",
     "z": "з",
 }
+# German spells some sounds its own way (Weiß → Вайс, Heinz → Хайнц, Jonas → Йонас); these
+# letter groups take the place of the ones above in a letter written in German.
+GROUPS_DE = {
+    "tsch": "ч",
+    "sch": "ш",
+    "ch": "х",
+    "ei": "ай",
+    "ey": "ай",
+    "eu": "ой",
+    "ie": "и",
+    "tz": "ц",
+    "ck": "к",
+    "z": "ц",
+    "j": "й",
+    "w": "в",
+}
+GROUPS_DE_ALL = {**GROUPS, **GROUPS_DE}
+GROUP_DE_RE = re.compile("|".join(sorted(GROUPS_DE_ALL, key=len, reverse=True)) + "|[a-z]")
+
+# First names that Russian writes by convention, not as the letters above would spell them
+# ("Claire" is Клэр, not Клаире). By the language of the letter: a French Claire is Клер, a
+# German Michael Михаэль. "" holds the English readings, for any language whose own list lacks
+# the name. Keys are lower case, accents kept ("chloé"); a key without accents matches a name
+# written without them too.
+KNOWN_NAMES: dict[str, dict[str, str]] = {
+    "": {
+        "alice": "Элис",
+        "amy": "Эми",
+        "andrew": "Эндрю",
+        "anne": "Энн",
+        "ben": "Бен",
+        "catherine": "Кэтрин",
+        "charlotte": "Шарлотта",
+        "chloe": "Хлоя",
+        "christopher": "Кристофер",
+        "claire": "Клэр",
+        "clare": "Клэр",
+        "david": "Дэвид",
+        "eleanor": "Элинор",
+        "elizabeth": "Элизабет",
+        "emily": "Эмили",
+        "emma": "Эмма",
+        "george": "Джордж",
+        "grace": "Грейс",
+        "hannah": "Ханна",
+        "harry": "Гарри",
+        "helen": "Хелен",
+        "hugh": "Хью",
+        "isabel": "Изабель",
+        "jack": "Джек",
+        "james": "Джеймс",
+        "jane": "Джейн",
+        "jessica": "Джессика",
+        "joanne": "Джоанна",
+        "john": "Джон",
+        "kate": "Кейт",
+        "katie": "Кейти",
+        "laura": "Лора",
+        "lily": "Лили",
+        "louise": "Луиза",
+        "lucy": "Люси",
+        "margaret": "Маргарет",
+        "mary": "Мэри",
+        "matthew": "Мэтью",
+        "megan": "Меган",
+        "michael": "Майкл",
+        "nicholas": "Николас",
+        "olivia": "Оливия",
+        "owen": "Оуэн",
+        "paul": "Пол",
+        "peter": "Питер",
+        "rachel": "Рэйчел",
+        "richard": "Ричард",
+        "rose": "Роуз",
+        "ruth": "Рут",
+        "sam": "Сэм",
+        "sarah": "Сара",
+        "sophie": "Софи",
+        "stephen": "Стивен",
+        "steven": "Стивен",
+        "sue": "Сью",
+        "susan": "Сьюзан",
+        "thomas": "Томас",
+        "william": "Уильям",
+        "zoe": "Зои",
+    },
+    "de": {
+        "andreas": "Андреас",
+        "christian": "Кристиан",
+        "claudia": "Клаудия",
+        "dieter": "Дитер",
+        "jörg": "Йорг",
+        "johannes": "Йоханнес",
+        "julia": "Юлия",
+        "jürgen": "Юрген",
+        "jutta": "Ютта",
+        "katharina": "Катарина",
+        "klaus": "Клаус",
+        "leonie": "Леони",
+        "marie": "Мари",
+        "matthias": "Маттиас",
+        "michael": "Михаэль",
+        "sabine": "Сабина",
+        "sebastian": "Себастьян",
+        "sophie": "Софи",
+        "stefan": "Штефан",
+        "susanne": "Сузанна",
+        "uwe": "Уве",
+        "wolfgang": "Вольфганг",
+    },
+    "fr": {
+        "antoine": "Антуан",
+        "benoît": "Бенуа",
+        "céline": "Селин",
+        "chloé": "Хлоя",
+        "claire": "Клер",
+        "françois": "Франсуа",
+        "guillaume": "Гийом",
+        "hélène": "Элен",
+        "isabelle": "Изабель",
+        "jacques": "Жак",
+        "jean": "Жан",
+        "julien": "Жюльен",
+        "juliette": "Жюльетта",
+        "louis": "Луи",
+        "marie": "Мари",
+        "mathieu": "Матьё",
+        "michel": "Мишель",
+        "nathalie": "Натали",
+        "nicolas": "Николя",
+        "philippe": "Филипп",
+        "pierre": "Пьер",
+        "sébastien": "Себастьен",
+        "sophie": "Софи",
+        "stéphane": "Стефан",
+        "thierry": "Тьерри",
+        "vincent": "Венсан",
+    },
+    "es": {
+        "javier": "Хавьер",
+        "jorge": "Хорхе",
+        "josé": "Хосе",
+        "juan": "Хуан",
+        "miguel": "Мигель",
+    },
+    "it": {
+        "chiara": "Кьяра",
+        "francesca": "Франческа",
+        "giovanni": "Джованни",
+        "giulia": "Джулия",
+        "giuseppe": "Джузеппе",
+        "luca": "Лука",
+    },
+    "pl": {
+        "agnieszka": "Агнешка",
+        "grzegorz": "Гжегож",
+        "jerzy": "Ежи",
+        "joanna": "Иоанна",
+        "katarzyna": "Катажина",
+        "krzysztof": "Кшиштоф",
+        "łukasz": "Лукаш",
+        "małgorzata": "Малгожата",
+        "michał": "Михал",
+        "paweł": "Павел",
+        "wojciech": "Войцех",
+    },
+}
+_NAME_RE = re.compile(r"[^\W\d_]+")  # a run of letters, accents included
+
 # Latin letters NFKD does not take apart into a base letter and an accent.
 LIGATURES = {"ß": "ss", "æ": "ae", "œ": "oe", "ø": "o", "ł": "l", "đ": "d", "ð": "d", "þ": "th"}
 VOWELS = set("aeiouy")
@@ -87,16 +256,34 @@ def _spelt_out(char: str) -> str:
 
 
 def _plain_latin(text: str) -> str:
-    """Accents off (é → e, ü → u), ligatures spelt out; other scripts are left as they are."""
+    """Accents off Latin letters (é → e, ü → u), ligatures spelt out; other scripts are left as
+    they are (й and ё stay whole)."""
     decomposed = unicodedata.normalize("NFKD", "".join(_spelt_out(c) for c in text))
-    bare = "".join(c for c in decomposed if not unicodedata.combining(c))
-    return unicodedata.normalize("NFC", bare)
+    kept: list[str] = []
+    for char in decomposed:
+        if unicodedata.combining(char) and kept and _is_latin(kept[-1]):
+            continue
+        kept.append(char)
+    return unicodedata.normalize("NFC", "".join(kept))
 
 
-def _word_ru(word: str) -> str:
+def _known_name(word: str, language: str) -> str | None:
+    """The conventional Russian form of a first name, in the case the name was written in."""
+    key = word.lower()
+    for table in (KNOWN_NAMES.get(language, {}), KNOWN_NAMES[""]):
+        known = table.get(key) or table.get(_plain_latin(key))
+        if known is None:
+            known = next((ru for name, ru in table.items() if _plain_latin(name) == key), None)
+        if known is not None:
+            return known.upper() if word.isupper() and len(word) > 1 else known
+    return None
+
+
+def _word_ru(word: str, language: str = "") -> str:
     lower = word.lower()
+    groups, pattern = (GROUPS_DE_ALL, GROUP_DE_RE) if language == "de" else (GROUPS, GROUP_RE)
     out, position = [], 0
-    for match in GROUP_RE.finditer(lower):
+    for match in pattern.finditer(lower):
         chunk, position = match.group(), match.end()
         following = lower[position : position + 1]
         previous = lower[match.start() - 1] if match.start() else ""
@@ -107,7 +294,7 @@ def _word_ru(word: str) -> str:
         elif chunk == "y" and previous in VOWELS and following not in VOWELS:
             out.append("й")  # Roy → Рой
         else:
-            out.append(GROUPS.get(chunk) or LETTERS[chunk])
+            out.append(groups.get(chunk) or LETTERS[chunk])
     result = "".join(out)
     if word.isupper() and len(word) > 1:
         return result.upper()
@@ -116,10 +303,13 @@ def _word_ru(word: str) -> str:
     return result
 
 
-def signature_proposal_ru(name: str) -> str:
-    """The supporter's name in Cyrillic, as a first proposal. Cyrillic is kept as written; marks
-    the censor could misread (digits, symbols, other scripts) are left out."""
-    plain = WORD_RE.sub(lambda m: _word_ru(m.group()), _plain_latin(name))
+def signature_proposal_ru(name: str, language: str = "") -> str:
+    """The supporter's name in Cyrillic, as a first proposal, read as a name in ``language``
+    (the letter's) is read: a name Russian writes by convention as it does (Claire → Клэр),
+    others letter by letter. Cyrillic is kept as written; marks the censor could misread
+    (digits, symbols, other scripts) are left out."""
+    named = _NAME_RE.sub(lambda m: _known_name(m.group(), language) or m.group(), name)
+    plain = WORD_RE.sub(lambda m: _word_ru(m.group(), language), _plain_latin(named))
     kept = "".join(c for c in plain if _is_cyrillic(c) or c in KEPT_MARKS)
     kept = re.sub(r"\s+", " ", kept).strip(" -'’")
     return kept[:MAX_LENGTH]

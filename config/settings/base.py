@@ -406,7 +406,7 @@ LETTERBRIDGE_CONTACT_EMAIL = env(
 LETTERBRIDGE_SITE_URL = env("LETTERBRIDGE_SITE_URL", default="http://127.0.0.1:8000")
 LETTERBRIDGE_RETURN_ADDRESS = env.list(
     "LETTERBRIDGE_RETURN_ADDRESS",
-    default=["Letterbridge", "PO Box 0000", "London", "UNITED KINGDOM"],
+    default=["Letterbridge", "PO Box 0000", "London N1 0AA", "UNITED KINGDOM"],
 )
 # Where prisoners send their replies (issue 14): printed at the foot of every posted letter with
 # the letter's number, and on the reply kit's envelope label. One line per row, the addressee

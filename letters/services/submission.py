@@ -151,7 +151,7 @@ def _letter_submit(
     letter = Letter(
         prisoner_id=prisoner_id,
         supporter_name=supporter_name.strip(),
-        signature_ru=signature.signature_proposal_ru(supporter_name),
+        signature_ru=signature.signature_proposal_ru(supporter_name, language),
         supporter_email=supporter_email.strip(),
         supporter_email_hash=crypto.lookup_hash(supporter_email),
         original_length=len(text),

@@ -63,7 +63,7 @@ def _post(client, letter, **data):
         ("Anna Example", "Анна Эксампле"),
         ("Sasha Müller-Weiß", "Саша Муллер-Веисс"),
         ("J. Smith", "Дж. Смит"),
-        ("Lucy", "Луси"),
+        ("Lucy", "Люси"),
         ("Анна", "Анна"),
         ("Tom 2", "Том"),
         ("李", ""),
@@ -71,6 +71,47 @@ def _post(client, letter, **data):
 )
 def test_the_proposal_spells_the_name_in_cyrillic(name, proposal):
     assert signature_proposal_ru(name) == proposal
+
+
+@pytest.mark.parametrize(
+    ("name", "language", "proposal"),
+    [
+        # names Russian writes by convention, not letter by letter ("Клаире", "Мичаел")
+        ("Claire", "en", "Клэр"),
+        ("Claire", "fr", "Клер"),
+        ("CLAIRE", "en", "КЛЭР"),
+        ("Michael", "en", "Майкл"),
+        ("Michael", "de", "Михаэль"),
+        ("George Smith", "en", "Джордж Смит"),
+        ("Jean-Pierre", "fr", "Жан-Пьер"),
+        ("Chloé", "fr", "Хлоя"),
+        ("Chloe", "fr", "Хлоя"),  # typed without its accent
+        ("Małgorzata", "pl", "Малгожата"),
+        ("Claire", "it", "Клэр"),  # not in the Italian list: the English reading
+        # German spelling of sounds
+        ("Heinz Zimmermann", "de", "Хайнц Циммерманн"),
+        ("Jonas Eichhorn", "de", "Йонас Айххорн"),
+        ("Sasha Müller-Weiß", "de", "Саша Муллер-Вайсс"),
+        # Cyrillic is kept as written: й and ё are letters, not accents
+        ("Андрей", "ru", "Андрей"),
+        ("Алёна Йоргенсон", "", "Алёна Йоргенсон"),
+    ],
+)
+def test_the_proposal_reads_the_name_as_the_letters_language_does(name, language, proposal):
+    assert signature_proposal_ru(name, language) == proposal
+
+
+def test_a_new_letter_proposes_the_name_as_its_language_reads_it():
+    submitted = submission.letter_submit(
+        prisoner_id=PrisonerWithAddressFactory().pk,
+        supporter_name="Michael",
+        supporter_email="m@example.org",
+        language="de",
+        original_text="Lieber Freund, wir denken an dich.",
+        delivery=Letter.Delivery.RETURN_TO_ME,
+    )
+
+    assert Letter.objects.get(pk=submitted.letter.pk).signature_ru == "Михаэль"
 
 
 def test_a_new_letter_gets_a_cyrillic_signature_proposed_and_stored_encrypted():

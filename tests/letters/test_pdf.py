@@ -73,7 +73,7 @@ def test_letter_pdf_has_the_russian_letter_signed_and_an_envelope_in_postal_orde
     assert [line for line in envelope if line in ADDRESS_LINES] == ADDRESS_LINES
     assert envelope.index("Кому:") < envelope.index(ADDRESS_LINES[0])
     assert envelope.index("Куда:") < envelope.index(ADDRESS_LINES[1])
-    assert envelope[1:5] == ["Letterbridge", "PO Box 0000", "London", "UNITED KINGDOM"]
+    assert envelope[1:5] == ["Letterbridge", "PO Box 0000", "London N1 0AA", "UNITED KINGDOM"]
 
 
 def test_envelope_size_follows_the_setting(settings):
