@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from core import crypto
-from core.text import is_blank
+from core.text import is_blank, without_direction_controls
 from prisoners.models import Prisoner
 from prisoners.selectors import prisoner_accepts_letters
 
@@ -128,7 +128,10 @@ def _letter_submit(
         raise Prisoner.DoesNotExist(f"No prisoner {prisoner_id}.")
     if not accepts:
         raise NotAcceptingLetters()
-    text = original_text.strip()
+    # A name or letter whose direction controls re-ordered what the desk, the PDF or the
+    # censor shows is stored without them (core.text).
+    supporter_name = without_direction_controls(supporter_name)
+    text = without_direction_controls(original_text).strip()
     if is_blank(text):
         raise LetterError(_("The letter is empty."))
     if len(text) > settings.LETTERBRIDGE_MAX_LETTER_CHARS:

@@ -108,3 +108,20 @@ def test_what_runs_after_saving_can_undo_the_letter(submit):
     with pytest.raises(LetterError):
         submit(PrisonerFactory(), then=refuse)
     assert Letter.objects.count() == 0 and LetterEvent.objects.count() == 0
+
+
+def test_direction_controls_never_reach_the_desk_or_the_envelope(submit):
+    # given a name and a letter carrying right-to-left overrides and isolates, which would show
+    # the reference after the name backwards on the desk and a sentence in another order than
+    # the translator reads it
+    name = "Anna\u202e321-BL\u202c"
+    text = "Dear friend,\u2067 hidden order\u2069 we think of you.\u202d"
+
+    letter = Letter.objects.get(pk=submit(PrisonerFactory(), supporter_name=name,
+                                          original_text=text).letter.pk)  # fmt: skip
+
+    # then they are stored without them, the words kept
+    assert letter.supporter_name == "Anna321-BL"
+    assert letter.original_text == "Dear friend, hidden order we think of you."
+    assert letter.original_length == len(letter.original_text)
+    assert "\u202e" not in letter.signature_ru and letter.signature_ru.startswith("Анна")
