@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import cache
 
 from django.utils.translation import gettext as _
 
@@ -267,13 +268,18 @@ def _plain_latin(text: str) -> str:
     return unicodedata.normalize("NFC", "".join(kept))
 
 
+@cache
+def _names_without_accents(language: str) -> dict[str, str]:
+    """KNOWN_NAMES[language] keyed also without accents ("chloe" finds "chloé")."""
+    table = KNOWN_NAMES.get(language, {})
+    return {**{_plain_latin(name): ru for name, ru in table.items()}, **table}
+
+
 def _known_name(word: str, language: str) -> str | None:
     """The conventional Russian form of a first name, in the case the name was written in."""
     key = word.lower()
-    for table in (KNOWN_NAMES.get(language, {}), KNOWN_NAMES[""]):
+    for table in (_names_without_accents(language), _names_without_accents("")):
         known = table.get(key) or table.get(_plain_latin(key))
-        if known is None:
-            known = next((ru for name, ru in table.items() if _plain_latin(name) == key), None)
         if known is not None:
             return known.upper() if word.isupper() and len(word) > 1 else known
     return None
