@@ -29,7 +29,7 @@ INLINE_IMAGES = {"image/png", "image/jpeg", "image/gif", "image/webp"}
 
 
 class ShowFilter(admin.SimpleListFilter):
-    title = _("show")
+    title = _("state")
     parameter_name = "show"
 
     def lookups(self, request, model_admin):

@@ -117,6 +117,42 @@ def test_a_mistake_keeps_what_was_typed(client, coordinator, directory, changes)
     assert Letter.objects.count() == 0
 
 
+@pytest.mark.parametrize(
+    ("field", "message"),
+    [
+        ("prisoner", "Choose who the letter is to."),
+        ("language", "Choose the language the letter is written in."),
+        ("delivery", "Choose whether we post the letter or send the translation back."),
+        ("supporter_name", "Give the name the letter is signed with."),
+        ("supporter_email", "Give the address we answer the writer at."),
+        ("text", "Type the letter as volunteers will see it"),
+    ],
+)
+def test_a_missing_answer_says_what_to_give(client, coordinator, directory, field, message):
+    # given a letter that came as an image: the coordinator must type it from the attachment
+    (email,) = _ingest("image_only")
+    client.force_login(coordinator)
+    data = {
+        "prisoner": directory["khamroev"].pk,
+        "language": "en",
+        "delivery": "return_to_me",
+        "postage_currency": "GBP",
+        "supporter_name": "Anna Example",
+        "supporter_email": "anna@example.org",
+        "text": "Dear Bakhrom, typed from the photo.",
+    }
+    data[field] = ""
+    # when the screen is sent with that one left empty
+    response = client.post(_change(email), data)
+    # then it says what to give, not Django's "This field is required.", and keeps the rest
+    page = response.content.decode()
+    assert message in page
+    assert "This field is required." not in page
+    kept = {"supporter_name": "Anna Example", "text": "typed from the photo"}
+    assert all(value in page for name, value in kept.items() if name != field)
+    assert Letter.objects.count() == 0
+
+
 def test_answer_and_archive_from_the_screen(client, coordinator, directory, outbox):
     question, reply = _ingest("question_not_a_letter", "reply_to_our_email")
     client.force_login(coordinator)
@@ -124,7 +160,8 @@ def test_answer_and_archive_from_the_screen(client, coordinator, directory, outb
     empty = client.post(
         reverse("admin:inbox_inboundemail_answer", args=[question.pk]), {"answer": ""}
     )
-    assert empty.status_code == 200 and "errorlist" in empty.content.decode()
+    assert empty.status_code == 200
+    assert "Write the answer before sending it." in empty.content.decode()
     # an answer is sent and the question archived
     answered = client.post(
         reverse("admin:inbox_inboundemail_answer", args=[question.pk]),
