@@ -8,6 +8,7 @@ from decimal import Decimal
 from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
+from django.contrib.admin.widgets import AdminRadioSelect
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.shortcuts import get_object_or_404, redirect
@@ -26,6 +27,8 @@ from letters.models import CURRENCIES, Letter
 from . import selectors, services
 from .lifecycle import action_label
 from .models import Payment, PaymentEvent, StripeEvent
+
+CENTS = Decimal("0.01")
 
 
 def _money(minor: int, currency: str) -> str:
@@ -59,7 +62,7 @@ class PostageForm(forms.Form):
         ("cash", _("Paid in cash")),
         ("waive", _("Waive the fee (we pay the postage)")),
     ]
-    how = forms.ChoiceField(label=_("How"), choices=HOW, widget=forms.RadioSelect)
+    how = forms.ChoiceField(label=_("How"), choices=HOW, widget=AdminRadioSelect)
     amount = forms.DecimalField(
         label=_("Amount received"),
         max_digits=7,
@@ -87,7 +90,8 @@ class PostageForm(forms.Form):
     def for_letter(cls, letter: Letter) -> "PostageForm":
         """Unbound, filled in with the standard fee in the currency the supporter chose."""
         currency = letter.postage_currency or "GBP"
-        fee = Decimal(settings.LETTERBRIDGE_POSTAGE_FEES[currency]) / 100
+        # In pounds, dollars or euros with their cents, as a person writes a price (2.20).
+        fee = (Decimal(settings.LETTERBRIDGE_POSTAGE_FEES[currency]) / 100).quantize(CENTS)
         return cls(initial={"how": "bank_transfer", "amount": fee, "currency": currency})
 
 

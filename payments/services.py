@@ -155,8 +155,9 @@ def _transition(
     )
 
 
-def _sync_letter_postage(letter: Letter, note: str) -> None:
-    """Tell the letter where its postage stands, from all of its payments."""
+def _sync_letter_postage(letter: Letter, note: str, source: EventSource | None = None) -> None:
+    """Tell the letter where its postage stands, from all of its payments; the letter's history
+    names the coordinator when one made the change."""
     if letter.delivery != Letter.Delivery.POST_FOR_ME:
         return
     payments = Payment.objects.filter(letter_id=letter.pk)
@@ -168,7 +169,12 @@ def _sync_letter_postage(letter: Letter, note: str) -> None:
         latest = payments.order_by("-created_at", "-pk").values_list("status", flat=True).first()
         target = Letter.Postage.REFUNDED if latest == P.REFUNDED else Letter.Postage.DUE
     try:
-        letter_set_postage(letter_id=letter.pk, postage=target, note=note)
+        letter_set_postage(
+            letter_id=letter.pk,
+            postage=target,
+            note=note,
+            actor=source.actor if source is not None else None,
+        )
     except LetterError as refusal:  # a posted letter keeps its settled postage
         logger.warning("letter %s postage stays (%s)", letter.pk, refusal.message)
 
@@ -213,7 +219,7 @@ def _pay(
     and a letter closed meanwhile gets the money back."""
     payment.paid_at = timezone.now()
     _transition(payment, action, source=source, note=note, fields=["paid_at"])
-    _sync_letter_postage(letter, note=f"Postage paid ({how}).")
+    _sync_letter_postage(letter, note=f"Postage paid ({how}).", source=source)
     _queue_receipt(payment)
     if letter.status in CLOSED_UNSENT_STATES:
         _request_refund(payment, source=source, reason="Paid after the letter was closed.")
@@ -531,7 +537,9 @@ def payment_waive(*, letter_id: int, coordinator: User, note: str = "") -> Payme
     _transition(
         payment, Action.WAIVE, source=EventSource.coordinator(coordinator), note=note.strip()
     )
-    _sync_letter_postage(letter, note="Postage waived by a coordinator.")
+    _sync_letter_postage(
+        letter, note="Postage waived by a coordinator.", source=EventSource.coordinator(coordinator)
+    )
     return payment
 
 
@@ -591,7 +599,9 @@ def payment_mark_refunded_by_hand(*, payment_id: int, coordinator: User, note: s
         note=note.strip(),
         fields=["refunded_at", "refund_error"],
     )
-    _sync_letter_postage(letter, note="Postage refunded by hand.")
+    _sync_letter_postage(
+        letter, note="Postage refunded by hand.", source=EventSource.coordinator(coordinator)
+    )
     return payment
 
 

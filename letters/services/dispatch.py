@@ -153,10 +153,13 @@ def letters_sync_holds_for_prisoner(*, prisoner_id: int) -> tuple[list[int], lis
 
 
 @transaction.atomic
-def letter_set_postage(*, letter_id: int, postage: str, note: str = "") -> Letter:
+def letter_set_postage(
+    *, letter_id: int, postage: str, note: str = "", actor: User | None = None
+) -> Letter:
     """Payments tells letters where the postage stands; the posting guard reads this field.
-    Not durable: payments calls it inside its own transaction (letter locked first, then the
-    payment), so the postage and the payment change together or not at all."""
+    ``actor`` is the coordinator who recorded it by hand (none for Stripe). Not durable:
+    payments calls it inside its own transaction (letter locked first, then the payment), so
+    the postage and the payment change together or not at all."""
     if postage not in (
         Letter.Postage.DUE,
         Letter.Postage.PAID,
@@ -175,6 +178,7 @@ def letter_set_postage(*, letter_id: int, postage: str, note: str = "") -> Lette
         letter=letter,
         kind=LetterEvent.Kind.POSTAGE,
         action=postage_action(postage),
+        actor=actor,
         note=note or f"Postage {letter.postage} → {postage}.",
     )
     letter.postage = postage

@@ -97,6 +97,17 @@ def test_a_manual_payment_defaults_to_the_standard_fee(desk):
     assert Payment.objects.get(letter=letter).amount == 252
 
 
+def test_a_letters_standard_fee_is_offered_as_a_price_is_written(desk):
+    # given a letter whose supporter chose to pay in pounds
+    letter = LetterFactory(postage_currency="GBP")
+    # when a coordinator opens "Record payment or waiver" from it
+    page = desk.get(reverse("admin:payments_payment_settle_letter", args=[letter.pk]))
+    # then the amount reads 2.20 (not 2.2), each field in the admin's aligned rows
+    html = page.content.decode()
+    assert 'value="2.20"' in html and 'value="2.2"' not in html
+    assert html.count('class="flex-container"') == 4  # how, amount, currency, note
+
+
 def test_the_desk_refuses_clearly_and_keeps_what_was_typed(desk, coordinator):
     letter = LetterFactory(postage=Letter.Postage.WAIVED)
     Payment.objects.create(

@@ -10,7 +10,7 @@ from django.db import DatabaseError, connection, transaction
 from django.forms.models import model_to_dict
 from django.utils import timezone, translation
 
-from letters.models import Letter
+from letters.models import Letter, LetterEvent
 from letters.services import submission
 from payments import services, tasks
 from payments.lifecycle import (
@@ -297,6 +297,14 @@ def test_a_coordinators_waiver_and_refund_by_hand_are_recorded(coordinator):
         coordinator,
         "sent back",
     )
+
+    # and each letter's own history names them too, not "the system"
+    postage_events = LetterEvent.objects.filter(kind=LetterEvent.Kind.POSTAGE)
+    assert {(e.letter_id, e.action, e.actor) for e in postage_events} == {
+        (waived.letter_id, "postage_waived", coordinator),
+        (manual.letter_id, "postage_paid", coordinator),
+        (manual.letter_id, "postage_refunded", coordinator),
+    }
 
 
 def test_a_refused_refund_by_hand_changes_nothing(coordinator):
