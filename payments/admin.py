@@ -62,7 +62,14 @@ class PostageForm(forms.Form):
         ("cash", _("Paid in cash")),
         ("waive", _("Waive the fee (we pay the postage)")),
     ]
-    how = forms.ChoiceField(label=_("How"), choices=HOW, widget=AdminRadioSelect)
+    how = forms.ChoiceField(
+        label=_("How"),
+        choices=HOW,
+        widget=AdminRadioSelect,
+        error_messages={
+            "required": _("Choose how the postage was paid, or waive the fee."),
+        },
+    )
     amount = forms.DecimalField(
         label=_("Amount received"),
         max_digits=7,
@@ -175,7 +182,7 @@ class PaymentAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     # would save the whole row over whatever a webhook wrote meanwhile.
     list_display = [
         "created_at",
-        "letter",
+        "letter_link",
         "provider",
         "status",
         "amount_display",
@@ -195,6 +202,12 @@ class PaymentAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     inlines = [PaymentEventInline]
     actions = [retry_refund, mark_refunded_by_hand]
     change_list_template = "admin/payments/payment/change_list.html"
+
+    @admin.display(description=_("letter"), ordering="letter__reference")
+    def letter_link(self, obj):
+        """The letter's reference, opening the letter: where a coordinator goes next."""
+        url = reverse("admin:letters_letter_change", args=[obj.letter_id])
+        return format_html('<a href="{}">{}</a>', url, obj.letter.reference)
 
     @admin.display(description=_("amount"), ordering="amount")
     def amount_display(self, obj):

@@ -42,6 +42,9 @@ def test_the_payments_list_filters_failed_refunds(desk):
     assert response.context["cl"].result_count == 1
     assert broken.letter.reference in response.content.decode()
     assert "This charge is disputed." in response.content.decode()
+    # and its letter is one click away
+    letter_url = reverse("admin:letters_letter_change", args=[broken.letter_id])
+    assert f'<a href="{letter_url}">{broken.letter.reference}</a>' in response.content.decode()
 
 
 @pytest.mark.parametrize(
@@ -127,6 +130,9 @@ def test_the_desk_refuses_clearly_and_keeps_what_was_typed(desk, coordinator):
         reverse("admin:payments_payment_settle"), {"reference": "LB-NOPE", "how": "waive"}
     )
     assert "No letter has this reference." in unknown.content.decode()
+    no_how = desk.post(reverse("admin:payments_payment_settle"), {"reference": letter.reference})
+    assert "Choose how the postage was paid, or waive the fee." in no_how.content.decode()
+    assert "This field is required." not in no_how.content.decode()
 
 
 def test_volunteers_cannot_use_the_desk(client, volunteer):
