@@ -202,6 +202,22 @@ VOLUNTEER_FIELDS = [
 VOLUNTEER_LOOKUPS = {"status", "language", "prisoner", "created_at"}
 
 
+class FlaggedFilter(admin.SimpleListFilter):
+    """Flagged as harmful or not, in those words (Django's filter for an empty date said
+    "By flagged at: Empty / Not empty")."""
+
+    title = _("flagged")
+    parameter_name = "flagged"
+
+    def lookups(self, request, model_admin):
+        return [("yes", _("flagged as harmful")), ("no", _("not flagged"))]
+
+    def queryset(self, request, queryset):
+        if self.value() in ("yes", "no"):
+            return queryset.filter(flagged_at__isnull=self.value() == "no")
+        return queryset
+
+
 class LetterAdmin(admin.ModelAdmin):
     """Coordinators see and act on every letter; volunteers see only the letters their work
     needs (letters_visible_to) and only the fields of VOLUNTEER_FIELDS. The translation desk's
@@ -235,7 +251,7 @@ class LetterAdmin(admin.ModelAdmin):
         "delivery",
         "postage",
         "language",
-        ("flagged_at", admin.EmptyFieldListFilter),
+        FlaggedFilter,
         ("created_at", admin.DateFieldListFilter),
     ]
     volunteer_list_filter = ["status", "language"]

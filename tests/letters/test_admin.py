@@ -2,6 +2,7 @@ import pytest
 from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.urls import reverse
+from django.utils import timezone
 
 from letters.models import Letter, LetterEvent, Notification
 from tests.factories import LetterFactory, PrisonerWithAddressFactory
@@ -201,3 +202,23 @@ def test_an_events_own_page_shows_the_words_and_the_code(client, coordinator):
 
     assert "translation handed in" in html
     assert '<div class="readonly">hand_in</div>' in html
+
+
+def test_the_letter_list_filters_flagged_letters_in_words(superuser_client):
+    # given one flagged letter and one not
+    flagged = LetterFactory(flagged_at=timezone.now())
+    plain = LetterFactory()
+    changelist = reverse("admin:letters_letter_changelist")
+    # when a coordinator filters on each
+    shown = {
+        value: set(
+            superuser_client.get(changelist, {"flagged": value})
+            .context["cl"]
+            .result_list.values_list("pk", flat=True)
+        )
+        for value in ("yes", "no")
+    }
+    # then each shows its own, and the filter reads in words, not "Empty / Not empty"
+    assert shown == {"yes": {flagged.pk}, "no": {plain.pk}}
+    page = superuser_client.get(changelist).content.decode()
+    assert "flagged as harmful" in page and "Not empty" not in page
