@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import http.client
+import itertools
 import json
 import random
 import re
@@ -55,6 +56,8 @@ PAGES = [
     "my letters",
 ]
 EMAIL_TARGET_MS = 60_000  # a supporter hears within a minute, even in the burst
+
+LETTER_NUMBERS = itertools.count(1)  # next() on it is atomic under the GIL
 
 
 @dataclass
@@ -163,7 +166,8 @@ def _write_letter(browser: Browser, tally: Tally, n: int, slug: str) -> None:
             "supporter_email": f"campaign-{n}@example.org",
             "supporter_country": "GB",
             "language": "en",
-            "original_text": seed.TEXT[:600],
+            # Every letter its own: the same letter sent again is answered with the first one.
+            "original_text": f"{seed.TEXT[:580]} (letter {next(LETTER_NUMBERS)})",
             "delivery": "return_to_me",
             "postage_currency": "",
             "consent": "on",

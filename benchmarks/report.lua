@@ -5,6 +5,22 @@ local body = os.getenv("WRK_BODY")
 local headers = os.getenv("WRK_HEADERS")
 if method then wrk.method = method end
 if body then wrk.body = body end
+
+-- A body holding __N__ gets a number of its own on every request (thread id and count), so
+-- that each POST is a different letter.
+local threads_made = 0
+setup = function(thread)
+  threads_made = threads_made + 1
+  thread:set("thread_id", threads_made)
+end
+if body and string.find(body, "__N__", 1, true) then
+  local sent = 0
+  request = function()
+    sent = sent + 1
+    local numbered = string.gsub(body, "__N__", thread_id .. "-" .. sent)
+    return wrk.format(nil, nil, nil, numbered)
+  end
+end
 if headers then
   for pair in string.gmatch(headers, "[^|]+") do
     local name, value = pair:match("^%s*(.-)%s*:%s*(.-)%s*$")

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import hashlib
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import User
+from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -82,6 +85,64 @@ def letter_submit(
         actor=actor,
         then=then,
     )
+    if source != Letter.Source.FORM:
+        return _letter_submit_with_reference(arguments)
+    # The same letter sent twice (a double click, or Back and Send again) is one letter: the
+    # second sending is answered with the first one's page.
+    key = _sending_key(arguments)
+    earlier = _letter_sent_just_now(key)
+    if earlier is not None:
+        return earlier
+    try:
+        submitted = _letter_submit_with_reference(arguments)
+    except BaseException:
+        cache.delete(key)
+        raise
+    cache.set(key, submitted.letter.pk, SAME_LETTER_SECONDS)
+    return submitted
+
+
+# How long a sending is remembered, so that the same letter sent again is not made twice.
+SAME_LETTER_SECONDS = 10 * 60
+_SENDING = "sending"  # the cache's value while the first sending is being saved
+
+
+def _sending_key(arguments: dict[str, Any]) -> str:
+    """One key per letter as the supporter sent it; the address only by its keyed hash."""
+    parts = [
+        crypto.lookup_hash(arguments["supporter_email"]),
+        str(arguments["prisoner_id"]),
+        arguments["supporter_name"].strip(),
+        arguments["language"],
+        arguments["delivery"],
+        arguments["postage_currency"],
+        arguments["original_text"].strip(),
+    ]
+    digest = hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
+    return f"letters:sending:{digest}"
+
+
+def _letter_sent_just_now(key: str) -> SubmittedLetter | None:
+    """The letter this same sending made a moment ago, or None when this one is the first
+    (then the key is held for it). A first sending still being saved is waited for, briefly."""
+    deadline = time.monotonic() + 3.0
+    while not cache.add(key, _SENDING, SAME_LETTER_SECONDS):
+        earlier = cache.get(key)
+        if earlier is None:
+            continue  # it expired or the first sending failed: try to hold it again
+        if earlier != _SENDING:
+            letter = Letter.objects.filter(pk=earlier).exclude(status=S.CANCELLED).first()
+            if letter is None or letter.texts_erased_at is not None:
+                cache.delete(key)
+                continue  # cancelled or erased since: this sending makes a new letter
+            return SubmittedLetter(letter=letter, token=tokens.token_for(salt=letter.tracking_salt))
+        if time.monotonic() > deadline:
+            return None  # the first sending is stuck: rather two letters than none
+        time.sleep(0.05)
+    return None
+
+
+def _letter_submit_with_reference(arguments: dict[str, Any]) -> SubmittedLetter:
     for _attempt in range(4):
         reference = tokens.new_reference()
         try:

@@ -8,8 +8,8 @@ import pytest
 from django.db import connection, connections
 
 from letters.models import Letter, LetterEvent
-from letters.services import core, translation
-from tests.factories import LetterFactory, VolunteerFactory
+from letters.services import core, submission, translation
+from tests.factories import LetterFactory, PrisonerFactory, VolunteerFactory
 
 pytestmark = [
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
@@ -84,3 +84,38 @@ def test_one_volunteer_in_many_tabs_never_exceeds_the_limit():
 
     assert sum(1 for o in outcomes if o[0] == "ok") == 2
     assert Letter.objects.filter(claimed_by=volunteer).count() == 2
+
+
+def test_a_double_click_sends_one_letter():
+    # given the same letter sent twice at the same instant (a double click on Send)
+    prisoner = PrisonerFactory()
+    barrier = threading.Barrier(2)
+    tokens, errors = [], []
+
+    def send():
+        try:
+            barrier.wait(timeout=30)
+            sent = submission.letter_submit(
+                prisoner_id=prisoner.pk,
+                supporter_name="Anna",
+                supporter_email="anna@example.org",
+                language="en",
+                original_text="Dear Bakhrom, the first snow fell today.",
+                delivery=Letter.Delivery.RETURN_TO_ME,
+            )
+            tokens.append(sent.token)
+        except Exception as error:  # noqa: BLE001 - any error fails the test below
+            errors.append(repr(error))
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=send) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+
+    # then one letter is made, and both sendings get its page
+    assert not errors, errors
+    assert Letter.objects.count() == 1
+    assert len(tokens) == 2 and tokens[0] == tokens[1]

@@ -186,8 +186,9 @@ def test_the_honeypot_stops_the_letter_but_keeps_the_text(client):
 def test_the_rate_limit_answers_429_and_keeps_the_text(client, settings):
     settings.LETTERBRIDGE_RATE_LIMITS = {"letter": (2, 3600)}
     prisoner = PrisonerFactory()
-    for _ in range(2):
-        assert client.post(reverse("letters:write"), form_data(prisoner)).status_code == 302
+    for number in range(2):
+        letter = form_data(prisoner, original_text=f"Letter number {number}.")
+        assert client.post(reverse("letters:write"), letter).status_code == 302
 
     response = client.post(
         reverse("letters:write"), form_data(prisoner, original_text="A third letter, kept.")
@@ -694,3 +695,39 @@ def test_tracking_says_the_day_the_letter_went_to_the_post_not_when_it_was_marke
     assert f'<time datetime="{day.isoformat()}">{russian_day}</time>' in russian
     # and the earlier steps come before it
     assert english.index("We received your letter") < english.index(day.isoformat())
+
+
+def test_the_same_letter_sent_twice_is_one_letter(
+    client, outbox, django_capture_on_commit_callbacks
+):
+    # given a supporter who sent a letter, went Back and pressed Send again
+    prisoner = PrisonerFactory()
+    with django_capture_on_commit_callbacks(execute=True):
+        first = client.post(reverse("letters:write"), form_data(prisoner))
+        again = client.post(reverse("letters:write"), form_data(prisoner))
+    # then there is one letter, both sendings land on its page, and one e-mail says so
+    assert Letter.objects.count() == 1
+    assert first.status_code == again.status_code == 302
+    assert first["Location"] == again["Location"]
+    assert len(outbox) == 1
+
+
+def test_a_changed_letter_sent_again_is_a_second_letter(client):
+    prisoner = PrisonerFactory()
+    client.post(reverse("letters:write"), form_data(prisoner))
+    client.post(reverse("letters:write"), form_data(prisoner, original_text="Another letter."))
+    assert Letter.objects.count() == 2
+
+
+def test_a_cancelled_letter_sent_again_is_a_new_letter(client):
+    # given a letter the supporter cancelled from its page
+    prisoner = PrisonerFactory()
+    client.post(reverse("letters:write"), form_data(prisoner))
+    first = Letter.objects.get()
+    submission.letter_cancel(letter_id=first.pk)
+    # when they send the same text again
+    response = client.post(reverse("letters:write"), form_data(prisoner))
+    # then it is a new letter, on its own page
+    assert Letter.objects.count() == 2
+    assert response["Location"] != track_url(first)
+    assert Letter.objects.exclude(pk=first.pk).get().status == Letter.Status.RECEIVED
