@@ -1,20 +1,26 @@
 """A supporter's data, found through their letters: export it whole, or erase it.
 
 The supporter proves they own the address by following a link we e-mail to it. The link
-carries only the ids of their letters, signed and dated; it expires after a day."""
+carries the ids of their letters, encrypted and authenticated (``core.crypto.seal``), so whoever
+sees the address (a log, a proxy, a forwarded e-mail) learns nothing from it by reading it; it
+expires after a day. Links of the earlier, signed-only format (their ids readable) are refused
+like an expired link, whose page offers a new one: they lived a day at most, so at worst a
+supporter who asked the day before the deploy asks again, and no code is kept that still
+honours, and so keeps bringing back through logs and proxies, links anyone can read."""
 
 from __future__ import annotations
 
+import json
 import logging
 from datetime import timedelta
 
 from django.conf import settings
-from django.core import signing
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 
+from core import crypto
 from inbox.selectors import inbound_export
 from letters.events import event_label
 from letters.lifecycle import OPEN_STATES
@@ -24,8 +30,11 @@ from replies.selectors import replies_export
 
 logger = logging.getLogger(__name__)
 
-LINK_SALT = "letterbridge.rights.link"
+LINK_PURPOSE = "letterbridge.rights.link"
 LINK_MAX_AGE = timedelta(hours=24)
+# The payload is padded to a multiple of this many bytes, so a link's length does not tell how
+# many letters it stands for (up to about seven in the shortest links).
+LINK_PAD = 64
 
 
 class LinkExpired(Exception):
@@ -33,14 +42,18 @@ class LinkExpired(Exception):
 
 
 def rights_link_token(*, letter_ids: list[int]) -> str:
-    return signing.dumps({"ids": sorted(letter_ids)}, salt=LINK_SALT, compress=True)
+    """An opaque token for these letters: their ids encrypted, dated, padded."""
+    payload = json.dumps({"ids": sorted(letter_ids)}, separators=(",", ":")).encode()
+    payload += b" " * (-len(payload) % LINK_PAD)  # JSON allows trailing whitespace
+    return crypto.seal(payload, purpose=LINK_PURPOSE)
 
 
 def rights_letter_ids(*, token: str) -> list[int]:
-    """The letter ids a valid link stands for; LinkExpired for a forged, altered or old one."""
+    """The letter ids a valid link stands for; LinkExpired for a forged, altered, old one, one
+    made under a retired key, or one of the earlier signed-only format."""
     try:
-        data = signing.loads(token, salt=LINK_SALT, max_age=LINK_MAX_AGE)
-    except signing.BadSignature as error:  # includes SignatureExpired
+        data = json.loads(crypto.unseal(token, purpose=LINK_PURPOSE, max_age=LINK_MAX_AGE))
+    except (crypto.Unsealable, ValueError) as error:
         raise LinkExpired from error
     ids = data.get("ids") if isinstance(data, dict) else None
     if not isinstance(ids, list) or not all(isinstance(i, int) for i in ids):
