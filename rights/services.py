@@ -92,7 +92,14 @@ def _iso(value) -> str | None:
 
 
 def supporter_data_export(*, letter_ids: list[int]) -> dict:
-    """Everything we hold about the supporter of these letters, as plain data."""
+    """Everything we hold about the supporter of these letters, as plain data.
+
+    Each letter is written in the language the supporter chose for its e-mails (the language
+    their data link came in; English where the site does not speak it): what happened to it
+    (``history[].what``) and the fields that hold one of our codes (``status``, ``delivery``,
+    ``postage``, ``came_by``; a payment's ``provider`` and ``status``) are words, and each such
+    field keeps its code beside it as ``<field>_code`` ("status": "posted", "status_code":
+    "posted"; in Russian "status": "отправлено"), for a program reading the file."""
     letters = (
         Letter.objects.filter(pk__in=letter_ids)
         .select_related("prisoner")
@@ -101,39 +108,8 @@ def supporter_data_export(*, letter_ids: list[int]) -> dict:
     )
     exported = []
     for letter in letters:
-        exported.append(
-            {
-                "reference": letter.reference,
-                "to": letter.prisoner.name_en,
-                "written_at": _iso(letter.created_at),
-                "your_name": letter.supporter_name,
-                "your_email": letter.supporter_email,
-                "your_country": letter.supporter_country,
-                "email_language": letter.locale,
-                "letter_language": letter.language,
-                "letter": letter.original_text,
-                "russian_translation": letter.translation,
-                "your_signature_in_russian": letter.signature_ru,
-                "delivery": letter.delivery,
-                "came_by": letter.source,
-                "status": letter.status,
-                "postage": letter.postage,
-                "texts_erased_at": _iso(letter.texts_erased_at),
-                "history": _history(letter),
-                "payments": [
-                    {
-                        "provider": payment.provider,
-                        "status": payment.status,
-                        "amount": f"{payment.amount / 100:.2f}",
-                        "currency": payment.currency,
-                        "created_at": _iso(payment.created_at),
-                        "paid_at": _iso(payment.paid_at),
-                        "refunded_at": _iso(payment.refunded_at),
-                    }
-                    for payment in letter.payments.all()
-                ],
-            }
-        )
+        with translation.override(_language(letter.locale)):
+            exported.append(_letter_export(letter))
     return {
         "generated_at": timezone.now().isoformat(),
         "organisation": settings.LETTERBRIDGE_ORGANISATION_NAME,
@@ -147,15 +123,49 @@ def supporter_data_export(*, letter_ids: list[int]) -> dict:
     }
 
 
-def _history(letter: Letter) -> list[dict]:
-    """What happened to the letter, in words, in the language the supporter chose for its
-    e-mails (the language their rights link came in)."""
-    with translation.override(_language(letter.locale)):
-        return [
+def _letter_export(letter: Letter) -> dict:
+    """One letter of the export, its words in the active language."""
+    return {
+        "reference": letter.reference,
+        "to": letter.prisoner.name_en,
+        "written_at": _iso(letter.created_at),
+        "your_name": letter.supporter_name,
+        "your_email": letter.supporter_email,
+        "your_country": letter.supporter_country,
+        "email_language": letter.locale,
+        "letter_language": letter.language,
+        "letter": letter.original_text,
+        "russian_translation": letter.translation,
+        "your_signature_in_russian": letter.signature_ru,
+        "delivery": letter.get_delivery_display(),
+        "delivery_code": letter.delivery,
+        "came_by": letter.get_source_display(),
+        "came_by_code": letter.source,
+        "status": letter.get_status_display(),
+        "status_code": letter.status,
+        "postage": letter.get_postage_display(),
+        "postage_code": letter.postage,
+        "texts_erased_at": _iso(letter.texts_erased_at),
+        "history": [
             {"at": _iso(event.created_at), "what": event_label(event)}
             for event in letter.events.all()
             if event.kind in ("transition", "notified", "postage")
-        ]
+        ],
+        "payments": [
+            {
+                "provider": payment.get_provider_display(),
+                "provider_code": payment.provider,
+                "status": payment.get_status_display(),
+                "status_code": payment.status,
+                "amount": f"{payment.amount / 100:.2f}",
+                "currency": payment.currency,
+                "created_at": _iso(payment.created_at),
+                "paid_at": _iso(payment.paid_at),
+                "refunded_at": _iso(payment.refunded_at),
+            }
+            for payment in letter.payments.all()
+        ],
+    }
 
 
 def supporter_erase(*, letter_ids: list[int]) -> dict[str, int]:

@@ -90,8 +90,10 @@ def test_export_holds_letters_texts_and_payments_of_that_supporter_only(
     assert data["letters"][0]["letter"] == "marker-mine"
     assert data["letters"][0]["your_email"] == "anna@example.org"
     assert data["letters"][0]["payments"][0] | {"created_at": None} == {
-        "provider": "manual",
+        "provider": "manual (bank transfer, cash)",
+        "provider_code": "manual",
         "status": "paid",
+        "status_code": "paid",
         "amount": "2.20",
         "currency": "GBP",
         "created_at": None,
