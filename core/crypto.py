@@ -5,15 +5,22 @@ Values are encrypted with Fernet (AES-128-CBC + HMAC-SHA256) under keys from the
 decrypts with any listed key and encrypts with the first, so keys rotate without downtime:
 put a new key first, run `manage.py rotate_encryption_keys`, then drop the old one.
 Look-ups (a supporter's letters by e-mail) use a keyed hash, not the clear value.
+Short-lived secrets put in links (``seal``) are encrypted under keys derived from the same keys
+for that purpose alone, so they rotate with them and cannot be swapped with stored values.
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
 import hashlib
 import hmac
+from datetime import timedelta
 from functools import lru_cache
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from django.conf import settings
 from django.core.exceptions import FieldError, ImproperlyConfigured
 from django.db import models
@@ -35,8 +42,49 @@ def _fernet(keys: tuple[str, ...]) -> MultiFernet:
         ) from error
 
 
+def _keys() -> tuple[str, ...]:
+    return tuple(settings.LETTERBRIDGE_ENCRYPTION_KEYS)
+
+
 def fernet() -> MultiFernet:
-    return _fernet(tuple(settings.LETTERBRIDGE_ENCRYPTION_KEYS))
+    return _fernet(_keys())
+
+
+@lru_cache(maxsize=8)
+def _purpose_fernet(keys: tuple[str, ...], purpose: str) -> MultiFernet:
+    """One key per key in ``keys`` (same order, so the newest encrypts and every listed key
+    still decrypts), each derived with HKDF for ``purpose``: a ciphertext made for one purpose,
+    or a stored value, never opens as another."""
+    _fernet(keys)  # the same checks, the same errors, as for stored values
+    derived = []
+    for key in keys:
+        material = base64.urlsafe_b64decode(key.encode())
+        hkdf = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=purpose.encode())
+        derived.append(Fernet(base64.urlsafe_b64encode(hkdf.derive(material))))
+    return MultiFernet(derived)
+
+
+class Unsealable(ValueError):
+    """A sealed token that is forged, altered, out of date or sealed under a retired key."""
+
+
+def seal(value: bytes, *, purpose: str) -> str:
+    """``value`` encrypted and authenticated for ``purpose``, as URL-safe text (no padding):
+    nothing of it can be read without the keys but its length and, as in every Fernet token,
+    the time it was made."""
+    token = _purpose_fernet(_keys(), purpose).encrypt(value)
+    return token.decode().rstrip("=")
+
+
+def unseal(token: str, *, purpose: str, max_age: timedelta) -> bytes:
+    """The value ``seal`` was given, if ``token`` was sealed for ``purpose`` under a listed key
+    less than ``max_age`` ago; ``Unsealable`` for anything else, whatever its shape."""
+    try:
+        raw = token.encode("ascii")
+        raw += b"=" * (-len(raw) % 4)
+        return _purpose_fernet(_keys(), purpose).decrypt(raw, ttl=int(max_age.total_seconds()))
+    except (UnicodeEncodeError, binascii.Error, ValueError, InvalidToken) as error:
+        raise Unsealable from error
 
 
 def encrypt(value: str) -> str:

@@ -57,7 +57,7 @@ class LetterDelivery(models.TextChoices):
 
 class LetterSource(models.TextChoices):
     FORM = "form", _("the form")
-    EMAIL = "email", _("e-mail")
+    EMAIL = "email", pgettext_lazy("how a letter came to us", "e-mail")
 
 
 class LetterPostage(models.TextChoices):

@@ -1,20 +1,26 @@
 """A supporter's data, found through their letters: export it whole, or erase it.
 
 The supporter proves they own the address by following a link we e-mail to it. The link
-carries only the ids of their letters, signed and dated; it expires after a day."""
+carries the ids of their letters, encrypted and authenticated (``core.crypto.seal``), so whoever
+sees the address (a log, a proxy, a forwarded e-mail) learns nothing from it by reading it; it
+expires after a day. Links of the earlier, signed-only format (their ids readable) are refused
+like an expired link, whose page offers a new one: they lived a day at most, so at worst a
+supporter who asked the day before the deploy asks again, and no code is kept that still
+honours, and so keeps bringing back through logs and proxies, links anyone can read."""
 
 from __future__ import annotations
 
+import json
 import logging
 from datetime import timedelta
 
 from django.conf import settings
-from django.core import signing
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 
+from core import crypto
 from inbox.selectors import inbound_export
 from letters.events import event_label
 from letters.lifecycle import OPEN_STATES
@@ -24,8 +30,11 @@ from replies.selectors import replies_export
 
 logger = logging.getLogger(__name__)
 
-LINK_SALT = "letterbridge.rights.link"
+LINK_PURPOSE = "letterbridge.rights.link"
 LINK_MAX_AGE = timedelta(hours=24)
+# The payload is padded to a multiple of this many bytes, so a link's length does not tell how
+# many letters it stands for (up to about seven in the shortest links).
+LINK_PAD = 64
 
 
 class LinkExpired(Exception):
@@ -33,14 +42,18 @@ class LinkExpired(Exception):
 
 
 def rights_link_token(*, letter_ids: list[int]) -> str:
-    return signing.dumps({"ids": sorted(letter_ids)}, salt=LINK_SALT, compress=True)
+    """An opaque token for these letters: their ids encrypted, dated, padded."""
+    payload = json.dumps({"ids": sorted(letter_ids)}, separators=(",", ":")).encode()
+    payload += b" " * (-len(payload) % LINK_PAD)  # JSON allows trailing whitespace
+    return crypto.seal(payload, purpose=LINK_PURPOSE)
 
 
 def rights_letter_ids(*, token: str) -> list[int]:
-    """The letter ids a valid link stands for; LinkExpired for a forged, altered or old one."""
+    """The letter ids a valid link stands for; LinkExpired for a forged, altered, old one, one
+    made under a retired key, or one of the earlier signed-only format."""
     try:
-        data = signing.loads(token, salt=LINK_SALT, max_age=LINK_MAX_AGE)
-    except signing.BadSignature as error:  # includes SignatureExpired
+        data = json.loads(crypto.unseal(token, purpose=LINK_PURPOSE, max_age=LINK_MAX_AGE))
+    except (crypto.Unsealable, ValueError) as error:
         raise LinkExpired from error
     ids = data.get("ids") if isinstance(data, dict) else None
     if not isinstance(ids, list) or not all(isinstance(i, int) for i in ids):
@@ -79,7 +92,14 @@ def _iso(value) -> str | None:
 
 
 def supporter_data_export(*, letter_ids: list[int]) -> dict:
-    """Everything we hold about the supporter of these letters, as plain data."""
+    """Everything we hold about the supporter of these letters, as plain data.
+
+    Each letter is written in the language the supporter chose for its e-mails (the language
+    their data link came in; English where the site does not speak it): what happened to it
+    (``history[].what``) and the fields that hold one of our codes (``status``, ``delivery``,
+    ``postage``, ``came_by``; a payment's ``provider`` and ``status``) are words, and each such
+    field keeps its code beside it as ``<field>_code`` ("status": "posted", "status_code":
+    "posted"; in Russian "status": "отправлено"), for a program reading the file."""
     letters = (
         Letter.objects.filter(pk__in=letter_ids)
         .select_related("prisoner")
@@ -88,39 +108,8 @@ def supporter_data_export(*, letter_ids: list[int]) -> dict:
     )
     exported = []
     for letter in letters:
-        exported.append(
-            {
-                "reference": letter.reference,
-                "to": letter.prisoner.name_en,
-                "written_at": _iso(letter.created_at),
-                "your_name": letter.supporter_name,
-                "your_email": letter.supporter_email,
-                "your_country": letter.supporter_country,
-                "email_language": letter.locale,
-                "letter_language": letter.language,
-                "letter": letter.original_text,
-                "russian_translation": letter.translation,
-                "your_signature_in_russian": letter.signature_ru,
-                "delivery": letter.delivery,
-                "came_by": letter.source,
-                "status": letter.status,
-                "postage": letter.postage,
-                "texts_erased_at": _iso(letter.texts_erased_at),
-                "history": _history(letter),
-                "payments": [
-                    {
-                        "provider": payment.provider,
-                        "status": payment.status,
-                        "amount": f"{payment.amount / 100:.2f}",
-                        "currency": payment.currency,
-                        "created_at": _iso(payment.created_at),
-                        "paid_at": _iso(payment.paid_at),
-                        "refunded_at": _iso(payment.refunded_at),
-                    }
-                    for payment in letter.payments.all()
-                ],
-            }
-        )
+        with translation.override(_language(letter.locale)):
+            exported.append(_letter_export(letter))
     return {
         "generated_at": timezone.now().isoformat(),
         "organisation": settings.LETTERBRIDGE_ORGANISATION_NAME,
@@ -134,15 +123,49 @@ def supporter_data_export(*, letter_ids: list[int]) -> dict:
     }
 
 
-def _history(letter: Letter) -> list[dict]:
-    """What happened to the letter, in words, in the language the supporter chose for its
-    e-mails (the language their rights link came in)."""
-    with translation.override(_language(letter.locale)):
-        return [
+def _letter_export(letter: Letter) -> dict:
+    """One letter of the export, its words in the active language."""
+    return {
+        "reference": letter.reference,
+        "to": letter.prisoner.name_en,
+        "written_at": _iso(letter.created_at),
+        "your_name": letter.supporter_name,
+        "your_email": letter.supporter_email,
+        "your_country": letter.supporter_country,
+        "email_language": letter.locale,
+        "letter_language": letter.language,
+        "letter": letter.original_text,
+        "russian_translation": letter.translation,
+        "your_signature_in_russian": letter.signature_ru,
+        "delivery": letter.get_delivery_display(),
+        "delivery_code": letter.delivery,
+        "came_by": letter.get_source_display(),
+        "came_by_code": letter.source,
+        "status": letter.get_status_display(),
+        "status_code": letter.status,
+        "postage": letter.get_postage_display(),
+        "postage_code": letter.postage,
+        "texts_erased_at": _iso(letter.texts_erased_at),
+        "history": [
             {"at": _iso(event.created_at), "what": event_label(event)}
             for event in letter.events.all()
             if event.kind in ("transition", "notified", "postage")
-        ]
+        ],
+        "payments": [
+            {
+                "provider": payment.get_provider_display(),
+                "provider_code": payment.provider,
+                "status": payment.get_status_display(),
+                "status_code": payment.status,
+                "amount": f"{payment.amount / 100:.2f}",
+                "currency": payment.currency,
+                "created_at": _iso(payment.created_at),
+                "paid_at": _iso(payment.paid_at),
+                "refunded_at": _iso(payment.refunded_at),
+            }
+            for payment in letter.payments.all()
+        ],
+    }
 
 
 def supporter_erase(*, letter_ids: list[int]) -> dict[str, int]:

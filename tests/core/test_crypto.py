@@ -1,6 +1,10 @@
+from datetime import timedelta
+
 import pytest
+import time_machine
 from cryptography.fernet import Fernet
 from django.core.exceptions import ImproperlyConfigured
+from django.utils import timezone
 
 from core import crypto
 
@@ -43,3 +47,25 @@ def test_bad_keys_are_a_configuration_error(settings):
     settings.LETTERBRIDGE_ENCRYPTION_KEYS = ["not-a-fernet-key"]
     with pytest.raises(ImproperlyConfigured):
         crypto.encrypt("x")
+
+
+def test_a_sealed_value_opens_only_for_its_purpose_and_within_its_age():
+    token = crypto.seal(b"marker-5c1e", purpose="letterbridge.test")
+
+    assert "marker" not in token and "=" not in token
+    assert crypto.unseal(token, purpose="letterbridge.test", max_age=timedelta(hours=1)) == (
+        b"marker-5c1e"
+    )
+    with pytest.raises(crypto.Unsealable):
+        crypto.unseal(token, purpose="letterbridge.other", max_age=timedelta(hours=1))
+    with pytest.raises(crypto.Unsealable):  # a stored value is not a sealed one
+        stored = crypto.encrypt("marker-5c1e").removeprefix(crypto.PREFIX)
+        crypto.unseal(stored, purpose="letterbridge.test", max_age=timedelta(hours=1))
+    with time_machine.travel(timezone.now() + timedelta(hours=2)), pytest.raises(crypto.Unsealable):
+        crypto.unseal(token, purpose="letterbridge.test", max_age=timedelta(hours=1))
+
+
+def test_sealing_with_bad_keys_is_a_configuration_error(settings):
+    settings.LETTERBRIDGE_ENCRYPTION_KEYS = ["not-a-fernet-key"]
+    with pytest.raises(ImproperlyConfigured):
+        crypto.seal(b"x", purpose="letterbridge.test")

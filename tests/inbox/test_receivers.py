@@ -110,4 +110,4 @@ def test_the_export_holds_the_emails_as_received(directory, coordinator):
     assert exported["letter"] == letter.reference
     assert exported["message_as_received"] == eml("rfc2231_filename").decode()
     assert exported["attachments"][0]["name"] == "письмо Бахрому.docx"
-    assert data["letters"][0]["came_by"] == "email"
+    assert data["letters"][0]["came_by_code"] == "email"

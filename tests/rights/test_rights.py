@@ -2,11 +2,8 @@
 
 import json
 import re
-from datetime import timedelta
 
 import pytest
-import time_machine
-from django.core import signing
 from django.urls import reverse
 from django.utils import timezone
 
@@ -93,8 +90,10 @@ def test_export_holds_letters_texts_and_payments_of_that_supporter_only(
     assert data["letters"][0]["letter"] == "marker-mine"
     assert data["letters"][0]["your_email"] == "anna@example.org"
     assert data["letters"][0]["payments"][0] | {"created_at": None} == {
-        "provider": "manual",
+        "provider": "manual (bank transfer, cash)",
+        "provider_code": "manual",
         "status": "paid",
+        "status_code": "paid",
         "amount": "2.20",
         "currency": "GBP",
         "created_at": None,
@@ -150,18 +149,6 @@ def test_the_russian_page_lists_letters_as_a_russian_reads_them(client):
     # then the prisoner is named in Cyrillic and the date has its month in the genitive
     assert "Хамроев Бахром Мардонович · 6 декабря 2026" in body
     assert "Bakhrom Khamroev" not in body and "Декабрь" not in body
-
-
-def test_links_expire_and_cannot_be_forged(client):
-    letter = LetterFactory()
-    token = services.rights_link_token(letter_ids=[letter.pk])
-    assert client.get(reverse("rights:home", args=[token[:-2] + "xx"])).status_code == 404
-    _payload, stamp, signature = token.split(":")
-    other = signing.b64_encode(json.dumps({"ids": [letter.pk + 1]}).encode()).decode()
-    forged = f"{other}:{stamp}:{signature}"
-    assert client.get(reverse("rights:export", args=[forged])).status_code == 404
-    with time_machine.travel(timezone.now() + timedelta(hours=25)):
-        assert client.get(reverse("rights:home", args=[token])).status_code == 404
 
 
 def test_every_rights_page_keeps_its_link_on_our_site_and_lets_its_forms_post(client):

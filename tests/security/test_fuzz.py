@@ -29,10 +29,11 @@ from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 from pypdf import PdfReader
 
+from core import crypto
 from letters import pdf, tokens
 from letters.models import Letter, PostingBatch
 from payments import stripe_api
-from rights.services import rights_link_token
+from rights.services import LINK_PURPOSE, rights_link_token
 from tests.factories import (
     CoordinatorFactory,
     LetterFactory,
@@ -476,18 +477,22 @@ def test_data_rights_request(client, body):
 
 @fuzz()
 @given(data=st.data())
-def test_data_rights_erase_with_a_signed_or_a_garbage_token(client, prisoner, data):
-    kind = data.draw(st.sampled_from(["signed", "signed-odd", "garbage"]))
-    if kind == "signed":
+def test_data_rights_erase_with_a_sealed_or_a_garbage_token(client, prisoner, data):
+    kind = data.draw(st.sampled_from(["sealed", "sealed-odd", "sealed-bytes", "old", "garbage"]))
+    if kind == "sealed":
         letter = LetterFactory(prisoner=prisoner, status=data.draw(st.sampled_from(list(S))))
         token = rights_link_token(letter_ids=[letter.pk])
-    elif kind == "signed-odd":
-        # signed by us but holding ids that do not exist or are not ids at all
+    elif kind == "sealed-odd":
+        # sealed by us but holding ids that do not exist or are not ids at all
+        token = crypto.seal(json.dumps(data.draw(JSON_VALUE)).encode(), purpose=LINK_PURPOSE)
+    elif kind == "sealed-bytes":
+        # sealed by us but not JSON, nor even UTF-8
+        token = crypto.seal(data.draw(st.binary(max_size=40)), purpose=LINK_PURPOSE)
+    elif kind == "old":
+        # the earlier signed-only format, with anything in it
         from django.core import signing
 
-        from rights.services import LINK_SALT
-
-        token = signing.dumps(data.draw(JSON_VALUE), salt=LINK_SALT, compress=True)
+        token = signing.dumps(data.draw(JSON_VALUE), salt=LINK_PURPOSE, compress=True)
     else:
         token = data.draw(GARBAGE_TOKEN)
     body = data.draw(bodies(["confirm"], valid={"confirm": "on"}))
