@@ -3,6 +3,7 @@
 own URLs with the composed pages added to the same namespace. config.urls includes these."""
 
 from django.urls import path
+from django.views.generic import RedirectView
 
 from letters import coordination
 from letters import urls as letters_urls
@@ -33,6 +34,11 @@ letters_pages = (
 prisoners_pages = (
     [
         path("", views.prisoner_list, name="list"),
+        # A prisoner's address with the name taken off: the directory, not a "not found".
+        path(
+            "prisoners/",
+            RedirectView.as_view(pattern_name="prisoners:list", permanent=True, query_string=True),
+        ),
         path("prisoners/<slug:slug>/", views.prisoner_detail, name="detail"),
     ],
     "prisoners",

@@ -169,3 +169,10 @@ def test_the_russian_pages_list_people_in_russian_order_with_a_fixed_number_of_q
     form, more_people_queries = _russian_get(client, reverse("letters:write"))
     assert more_people_queries == form_queries
     assert ">Жилин Михаил</option>" in form
+
+
+def test_a_prisoners_address_without_the_name_leads_to_the_directory(client):
+    response = client.get("/prisoners/", {"sort": "name"})
+    assert response.status_code == 301
+    assert response["Location"] == reverse("prisoners:list") + "?sort=name"
+    assert client.get(response["Location"]).status_code == 200
