@@ -5,10 +5,13 @@ field. The supporter's page and the prisoner's count are composed above (pages).
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
+from django.conf import settings
 from django.contrib.auth.models import User
 from django.core.cache import cache
 from django.db.models import Count, Q, QuerySet
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from letters.models import Letter
 from prisoners.models import Prisoner
@@ -154,6 +157,11 @@ def replies_this_year_by_prisoner() -> dict[int, int]:
     return {int(pk): n for pk, n in counts.items()}
 
 
+def _in_language(language: str, words: Callable[[], str]) -> str:
+    with translation.override(language if language in dict(settings.LANGUAGES) else "en"):
+        return str(words())
+
+
 def replies_export(*, letter_ids: list[int]) -> list[dict]:
     """A supporter's replies, for their data export: texts as delivered, and which scans exist
     (the scans themselves are on the letter's page)."""
@@ -167,7 +175,9 @@ def replies_export(*, letter_ids: list[int]) -> list[dict]:
         {
             "letter": reply.letter.reference,
             "received_at": reply.created_at.isoformat(),
-            "status": reply.status,
+            # In words in the letter's language, like the letter's own fields, with the code.
+            "status": _in_language(reply.letter.locale, reply.get_status_display),
+            "status_code": reply.status,
             "transcription": reply.transcription if reply.status == S.APPROVED else "",
             "translation": reply.translation if reply.status == S.APPROVED else "",
             "scanned_pages": [

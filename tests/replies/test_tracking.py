@@ -112,10 +112,21 @@ def test_the_data_export_holds_the_delivered_reply(letter):
     approved(letter)
     record(letter)
     exported = supporter_data_export(letter_ids=[letter.pk])["replies"]
-    assert [r["status"] for r in exported] == ["approved", "received"]
+    assert [r["status_code"] for r in exported] == ["approved", "received"]
+    assert [r["status"] for r in exported] == ["approved", "waiting for a volunteer"]
     assert exported[0]["translation"].startswith("Dear Margaret")
     assert exported[1]["transcription"] == ""
     assert exported[0]["scanned_pages"][0]["type"] == "image/jpeg"
+
+
+def test_the_data_export_names_a_replys_state_in_the_letters_language(letter):
+    # given a supporter who wrote in Russian, and a reply waiting for a volunteer
+    letter.locale = "ru"
+    letter.save(update_fields=["locale"])
+    record(letter)
+    # then their export says so in Russian, with the code beside it
+    (reply,) = supporter_data_export(letter_ids=[letter.pk])["replies"]
+    assert (reply["status"], reply["status_code"]) == ("ждёт волонтёра", "received")
 
 
 def test_a_withheld_reply_never_appears_to_the_supporter(client, letter):
