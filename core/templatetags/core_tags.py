@@ -8,6 +8,8 @@ from django.http import HttpRequest
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
 
+from core.frame import AdminFrameNode
+
 register = template.Library()
 
 
@@ -59,3 +61,13 @@ def nav_sidebar(context) -> SafeString:
                     _SIDEBARS.clear()
                 _SIDEBARS[key] = html
     return mark_safe(html)  # noqa: S308  (a template's output, escaped as it was drawn)
+
+
+# --- the admin's frame -----------------------------------------------------------------------
+
+
+@register.tag
+def admin_frame(parser, token) -> AdminFrameNode:
+    """Django's ``admin/base.html``, extended as ``{% extends %}`` would, its frame kept
+    (core.frame). The whole of our ``templates/admin/base.html``."""
+    return AdminFrameNode()
