@@ -25,6 +25,7 @@ from django.views.decorators.http import require_http_methods
 
 from core.http import AuthenticatedHttpRequest
 from core.paginator import BoundedPaginator
+from core.urls import reverse_for_each, reverse_once
 
 from . import selectors
 from .lifecycle import OPEN_STATES, PERM_REVIEW, PERM_TRANSLATE
@@ -46,17 +47,13 @@ KIND_REJECTION = gettext_lazy(
 
 
 def _url(name: str, *args) -> str:
-    return reverse(f"admin:letters_letter_desk_{name}", args=args)
-
-
-# Stands for a letter's id in a URL reversed once for a whole list (no real id is this big).
-_ID_SLOT = 2**62 + 12345
+    name = f"admin:letters_letter_desk_{name}"
+    return reverse(name, args=args) if args else reverse_once(name)
 
 
 def _url_for_each(name: str) -> Callable[[int], str]:
-    """reverse(name, args=[id]) for many letters, from one reverse()."""
-    before, _slot, after = reverse(name, args=[_ID_SLOT]).partition(str(_ID_SLOT))
-    return lambda letter_id: f"{before}{int(letter_id)}{after}"
+    """reverse(name, args=[id]) for many letters, from one reverse() per process."""
+    return reverse_for_each(name)
 
 
 def _can_translate(user) -> bool:

@@ -9,6 +9,7 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
 
 from core.frame import AdminFrameNode
+from core.urls import reverse_once
 
 register = template.Library()
 
@@ -20,6 +21,14 @@ def language_switch_url(request: HttpRequest, code: str) -> str:
     query = request.GET.copy()
     query["lang"] = code
     return f"{request.path}?{query.urlencode()}"
+
+
+@register.simple_tag
+def url_once(viewname: str) -> str:
+    """``{% url viewname %}`` for a name with no arguments, reversed once per URLconf, prefix
+    and language (core.urls): for the addresses a page writes on every request. Escaped as
+    ``{% url %}`` escapes (a simple tag's output is, under autoescape)."""
+    return reverse_once(viewname)
 
 
 # --- the admin's sidebar ---------------------------------------------------------------------
