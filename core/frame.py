@@ -10,7 +10,8 @@ HTML that changes only with the things ``frame_key`` reads.
   every other block that a template other than Django's ``admin/base.html`` and
   ``admin/base_site.html`` overrides (a login page's user tools, a password page's links): those
   are drawn per request, in place, by Django's own ``BlockNode``, so ``{{ block.super }}`` and the
-  messages work as ever.
+  messages work as ever. A block filled with text alone (``colM``, an empty footer) is the same
+  every time and is kept.
 - **Keyed by everything the rest reads**: the language, the user's name and flags (so a rename
   shows at once and no one sees another's "Welcome, X"), ``has_permission``, the site's header
   and URL, popup and sidebar switches, the UTC offset that ``{% now "Z" %}`` writes, the URL
@@ -49,7 +50,7 @@ HOLES = frozenset(
         "extrastyle",
         "extrahead",
         "bodyclass",
-        "nav-breadcrumbs",
+        "breadcrumbs",
         "nav-sidebar",
         "messages",
         "coltype",
@@ -84,12 +85,15 @@ def enabled() -> bool:
 
 def _holes_and_fillers(base_blocks: dict[str, BlockNode], block_context: BlockContext):
     """The blocks drawn per request, and which nodes fill the others (their ids: the same
-    templates, loaded once, give the same frame)."""
+    templates, loaded once, give the same frame). A block whose filling is only text (the
+    usual ``colM``, an empty footer) is the same on every request: kept in the frame."""
     holes = []
     fillers = []
     for name in base_blocks:
         nodes = block_context.blocks.get(name, ())
-        if name in HOLES or any(
+        if nodes and all(isinstance(node, TextNode) for node in nodes[-1].nodelist):
+            fillers.append(id(nodes[-1]))
+        elif name in HOLES or any(
             getattr(node.origin, "template_name", None) not in FRAME_TEMPLATES for node in nodes
         ):
             holes.append(name)
