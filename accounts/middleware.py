@@ -11,6 +11,8 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django_otp import user_has_device
 
+from core.urls import reverse_once
+
 LOGIN_AT = "_staff_login_at"
 SEEN_AT = "_staff_seen_at"
 SEEN_RESOLUTION = 60  # seconds: the idle clock is kept to the minute
@@ -60,5 +62,5 @@ class RequireTwoFactorMiddleware:
         user = getattr(request, "user", None)
         if user is None or not user.is_authenticated or not user.is_staff:
             return False
-        exempt = (reverse("admin:login"), reverse("admin:logout"), "/staff/2fa/")
+        exempt = (reverse_once("admin:login"), reverse_once("admin:logout"), "/staff/2fa/")
         return request.path.startswith("/admin/") and not request.path.startswith(exempt)

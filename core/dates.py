@@ -40,6 +40,20 @@ def _minute_part(language: str | None, char: str, hour: int, minute: int) -> str
     return str(getattr(TimeFormat(time(hour, minute)), char)())
 
 
+# Format characters that depend on the moment only through its time zone's offset or name,
+# which are the same for every second of a minute.
+_BY_ZONE = frozenset("eIOTZ")
+
+
+def minute_determined(format_string: str) -> bool:
+    """Whether ``format_string`` writes the same for every second of a minute (no seconds,
+    microseconds or timestamps)."""
+    return all(
+        not is_char or piece in _BY_DATE or piece in _BY_MINUTE or piece in _BY_ZONE
+        for is_char, piece in _parts(str(format_string))
+    )
+
+
 def format_datetime(value: datetime, format_string: str) -> str:
     """``dateformat.format(value, format_string)`` for a datetime, in the active language."""
     language = get_language()

@@ -12,7 +12,6 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
-from django.middleware.csrf import get_token
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -23,8 +22,10 @@ from django.utils.translation import gettext_lazy
 from django.utils.translation import override as translation_override
 from django.views.decorators.http import require_http_methods
 
+from core.csrf import get_token
 from core.http import AuthenticatedHttpRequest
 from core.paginator import BoundedPaginator
+from core.urls import reverse_for_each, reverse_once
 
 from . import selectors
 from .lifecycle import OPEN_STATES, PERM_REVIEW, PERM_TRANSLATE
@@ -46,17 +47,13 @@ KIND_REJECTION = gettext_lazy(
 
 
 def _url(name: str, *args) -> str:
-    return reverse(f"admin:letters_letter_desk_{name}", args=args)
-
-
-# Stands for a letter's id in a URL reversed once for a whole list (no real id is this big).
-_ID_SLOT = 2**62 + 12345
+    name = f"admin:letters_letter_desk_{name}"
+    return reverse(name, args=args) if args else reverse_once(name)
 
 
 def _url_for_each(name: str) -> Callable[[int], str]:
-    """reverse(name, args=[id]) for many letters, from one reverse()."""
-    before, _slot, after = reverse(name, args=[_ID_SLOT]).partition(str(_ID_SLOT))
-    return lambda letter_id: f"{before}{int(letter_id)}{after}"
+    """reverse(name, args=[id]) for many letters, from one reverse() per process."""
+    return reverse_for_each(name)
 
 
 def _can_translate(user) -> bool:
@@ -138,7 +135,8 @@ class Desk:
         base = {
             **self.site.each_context(request),
             # One masked CSRF token for every form of the page (the queue has two a row):
-            # Django's would mask a new one for each {% csrf_token %}, at some cost each.
+            # Django's would mask a new one for each {% csrf_token %}, at some cost each; made
+            # by core.csrf from one read of the random source (Django's draws 64 letters).
             "csrf_token": SimpleLazyObject(lambda: get_token(request)),
             "opts": Letter._meta,
             "title": title,

@@ -8,6 +8,9 @@ from django.http import HttpRequest
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
 
+from core.frame import AdminFrameNode
+from core.urls import reverse_once
+
 register = template.Library()
 
 
@@ -18,6 +21,14 @@ def language_switch_url(request: HttpRequest, code: str) -> str:
     query = request.GET.copy()
     query["lang"] = code
     return f"{request.path}?{query.urlencode()}"
+
+
+@register.simple_tag
+def url_once(viewname: str) -> str:
+    """``{% url viewname %}`` for a name with no arguments, reversed once per URLconf, prefix
+    and language (core.urls): for the addresses a page writes on every request. Escaped as
+    ``{% url %}`` escapes (a simple tag's output is, under autoescape)."""
+    return reverse_once(viewname)
 
 
 # --- the admin's sidebar ---------------------------------------------------------------------
@@ -59,3 +70,13 @@ def nav_sidebar(context) -> SafeString:
                     _SIDEBARS.clear()
                 _SIDEBARS[key] = html
     return mark_safe(html)  # noqa: S308  (a template's output, escaped as it was drawn)
+
+
+# --- the admin's frame -----------------------------------------------------------------------
+
+
+@register.tag
+def admin_frame(parser, token) -> AdminFrameNode:
+    """Django's ``admin/base.html``, extended as ``{% extends %}`` would, its frame kept
+    (core.frame). The whole of our ``templates/admin/base.html``."""
+    return AdminFrameNode()

@@ -118,3 +118,38 @@ def test_no_date_time_is_formatted_without_the_filter():
         if with_time.search(path.read_text(encoding="utf-8"))
     ]
     assert offenders == []
+
+
+def _written_afresh(value: datetime, pattern: str = "j E Y, H:i") -> str:
+    """datetime_with_zone as it was before it remembered minutes: Django's dateformat."""
+    from django.utils.dateformat import format as django_format
+    from django.utils.formats import get_format
+
+    local = timezone.localtime(value)
+    zone = local.tzname() or ""
+    if zone.startswith(("+", "-")):
+        zone = f"UTC{zone}"
+    return f"{django_format(local, get_format(pattern))} {zone}".strip()
+
+
+def test_remembered_minutes_read_as_written_afresh():
+    from letters.templatetags import letters_tags
+
+    letters_tags._WITH_ZONE.clear()
+    # Around London's change of clocks (29 March 2026, 01:00 UTC), seconds apart and minutes apart.
+    start = datetime(2026, 3, 29, 0, 58, 1, tzinfo=UTC)
+    moments = [start + timedelta(seconds=17 * i) for i in range(20)]
+    moments += [WINTER + timedelta(minutes=i, seconds=i) for i in range(5)]
+    zones = ["Europe/London", "Asia/Dubai", "Asia/Kolkata", "America/St_Johns"]
+    patterns = ["j E Y, H:i", "H:i:s", "DATETIME_FORMAT", "N j, Y, P T"]
+    for _ in range(2):  # remembered, then read
+        for language in ["en", "ru"]:
+            with translation.override(language):
+                for zone in zones:
+                    with timezone.override(ZoneInfo(zone)):
+                        for pattern in patterns:
+                            for moment in moments:
+                                expected = _written_afresh(moment, pattern)
+                                got = datetime_with_zone(moment, pattern)
+                                assert got == expected, (language, zone, pattern, moment)
+    assert letters_tags._WITH_ZONE
