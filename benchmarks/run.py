@@ -496,13 +496,14 @@ def email_latency(samples: int) -> Result:
     with celery_worker() as worker:
         prisoner = Prisoner.objects.filter(accepts_letters=True).first()
         ids = []
-        for _ in range(samples):
+        for number in range(samples):
             submitted = submission.letter_submit(
                 prisoner_id=prisoner.pk,
                 supporter_name="Bench",
                 supporter_email="bench-mail@example.org",
                 language="en",
-                original_text="Dear friend, you are not forgotten.",
+                # Each its own letter: the same one sent again is answered with the first.
+                original_text=f"Dear friend, you are not forgotten. ({number})",
                 delivery="return_to_me",
             )
             ids.append(submitted.letter.pk)
