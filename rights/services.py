@@ -24,7 +24,7 @@ from core import crypto
 from inbox.selectors import inbound_export
 from letters.events import event_label
 from letters.lifecycle import OPEN_STATES
-from letters.models import Letter
+from letters.models import LANGUAGES, Letter
 from letters.services import privacy
 from replies.selectors import replies_export
 
@@ -97,9 +97,10 @@ def supporter_data_export(*, letter_ids: list[int]) -> dict:
     Each letter is written in the language the supporter chose for its e-mails (the language
     their data link came in; English where the site does not speak it): what happened to it
     (``history[].what``) and the fields that hold one of our codes (``status``, ``delivery``,
-    ``postage``, ``came_by``; a payment's ``provider`` and ``status``) are words, and each such
-    field keeps its code beside it as ``<field>_code`` ("status": "posted", "status_code":
-    "posted"; in Russian "status": "отправлено"), for a program reading the file."""
+    ``postage``, ``came_by``, the two languages; a payment's ``provider`` and ``status``) are
+    words, and each such field keeps its code beside it as ``<field>_code`` ("status":
+    "posted", "status_code": "posted"; in Russian "status": "отправлено"), for a program
+    reading the file."""
     letters = (
         Letter.objects.filter(pk__in=letter_ids)
         .select_related("prisoner")
@@ -123,6 +124,12 @@ def supporter_data_export(*, letter_ids: list[int]) -> dict:
     }
 
 
+def _language_name(code: str) -> str:
+    """A language's name in the active language ("Russian", «русский»), or its code where it
+    is none of the letters' languages."""
+    return str(dict(LANGUAGES).get(code, code))
+
+
 def _letter_export(letter: Letter) -> dict:
     """One letter of the export, its words in the active language."""
     return {
@@ -132,8 +139,10 @@ def _letter_export(letter: Letter) -> dict:
         "your_name": letter.supporter_name,
         "your_email": letter.supporter_email,
         "your_country": letter.supporter_country,
-        "email_language": letter.locale,
-        "letter_language": letter.language,
+        "email_language": _language_name(letter.locale),
+        "email_language_code": letter.locale,
+        "letter_language": letter.get_language_display(),
+        "letter_language_code": letter.language,
         "letter": letter.original_text,
         "russian_translation": letter.translation,
         "your_signature_in_russian": letter.signature_ru,

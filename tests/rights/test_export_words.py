@@ -23,6 +23,8 @@ WORDS = {
         "postage": "paid",
         "payment provider": "manual (bank transfer, cash)",
         "payment status": "refunded",
+        "email language": "English",
+        "letter language": "German",
     },
     "ru": {
         "status": "отправлено",
@@ -31,6 +33,8 @@ WORDS = {
         "postage": "оплачено",
         "payment provider": "вручную (банковский перевод, наличные)",
         "payment status": "возвращено",
+        "email language": "Русский",
+        "letter language": "Немецкий",
     },
 }
 
@@ -46,6 +50,7 @@ def test_the_export_gives_codes_in_words_in_the_letters_language_and_keeps_the_c
         delivery=Letter.Delivery.POST_FOR_ME,
         source=Letter.Source.EMAIL,
         postage=Letter.Postage.PAID,
+        language="de",
     )
     Payment.objects.create(
         letter=letter, provider="manual", status="refunded", currency="GBP", amount=220
@@ -65,6 +70,8 @@ def test_the_export_gives_codes_in_words_in_the_letters_language_and_keeps_the_c
         "postage": exported["postage"],
         "payment provider": payment["provider"],
         "payment status": payment["status"],
+        "email language": exported["email_language"],
+        "letter language": exported["letter_language"],
     } == WORDS[locale]
     assert (
         exported["status_code"],
@@ -73,7 +80,9 @@ def test_the_export_gives_codes_in_words_in_the_letters_language_and_keeps_the_c
         exported["postage_code"],
         payment["provider_code"],
         payment["status_code"],
-    ) == ("posted", "post_for_me", "email", "paid", "manual", "refunded")
+        exported["email_language_code"],
+        exported["letter_language_code"],
+    ) == ("posted", "post_for_me", "email", "paid", "manual", "refunded", locale, "de")
 
 
 def test_a_letter_without_a_language_is_exported_in_english():
