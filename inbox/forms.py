@@ -3,7 +3,7 @@ from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from letters.models import CURRENCIES, LANGUAGES, Letter
-from prisoners.models import Prisoner
+from prisoners.models import Prisoner, russian_is_active
 
 
 class ConfirmLetterForm(forms.Form):
@@ -52,6 +52,13 @@ class ConfirmLetterForm(forms.Form):
             )
         },
     )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if russian_is_active():
+            # the names read in Cyrillic there (Prisoner.__str__), so in Cyrillic order
+            field = self.fields["prisoner"]
+            field.queryset = field.queryset.order_by("name_ru", "name_en")  # type: ignore[attr-defined]
 
 
 class AnswerForm(forms.Form):

@@ -243,7 +243,7 @@ class LetterAdmin(admin.ModelAdmin):
     # supporter's encrypted fields, and of the prisoner and the volunteer only their names.
     list_display_fields = {
         "flagged": ["flagged_at"],
-        "prisoner": ["prisoner", "prisoner__name_en"],  # Prisoner.__str__
+        "prisoner": ["prisoner", "prisoner__name_en", "prisoner__name_ru"],  # Prisoner.__str__
         "claimed_by": ["claimed_by", "claimed_by__username"],  # User.__str__
     }
     list_filter = [

@@ -130,7 +130,12 @@ class Prisoner(models.Model):
         indexes = [models.Index(fields=["accepts_letters", "name_en"])]
 
     def __str__(self) -> str:
-        return self.name_en
+        """The name as staff of the active language read it (the admin's lists, menus and
+        history): in Cyrillic in the Russian admin. Where a query loaded only the English
+        name, that one, rather than a query per row for the other."""
+        if "name_ru" in self.get_deferred_fields():
+            return self.name_en
+        return self.local_name()
 
     def status_word(self) -> str:
         """The status as said of this person in the active language: in Russian it agrees

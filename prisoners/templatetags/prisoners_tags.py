@@ -1,4 +1,6 @@
 from django import template
+from django.utils.html import format_html
+from django.utils.safestring import SafeString
 
 from prisoners.models import Prisoner, russian_is_active
 
@@ -17,3 +19,17 @@ def other_name(prisoner: Prisoner) -> str:
     if russian_is_active() and prisoner.name_ru:
         return prisoner.name_en
     return prisoner.name_ru
+
+
+@register.filter
+def both_names(prisoner: Prisoner) -> SafeString | str:
+    """Both spellings for staff, the current language's first: «Хамроев Бахром Мардонович
+    (Bakhrom Khamroev)» on a Russian page, "Bakhrom Khamroev (Хамроев Бахром Мардонович)" on
+    an English one; the other spelling marked with its language."""
+    other = other_name(prisoner)
+    if not other:
+        return prisoner.local_name()
+    other_language = "en" if russian_is_active() and prisoner.name_ru else "ru"
+    return format_html(
+        '{} <span lang="{}">({})</span>', prisoner.local_name(), other_language, other
+    )
