@@ -90,20 +90,24 @@ def letter_submit(
     # The same letter sent twice (a double click, or Back and Send again) is one letter: the
     # second sending is answered with the first one's page.
     key = _sending_key(arguments)
-    earlier = _letter_sent_just_now(key)
+    earlier, held = _letter_sent_just_now(key)
     if earlier is not None:
         return earlier
     try:
         submitted = _letter_submit_with_reference(arguments)
     except BaseException:
-        cache.delete(key)
+        if held:  # a sending that waited in vain for a stuck first one leaves its key alone
+            cache.delete(key)
         raise
-    cache.set(key, submitted.letter.pk, SAME_LETTER_SECONDS)
+    if held:
+        cache.set(key, submitted.letter.pk, SAME_LETTER_SECONDS)
     return submitted
 
 
 # How long a sending is remembered, so that the same letter sent again is not made twice.
 SAME_LETTER_SECONDS = 10 * 60
+# How long a second sending waits for the first one to be saved before making its own letter.
+SAME_LETTER_WAIT_SECONDS = 3.0
 _SENDING = "sending"  # the cache's value while the first sending is being saved
 
 
@@ -122,10 +126,11 @@ def _sending_key(arguments: dict[str, Any]) -> str:
     return f"letters:sending:{digest}"
 
 
-def _letter_sent_just_now(key: str) -> SubmittedLetter | None:
-    """The letter this same sending made a moment ago, or None when this one is the first
-    (then the key is held for it). A first sending still being saved is waited for, briefly."""
-    deadline = time.monotonic() + 3.0
+def _letter_sent_just_now(key: str) -> tuple[SubmittedLetter | None, bool]:
+    """The letter this same sending made a moment ago, if any, and whether this sending now
+    holds the key (it is the first). A first sending still being saved is waited for, briefly;
+    if it is stuck, this one goes on without the key, which stays the first one's."""
+    deadline = time.monotonic() + SAME_LETTER_WAIT_SECONDS
     while not cache.add(key, _SENDING, SAME_LETTER_SECONDS):
         earlier = cache.get(key)
         if earlier is None:
@@ -135,11 +140,12 @@ def _letter_sent_just_now(key: str) -> SubmittedLetter | None:
             if letter is None or letter.texts_erased_at is not None:
                 cache.delete(key)
                 continue  # cancelled or erased since: this sending makes a new letter
-            return SubmittedLetter(letter=letter, token=tokens.token_for(salt=letter.tracking_salt))
+            token = tokens.token_for(salt=letter.tracking_salt)
+            return SubmittedLetter(letter=letter, token=token), False
         if time.monotonic() > deadline:
-            return None  # the first sending is stuck: rather two letters than none
+            return None, False  # the first sending is stuck: rather two letters than none
         time.sleep(0.05)
-    return None
+    return None, True
 
 
 def _letter_submit_with_reference(arguments: dict[str, Any]) -> SubmittedLetter:

@@ -4,6 +4,7 @@ import re
 from datetime import timedelta
 
 import pytest
+from django.core.cache import cache
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -731,3 +732,30 @@ def test_a_cancelled_letter_sent_again_is_a_new_letter(client):
     assert Letter.objects.count() == 2
     assert response["Location"] != track_url(first)
     assert Letter.objects.exclude(pk=first.pk).get().status == Letter.Status.RECEIVED
+
+
+def test_a_sending_that_gives_up_on_a_stuck_first_one_leaves_the_first_ones_key(
+    client, monkeypatch
+):
+    # given a first sending of this letter that holds its key and is still being saved
+    keys: list[str] = []
+    sending_key = submission._sending_key
+
+    def first_one_holds(arguments) -> str:
+        keys.append(sending_key(arguments))
+        cache.add(keys[-1], "sending", 60)
+        return keys[-1]
+
+    monkeypatch.setattr(submission, "_sending_key", first_one_holds)
+    monkeypatch.setattr(submission, "SAME_LETTER_WAIT_SECONDS", 0.1)
+
+    # when the same letter is sent again, waits in vain, and its own saving fails
+    def broken(arguments):
+        raise RuntimeError("the database went away")
+
+    monkeypatch.setattr(submission, "_letter_submit_with_reference", broken)
+    with pytest.raises(RuntimeError):
+        client.post(reverse("letters:write"), form_data(PrisonerFactory()))
+
+    # then the first sending still holds the key (a third one will still wait for it)
+    assert cache.get(keys[0]) == "sending"
