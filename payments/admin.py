@@ -258,7 +258,7 @@ class PaymentAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
                     if data["amount"]
                     else settings.LETTERBRIDGE_POSTAGE_FEES[currency]
                 )
-                services.payment_record_manual(
+                payment = services.payment_record_manual(
                     letter_id=letter.pk,
                     coordinator=request.user,
                     method=data["how"],
@@ -266,6 +266,17 @@ class PaymentAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
                     currency=currency,
                     note=data["note"],
                 )
+                if payment.refund_requested_at is not None:
+                    self.message_user(
+                        request,
+                        _(
+                            "Payment for %(ref)s recorded. The letter is closed, so the money "
+                            "goes back: pay it back by hand, then mark the payment refunded."
+                        )
+                        % {"ref": letter.reference},
+                        messages.WARNING,
+                    )
+                    return True
         except services.PaymentError as error:
             form.add_error(None, error.message)
             return False

@@ -513,10 +513,10 @@ def _refund_failed(payment: Payment, *, note: str) -> None:
 # --- coordinators ----------------------------------------------------------------------------
 
 
-def _ensure_unsettled(letter: Letter) -> None:
+def _ensure_unsettled(letter: Letter, *, closed_ok: bool = False) -> None:
     if letter.delivery != Letter.Delivery.POST_FOR_ME:
         raise PaymentError(_("The supporter posts this letter themselves; it has no postage."))
-    if letter.status in CLOSED_UNSENT_STATES:
+    if letter.status in CLOSED_UNSENT_STATES and not closed_ok:
         raise PaymentError(_("This letter is closed."))
     if Payment.objects.filter(letter_id=letter.pk, status__in=[P.PAID, P.WAIVED]).exists():
         raise PaymentError(_("The postage for this letter is already settled."))
@@ -558,7 +558,11 @@ def payment_record_manual(
     currency: str,
     note: str = "",
 ) -> Payment:
-    """Postage paid by bank transfer or cash (``method``, a key of MANUAL_METHODS)."""
+    """Postage paid by bank transfer or cash (``method``, a key of MANUAL_METHODS).
+
+    Money that arrives for a letter cancelled or rejected meanwhile (a bank transfer takes
+    days) is recorded too, so the ledger holds it: the payment is marked to be paid back by
+    hand, and the supporter's receipt says it will be."""
     _require_coordinator(coordinator)
     if method not in MANUAL_METHODS:
         raise PaymentError(_("Choose how the postage was paid: bank transfer or cash."))
@@ -567,7 +571,7 @@ def payment_record_manual(
     if amount <= 0:
         raise PaymentError(_("The amount must be more than zero."))
     letter = _lock_letter(letter_id)
-    _ensure_unsettled(letter)
+    _ensure_unsettled(letter, closed_ok=True)
     how = MANUAL_METHODS[method]
     payment = Payment(
         letter=letter, provider=Payment.Provider.MANUAL, currency=currency, amount=amount

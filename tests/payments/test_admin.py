@@ -363,3 +363,45 @@ def test_a_payments_history_says_what_happened_in_words(
     assert f'<span title="record">{recorded}</span>' in body
     assert f'<span title="refund_by_hand">{paid_back}</span>' in body
     assert "refund_by_hand<" not in body and "refund_by_hand\n" not in body
+
+
+@pytest.mark.parametrize("status", ["cancelled", "rejected"])
+def test_a_bank_transfer_that_comes_after_the_letter_closed_is_recorded_to_pay_back(
+    desk, status, outbox, django_capture_on_commit_callbacks
+):
+    # given a letter cancelled (or rejected) while the supporter's bank transfer was on its way
+    letter = LetterFactory(status=status, postage_currency="GBP")
+
+    # when the money arrives and a coordinator records it by the letter's reference
+    with django_capture_on_commit_callbacks(execute=True):
+        response = desk.post(
+            reverse("admin:payments_payment_settle"),
+            {"reference": letter.reference, "how": "bank_transfer"},
+            follow=True,
+        )
+
+    # then the ledger holds it, marked to be paid back by hand, and the coordinator is told so
+    payment = Payment.objects.get(letter=letter)
+    assert (payment.status, payment.amount, payment.refund_requested_at is not None) == (
+        P.PAID,
+        220,
+        True,
+    )
+    assert "refund it by hand" in payment.refund_error
+    assert "pay it back by hand, then mark the payment refunded" in response.content.decode()
+    # and the supporter's receipt says the money goes back
+    (receipt,) = outbox
+    assert "Your letter will not be sent, so we are paying this back to you." in receipt.body
+
+
+def test_a_closed_letters_fee_is_not_waived(desk):
+    letter = LetterFactory(status=Letter.Status.CANCELLED)
+
+    response = desk.post(
+        reverse("admin:payments_payment_settle"),
+        {"reference": letter.reference, "how": "waive"},
+    )
+
+    assert response.status_code == 200
+    assert "This letter is closed." in response.content.decode()
+    assert not Payment.objects.exists()
