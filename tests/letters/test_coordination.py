@@ -38,6 +38,20 @@ def test_dashboard_shows_states_chart_postage_and_fewest_letters(client, coordin
     assert lonely.name_en in page
 
 
+@pytest.mark.parametrize(("language", "words"), [("en", "less than a day"), ("ru", "меньше дня")])
+def test_a_state_whose_oldest_letter_came_today_waits_less_than_a_day(
+    client, coordinator, language, words
+):
+    LetterFactory(status=S.RECEIVED, status_changed_at=timezone.now())
+    client.force_login(coordinator)
+    client.cookies["django_language"] = language
+
+    page = client.get(reverse("letters_coordination:dashboard")).content.decode()
+
+    assert words in page
+    assert "0 days" not in page and "0 дней" not in page
+
+
 def test_coordination_pages_refuse_volunteers(client, volunteer):
     client.force_login(volunteer)
     for name in ("dashboard", "prepare"):
