@@ -391,6 +391,7 @@ def test_a_bank_transfer_that_comes_after_the_letter_closed_is_recorded_to_pay_b
     assert "pay it back by hand, then mark the payment refunded" in response.content.decode()
     # and the supporter's receipt says the money goes back
     (receipt,) = outbox
+    assert receipt.subject == f"Your postage payment goes back to you ({letter.reference})"
     assert "Your letter will not be sent, so we are paying this back to you." in receipt.body
 
 
