@@ -135,6 +135,7 @@ def letter_tracking(*, letter: Letter, token: str) -> dict:
         "next_step": _next_step(letter, events, translation_skipped),
         "can_cancel": supporter_may_cancel(letter.status),
         "postage_moot": _postage_moot(letter),
+        "postage_word": postage_word(letter),
         "replies_reach_us": replies_reach_us(letter),
         "fee": fee_label(letter),
         "pdf_url": reverse("letters:returned_pdf", args=[token])
@@ -149,6 +150,15 @@ def _postage_moot(letter: Letter) -> bool:
     return letter.status in CLOSED_UNSENT_STATES and letter.postage == Letter.Postage.DUE
 
 
+def postage_word(letter: Letter) -> str | Promise:
+    """The postage's state as the supporter reads it: paid for a letter that will not go is
+    being paid back (payments asks for the refund when the letter closes, or when the money
+    comes after it did) until the refund is made."""
+    if letter.status in CLOSED_UNSENT_STATES and letter.postage == Letter.Postage.PAID:
+        return gettext_lazy("paid; we are paying it back")
+    return letter.get_postage_display()
+
+
 def letter_confirmation(*, letter: Letter, token: str) -> dict:
     """Letters' part of the confirmation after writing: the reference and the fee."""
     return {
@@ -159,4 +169,5 @@ def letter_confirmation(*, letter: Letter, token: str) -> dict:
         # Revisited after a cancel (the back button, the browser's history): as on the
         # letter's page, postage never paid for a letter that will not go is not "due".
         "postage_moot": _postage_moot(letter),
+        "postage_word": postage_word(letter),
     }

@@ -759,3 +759,24 @@ def test_a_sending_that_gives_up_on_a_stuck_first_one_leaves_the_first_ones_key(
 
     # then the first sending still holds the key (a third one will still wait for it)
     assert cache.get(keys[0]) == "sending"
+
+
+@pytest.mark.parametrize(
+    ("language", "words"),
+    [("en", "paid; we are paying it back"), ("ru", "оплачено; мы вернём деньги")],
+)
+def test_a_closed_letters_paid_postage_reads_as_being_paid_back(client, language, words):
+    # given a letter cancelled after its postage was paid (the refund not made yet)
+    letter = LetterFactory(
+        status=Letter.Status.CANCELLED,
+        delivery=Letter.Delivery.POST_FOR_ME,
+        postage=Letter.Postage.PAID,
+        postage_currency="GBP",
+    )
+    client.cookies["django_language"] = language
+
+    # when the supporter opens its page, and the confirmation after writing
+    pages = [_track(client, letter), _sent_page(client, letter)]
+
+    # then both say the money is on its way back
+    assert all(words in page for page in pages)
