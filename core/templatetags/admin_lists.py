@@ -11,6 +11,7 @@ from django.contrib.admin.templatetags.base import InclusionAdminNode
 from django.utils.safestring import mark_safe
 
 from core.admin import result_count as _result_count
+from core.admin_kept import kept_part
 from core.admin_list import fast_enabled, result_list, results_table
 
 register = template.Library()
@@ -73,3 +74,6 @@ def fast_result_list_tag(parser, token):
 def result_count(cl) -> str:
     """ "5 писем" under a change list (admin/pagination.html): core.admin.RESULT_COUNTS."""
     return _result_count(cl.opts, cl.result_count)
+
+
+register.tag("kept_part", kept_part)

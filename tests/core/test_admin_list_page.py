@@ -5,6 +5,7 @@ for both roles, both languages, filters, search, sorting, pages, an empty list a
 a column the fast way does not draw."""
 
 import re
+from unittest import mock
 
 import pytest
 from django.contrib import admin as django_admin
@@ -12,6 +13,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
+from core import admin_kept
 from core.admin_list import load_rows
 from letters.admin import LetterAdmin
 from letters.models import Letter
@@ -161,3 +163,77 @@ def test_rows_it_cannot_read_so_are_left_to_django(letters):
     assert load_rows(queryset.prefetch_related("events"), ["id"], []) is None
     assert load_rows(queryset, ["id", "prisoner__letters__reference"], ["prisoner"]) is None
     assert load_rows(queryset.values("id"), ["id"], []) is None
+
+
+def test_the_kept_sidebar_is_never_another_pages(client, settings, coordinator, volunteer, letters):
+    """The filters are kept per language, role and parameters: each page's sidebar is the one
+    Django draws for it, whichever page kept its sidebar first."""
+    admin_kept.reset()
+    pages = []
+    for user in (coordinator, volunteer):
+        client.force_login(user)
+        for language in ("en", "ru"):
+            for query in ("?status__exact=received", "?language__exact=en", ""):
+                djangos, fast = _both(client, LIST + query, language, settings)
+                assert fast == djangos, (user.username, language, query)
+                pages.append(_sidebar(fast[1]))
+    assert len(set(pages)) == len(pages), "two pages showed the same sidebar"
+    assert admin_kept._KEPT, "nothing was kept"
+
+
+def _sidebar(html: str) -> str:
+    return html[
+        html.index('<nav id="changelist-filter"') : html.index(
+            "</nav>", html.index('<nav id="changelist-filter"')
+        )
+    ]
+
+
+def test_the_kept_sidebar_changes_with_the_date(client, settings, coordinator, letters):
+    """The date filter's links hold today's date: a new day draws the sidebar anew."""
+    import datetime as dt
+
+    from django.utils import timezone as tz
+
+    admin_kept.reset()
+    client.force_login(coordinator)
+    real_now = tz.now()
+    days = []
+    for shift in (0, 1):
+        with mock.patch(
+            "django.utils.timezone.now", return_value=real_now + dt.timedelta(days=shift)
+        ):
+            djangos, fast = _both(client, LIST, "en", settings)
+            assert fast == djangos
+            days.append(_sidebar(fast[1]))
+    assert days[0] != days[1]
+    tomorrow = (tz.localtime(real_now) + dt.timedelta(days=2)).date().isoformat()
+    assert tomorrow in days[1] and tomorrow not in days[0]
+
+
+def test_a_filter_whose_choices_may_change_is_not_kept(
+    client, settings, coordinator, letters, monkeypatch
+):
+    """A filter that lists the prisoners (from the database) makes the sidebar drawn every
+    time: a new prisoner shows at once."""
+    admin_kept.reset()
+    monkeypatch.setattr(LetterAdmin, "list_filter", [*LetterAdmin.list_filter, "prisoner"])
+    client.force_login(coordinator)
+    _page(client, LIST, "en")
+    assert not any(key[0] == "filters" for key in admin_kept._KEPT)
+    PrisonerWithAddressFactory(name_en="Newly Listed")
+    djangos, fast = _both(client, LIST, "en", settings)
+    assert fast == djangos
+    assert "Newly Listed" in _sidebar(fast[1])
+
+
+def test_the_kept_actions_follow_the_counts(client, settings, coordinator, letters, small_pages):
+    """The bar of actions prints how many rows there are: another count draws it anew."""
+    admin_kept.reset()
+    client.force_login(coordinator)
+    for query in ("", "?status__exact=received", ""):
+        djangos, fast = _both(client, LIST + query, "en", settings)
+        assert fast == djangos, query
+    LetterFactory(status=S.RECEIVED)
+    djangos, fast = _both(client, LIST + "?status__exact=received", "en", settings)
+    assert fast == djangos
