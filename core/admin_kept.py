@@ -127,7 +127,8 @@ def actions_key(context: Context) -> tuple | None:
 
 def _replay_actions(context: Context) -> None:
     """What ``{% admin_actions %}`` does to the page's context: counts the bars drawn."""
-    context["action_index"] = int(context.get("action_index", -1)) + 1
+    index = context.get("action_index")
+    context["action_index"] = (-1 if index is None else index) + 1
 
 
 def object_tools_key(context: Context) -> tuple | None:
