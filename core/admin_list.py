@@ -38,14 +38,14 @@ from django.db.models import signals
 from django.db.models.base import ModelState
 from django.db.models.query import ModelIterable
 from django.template.defaultfilters import capfirst
-from django.urls import NoReverseMatch, reverse
+from django.urls import NoReverseMatch, get_script_prefix, get_urlconf, reverse
 from django.utils.formats import localize
-from django.utils.html import conditional_escape, escape, format_html
+from django.utils.html import conditional_escape, escape
 from django.utils.http import RFC3986_SUBDELIMS
 from django.utils.safestring import mark_safe
-from django.utils.translation import gettext
+from django.utils.translation import get_language, gettext
 
-from core.dates import localize_datetime
+from core.dates import datetime_localizer
 
 # Stands for the primary key in a change URL reversed once per page (underscores are quoted by
 # the admin's quote(), so no real key can contain it).
@@ -211,12 +211,13 @@ def load_rows(queryset: Any, columns: Iterable[str], related: Iterable[str]) -> 
 def _checkbox_cell(cl: ChangeList) -> Cell | None:
     if type(cl.model_admin).action_checkbox is not ModelAdmin.action_checkbox:
         return None  # a model admin drawing its own checkbox keeps it
-    label = gettext("Select this object for an action - {}")
+    # format_html(label, str(obj)) as Django's, with the label translated once per page.
+    label = str(gettext("Select this object for an action - {}"))
     pk_attname = cl.lookup_opts.pk.attname
 
     def cell(obj) -> str:
         # What forms.CheckboxInput renders for admin's action_checkbox.
-        aria = format_html(label, str(obj))
+        aria = label.format(conditional_escape(str(obj)))
         value = escape(str(getattr(obj, pk_attname)))
         return (
             '<td class="action-checkbox"><input type="checkbox" name="_selected_action" '
@@ -230,26 +231,59 @@ class _NotDrawnHere(Exception):
     """A column this module does not draw: the list falls back to Django's rendering."""
 
 
+# The change URL's parts around the key, per model, admin site, preserved filters, URLconf,
+# prefix and language: reversing and preserving the filters (which resolves the URL again) cost
+# more than the list's link cells themselves. None: no change URL; "": not drawn here.
+_LINKS: dict[tuple, tuple[str, str] | str | None] = {}
+_LINKS_MAX = 1024  # emptied when full
+
+
+def _link_parts(cl: ChangeList) -> tuple[str, str] | str | None:
+    opts = cl.opts
+    site = cl.model_admin.admin_site.name
+    key = (
+        opts.label,
+        site,
+        cl.preserved_filters,
+        get_urlconf(),
+        get_script_prefix(),
+        get_language(),
+    )
+    if key in _LINKS:
+        return _LINKS[key]
+    parts: tuple[str, str] | str | None
+    try:
+        template = reverse(
+            f"admin:{opts.app_label}_{opts.model_name}_change", args=(_PK,), current_app=site
+        )
+    except NoReverseMatch:
+        parts = None
+    else:
+        template = add_preserved_filters(
+            {"preserved_filters": cl.preserved_filters, "opts": cl.opts}, template
+        )
+        if template.count(_PK) != 1:
+            parts = ""
+        else:
+            before, after = template.split(_PK)
+            parts = (escape(before), escape(after))
+    if len(_LINKS) >= _LINKS_MAX:
+        _LINKS.clear()
+    _LINKS[key] = parts
+    return parts
+
+
 def _link(cl: ChangeList) -> Callable[[Any], str] | None:
     """The change URL of a row, with the page's filters preserved, made from one reversed
     template; None when the admin has no change URL (the cell is then plain text, as Django's)."""
     if cl.to_field or cl.is_popup:
         raise _NotDrawnHere  # popups carry the key for the opener's script
-    opts = cl.opts
-    try:
-        template = reverse(
-            f"admin:{opts.app_label}_{opts.model_name}_change",
-            args=(_PK,),
-            current_app=cl.model_admin.admin_site.name,
-        )
-    except NoReverseMatch:
+    parts = _link_parts(cl)
+    if parts is None:
         return None
-    template = add_preserved_filters(
-        {"preserved_filters": cl.preserved_filters, "opts": cl.opts}, template
-    )
-    if template.count(_PK) != 1:
+    if isinstance(parts, str):
         raise _NotDrawnHere
-    before, after = (escape(part) for part in template.split(_PK))
+    before, after = parts
     pk_attname = cl.pk_attname
 
     def url(obj) -> str:
@@ -300,17 +334,22 @@ def _value_cell(cl: ChangeList, name: Any, linked: bool, first: bool) -> Cell | 
 
     elif field.flatchoices:
         try:
-            labels = {key: conditional_escape(label) for key, label in field.flatchoices}
+            choices = dict(field.flatchoices)
         except TypeError:
             return None
         attname = field.attname
+        labels: dict[Any, str] = {}  # escaped once per page, for the values it shows
 
-        def value_of(obj, attname=attname, labels=labels) -> str:
+        def value_of(obj, attname=attname) -> str:
             value = getattr(obj, attname)
             if isinstance(value, str) and value.strip() == "":
                 value = ""
             try:
-                return labels.get(value, empty)
+                return labels[value]
+            except KeyError:
+                label = conditional_escape(choices[value]) if value in choices else empty
+                labels[value] = label
+                return label
             except TypeError:
                 return empty
 
@@ -318,12 +357,13 @@ def _value_cell(cl: ChangeList, name: Any, linked: bool, first: bool) -> Cell | 
         classes.append("nowrap")
         attname = field.attname
         empty_values = field.empty_values
+        localize = datetime_localizer()
 
         def value_of(obj, attname=attname) -> str:
             value = getattr(obj, attname)
             if value in empty_values:
                 return empty
-            return conditional_escape(localize_datetime(value))
+            return escape(localize(value))
 
     elif type(field) in (models.CharField, models.TextField, models.SlugField):
         attname = field.attname

@@ -6,6 +6,7 @@ seconds) is written for each value. tests/core/test_dates.py holds it to Django'
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime, time
 from functools import lru_cache
 
@@ -56,10 +57,13 @@ def minute_determined(format_string: str) -> bool:
 
 def format_datetime(value: datetime, format_string: str) -> str:
     """``dateformat.format(value, format_string)`` for a datetime, in the active language."""
-    language = get_language()
+    return _format(value, _parts(str(format_string)), get_language())
+
+
+def _format(value: datetime, parts: tuple[tuple[bool, str], ...], language: str | None) -> str:
     out = []
     whole = None
-    for is_char, piece in _parts(str(format_string)):
+    for is_char, piece in parts:
         if not is_char:
             out.append(piece)
         elif piece in _BY_DATE:
@@ -79,3 +83,18 @@ def localize_datetime(value: datetime) -> str:
     if timezone.is_aware(value):
         value = timezone.localtime(value)
     return format_datetime(value, formats.get_format("DATETIME_FORMAT"))
+
+
+def datetime_localizer() -> Callable[[datetime], str]:
+    """``localize_datetime`` for the many values of one response (a column of a list): the time
+    zone, the language and the format are looked up once, not for every value."""
+    zone = timezone.get_current_timezone()
+    language = get_language()
+    parts = _parts(str(formats.get_format("DATETIME_FORMAT")))
+
+    def localize(value: datetime) -> str:
+        if value.utcoffset() is not None:  # timezone.is_aware
+            value = value.astimezone(zone)
+        return _format(value, parts, language)
+
+    return localize

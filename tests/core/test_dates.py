@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from django.utils import dateformat, formats, timezone, translation
 
-from core.dates import format_datetime, localize_datetime
+from core.dates import datetime_localizer, format_datetime, localize_datetime
 from letters.templatetags.letters_tags import datetime_with_zone
 
 START = datetime(2025, 1, 1, tzinfo=UTC)
@@ -22,6 +22,8 @@ def test_the_admins_datetimes_read_as_djangos(language):
     with translation.override(language):
         expected = [formats.localize(timezone.template_localtime(v)) for v in VALUES]
         assert [localize_datetime(v) for v in VALUES] == expected
+        localize = datetime_localizer()
+        assert [localize(v) for v in VALUES] == expected
 
 
 @pytest.mark.parametrize("language", ["en", "ru"])
