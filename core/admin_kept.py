@@ -14,6 +14,9 @@ come from the database or depend on the request, facet counts) is drawn every ti
 - ``actions``: the bar of actions, keyed by the actions offered and the counts it prints.
 - ``object_tools``: the "Add letter" button, keyed by the add permission and the filters the
   link keeps.
+- ``head``: the title, styles, scripts and breadcrumbs, static for an admin and its names.
+- ``search`` and ``pagination``: the search form and the page links, keyed by the counts they
+  print (read per request) and the page's parameters.
 
 Kept per process, up to ``_KEPT_MAX`` parts (emptied when full); nothing personal is logged.
 ``LETTERBRIDGE_ADMIN_LIST_FAST`` False draws every part every time.
@@ -26,6 +29,7 @@ from collections.abc import Callable
 from typing import Any
 
 from django import template
+from django.conf import settings
 from django.contrib.admin.filters import (
     BooleanFieldListFilter,
     ChoicesFieldListFilter,
@@ -146,10 +150,65 @@ def object_tools_key(context: Context) -> tuple | None:
     )
 
 
+def head_key(context: Context) -> tuple | None:
+    """The page's title, styles, scripts and breadcrumbs: the admin's media (static for an
+    admin class, with or without the actions' form and a formset) and its names."""
+    cl = context.get("cl")
+    if cl is None or cl.formset is not None:
+        return None
+    return (
+        _common(cl),
+        bool(context.get("action_form")),
+        bool(context.get("actions_on_top")),
+        bool(context.get("actions_on_bottom")),
+        settings.DEBUG,  # Media writes the minified scripts unless debugging
+        str(context.get("title")),
+        str(context.get("subtitle")),
+        str(context.get("site_title")),
+    )
+
+
+def search_key(context: Context) -> tuple | None:
+    """The search form: the term, the role's help text and, after a search, the counts."""
+    cl = context.get("cl")
+    if cl is None:
+        return None
+    return (
+        _common(cl),
+        bool(cl.search_fields),
+        str(cl.query),
+        str(cl.search_help_text),
+        cl.result_count,
+        cl.full_result_count,
+        cl.show_full_result_count,
+        cl.add_facets,
+    )
+
+
+def pagination_key(context: Context) -> tuple | None:
+    """The page links and the count under the list."""
+    cl = context.get("cl")
+    if cl is None or cl.formset is not None:
+        return None
+    return (
+        _common(cl),
+        cl.result_count,
+        cl.page_num,
+        cl.list_per_page,
+        cl.paginator.num_pages,
+        cl.show_all,
+        cl.can_show_all,
+        cl.multi_page,
+    )
+
+
 PARTS: dict[str, tuple[Callable[[Context], tuple | None], Callable[[Context], None] | None]] = {
     "filters": (filters_key, None),
     "actions": (actions_key, _replay_actions),
     "object_tools": (object_tools_key, None),
+    "head": (head_key, None),
+    "search": (search_key, None),
+    "pagination": (pagination_key, None),
 }
 
 
