@@ -42,7 +42,7 @@ from django.urls import get_script_prefix, get_urlconf
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
 
-from core.admin_list import fast_enabled
+from core.admin_list import fast_enabled, params_key
 
 _KEPT: dict[tuple, str] = {}
 _KEPT_MAX = 2048  # parts × languages × query strings; emptied when full
@@ -58,16 +58,6 @@ def reset() -> None:
         _KEPT.clear()
 
 
-def _items(mapping: Any) -> tuple:
-    """A dict of parameters (values strings or lists of them) as a key."""
-    return tuple(
-        sorted(
-            (str(name), tuple(value) if isinstance(value, list) else value)
-            for name, value in mapping.items()
-        )
-    )
-
-
 def _common(cl: Any) -> tuple:
     """What every part of a list reads besides its own inputs."""
     return (
@@ -77,8 +67,7 @@ def _common(cl: Any) -> tuple:
         id(cl.model_admin),
         cl.is_popup,
         cl.to_field,
-        _items(cl.params),
-        _items(cl.filter_params),
+        params_key(cl),
     )
 
 
@@ -89,7 +78,7 @@ def _filter_key(spec: Any) -> tuple | None:
     if kind in _FIXED_FILTERS:
         fixed: tuple = ()
     elif kind is DateFieldListFilter:
-        fixed = tuple((str(title), _items(params)) for title, params in spec.links)
+        fixed = tuple((str(title), tuple(sorted(params.items()))) for title, params in spec.links)
     elif isinstance(spec, SimpleListFilter) and getattr(kind, "static_lookups", False):
         fixed = tuple((str(value), str(label)) for value, label in spec.lookup_choices)
     else:

@@ -17,7 +17,9 @@ still get the whole queryset (``ChangeList.get_queryset``), not the reduced one.
 
 from __future__ import annotations
 
+import html
 from collections.abc import Callable, Iterable
+from datetime import datetime
 from typing import Any
 from urllib.parse import quote as url_quote
 
@@ -52,6 +54,9 @@ from core.dates import datetime_localizer
 _PK = "__pk_placeholder__"
 
 Cell = Callable[[Any], str]
+
+# Django's escape() without wrapping each value in a SafeString (the cells are joined first).
+_escape = html.escape
 
 
 class ShownColumnsChangeList(ChangeList):
@@ -217,8 +222,10 @@ def _checkbox_cell(cl: ChangeList) -> Cell | None:
 
     def cell(obj) -> str:
         # What forms.CheckboxInput renders for admin's action_checkbox.
-        aria = label.format(conditional_escape(str(obj)))
-        value = escape(str(getattr(obj, pk_attname)))
+        text = str(obj)
+        aria = label.format(_escape(text) if type(text) is str else conditional_escape(text))
+        pk = getattr(obj, pk_attname)
+        value = str(pk) if type(pk) is int else escape(str(pk))
         return (
             '<td class="action-checkbox"><input type="checkbox" name="_selected_action" '
             f'value="{value}" class="action-select" aria-label="{aria}"></td>'
@@ -287,8 +294,11 @@ def _link(cl: ChangeList) -> Callable[[Any], str] | None:
     pk_attname = cl.pk_attname
 
     def url(obj) -> str:
+        pk = getattr(obj, pk_attname)
+        if type(pk) is int:  # digits, which neither quoting changes
+            return before + str(pk) + after
         # As url_for_result: the admin's quote(), then reverse()'s own percent-encoding.
-        key = url_quote(str(quote(getattr(obj, pk_attname))), safe=RFC3986_SUBDELIMS + "/~:@")
+        key = url_quote(str(quote(pk)), safe=RFC3986_SUBDELIMS + "/~:@")
         return before + escape(key) + after
 
     return url
@@ -329,8 +339,17 @@ def _value_cell(cl: ChangeList, name: Any, linked: bool, first: bool) -> Cell | 
         field_name = field.name
 
         def value_of(obj, field_name=field_name) -> str:
-            related = getattr(obj, field_name)
-            return empty if related is None else conditional_escape(related)
+            # The related row select_related (or load_rows) put in the cache, as the
+            # descriptor would return it; anything else goes through the descriptor.
+            related = obj._state.fields_cache.get(field_name)
+            if related is None:
+                related = getattr(obj, field_name)
+                if related is None:
+                    return empty
+            if hasattr(type(related), "__html__"):
+                return conditional_escape(related)
+            text = str(related)
+            return _escape(text) if type(text) is str else conditional_escape(text)
 
     elif field.flatchoices:
         try:
@@ -361,9 +380,9 @@ def _value_cell(cl: ChangeList, name: Any, linked: bool, first: bool) -> Cell | 
 
         def value_of(obj, attname=attname) -> str:
             value = getattr(obj, attname)
-            if value in empty_values:
-                return empty
-            return escape(localize(value))
+            if not isinstance(value, datetime) and value in empty_values:
+                return empty  # (comparing each date-time with the empty values cost more)
+            return _escape(localize(value))
 
     elif type(field) in (models.CharField, models.TextField, models.SlugField):
         attname = field.attname
@@ -371,6 +390,8 @@ def _value_cell(cl: ChangeList, name: Any, linked: bool, first: bool) -> Cell | 
 
         def value_of(obj, attname=attname) -> str:
             value = getattr(obj, attname)
+            if type(value) is str:  # the usual case, written as the general one below would
+                return _escape(value) if value.strip() else empty
             if isinstance(value, str) and value.strip() == "":
                 value = ""
             if value in empty_values:
@@ -462,23 +483,64 @@ def _header(header: dict[str, Any], num_sorted_fields: int) -> str:
     return "".join(out)
 
 
-def results_table(context: dict[str, Any]) -> str:
+def _items(mapping: dict) -> tuple:
+    return tuple(
+        sorted(
+            (str(name), tuple(value) if isinstance(value, list) else value)
+            for name, value in mapping.items()
+        )
+    )
+
+
+def params_key(cl: ChangeList) -> tuple:
+    """The request's parameters as the change list read them, as part of a key."""
+    return (_items(cl.params), _items(cl.filter_params))
+
+
+# The list's headings, per language, admin, columns, sorting and parameters: result_headers
+# builds three query strings for each sortable column on every request.
+_HEADS: dict[tuple, str] = {}
+_HEADS_MAX = 1024  # emptied when full
+
+
+def table_head(cl: ChangeList) -> str:
+    """The ``<th>``\\ s of change_list_results.html for this list, kept per key."""
+    sortable_by = cl.sortable_by
+    key = (
+        get_language(),
+        get_script_prefix(),
+        id(cl.model_admin),
+        tuple(str(name) for name in cl.list_display),
+        tuple(cl.list_display_links or ()),
+        None if sortable_by is None else tuple(sortable_by),
+        tuple(cl.get_ordering_field_columns().items()),
+        cl.is_popup,
+        params_key(cl),
+    )
+    head = _HEADS.get(key)
+    if head is None:
+        headers = list(result_headers(cl))
+        num_sorted = sum(1 for h in headers if h["sortable"] and h["sorted"])
+        head = "".join([_header(header, num_sorted) for header in headers])
+        if len(_HEADS) >= _HEADS_MAX:
+            _HEADS.clear()
+        _HEADS[key] = head
+    return head
+
+
+def results_table(cl: ChangeList) -> str:
     """What Django's change_list_results.html makes of ``result_list``'s context, without a
     template loop over the rows: the loop cost as much as drawing the cells. Only for a list
     without hidden fields or forms (``fast_results`` leaves those to Django)."""
-    if not context["results"]:
+    results = fast_results(cl)
+    if not results:
         return "\n\n\n"
-    num_sorted = context["num_sorted_fields"]
-    headers = "".join([_header(header, num_sorted) for header in context["result_headers"]])
     rows = "".join(
-        [
-            "\n\n<tr>" + "".join(map(conditional_escape, row)) + "</tr>\n"
-            for row in context["results"]
-        ]
+        ["\n\n<tr>" + "".join(map(conditional_escape, row)) + "</tr>\n" for row in results]
     )
     return (
         '\n\n\n<div class="results">\n<table id="result_list">\n<thead>\n<tr>\n'
-        f"{headers}\n</tr>\n</thead>\n<tbody>\n{rows}\n</tbody>\n</table>\n</div>\n\n"
+        f"{table_head(cl)}\n</tr>\n</thead>\n<tbody>\n{rows}\n</tbody>\n</table>\n</div>\n\n"
     )
 
 

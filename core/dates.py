@@ -41,6 +41,16 @@ def _minute_part(language: str | None, char: str, hour: int, minute: int) -> str
     return str(getattr(TimeFormat(time(hour, minute)), char)())
 
 
+@lru_cache(maxsize=8192)
+def _date_parts(language: str | None, chars: tuple[str, ...], *day: int) -> tuple[str, ...]:
+    return tuple(_date_part(language, char, *day) for char in chars)
+
+
+@lru_cache(maxsize=4096)
+def _minute_parts(language: str | None, chars: tuple[str, ...], *minute: int) -> tuple[str, ...]:
+    return tuple(_minute_part(language, char, *minute) for char in chars)
+
+
 # Format characters that depend on the moment only through its time zone's offset or name,
 # which are the same for every second of a minute.
 _BY_ZONE = frozenset("eIOTZ")
@@ -87,14 +97,38 @@ def localize_datetime(value: datetime) -> str:
 
 def datetime_localizer() -> Callable[[datetime], str]:
     """``localize_datetime`` for the many values of one response (a column of a list): the time
-    zone, the language and the format are looked up once, not for every value."""
+    zone, the language and the format are looked up once, and each day's and each minute's
+    words are worked out once for all the values that share them."""
     zone = timezone.get_current_timezone()
     language = get_language()
-    parts = _parts(str(formats.get_format("DATETIME_FORMAT")))
+    slots: list[str] = []
+    by_date: list[str] = []
+    by_minute: list[str] = []
+    others: list[str] = []
+    for is_char, piece in _parts(str(formats.get_format("DATETIME_FORMAT"))):
+        if not is_char:
+            slots.append(piece.replace("{", "{{").replace("}", "}}"))
+        elif piece in _BY_DATE:
+            slots.append(f"{{d[{len(by_date)}]}}")
+            by_date.append(piece)
+        elif piece in _BY_MINUTE:
+            slots.append(f"{{m[{len(by_minute)}]}}")
+            by_minute.append(piece)
+        else:
+            slots.append(f"{{w[{len(others)}]}}")
+            others.append(piece)
+    pattern = "".join(slots)
+    date_chars, minute_chars = tuple(by_date), tuple(by_minute)
 
     def localize(value: datetime) -> str:
         if value.utcoffset() is not None:  # timezone.is_aware
             value = value.astimezone(zone)
-        return _format(value, parts, language)
+        d = _date_parts(language, date_chars, value.year, value.month, value.day)
+        m = _minute_parts(language, minute_chars, value.hour, value.minute)
+        w: list[str] = []
+        if others:
+            whole = DateFormat(value)
+            w = [str(getattr(whole, char)()) for char in others]
+        return pattern.format(d=d, m=m, w=w)
 
     return localize

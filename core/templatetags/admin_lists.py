@@ -39,14 +39,10 @@ class FastResultListNode(InclusionAdminNode):
         )
         if not fast_enabled():
             return self._render(context, chosen, djangos_result_list(cl))
-        data = result_list(cl)
-        if (
-            chosen.origin.name != DJANGOS_RESULTS
-            or cl.formset is not None
-            or data["result_hidden_fields"]
-        ):
-            return self._render(context, chosen, data)
-        return mark_safe(results_table(data))  # noqa: S308  (escaped where each part is made)
+        if chosen.origin.name != DJANGOS_RESULTS or cl.formset is not None:
+            return self._render(context, chosen, result_list(cl))
+        # Without a formset there are no hidden fields (result_hidden_fields reads its forms).
+        return mark_safe(results_table(cl))  # noqa: S308  (escaped where each part is made)
 
     @staticmethod
     def _render(context, chosen, data):

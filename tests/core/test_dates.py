@@ -45,3 +45,15 @@ def test_the_moment_with_its_zone():
         assert datetime_with_zone(datetime(2026, 7, 5, 14, 5, tzinfo=UTC)) == (
             "5 July 2026, 15:05 BST"
         )
+
+
+@pytest.mark.parametrize("language", ["en", "ru"])
+@pytest.mark.parametrize("pattern", [EVERY_CHARACTER, r"\T\o\d\a\y: jS F, P {x}"])
+def test_the_localizer_writes_any_format_as_django(language, pattern, monkeypatch):
+    """datetime_localizer with every format character (and braces) in the format."""
+    monkeypatch.setattr("core.dates.formats.get_format", lambda name: pattern)
+    values = VALUES[::7]
+    with translation.override(language):
+        localize = datetime_localizer()
+        expected = [dateformat.format(timezone.localtime(v), pattern) for v in values]
+        assert [localize(v) for v in values] == expected
