@@ -304,6 +304,38 @@ def _link(cl: ChangeList) -> Callable[[Any], str] | None:
     return url
 
 
+# The boolean column's icons (their static URLs), per script prefix and empty value.
+_ICONS: dict[tuple, dict] = {}
+
+
+def _icons(empty: str) -> dict:
+    key = (get_script_prefix(), str(empty))
+    icons = _ICONS.get(key)
+    if icons is None:
+        icons = {value: display_for_value(value, empty, True) for value in (True, False, None)}
+        if len(_ICONS) < 64:
+            _ICONS[key] = icons
+    return icons
+
+
+# A field's choices as a dict, per field, for fields whose choices are a fixed list (their
+# labels stay lazy: translated per page). Choices made by a callable are read every time.
+_CHOICES: dict[int, dict] = {}
+
+
+def _choices(field: Any) -> dict | None:
+    kept = _CHOICES.get(id(field))
+    if kept is not None:
+        return kept
+    try:
+        choices = dict(field.flatchoices)
+    except TypeError:
+        return None
+    if isinstance(field.choices, (list, tuple)):
+        _CHOICES[id(field)] = choices  # one per field of the models: bounded
+    return choices
+
+
 def _value_cell(cl: ChangeList, name: Any, linked: bool, first: bool) -> Cell | None:
     """One column's cell as a function of the row, or None when this column is of a kind this
     module does not draw (the list then falls back to Django's rendering)."""
@@ -324,7 +356,7 @@ def _value_cell(cl: ChangeList, name: Any, linked: bool, first: bool) -> Cell | 
         attr = getattr(model_admin, name, None)
         if attr is None or not callable(attr) or not getattr(attr, "boolean", False):
             return None
-        icons = {value: display_for_value(value, empty, True) for value in (True, False, None)}
+        icons = _icons(empty)
 
         def value_of(obj, attr=attr, icons=icons) -> str:
             value = attr(obj)
@@ -351,11 +383,10 @@ def _value_cell(cl: ChangeList, name: Any, linked: bool, first: bool) -> Cell | 
             text = str(related)
             return _escape(text) if type(text) is str else conditional_escape(text)
 
-    elif field.flatchoices:
-        try:
-            choices = dict(field.flatchoices)
-        except TypeError:
-            return None
+    elif field.choices:
+        choices = _choices(field)
+        if not choices:
+            return None  # unhashable or empty once flattened: Django's own rendering
         attname = field.attname
         labels: dict[Any, str] = {}  # escaped once per page, for the values it shows
 
@@ -445,13 +476,23 @@ def row_cells(cl: ChangeList) -> list[Cell] | None:
     return cells
 
 
-def fast_results(cl: ChangeList) -> Iterable[ResultList]:
-    """The rows as Django's ``results(cl)`` gives them, each as one piece of HTML."""
+def rows_html(cl: ChangeList) -> list[str] | None:
+    """Each row's cells as one string, or None when a column is not drawn here. Made column by
+    column (each column's function over all the rows), which was a sixth cheaper than row by
+    row. Every value in a cell is escaped where the cell is made."""
     cells = row_cells(cl)
     if cells is None:
+        return None
+    objs = list(cl.result_list)
+    columns = [[cell(obj) for obj in objs] for cell in cells]
+    return ["".join(row) for row in zip(*columns, strict=True)]
+
+
+def fast_results(cl: ChangeList) -> Iterable[ResultList]:
+    """The rows as Django's ``results(cl)`` gives them, each as one piece of HTML."""
+    rows = rows_html(cl)
+    if rows is None:
         return list(results(cl))
-    # Every value in a cell is escaped where the cell is made.
-    rows = ["".join([cell(obj) for cell in cells]) for obj in cl.result_list]
     return [ResultList(None, [mark_safe(row)]) for row in rows]  # noqa: S308
 
 
@@ -532,12 +573,12 @@ def results_table(cl: ChangeList) -> str:
     """What Django's change_list_results.html makes of ``result_list``'s context, without a
     template loop over the rows: the loop cost as much as drawing the cells. Only for a list
     without hidden fields or forms (``fast_results`` leaves those to Django)."""
-    results = fast_results(cl)
-    if not results:
+    drawn = rows_html(cl)
+    if drawn is None:
+        drawn = ["".join(map(conditional_escape, row)) for row in results(cl)]
+    if not drawn:
         return "\n\n\n"
-    rows = "".join(
-        ["\n\n<tr>" + "".join(map(conditional_escape, row)) + "</tr>\n" for row in results]
-    )
+    rows = "".join(["\n\n<tr>" + row + "</tr>\n" for row in drawn])
     return (
         '\n\n\n<div class="results">\n<table id="result_list">\n<thead>\n<tr>\n'
         f"{table_head(cl)}\n</tr>\n</thead>\n<tbody>\n{rows}\n</tbody>\n</table>\n</div>\n\n"
