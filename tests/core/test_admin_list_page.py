@@ -237,3 +237,17 @@ def test_the_kept_actions_follow_the_counts(client, settings, coordinator, lette
     LetterFactory(status=S.RECEIVED)
     djangos, fast = _both(client, LIST + "?status__exact=received", "en", settings)
     assert fast == djangos
+
+
+def test_the_fast_way_is_the_one_taken(client, coordinator, letters):
+    """The comparisons above are of the fast page: its rows were read as tuples (a list, not
+    Django's queryset), its headings kept and its sidebar kept."""
+    from core import admin_list
+
+    admin_kept.reset()
+    admin_list._HEADS.clear()
+    client.force_login(coordinator)
+    cl = client.get(LIST + "?status__exact=received").context["cl"]
+    assert type(cl.result_list) is list and len(cl.result_list) == 3
+    assert admin_list._HEADS
+    assert {key[0] for key in admin_kept._KEPT} >= {"filters", "actions", "head", "search"}
