@@ -1,6 +1,7 @@
 """``{% fast_result_list cl %}``: Django's ``{% result_list cl %}`` (the table of a change list),
-the same HTML drawn for a fraction of the CPU (core.admin_list); ``{% result_count cl %}``: how
-many rows, in the plural form the language needs."""
+the same HTML drawn for a fraction of the CPU (core.admin_list); ``{% kept_part %}``: a part of a
+change list drawn once per key (core.admin_kept); ``{% result_count cl %}``: how many rows, in the
+plural form the language needs."""
 
 from pathlib import Path
 
