@@ -208,6 +208,7 @@ class FlaggedFilter(admin.SimpleListFilter):
 
     title = _("flagged")
     parameter_name = "flagged"
+    static_lookups = True  # the same two choices for everyone: core.admin_kept keeps the sidebar
 
     def lookups(self, request, model_admin):
         return [("yes", _("flagged as harmful")), ("no", _("not flagged"))]

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from django.utils import dateformat, formats, timezone, translation
 
-from core.dates import format_datetime, localize_datetime
+from core.dates import datetime_localizer, format_datetime, localize_datetime
 from letters.templatetags.letters_tags import datetime_with_zone
 
 START = datetime(2025, 1, 1, tzinfo=UTC)
@@ -22,6 +22,8 @@ def test_the_admins_datetimes_read_as_djangos(language):
     with translation.override(language):
         expected = [formats.localize(timezone.template_localtime(v)) for v in VALUES]
         assert [localize_datetime(v) for v in VALUES] == expected
+        localize = datetime_localizer()
+        assert [localize(v) for v in VALUES] == expected
 
 
 @pytest.mark.parametrize("language", ["en", "ru"])
@@ -43,3 +45,15 @@ def test_the_moment_with_its_zone():
         assert datetime_with_zone(datetime(2026, 7, 5, 14, 5, tzinfo=UTC)) == (
             "5 July 2026, 15:05 BST"
         )
+
+
+@pytest.mark.parametrize("language", ["en", "ru"])
+@pytest.mark.parametrize("pattern", [EVERY_CHARACTER, r"\T\o\d\a\y: jS F, P {x}"])
+def test_the_localizer_writes_any_format_as_django(language, pattern, monkeypatch):
+    """datetime_localizer with every format character (and braces) in the format."""
+    monkeypatch.setattr("core.dates.formats.get_format", lambda name: pattern)
+    values = VALUES[::7]
+    with translation.override(language):
+        localize = datetime_localizer()
+        expected = [dateformat.format(timezone.localtime(v), pattern) for v in values]
+        assert [localize(v) for v in values] == expected

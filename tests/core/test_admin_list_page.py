@@ -1,0 +1,253 @@
+"""The letters' admin list, drawn the fast way (rows read as tuples, the table written in Python,
+the kept parts of the page), is Django's page byte for byte apart from CSRF tokens: compared
+with the page ``LETTERBRIDGE_ADMIN_LIST_FAST = False`` gives (Django's own loading and drawing)
+for both roles, both languages, filters, search, sorting, pages, an empty list and a list with
+a column the fast way does not draw."""
+
+import re
+from unittest import mock
+
+import pytest
+from django.contrib import admin as django_admin
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+
+from core import admin_kept
+from core.admin_list import load_rows
+from letters.admin import LetterAdmin
+from letters.models import Letter
+from tests.factories import LetterFactory, PrisonerWithAddressFactory
+
+pytestmark = pytest.mark.django_db
+
+S = Letter.Status
+_TOKEN = re.compile(r'name="csrfmiddlewaretoken" value="[A-Za-z0-9]+"')
+LIST = reverse("admin:letters_letter_changelist")
+
+QUERIES = [
+    "",
+    "?status__exact=received",
+    "?o=-3.2.7",  # sorted by three columns: the headers show their priorities
+    "?o=2&p=2",
+    "?language__exact=en&o=-5",
+    "?q=O%27Brien",
+    "?q=nobody-at-all",  # an empty list
+    "?flagged=yes&delivery__exact=return_to_me",
+    "?created_at__gte=2020-01-01+00%3A00%3A00%2B00%3A00&status__exact=in_translation",
+]
+
+
+@pytest.fixture
+def letters(volunteer, coordinator):
+    prisoner = PrisonerWithAddressFactory(name_en="Ann <O'Brien> & Co")
+    other = PrisonerWithAddressFactory(name_en="Boris")
+    made = [
+        LetterFactory(prisoner=prisoner if i % 2 else other, status=status, language="en")
+        for i, status in enumerate(
+            (S.RECEIVED, S.IN_TRANSLATION, S.TRANSLATED, S.APPROVED, S.POSTED, S.RECEIVED)
+        )
+    ]
+    made.append(
+        LetterFactory(
+            prisoner=prisoner,
+            language="en",
+            delivery=Letter.Delivery.RETURN_TO_ME,
+            flagged_at=timezone.now(),
+            flagged_by=coordinator,
+        )
+    )
+    made.append(LetterFactory(prisoner=prisoner, language="en", status=S.IN_TRANSLATION))
+    Letter.objects.filter(pk=made[-1].pk).update(claimed_by=volunteer)
+    return made
+
+
+@pytest.fixture
+def small_pages(monkeypatch):
+    """Three rows a page, so that a handful of letters has several pages."""
+    monkeypatch.setattr(LetterAdmin, "list_per_page", 3)
+
+
+def _page(client: Client, path: str, language: str) -> tuple[int, str]:
+    client.cookies["django_language"] = language
+    response = client.get(path)
+    return response.status_code, _TOKEN.sub(
+        'name="csrfmiddlewaretoken" value="T"', response.content.decode()
+    )
+
+
+def _both(client: Client, path: str, language: str, settings) -> tuple[tuple, tuple]:
+    settings.LETTERBRIDGE_ADMIN_LIST_FAST = False
+    djangos = _page(client, path, language)
+    settings.LETTERBRIDGE_ADMIN_LIST_FAST = True
+    return djangos, _page(client, path, language)
+
+
+@pytest.mark.parametrize("language", ["en", "ru"])
+@pytest.mark.parametrize("role", ["coordinator", "volunteer"])
+def test_the_page_is_djangos(request, settings, letters, small_pages, role, language):
+    client = Client()
+    client.force_login(request.getfixturevalue(role))
+    shown = 0
+    for query in QUERIES:
+        for _twice in range(2):  # the second draws from whatever the first kept
+            djangos, fast = _both(client, LIST + query, language, settings)
+            if role == "volunteer" and "flagged" in query:
+                assert djangos[0] == 400  # not a volunteer's filter
+            assert fast == djangos, (role, language, query)
+            shown += '<th class="field-reference">' in fast[1]
+    assert shown >= 8
+
+
+def test_the_fast_page_differs_from_a_wrong_one(client, settings, coordinator, letters):
+    """The comparison sees the table: a page drawn with one row's status changed is not equal."""
+    client.force_login(coordinator)
+    _status, before = _page(client, LIST, "en")
+    Letter.objects.filter(pk=letters[0].pk).update(status=S.CANCELLED)
+    djangos, fast = _both(client, LIST, "en", settings)
+    assert fast == djangos
+    assert fast[1] != before
+
+
+def test_a_column_it_does_not_draw_gives_djangos_page(
+    client, settings, coordinator, letters, monkeypatch
+):
+    """A callable column that is not a boolean: the rows are Django's, the page the same."""
+
+    @django_admin.display(description="note")
+    def note(self, obj):
+        return f"<{obj.reference}>"
+
+    monkeypatch.setattr(LetterAdmin, "note", note, raising=False)
+    monkeypatch.setattr(LetterAdmin, "list_display", [*LetterAdmin.list_display, "note"])
+    client.force_login(coordinator)
+    djangos, fast = _both(client, LIST + "?o=-2", "en", settings)
+    assert fast == djangos
+    assert f"&lt;{letters[0].reference}&gt;" in fast[1]
+
+
+def test_rows_read_as_tuples_are_djangos_instances(letters):
+    """load_rows gives what only() with select_related gives, for every shown column."""
+    columns = [
+        "id",
+        "reference",
+        "prisoner",
+        "prisoner__name_en",
+        "status",
+        "created_at",
+        "claimed_by",
+        "claimed_by__username",
+        "flagged_at",
+    ]
+    queryset = Letter.objects.select_related("prisoner", "claimed_by").order_by("-pk")
+    djangos = list(queryset.only(*columns))
+    rows = load_rows(queryset.all(), columns, ["prisoner", "claimed_by"])
+    assert rows is not None
+    assert [row.pk for row in rows] == [letter.pk for letter in djangos]
+    for row, letter in zip(rows, djangos, strict=True):
+        for name in ("reference", "status", "created_at", "flagged_at", "prisoner_id"):
+            assert getattr(row, name) == getattr(letter, name)
+        assert str(row) == str(letter)
+        assert str(row.prisoner) == str(letter.prisoner)
+        assert str(row.claimed_by or "") == str(letter.claimed_by or "")
+        assert row.get_deferred_fields() == letter.get_deferred_fields()
+    # A deferred field is read from the database on access, as Django's.
+    assert rows[0].original_text == Letter.objects.get(pk=rows[0].pk).original_text
+
+
+def test_rows_it_cannot_read_so_are_left_to_django(letters):
+    from django.db.models import Value
+
+    queryset = Letter.objects.all()
+    assert load_rows(queryset.annotate(x=Value(1)), ["id"], []) is None
+    assert load_rows(queryset.prefetch_related("events"), ["id"], []) is None
+    assert load_rows(queryset, ["id", "prisoner__letters__reference"], ["prisoner"]) is None
+    assert load_rows(queryset.values("id"), ["id"], []) is None
+
+
+def test_the_kept_sidebar_is_never_another_pages(client, settings, coordinator, volunteer, letters):
+    """The filters are kept per language, role and parameters: each page's sidebar is the one
+    Django draws for it, whichever page kept its sidebar first."""
+    admin_kept.reset()
+    pages = []
+    for user in (coordinator, volunteer):
+        client.force_login(user)
+        for language in ("en", "ru"):
+            for query in ("?status__exact=received", "?language__exact=en", ""):
+                djangos, fast = _both(client, LIST + query, language, settings)
+                assert fast == djangos, (user.username, language, query)
+                pages.append(_sidebar(fast[1]))
+    assert len(set(pages)) == len(pages), "two pages showed the same sidebar"
+    assert admin_kept._KEPT, "nothing was kept"
+
+
+def _sidebar(html: str) -> str:
+    return html[
+        html.index('<nav id="changelist-filter"') : html.index(
+            "</nav>", html.index('<nav id="changelist-filter"')
+        )
+    ]
+
+
+def test_the_kept_sidebar_changes_with_the_date(client, settings, coordinator, letters):
+    """The date filter's links hold today's date: a new day draws the sidebar anew."""
+    import datetime as dt
+
+    from django.utils import timezone as tz
+
+    admin_kept.reset()
+    client.force_login(coordinator)
+    real_now = tz.now()
+    days = []
+    for shift in (0, 1):
+        with mock.patch(
+            "django.utils.timezone.now", return_value=real_now + dt.timedelta(days=shift)
+        ):
+            djangos, fast = _both(client, LIST, "en", settings)
+            assert fast == djangos
+            days.append(_sidebar(fast[1]))
+    assert days[0] != days[1]
+    tomorrow = (tz.localtime(real_now) + dt.timedelta(days=2)).date().isoformat()
+    assert tomorrow in days[1] and tomorrow not in days[0]
+
+
+def test_a_filter_whose_choices_may_change_is_not_kept(
+    client, settings, coordinator, letters, monkeypatch
+):
+    """A filter that lists the prisoners (from the database) makes the sidebar drawn every
+    time: a new prisoner shows at once."""
+    admin_kept.reset()
+    monkeypatch.setattr(LetterAdmin, "list_filter", [*LetterAdmin.list_filter, "prisoner"])
+    client.force_login(coordinator)
+    _page(client, LIST, "en")
+    assert not any(key[0] == "filters" for key in admin_kept._KEPT)
+    PrisonerWithAddressFactory(name_en="Newly Listed")
+    djangos, fast = _both(client, LIST, "en", settings)
+    assert fast == djangos
+    assert "Newly Listed" in _sidebar(fast[1])
+
+
+def test_the_kept_actions_follow_the_counts(client, settings, coordinator, letters, small_pages):
+    """The bar of actions prints how many rows there are: another count draws it anew."""
+    admin_kept.reset()
+    client.force_login(coordinator)
+    for query in ("", "?status__exact=received", ""):
+        djangos, fast = _both(client, LIST + query, "en", settings)
+        assert fast == djangos, query
+    LetterFactory(status=S.RECEIVED)
+    djangos, fast = _both(client, LIST + "?status__exact=received", "en", settings)
+    assert fast == djangos
+
+
+def test_the_fast_way_is_the_one_taken(client, coordinator, letters):
+    """The comparisons above are of the fast page: its rows were read as tuples (a list, not
+    Django's queryset), its headings kept and its sidebar kept."""
+    from core import admin_list
+
+    admin_kept.reset()
+    admin_list._HEADS.clear()
+    client.force_login(coordinator)
+    cl = client.get(LIST + "?status__exact=received").context["cl"]
+    assert type(cl.result_list) is list and len(cl.result_list) == 3
+    assert admin_list._HEADS
+    assert {key[0] for key in admin_kept._KEPT} >= {"filters", "actions", "head", "search"}
