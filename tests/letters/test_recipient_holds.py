@@ -78,6 +78,27 @@ def test_a_letter_approved_for_a_prisoner_without_a_year_of_birth_waits_on_hold(
     assert not selectors.letters_ready_to_post().filter(pk=letter.pk).exists()
 
 
+def test_the_supporter_is_told_the_letter_waits_for_the_prisoners_details_not_an_address(
+    reviewer, outbox, django_capture_on_commit_callbacks
+):
+    # given letters to a prisoner without a year of birth, one from a supporter who reads Russian
+    prisoner = PrisonerWithAddressFactory(birth_year=None)
+    english = LetterFactory(status=S.TRANSLATED, prisoner=prisoner)
+    russian = LetterFactory(status=S.TRANSLATED, prisoner=prisoner, locale="ru")
+
+    # when they are approved and held
+    for letter in (english, russian):
+        _approve(letter, reviewer, django_capture_on_commit_callbacks)
+
+    # then each supporter's e-mail says what the letter waits for, not that the prisoner moved
+    mail = {m.to[0]: m for m in outbox if "(LB-" in m.subject and "details" in m.subject}
+    sent = mail[english.supporter_email]
+    assert "we need to complete the envelope" in sent.body
+    assert "moved between prisons" not in sent.body
+    (ru,) = [m for m in outbox if m.to == [russian.supporter_email] and "уточнения" in m.subject]
+    assert "нам нужно дополнить адрес на конверте" in ru.body
+
+
 def test_a_dative_name_without_the_patronymic_holds_the_letter_too(
     reviewer, django_capture_on_commit_callbacks
 ):
@@ -321,6 +342,18 @@ def test_the_prisoner_admin_page_warns_what_the_komu_line_lacks(client, coordina
     assert "incomplete, missing: year of birth, patronymic in the dative name" in text
 
 
+def test_saving_an_incomplete_record_in_the_admin_says_so_on_the_next_page(
+    client, coordinator, django_capture_on_commit_callbacks
+):
+    prisoner = PrisonerWithAddressFactory()
+    client.force_login(coordinator)
+
+    response = _admin_save(client, prisoner, django_capture_on_commit_callbacks, birth_year="")
+
+    page = client.get(response.url).content.decode().replace("&#x27;", "'")
+    assert "The prisoner's year of birth is missing." in page
+
+
 def test_a_complete_prisoner_admin_page_shows_the_line_without_a_warning(client, coordinator):
     prisoner = PrisonerWithAddressFactory()
     client.force_login(coordinator)
@@ -392,3 +425,19 @@ def test_the_russian_refusal_and_hold_label():
             "В строке «Кому» не хватает года рождения"
         )
         assert events.action_label("hold") == "отложено"
+
+
+def test_the_tracking_page_says_what_a_held_letter_waits_for(client):
+    from letters import tokens
+
+    incomplete = LetterFactory(
+        status=S.ON_HOLD, prisoner=PrisonerWithAddressFactory(birth_year=None)
+    )
+    moved = LetterFactory(status=S.ON_HOLD, prisoner=PrisonerFactory())
+
+    def page(letter):
+        token = tokens.token_for(salt=letter.tracking_salt)
+        return client.get(reverse("letters:track", args=[token])).content.decode()
+
+    assert "as soon as we have the prisoner&#x27;s full name and year of birth" in page(incomplete)
+    assert "as soon as we know where the prisoner is" in page(moved)
