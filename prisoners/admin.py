@@ -107,21 +107,26 @@ class PrisonerAdmin(admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         services.prisoner_save(prisoner=obj, actor=request.user, changed_fields=form.changed_data)
+        # Saved, and the next page (the list) should still say the line is not finished.
+        self._warn_if_incomplete(request, obj)
 
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
         if obj is not None and request.method == "GET":
-            reasons = selectors.prisoner_recipient_gap_reasons(prisoner=obj)
-            if reasons:
-                self.message_user(
-                    request,
-                    _(
-                        "The «Кому» line is incomplete: %(reasons)s Letters to this prisoner wait "
-                        "on hold until it is fixed."
-                    )
-                    % {"reasons": " ".join(reasons)},
-                    messages.WARNING,
-                )
+            self._warn_if_incomplete(request, obj)
         return super().render_change_form(request, context, add, change, form_url, obj)
+
+    def _warn_if_incomplete(self, request, prisoner: Prisoner) -> None:
+        reasons = selectors.prisoner_recipient_gap_reasons(prisoner=prisoner)
+        if reasons:
+            self.message_user(
+                request,
+                _(
+                    "The «Кому» line is incomplete: %(reasons)s Letters to this prisoner wait "
+                    "on hold until it is fixed."
+                )
+                % {"reasons": " ".join(reasons)},
+                messages.WARNING,
+            )
 
     def get_form(self, request, obj=None, change=False, **kwargs):
         form = super().get_form(request, obj, change, **kwargs)
