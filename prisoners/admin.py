@@ -107,8 +107,10 @@ class PrisonerAdmin(admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         services.prisoner_save(prisoner=obj, actor=request.user, changed_fields=form.changed_data)
-        # Saved, and the next page (the list) should still say the line is not finished.
-        self._warn_if_incomplete(request, obj)
+        # Saved, and the next page should still say the line is not finished; one that opens
+        # the change page again ("Save and continue editing") says it there itself.
+        if "_continue" not in request.POST and "_saveasnew" not in request.POST:
+            self._warn_if_incomplete(request, obj)
 
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
         if obj is not None and request.method == "GET":

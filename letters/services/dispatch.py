@@ -1,7 +1,6 @@
 """From an approved letter to the post: holds while the prisoner has no address or an incomplete
-«Кому» line, the postage
-payments reports, batches of letters printed and posted together, and the return of
-``return_to_me`` letters to their supporters."""
+«Кому» line, the postage payments reports, batches of letters printed and posted together, and
+the return of ``return_to_me`` letters to their supporters."""
 
 from __future__ import annotations
 

@@ -354,6 +354,18 @@ def test_saving_an_incomplete_record_in_the_admin_says_so_on_the_next_page(
     assert "The prisoner's year of birth is missing." in page
 
 
+def test_save_and_continue_on_an_incomplete_record_warns_once(
+    client, coordinator, django_capture_on_commit_callbacks
+):
+    prisoner = PrisonerWithAddressFactory(birth_year=None)
+    client.force_login(coordinator)
+
+    response = _admin_save(client, prisoner, django_capture_on_commit_callbacks, _continue="1")
+
+    page = client.get(response.url).content.decode().replace("&#x27;", "'")
+    assert page.count("The prisoner's year of birth is missing.") == 1
+
+
 def test_a_complete_prisoner_admin_page_shows_the_line_without_a_warning(client, coordinator):
     prisoner = PrisonerWithAddressFactory()
     client.force_login(coordinator)
