@@ -89,7 +89,8 @@ def ensure_people(prisoners: int = 500, volunteers: int = 50) -> tuple[list[int]
                     slug=f"bench-prisoner-{i}",
                     name_en=f"Bench Prisoner {i}",
                     name_ru=f"Заключённый {i}",
-                    name_ru_dative=f"Заключённому {i}",
+                    # A full «Кому» line: with a part missing, letters wait on hold.
+                    name_ru_dative=f"Заключённому {i} Ивановичу",
                     birth_year=1950 + i % 50,
                     case_summary="Imprisoned for a peaceful protest.",
                     is_demo=True,

@@ -71,6 +71,11 @@ class EventLabelMixin:
             return label
         return format_html('<span title="{}">{}</span>', event.action, label)
 
+    @admin.display(description=pgettext_lazy("admin field", "note"))
+    def note_shown(self, event: LetterEvent) -> str:
+        """The note as written, except a hold's reasons, in the reader's language."""
+        return events.note_text(event)
+
 
 class LetterEventInline(EventLabelMixin, ReadOnlyAdminMixin, admin.TabularInline):
     """The letter's history on its admin page: every event with its actor."""
@@ -78,7 +83,7 @@ class LetterEventInline(EventLabelMixin, ReadOnlyAdminMixin, admin.TabularInline
     model = LetterEvent
     extra = 0
     can_delete = False
-    fields = ("created_at", "kind", "what_happened", "from_status", "to_status", "by", "note")
+    fields = ("created_at", "kind", "what_happened", "from_status", "to_status", "by", "note_shown")
     readonly_fields = fields
     ordering = ["created_at", "pk"]
     verbose_name_plural = _("history")
@@ -458,7 +463,7 @@ class LetterEventAdmin(EventLabelMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
         "from_status",
         "to_status",
         "actor",
-        "note",
+        "note_shown",
     )
     readonly_fields = fields
     # Filters whose choices are fixed (a filter on free-text "action" would list the

@@ -29,6 +29,7 @@ from django.views.decorators.http import require_http_methods
 
 from core import storage
 from prisoners.models import Prisoner
+from prisoners.selectors import recipient_line_incomplete
 
 from . import pdf, selectors
 from .lifecycle import CLOSED_UNSENT_STATES, DELIVERED_STATES, PERM_COORDINATE, WAITING_STATES
@@ -60,7 +61,9 @@ def _context(request, title: str | Promise, **extra) -> dict:
 WAITING_REASONS = {
     "unpaid": _("postage not paid"),
     "no_address": _("no current address"),
-    "on_hold": _("on hold until the prisoner's address is known"),
+    "on_hold": _("on hold"),
+    # No year of birth, or not the full name in the dative: held once it is noticed.
+    "incomplete_recipient": _("incomplete «Кому» line"),
     "flagged": _("flagged by a volunteer"),
     # Freed, or dead: a coordinator unticks "accepts letters now"; the letter is not posted to
     # a prison the person has left, and the coordinator decides (a kind rejection refunds it).
@@ -76,6 +79,7 @@ def _waiting_conditions() -> dict[str, Q]:
         "unpaid": ~Q(postage__in=[Letter.Postage.PAID, Letter.Postage.WAIVED]),
         "no_address": Q(~selectors.has_current_address()),
         "on_hold": Q(status=S.ON_HOLD) | Q(prisoner__status=Prisoner.Status.IN_TRANSIT),
+        "incomplete_recipient": recipient_line_incomplete(prefix="prisoner__"),
         "flagged": Q(flagged_at__isnull=False),
         "not_accepting": Q(prisoner__accepts_letters=False),
     }

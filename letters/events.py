@@ -14,8 +14,11 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+from django.utils import translation
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy
+
+from prisoners.models import RECIPIENT_GAP_REASONS
 
 from .lifecycle import Action
 from .models import Letter, LetterEvent, Notification
@@ -61,7 +64,7 @@ ACTION_LABELS: dict[str, Promise] = {
     Action.SEND_BACK: gettext_lazy("translation sent back for more work"),
     Action.APPROVE: gettext_lazy("translation approved"),
     Action.SKIP_TRANSLATION: gettext_lazy("approved without translation"),
-    Action.HOLD: gettext_lazy("put on hold until a new address is known"),
+    Action.HOLD: gettext_lazy("put on hold"),
     Action.RELEASE_HOLD: gettext_lazy("released from hold"),
     Action.POST: gettext_lazy("posted to the prison"),
     Action.RETURN: gettext_lazy("sent back to the supporter to post"),
@@ -123,3 +126,30 @@ def event_label(event: LetterEvent) -> str:
 def code_words(code: str) -> str:
     """A code as words, for one that has no label: "some_new_code" reads "some new code"."""
     return " ".join(code.replace("_", " ").split())
+
+
+# Why a letter was put on hold: each written into the hold event's note in English (the site's
+# language, as every note is), one sentence after the other, and read in the reader's language.
+HOLD_NO_ADDRESS = gettext_lazy("The prisoner has no current address.")
+HOLD_REASONS: tuple[Promise, ...] = (HOLD_NO_ADDRESS, *RECIPIENT_GAP_REASONS.values())
+# Notes of holds written before the reasons were translatable.
+_OLD_HOLD_NOTES = {"No current address.": HOLD_NO_ADDRESS}
+
+
+def hold_note(reasons: list[Promise]) -> str:
+    """The note a hold is written with: its reasons in English."""
+    with translation.override("en"):
+        return " ".join(str(reason) for reason in reasons)
+
+
+def note_text(event: LetterEvent) -> str:
+    """The event's note for a reader: a hold's reasons in the active language, any other note
+    as it was written."""
+    if event.action != Action.HOLD or not event.note:
+        return event.note
+    with translation.override("en"):
+        english = {str(reason): reason for reason in HOLD_REASONS} | _OLD_HOLD_NOTES
+    note = event.note
+    for sentence, reason in english.items():
+        note = note.replace(sentence, str(reason))
+    return note

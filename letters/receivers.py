@@ -10,15 +10,15 @@ from django.db.models.signals import post_delete
 from django.dispatch import receiver
 
 from core import storage
-from prisoners.signals import prisoner_address_changed
+from prisoners.signals import prisoner_addressee_changed
 
 from .models import Letter, LetterReturnPack, PostingBatchDocument
 from .signals import letter_transitioned
 from .tasks import return_letter, sync_prisoner_holds
 
 
-@receiver(prisoner_address_changed, dispatch_uid="letters.sync_holds_on_address_change")
-def sync_holds_on_address_change(sender, *, prisoner_id: int, **kwargs) -> None:
+@receiver(prisoner_addressee_changed, dispatch_uid="letters.sync_holds_on_addressee_change")
+def sync_holds_on_addressee_change(sender, *, prisoner_id: int, **kwargs) -> None:
     sync_prisoner_holds.delay(prisoner_id)
 
 

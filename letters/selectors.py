@@ -1,4 +1,3 @@
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -9,12 +8,11 @@ from django.core.cache import cache
 from django.db.models import Count, Exists, F, Min, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
-from django.utils.translation import gettext_lazy as _
 
 from core import crypto
 from core.compiled import CompiledQuery
-from prisoners.models import PrisonAddress, Prisoner
-from prisoners.selectors import prisoner_current_address
+from prisoners.models import RECIPIENT_GAP_WORDS, PrisonAddress, Prisoner
+from prisoners.selectors import prisoner_current_address, recipient_line_incomplete
 
 from . import tokens
 from .events import Recorded
@@ -370,24 +368,10 @@ def letter_history(*, letter: Letter) -> QuerySet[LetterEvent]:
 
 # --- posting ---------------------------------------------------------------------------------
 
-# The «Кому» line needs the full name in the dative with the patronymic (…Мардоновичу,
-# …Ивановне, …Ильиничне; in Turkic names a word such as оглы or кызы after it): facilities
-# tell namesakes apart by it and by the year of birth. Written for PostgreSQL and Python
-# alike, so no case-insensitive flag.
-DATIVE_WITH_PATRONYMIC = (
-    r"^\s*\S+\s+\S+\s+(\S+(ичу|вне|чне|ИЧУ|ВНЕ|ЧНЕ)"
-    r"|\S+\s+(оглы|кызы|улы|уулу|угли|гызы|ОГЛЫ|КЫЗЫ|УЛЫ|УУЛУ|УГЛИ|ГЫЗЫ))\s*$"
-)
-
 
 def address_gaps(prisoner: Prisoner) -> list[str]:
-    """What the envelope's «Кому» line lacks for this prisoner, to fix before printing."""
-    gaps = []
-    if not prisoner.birth_year:
-        gaps.append(str(_("year of birth")))
-    if not re.search(DATIVE_WITH_PATRONYMIC, prisoner.name_ru_dative):
-        gaps.append(str(_("patronymic in the dative name")))
-    return gaps
+    """What the envelope's «Кому» line lacks for this prisoner, in a word or two each."""
+    return [str(RECIPIENT_GAP_WORDS[gap]) for gap in prisoner.recipient_gaps()]
 
 
 def prisoners_with_incomplete_addresses(*, limit: int = 50) -> list[dict]:
@@ -395,7 +379,7 @@ def prisoners_with_incomplete_addresses(*, limit: int = 50) -> list[dict]:
     patronymic, each with what is missing."""
     prisoners = (
         Prisoner.objects.filter(accepts_letters=True)
-        .filter(Q(birth_year__isnull=True) | ~Q(name_ru_dative__regex=DATIVE_WITH_PATRONYMIC))
+        .filter(recipient_line_incomplete())
         .only("pk", "name_en", "name_ru_dative", "birth_year")
         .order_by("name_en", "pk")[:limit]
     )
@@ -414,7 +398,9 @@ def has_current_address() -> Exists:
 
 def letters_ready_to_post() -> QuerySet[Letter]:
     """Approved letters we post, postage paid or waived, not in a batch yet, to a prisoner
-    who accepts letters now at a known address, in printing order."""
+    who accepts letters now at a known address with a complete «Кому» line, in printing order.
+    (A letter to a prisoner whose line is incomplete waits on hold; this keeps one approved
+    before the line lost a part out of a batch until the sweep holds it.)"""
     return (
         Letter.objects.filter(
             status=Letter.Status.APPROVED,
@@ -426,6 +412,7 @@ def letters_ready_to_post() -> QuerySet[Letter]:
         .exclude(prisoner__status=Prisoner.Status.IN_TRANSIT)
         .filter(prisoner__accepts_letters=True)
         .filter(has_current_address())
+        .exclude(recipient_line_incomplete(prefix="prisoner__"))
         .select_related("prisoner")
         .order_by("prisoner__name_ru", "created_at", "pk")
     )
@@ -499,7 +486,7 @@ def notifications_lost() -> list[int]:
 class SideEffectsOverdue:
     returns: list[int]  # approved return_to_me letters never returned
     batches: list[int]  # batches never printed
-    prisoners: list[int]  # prisoners whose letters' holds disagree with their address
+    prisoners: list[int]  # prisoners whose letters' holds disagree with their address or «Кому»
     flags: list[int]  # flagged letters coordinators were never e-mailed about
 
 
@@ -528,10 +515,11 @@ def side_effects_overdue(*, now: datetime | None = None) -> SideEffectsOverdue:
     )
     waiting = Letter.objects.filter(status_changed_at__lt=cutoff)
     in_transit = Q(prisoner__status=Prisoner.Status.IN_TRANSIT)
+    incomplete = recipient_line_incomplete(prefix="prisoner__")
     held_with_address = waiting.filter(status=Letter.Status.ON_HOLD).exclude(in_transit)
-    held_with_address = held_with_address.filter(has_current_address())
+    held_with_address = held_with_address.filter(has_current_address()).exclude(incomplete)
     approved_without = waiting.filter(status=Letter.Status.APPROVED).filter(
-        in_transit | ~has_current_address()
+        in_transit | ~has_current_address() | incomplete
     )
     prisoners = set(held_with_address.values_list("prisoner_id", flat=True)[:200])
     prisoners |= set(approved_without.values_list("prisoner_id", flat=True)[:200])

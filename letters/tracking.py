@@ -93,6 +93,12 @@ def _next_step(letter: Letter, events: list, translation_skipped: bool):
         if letter.postage == Letter.Postage.DUE:
             return gettext_lazy("Next: we post it once the postage is paid.")
         return gettext_lazy("Next: we post it with the next batch of letters.")
+    if letter.status == S.ON_HOLD and not letter.prisoner.recipient_line_complete:
+        # Held (also) for the «Кому» line: the prisoner's full name and year of birth.
+        return gettext_lazy(
+            "Next: we send it as soon as we have the prisoner's full name and year of birth, "
+            "which Russian prisons need on the envelope."
+        )
     return NEXT_STEP.get(letter.status)
 
 

@@ -10,7 +10,7 @@ from django.dispatch import receiver
 
 from core import pagecache
 from prisoners.models import PrisonAddress, Prisoner
-from prisoners.signals import prisoner_address_changed
+from prisoners.signals import prisoner_addressee_changed
 
 
 def _bump_after_commit(**_kwargs: Any) -> None:
@@ -23,6 +23,6 @@ def _bump_after_commit(**_kwargs: Any) -> None:
 @receiver(post_delete, sender=Prisoner, dispatch_uid="pagecache-prisoner-deleted")
 @receiver(post_save, sender=PrisonAddress, dispatch_uid="pagecache-address-saved")
 @receiver(post_delete, sender=PrisonAddress, dispatch_uid="pagecache-address-deleted")
-@receiver(prisoner_address_changed, dispatch_uid="pagecache-address-changed")
+@receiver(prisoner_addressee_changed, dispatch_uid="pagecache-address-changed")
 def public_pages_changed(**kwargs: Any) -> None:
     _bump_after_commit(**kwargs)

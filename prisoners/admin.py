@@ -7,8 +7,8 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from . import services
-from .models import PrisonAddress, Prisoner
+from . import selectors, services
+from .models import RECIPIENT_GAP_WORDS, PrisonAddress, Prisoner
 
 
 class PrisonAddressInline(admin.TabularInline):
@@ -78,7 +78,57 @@ class PrisonerAdmin(admin.ModelAdmin):
 
     def get_readonly_fields(self, request, obj=None):
         readonly = super().get_readonly_fields(request, obj)
-        return [*readonly, "status"] if obj is not None else readonly
+        return [*readonly, "status", "recipient_line"] if obj is not None else readonly
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        if obj is None:
+            return fieldsets
+        # The «Кому» line as it is printed, and what it lacks, under the fields it is made of.
+        return [
+            (name, {**options, "fields": [*options["fields"], "recipient_line"]})
+            if name == "Russian"
+            else (name, options)
+            for name, options in fieldsets
+        ]
+
+    @admin.display(description=_("«Кому» line"))
+    def recipient_line(self, obj):
+        line = format_html('<span lang="ru">{}</span>', obj.recipient_line_ru or "—")
+        gaps = obj.recipient_gaps()
+        if not gaps:
+            return line
+        missing = ", ".join(str(RECIPIENT_GAP_WORDS[gap]) for gap in gaps)
+        return format_html(
+            '{} <strong class="errornote-inline">{}</strong>',
+            line,
+            _("incomplete, missing: %(missing)s") % {"missing": missing},
+        )
+
+    def save_model(self, request, obj, form, change):
+        services.prisoner_save(prisoner=obj, actor=request.user, changed_fields=form.changed_data)
+        # Saved, and the next page should still say the line is not finished; one that opens
+        # the change page again ("Save and continue editing") says it there itself.
+        if "_continue" not in request.POST and "_saveasnew" not in request.POST:
+            self._warn_if_incomplete(request, obj)
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        if obj is not None and request.method == "GET":
+            self._warn_if_incomplete(request, obj)
+        return super().render_change_form(request, context, add, change, form_url, obj)
+
+    def _warn_if_incomplete(self, request, prisoner: Prisoner) -> None:
+        reasons = selectors.prisoner_recipient_gap_reasons(prisoner=prisoner)
+        if reasons:
+            self.message_user(
+                request,
+                _(
+                    "The «Кому» line is incomplete: %(reasons)s Letters to this prisoner wait "
+                    "on hold until it is fixed."
+                )
+                % {"reasons": " ".join(reasons)},
+                messages.WARNING,
+            )
 
     def get_form(self, request, obj=None, change=False, **kwargs):
         form = super().get_form(request, obj, change, **kwargs)

@@ -1,3 +1,5 @@
+import re
+from enum import StrEnum
 from typing import NamedTuple
 
 from django.db import models
@@ -36,6 +38,43 @@ _STATUS_WORDS: dict[str, dict[str, Promise]] = {
         PrisonerStatus.RELEASED: pgettext_lazy("prisoner status, said of a woman", "released"),
         PrisonerStatus.DECEASED: pgettext_lazy("prisoner status, said of a woman", "deceased"),
     },
+}
+
+
+# The «Кому» line needs the full name in the dative with the patronymic (…Мардоновичу,
+# …Ивановне, …Ильиничне; in Turkic names a word such as оглы or кызы after it): facilities
+# tell namesakes apart by it and by the year of birth. Written for PostgreSQL and Python
+# alike, so no case-insensitive flag.
+DATIVE_WITH_PATRONYMIC = (
+    r"^\s*\S+\s+\S+\s+(\S+(ичу|вне|чне|ИЧУ|ВНЕ|ЧНЕ)"
+    r"|\S+\s+(оглы|кызы|улы|уулу|угли|гызы|ОГЛЫ|КЫЗЫ|УЛЫ|УУЛУ|УГЛИ|ГЫЗЫ))\s*$"
+)
+
+
+class RecipientGap(StrEnum):
+    """What a prisoner's «Кому» line can lack. Without any of it, Russian facilities return a
+    letter or the censor does not hand it over."""
+
+    BIRTH_YEAR = "birth_year"
+    DATIVE_NAME = "dative_name"  # no name in the dative at all
+    PATRONYMIC = "patronymic"  # not surname, first name and patronymic, in the dative
+
+
+# A gap in a word or two, for lists ("missing: year of birth, …").
+RECIPIENT_GAP_WORDS: dict[RecipientGap, Promise] = {
+    RecipientGap.BIRTH_YEAR: _("year of birth"),
+    RecipientGap.DATIVE_NAME: _("name in the dative case"),
+    RecipientGap.PATRONYMIC: _("patronymic in the dative name"),
+}
+
+# A gap as a sentence: the admin's warning and the note of a letter held for it.
+RECIPIENT_GAP_REASONS: dict[RecipientGap, Promise] = {
+    RecipientGap.BIRTH_YEAR: _("The prisoner's year of birth is missing."),
+    RecipientGap.DATIVE_NAME: _("The prisoner's name in the dative case is missing."),
+    RecipientGap.PATRONYMIC: _(
+        "The prisoner's name in the dative case is incomplete: it needs the surname, first "
+        "name and patronymic, e.g. Хамроеву Бахрому Мардоновичу."
+    ),
 }
 
 
@@ -169,10 +208,27 @@ class Prisoner(models.Model):
 
     @property
     def recipient_line_ru(self) -> str:
-        """The «Кому» line: the name in the dative case and the year of birth."""
+        """The «Кому» line: the name in the dative case and the year of birth. Printed as it is
+        even when incomplete (``recipient_gaps``): letters to such a prisoner wait on hold, but a
+        returned letter's pack is drawn again from it."""
         if self.birth_year:
             return f"{self.name_ru_dative}, {self.birth_year} г.р."
         return self.name_ru_dative
+
+    def recipient_gaps(self) -> list[RecipientGap]:
+        """What the «Кому» line lacks: the year of birth, the name (surname, first name and
+        patronymic, in the dative). Empty when complete."""
+        gaps = [RecipientGap.BIRTH_YEAR] if not self.birth_year else []
+        if not self.name_ru_dative.strip():
+            gaps.append(RecipientGap.DATIVE_NAME)
+        elif not re.search(DATIVE_WITH_PATRONYMIC, self.name_ru_dative):
+            gaps.append(RecipientGap.PATRONYMIC)
+        return gaps
+
+    @property
+    def recipient_line_complete(self) -> bool:
+        """Whether a letter may go to this prisoner as far as the «Кому» line is concerned."""
+        return not self.recipient_gaps()
 
 
 class PrisonAddress(models.Model):

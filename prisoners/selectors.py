@@ -8,7 +8,14 @@ from django.utils import timezone
 
 from core.compiled import CompiledQuery
 
-from .models import PrisonAddress, Prisoner, russian_is_active
+from .models import (
+    DATIVE_WITH_PATRONYMIC,
+    RECIPIENT_GAP_REASONS,
+    PrisonAddress,
+    Prisoner,
+    RecipientGap,
+    russian_is_active,
+)
 
 # How the directory can be ordered: by name, or the people who get the least mail first.
 SORT_NAME = "name"
@@ -31,6 +38,21 @@ def prisoner_current_address(*, prisoner: Prisoner, on: date | None = None) -> P
         .order_by("-valid_from", "-pk")
         .first()
     )
+
+
+def recipient_line_incomplete(*, prefix: str = "") -> Q:
+    """Prisoners (or, with ``prefix`` "prisoner__", letters to prisoners) whose «Кому» line
+    lacks the year of birth or the full name in the dative: ``Prisoner.recipient_gaps`` in
+    SQL."""
+    return Q(**{f"{prefix}birth_year__isnull": True}) | ~Q(
+        **{f"{prefix}name_ru_dative__regex": DATIVE_WITH_PATRONYMIC}
+    )
+
+
+def prisoner_recipient_gap_reasons(*, prisoner: Prisoner) -> list[str]:
+    """What the prisoner's «Кому» line lacks, as sentences a coordinator reads in the active
+    language ("The prisoner's year of birth is missing."); empty when it is complete."""
+    return [str(RECIPIENT_GAP_REASONS[RecipientGap(gap)]) for gap in prisoner.recipient_gaps()]
 
 
 def prisoner_directory(

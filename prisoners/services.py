@@ -1,11 +1,14 @@
-"""Changes to a prisoner's dated address history. Each is one transaction that keeps exactly one
-open address (``valid_until`` NULL) and announces the change after commit, so letters waiting on
-the address can be held or released by the letters app. Each takes the acting user and refuses
-(PermissionDenied, with a message fit to show) one who lacks the permission the change needs."""
+"""Changes to a prisoner's record and dated address history. Each is one transaction; the address
+changes keep exactly one open address (``valid_until`` NULL). A change to what a letter needs
+(the address, the «Кому» line's name in the dative and year of birth) is announced after commit,
+so letters waiting on it can be held or released by the letters app. Each takes the acting user
+and refuses (PermissionDenied, with a message fit to show) one who lacks the permission the
+change needs."""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from datetime import date, timedelta
 from functools import partial
 
@@ -18,7 +21,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from .models import PrisonAddress, Prisoner
-from .signals import prisoner_address_changed
+from .signals import prisoner_addressee_changed
 
 # A Russian envelope's lines are read by Russian Post: a line with no Cyrillic letter in it
 # ("Vladimir", "IK-2") was typed in transliteration.
@@ -28,6 +31,10 @@ PERM_ADD_ADDRESS = "prisoners.add_prisonaddress"
 NEVER_IN_TRANSIT = (Prisoner.Status.RELEASED, Prisoner.Status.DECEASED)
 # In transit closes the address and holds the prisoner's letters: a change to the prisoner.
 PERM_MARK_IN_TRANSIT = "prisoners.change_prisoner"
+PERM_ADD_PRISONER = "prisoners.add_prisoner"
+PERM_CHANGE_PRISONER = "prisoners.change_prisoner"
+# The fields the envelope's «Кому» line is made of: a change to them may hold or release letters.
+RECIPIENT_FIELDS = frozenset({"name_ru_dative", "birth_year"})
 
 
 def _require(actor: User, perm: str, refusal: str | Promise) -> None:
@@ -37,8 +44,26 @@ def _require(actor: User, perm: str, refusal: str | Promise) -> None:
 
 def _announce(prisoner_id: int) -> None:
     transaction.on_commit(
-        partial(prisoner_address_changed.send_robust, sender=Prisoner, prisoner_id=prisoner_id)
+        partial(prisoner_addressee_changed.send_robust, sender=Prisoner, prisoner_id=prisoner_id)
     )
+
+
+@transaction.atomic
+def prisoner_save(*, prisoner: Prisoner, actor: User, changed_fields: Iterable[str]) -> Prisoner:
+    """Save a prisoner added or edited in the admin (its form has validated the fields). A
+    change to the «Кому» line's parts is announced after commit: letters held for an incomplete
+    line go back to approved once it is complete (and the address known); a line that became
+    incomplete holds the approved ones."""
+    adding = prisoner.pk is None
+    if adding:
+        _require(actor, PERM_ADD_PRISONER, _("You are not allowed to add a prisoner."))
+    else:
+        _require(actor, PERM_CHANGE_PRISONER, _("You are not allowed to change a prisoner."))
+    prisoner.name_ru_dative = prisoner.name_ru_dative.strip()
+    prisoner.save()
+    if not adding and RECIPIENT_FIELDS.intersection(changed_fields):
+        _announce(prisoner.pk)
+    return prisoner
 
 
 def _close_open_address(prisoner: Prisoner, *, last_day: date) -> None:

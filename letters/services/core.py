@@ -79,6 +79,13 @@ class NoCurrentAddress(LetterError):
     default_message = _("The prisoner has no current address; the letter must wait.")
 
 
+class RecipientLineIncomplete(LetterError):
+    default_message = _(
+        "The prisoner's «Кому» line lacks the year of birth or the full name in the dative; the "
+        "letter must wait."
+    )
+
+
 class NotAcceptingLetters(LetterError):
     default_message = _("This person cannot receive letters through us at the moment.")
 

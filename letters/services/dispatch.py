@@ -1,6 +1,6 @@
-"""From an approved letter to the post: holds while the prisoner has no address, the postage
-payments reports, batches of letters printed and posted together, and the return of
-``return_to_me`` letters to their supporters."""
+"""From an approved letter to the post: holds while the prisoner has no address or an incomplete
+«Кому» line, the postage payments reports, batches of letters printed and posted together, and
+the return of ``return_to_me`` letters to their supporters."""
 
 from __future__ import annotations
 
@@ -15,14 +15,15 @@ from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.formats import date_format
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from core import storage
-from prisoners.models import PrisonAddress, Prisoner
+from prisoners.models import RECIPIENT_GAP_REASONS, PrisonAddress, Prisoner
 from prisoners.selectors import prisoner_current_address
 
 from .. import pdf
-from ..events import Recorded, postage_action
+from ..events import HOLD_NO_ADDRESS, Recorded, hold_note, postage_action
 from ..lifecycle import PERM_COORDINATE, Action
 from ..models import (
     CURRENCIES,
@@ -38,6 +39,7 @@ from .core import (
     LetterError,
     NoCurrentAddress,
     PostageNotSettled,
+    RecipientLineIncomplete,
     ensure_allowed,
     lock_letter,
     require_permission,
@@ -56,11 +58,29 @@ RETURN_PACKS = "return-packs"
 # --- holds -----------------------------------------------------------------------------------
 
 
-def hold_if_no_address(letter: Letter, *, actor: User | None) -> None:
-    """An approved letter whose prisoner has no known address waits on hold. Part of the
-    caller's transition (approval), in its transaction."""
-    if prisoner_current_address(prisoner=letter.prisoner) is None:
-        transition(letter, action=Action.HOLD, actor=actor, note="No current address.")
+def hold_reasons(prisoner: Prisoner) -> list[Promise]:
+    """Why a letter to this prisoner cannot go now: no current address, and what the «Кому»
+    line lacks (without the year of birth and the full name in the dative, prisons return a
+    letter or do not hand it over). Empty when nothing holds it."""
+    reasons = [] if prisoner_current_address(prisoner=prisoner) is not None else [HOLD_NO_ADDRESS]
+    return reasons + [RECIPIENT_GAP_REASONS[gap] for gap in prisoner.recipient_gaps()]
+
+
+def _ensure_sendable(prisoner: Prisoner) -> None:
+    """Refuse to post, return or release a letter to a prisoner it cannot go to now."""
+    if prisoner_current_address(prisoner=prisoner) is None:
+        raise NoCurrentAddress()
+    if not prisoner.recipient_line_complete:
+        raise RecipientLineIncomplete()
+
+
+def hold_if_not_sendable(letter: Letter, *, actor: User | None) -> None:
+    """An approved letter whose prisoner has no known address or an incomplete «Кому» line
+    waits on hold, the note saying why; so neither a posting batch nor a return pack takes it.
+    Part of the caller's transition (approval), in its transaction."""
+    reasons = hold_reasons(letter.prisoner)
+    if reasons:
+        transition(letter, action=Action.HOLD, actor=actor, note=hold_note(reasons))
 
 
 @transaction.atomic(durable=True)
@@ -74,22 +94,23 @@ def letter_hold(*, letter_id: int, actor: User | None, note: str = "") -> Letter
 
 @transaction.atomic(durable=True)
 def letter_release_hold(*, letter_id: int, actor: User | None) -> Letter:
-    """Back to approved once the prisoner's address is known."""
+    """Back to approved once the prisoner's address is known and the «Кому» line complete."""
     require_permission(actor, PERM_COORDINATE, system_allowed=True)
     letter = lock_letter(letter_id)
     ensure_allowed(letter, Action.RELEASE_HOLD)
-    if prisoner_current_address(prisoner=letter.prisoner) is None:
-        raise NoCurrentAddress()
+    _ensure_sendable(letter.prisoner)
     transition(letter, action=Action.RELEASE_HOLD, actor=actor)
     save_letter(letter)
     return letter
 
 
 def letters_hold_for_prisoner(*, prisoner_id: int) -> list[int]:
-    """Hold every approved letter to a prisoner who has no current address (in transit).
-    Each hold is its own transaction; returns the ids held. Safe to run twice."""
+    """Hold every approved letter to a prisoner who has no current address (in transit) or
+    whose «Кому» line is incomplete. Each hold is its own transaction; returns the ids held.
+    Safe to run twice."""
     prisoner = Prisoner.objects.get(pk=prisoner_id)
-    if prisoner_current_address(prisoner=prisoner) is not None:
+    reasons = hold_reasons(prisoner)
+    if not reasons:
         return []
     ids = list(
         Letter.objects.filter(prisoner_id=prisoner_id, status=S.APPROVED).values_list(
@@ -99,7 +120,7 @@ def letters_hold_for_prisoner(*, prisoner_id: int) -> list[int]:
     held = []
     for pk in ids:
         try:
-            letter_hold(letter_id=pk, actor=None, note="The prisoner has no current address.")
+            letter_hold(letter_id=pk, actor=None, note=hold_note(reasons))
         except InvalidTransition:
             continue  # posted, cancelled or already held meanwhile
         held.append(pk)
@@ -107,8 +128,9 @@ def letters_hold_for_prisoner(*, prisoner_id: int) -> list[int]:
 
 
 def letters_release_holds_for_prisoner(*, prisoner_id: int) -> list[int]:
-    """The prisoner's new address is known: every letter on hold goes back to approved.
-    Returns the ids released; a second run finds none and releases nothing."""
+    """Nothing holds the prisoner's letters any more (the new address is known, the «Кому»
+    line complete): every letter on hold goes back to approved. Returns the ids released; a
+    second run finds none and releases nothing."""
     ids = list(
         Letter.objects.filter(prisoner_id=prisoner_id, status=S.ON_HOLD).values_list(
             "pk", flat=True
@@ -118,18 +140,19 @@ def letters_release_holds_for_prisoner(*, prisoner_id: int) -> list[int]:
     for pk in ids:
         try:
             letter_release_hold(letter_id=pk, actor=None)
-        except (InvalidTransition, NoCurrentAddress):
+        except (InvalidTransition, NoCurrentAddress, RecipientLineIncomplete):
             continue
         released.append(pk)
     return released
 
 
 def letters_sync_holds_for_prisoner(*, prisoner_id: int) -> tuple[list[int], list[int]]:
-    """After an address change (prisoners announces it; see letters.receivers): with no current
-    address, approved letters go on hold; with one, held letters go back to approved and
-    coordinators are told. Returns (held, released)."""
+    """After a change to the prisoner's address or «Кому» line (prisoners announces it; see
+    letters.receivers): while anything holds their letters (no current address, an incomplete
+    line), approved letters go on hold; once nothing does, held letters go back to approved
+    and coordinators are told. Returns (held, released)."""
     prisoner = Prisoner.objects.get(pk=prisoner_id)
-    if prisoner_current_address(prisoner=prisoner) is None:
+    if hold_reasons(prisoner):
         return letters_hold_for_prisoner(prisoner_id=prisoner_id), []
     released = letters_release_holds_for_prisoner(prisoner_id=prisoner_id)
     if released:
@@ -212,7 +235,8 @@ def _take_out_of_batch(letter_id: int, batch: PostingBatch, *, why: str) -> None
 
 @transaction.atomic(durable=True)
 def letter_post(*, letter_id: int, coordinator: User, batch: PostingBatch | None = None) -> Letter:
-    """The letter went into the post. Only with postage paid or waived and an address known."""
+    """The letter went into the post. Only with postage paid or waived, an address known and
+    the «Кому» line complete."""
     require_permission(coordinator, PERM_COORDINATE)
     return _post(letter_id=letter_id, coordinator=coordinator, batch=batch)
 
@@ -224,8 +248,7 @@ def _post(*, letter_id: int, coordinator: User, batch: PostingBatch | None) -> L
         raise LetterError(_("The supporter posts this letter themselves; return it instead."))
     if letter.postage not in (Letter.Postage.PAID, Letter.Postage.WAIVED):
         raise PostageNotSettled()
-    if prisoner_current_address(prisoner=letter.prisoner) is None:
-        raise NoCurrentAddress()
+    _ensure_sendable(letter.prisoner)
     transition(letter, action=Action.POST, actor=coordinator)
     if letter.posting_batch_id != (batch.pk if batch else None):
         _record_batch_change(
@@ -270,8 +293,8 @@ def batch_prepare(*, coordinator: User, letter_ids: list[int] | None = None) -> 
 
 def batch_render_pdf(*, batch_id: int) -> PostingBatchDocument | None:
     """Render the batch's PDF once into the private storage (encrypted like the letter texts); a
-    second run returns the stored one. A letter whose prisoner has lost the address since leaves
-    the batch; None when no letter is left to print."""
+    second run returns the stored one. A letter whose prisoner has lost the address (or a part
+    of the «Кому» line) since leaves the batch; None when no letter is left to print."""
     existing = PostingBatchDocument.objects.filter(batch_id=batch_id).first()
     if existing is not None:
         return existing
@@ -282,6 +305,12 @@ def batch_render_pdf(*, batch_id: int) -> PostingBatchDocument | None:
         if address is None:
             with transaction.atomic(durable=True):
                 _take_out_of_batch(letter.pk, batch, why="no current address when it was printed.")
+            continue
+        if not letter.prisoner.recipient_line_complete:
+            with transaction.atomic(durable=True):
+                _take_out_of_batch(
+                    letter.pk, batch, why="incomplete «Кому» line when it was printed."
+                )
             continue
         addresses[letter.prisoner_id] = address
         letters.append(letter)
@@ -413,8 +442,7 @@ def letter_return(*, letter_id: int, coordinator: User | None) -> Letter:
         ensure_allowed(letter, Action.RETURN)
         if letter.delivery != Letter.Delivery.RETURN_TO_ME:
             raise LetterError(_("We post this letter; it cannot be returned."))
-        if prisoner_current_address(prisoner=letter.prisoner) is None:
-            raise NoCurrentAddress()
+        _ensure_sendable(letter.prisoner)
         _store_return_pack(letter, save)
         transition(letter, action=Action.RETURN, actor=coordinator)
         save_letter(letter)
@@ -424,13 +452,14 @@ def letter_return(*, letter_id: int, coordinator: User | None) -> Letter:
 def letter_return_process(*, letter_id: int) -> Letter | None:
     """Return an approved ``return_to_me`` letter (the worker's task): its pack is stored and
     the letter moves to returned, whose e-mail carries the pack. A prisoner who has lost the
-    address has their letters held. None when there is nothing to do; safe to repeat."""
+    address, or whose «Кому» line is incomplete, has their letters held. None when there is
+    nothing to do; safe to repeat."""
     letter = Letter.objects.only("status", "delivery", "prisoner_id").get(pk=letter_id)
     if letter.status != S.APPROVED or letter.delivery != Letter.Delivery.RETURN_TO_ME:
         return None
     try:
         return letter_return(letter_id=letter_id, coordinator=None)
-    except NoCurrentAddress:
+    except (NoCurrentAddress, RecipientLineIncomplete):
         letters_hold_for_prisoner(prisoner_id=letter.prisoner_id)
     except LetterError as error:  # changed meanwhile (cancelled, held) or cannot be printed
         logger.warning("letter not returned id=%s: %s", letter_id, error.__class__.__name__)

@@ -40,7 +40,7 @@ from .core import (
     save_letter,
     transition,
 )
-from .dispatch import hold_if_no_address
+from .dispatch import hold_if_not_sendable
 
 logger = logging.getLogger(__name__)
 
@@ -289,7 +289,7 @@ def letter_approve(*, letter_id: int, reviewer: User) -> Letter:
     if is_blank(letter.translation):
         raise LetterError(_("The translation is empty."))
     transition(letter, action=Action.APPROVE, actor=reviewer)
-    hold_if_no_address(letter, actor=None)
+    hold_if_not_sendable(letter, actor=None)
     save_letter(letter)
     return letter
 
@@ -303,7 +303,7 @@ def letter_skip_translation(*, letter_id: int, coordinator: User) -> Letter:
     ensure_not_flagged(letter)
     transition(letter, action=Action.SKIP_TRANSLATION, actor=coordinator)
     letter.translation = letter.original_text
-    hold_if_no_address(letter, actor=None)
+    hold_if_not_sendable(letter, actor=None)
     save_letter(letter, "translation")
     return letter
 

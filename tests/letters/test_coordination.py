@@ -243,6 +243,8 @@ def _waiting_letters():
         "unpaid_and_homeless": LetterFactory(status=S.APPROVED, prisoner=PrisonerFactory()),
         # freed since it was written: a coordinator unticked "accepts letters now"
         "not_accepting": _ready(prisoner=PrisonerWithAddressFactory(accepts_letters=False)),
+        # approved before the prisoner's year of birth was lost (the sweep holds it)
+        "incomplete": _ready(prisoner=PrisonerWithAddressFactory(birth_year=None)),
         "ready": _ready(),
     }
 
@@ -264,18 +266,20 @@ def test_letters_waiting_to_post_come_with_their_reasons():
         return {r for r in coordination.WAITING_REASONS if getattr(letter, r)}
 
     assert letters["ready"].reference not in waiting
-    assert len(waiting) == 6
+    assert len(waiting) == 7
     assert reasons("unpaid") == {"unpaid"}
     assert reasons("no_address") == {"no_address"}
     assert reasons("on_hold") == {"on_hold"}
     assert reasons("flagged") == {"flagged"}
     assert reasons("unpaid_and_homeless") == {"unpaid", "no_address"}
     assert reasons("not_accepting") == {"not_accepting"}
+    assert reasons("incomplete") == {"incomplete_recipient"}
     assert coordination.waiting_counts() == {
-        "total": 6,
+        "total": 7,
         "unpaid": 2,
         "no_address": 2,
         "on_hold": 1,
+        "incomplete_recipient": 1,
         "flagged": 1,
         "not_accepting": 1,
     }
@@ -328,11 +332,10 @@ def test_the_dashboard_counts_letters_waiting_to_post_by_reason(client, coordina
     page = client.get(reverse("letters_coordination:dashboard")).content.decode()
 
     block = page[page.index('id="waiting-to-post"') :]
-    assert "6 letters are waiting." in block
+    assert "7 letters are waiting." in block
     assert re.search(r"<td>postage not paid</td><td>2</td>", block)
-    assert re.search(
-        r"<td>on hold until the prisoner&#x27;s address is known</td><td>1</td>", block
-    )
+    assert re.search(r"<td>on hold</td><td>1</td>", block)
+    assert re.search(r"<td>incomplete «Кому» line</td><td>1</td>", block)
     assert re.search(r"<td>the prisoner accepts no letters now</td><td>1</td>", block)
 
 

@@ -65,3 +65,46 @@ def test_the_demo_has_a_reply_waiting_and_a_reviewer_who_may_review_it(settings)
     assert storage.read(page.file_name).startswith(b"\x89PNG")
     # and the demo reviewer reviews replies as well as letters
     assert reviewer.has_perm("replies.review_reply")
+
+
+def test_the_demo_walk_through_holds_and_releases_a_letter_for_an_incomplete_komu_line(
+    settings, django_capture_on_commit_callbacks
+):
+    from prisoners import services as prisoner_services
+    from prisoners.models import Prisoner
+
+    # given the demo data loaded
+    settings.DEBUG = True
+    call_command("load_demo_data")
+    coordinator = get_user_model().objects.get(username="coordinator")
+    # then the returned letter went to a prisoner whose «Кому» line is complete
+    returned = Letter.objects.get(status=Letter.Status.RETURNED)
+    assert returned.prisoner.recipient_line_complete
+    # and Evgeny Zinich's letter waits for his address and for the rest of his «Кому» line
+    zinich = Prisoner.objects.get(slug="evgeny-zinich")
+    held = Letter.objects.get(prisoner=zinich, status=Letter.Status.ON_HOLD)
+    assert held.events.get(action="hold").note == (
+        "The prisoner has no current address. The prisoner's year of birth is missing. The "
+        "prisoner's name in the dative case is incomplete: it needs the surname, first name "
+        "and patronymic, e.g. Хамроеву Бахрому Мардоновичу."
+    )
+    # when the walk-through records his address and completes his record, it is ready again
+    with django_capture_on_commit_callbacks(execute=True):
+        prisoner_services.prisoner_address_add(
+            prisoner_id=zinich.pk,
+            actor=coordinator,
+            facility="ФКУ ИК-1 УФСИН России по Демо-области",
+            street="ул. Примерная, д. 3",
+            city="г. Демо",
+            postal_index="103000",
+        )
+    held.refresh_from_db()
+    assert held.status == Letter.Status.ON_HOLD
+    zinich.refresh_from_db()
+    zinich.name_ru_dative, zinich.birth_year = "Зиничу Евгению Ивановичу", 1980
+    with django_capture_on_commit_callbacks(execute=True):
+        prisoner_services.prisoner_save(
+            prisoner=zinich, actor=coordinator, changed_fields=["name_ru_dative", "birth_year"]
+        )
+    held.refresh_from_db()
+    assert held.status == Letter.Status.APPROVED

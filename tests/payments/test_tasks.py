@@ -81,3 +81,21 @@ def test_a_stale_payment_whose_session_was_never_created_expires(stripe_on):
     payment.refresh_from_db()
     assert payment.status == Payment.Status.EXPIRED
     assert stripe_on.sent == []
+
+
+def test_the_receipt_of_a_letter_held_for_the_komu_line_says_what_it_waits_for(outbox):
+    # given a paid letter on hold because the prisoner's year of birth is missing
+    payment = StripePaymentFactory(
+        status=Payment.Status.PAID,
+        paid_at=timezone.now(),
+        letter__status="on_hold",
+        letter__prisoner__birth_year=None,
+    )
+
+    # when the receipt is sent
+    tasks.send_payment_receipt.delay(payment.pk).get()
+
+    # then it says the letter waits for the prisoner's details, not a new address
+    (message,) = outbox
+    assert "full name and year of birth" in message.body
+    assert "new address" not in message.body

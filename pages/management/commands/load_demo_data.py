@@ -324,7 +324,8 @@ class Command(BaseCommand):
             currency=paid.postage_currency,
             note="Demo.",
         )
-        approved(zinich, 5)  # no address known: goes on hold
+        # No address known, nor his patronymic and year of birth: goes on hold for all three.
+        approved(zinich, 5)
         posted = approved(khamroev, 6, currency="EUR")
         with transaction.atomic():
             payments.payment_waive(letter_id=posted.pk, coordinator=coordinator, note="Demo.")
@@ -335,7 +336,8 @@ class Command(BaseCommand):
             files=[("reply-page-1.png", _demo_scan())],
             parts=[replies.ReplyPart(letter_id=posted.pk)],
         )
-        returned = approved(zhilin, 7, delivery=Letter.Delivery.RETURN_TO_ME)
+        # Returned to a prisoner whose «Кому» line is complete: one without would hold it.
+        returned = approved(khamroev, 7, delivery=Letter.Delivery.RETURN_TO_ME)
         dispatch.letter_return(letter_id=returned.pk, coordinator=coordinator)
         submission.letter_cancel(letter_id=submit(khamroev, 8).pk)
         translation.letter_reject(
