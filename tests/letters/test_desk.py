@@ -649,7 +649,8 @@ def test_dates_on_the_desk_read_as_russian_writes_them(client):
     # given a volunteer holding a letter received on 4 May
     volunteer = english_volunteer()
     letter = LetterFactory(status=S.IN_TRANSLATION, claimed_by=volunteer)
-    received = timezone.now().replace(month=5, day=4)
+    # at noon: late in the evening (UTC) the day is already the next one in London
+    received = timezone.now().replace(month=5, day=4, hour=12, minute=0)
     Letter.objects.filter(pk=letter.pk).update(created_at=received)
     client.force_login(volunteer)
     client.cookies["django_language"] = "ru"
