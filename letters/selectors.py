@@ -380,7 +380,7 @@ def prisoners_with_incomplete_addresses(*, limit: int = 50) -> list[dict]:
     prisoners = (
         Prisoner.objects.filter(accepts_letters=True)
         .filter(recipient_line_incomplete())
-        .only("pk", "name_en", "name_ru_dative", "birth_year")
+        .only("pk", "name_en", "name_ru", "name_ru_dative", "birth_year", "has_no_patronymic")
         .order_by("name_en", "pk")[:limit]
     )
     return [{"prisoner": p, "missing": address_gaps(p)} for p in prisoners]

@@ -6,9 +6,10 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from . import selectors, services
-from .models import RECIPIENT_GAP_WORDS, PrisonAddress, Prisoner
+from .models import RECIPIENT_GAP_WORDS, PrisonAddress, Prisoner, RecipientGap
 
 
 class PrisonAddressInline(admin.TabularInline):
@@ -49,6 +50,10 @@ class NewAddressForm(forms.Form):
     source = forms.CharField(label=_("Source"), max_length=300, required=False)
 
 
+# The section of the prisoner's page with the Russian spellings and the «Кому» line's parts.
+RUSSIAN_SECTION = pgettext_lazy("prisoner admin section", "In Russian")
+
+
 class PrisonerAdmin(admin.ModelAdmin):
     """Prisoners' own admin. It is registered by pages.admin, which adds "Mark in transit":
     its confirmation counts the letters that will be held, and only letters can count them.
@@ -71,9 +76,18 @@ class PrisonerAdmin(admin.ModelAdmin):
     inlines = [PrisonAddressInline]
     fieldsets = [
         (None, {"fields": ["name_en", "slug", "status", "accepts_letters", "is_demo"]}),
-        ("Russian", {"fields": ["name_ru", "name_ru_dative", "gender", "birth_year"]}),
-        ("About", {"fields": ["case_summary", "case_summary_ru", "source_url"]}),
-        ("For translators", {"fields": ["reads_languages", "notes_for_translators"]}),
+        (
+            RUSSIAN_SECTION,
+            {"fields": ["name_ru", "name_ru_dative", "has_no_patronymic", "gender", "birth_year"]},
+        ),
+        (
+            pgettext_lazy("prisoner admin section", "The case"),
+            {"fields": ["case_summary", "case_summary_ru", "source_url"]},
+        ),
+        (
+            pgettext_lazy("prisoner admin section", "For translators"),
+            {"fields": ["reads_languages", "notes_for_translators"]},
+        ),
     ]
 
     def get_readonly_fields(self, request, obj=None):
@@ -87,7 +101,7 @@ class PrisonerAdmin(admin.ModelAdmin):
         # The «Кому» line as it is printed, and what it lacks, under the fields it is made of.
         return [
             (name, {**options, "fields": [*options["fields"], "recipient_line"]})
-            if name == "Russian"
+            if name == RUSSIAN_SECTION
             else (name, options)
             for name, options in fieldsets
         ]
@@ -129,6 +143,15 @@ class PrisonerAdmin(admin.ModelAdmin):
                 % {"reasons": " ".join(reasons)},
                 messages.WARNING,
             )
+            if RecipientGap.PATRONYMIC in prisoner.recipient_gaps():
+                self.message_user(
+                    request,
+                    _(
+                        "If this person has no patronymic (a foreign citizen, say), tick «has "
+                        "no patronymic»: the surname and first name are then enough."
+                    ),
+                    messages.INFO,
+                )
 
     def get_form(self, request, obj=None, change=False, **kwargs):
         form = super().get_form(request, obj, change, **kwargs)

@@ -50,6 +50,10 @@ DATIVE_WITH_PATRONYMIC = (
     r"|\S+\s+(оглы|кызы|улы|уулу|угли|гызы|ОГЛЫ|КЫЗЫ|УЛЫ|УУЛУ|УГЛИ|ГЫЗЫ))\s*$"
 )
 
+# For a person whose name has no patronymic (a foreign citizen, say; ``has_no_patronymic``):
+# the surname and first name, in the dative.
+DATIVE_WITHOUT_PATRONYMIC = r"^\s*\S+\s+\S+"
+
 
 class RecipientGap(StrEnum):
     """What a prisoner's «Кому» line can lack. Without any of it, Russian facilities return a
@@ -58,6 +62,7 @@ class RecipientGap(StrEnum):
     BIRTH_YEAR = "birth_year"
     DATIVE_NAME = "dative_name"  # no name in the dative at all
     PATRONYMIC = "patronymic"  # not surname, first name and patronymic, in the dative
+    FIRST_NAME = "first_name"  # no patronymic by right, but not surname and first name either
 
 
 # A gap in a word or two, for lists ("missing: year of birth, …").
@@ -65,6 +70,7 @@ RECIPIENT_GAP_WORDS: dict[RecipientGap, Promise] = {
     RecipientGap.BIRTH_YEAR: _("year of birth"),
     RecipientGap.DATIVE_NAME: _("name in the dative case"),
     RecipientGap.PATRONYMIC: _("patronymic in the dative name"),
+    RecipientGap.FIRST_NAME: _("first name in the dative name"),
 }
 
 # A gap as a sentence: the admin's warning and the note of a letter held for it.
@@ -74,6 +80,10 @@ RECIPIENT_GAP_REASONS: dict[RecipientGap, Promise] = {
     RecipientGap.PATRONYMIC: _(
         "The prisoner's name in the dative case is incomplete: it needs the surname, first "
         "name and patronymic, e.g. Хамроеву Бахрому Мардоновичу."
+    ),
+    RecipientGap.FIRST_NAME: _(
+        "The prisoner's name in the dative case is incomplete: it needs the surname and first "
+        "name, e.g. Гершковичу Эвану."
     ),
 }
 
@@ -114,6 +124,15 @@ class Prisoner(models.Model):
         ),
     )
     birth_year = models.PositiveSmallIntegerField(_("year of birth"), null=True, blank=True)
+    has_no_patronymic = models.BooleanField(
+        _("has no patronymic"),
+        default=False,
+        help_text=_(
+            "A foreign citizen, say, whose name has none: the «Кому» line is then the surname "
+            "and first name in the dative (Гершковичу Эвану), and letters do not wait for a "
+            "patronymic."
+        ),
+    )
     case_summary = models.TextField(_("the case in brief, in English"), blank=True)
     case_summary_ru = models.TextField(_("the case in brief, in Russian"), blank=True)
     status = models.CharField(
@@ -217,10 +236,14 @@ class Prisoner(models.Model):
 
     def recipient_gaps(self) -> list[RecipientGap]:
         """What the «Кому» line lacks: the year of birth, the name (surname, first name and
-        patronymic, in the dative). Empty when complete."""
+        patronymic, in the dative; surname and first name for someone who has no patronymic).
+        Empty when complete."""
         gaps = [RecipientGap.BIRTH_YEAR] if not self.birth_year else []
         if not self.name_ru_dative.strip():
             gaps.append(RecipientGap.DATIVE_NAME)
+        elif self.has_no_patronymic:
+            if not re.search(DATIVE_WITHOUT_PATRONYMIC, self.name_ru_dative):
+                gaps.append(RecipientGap.FIRST_NAME)
         elif not re.search(DATIVE_WITH_PATRONYMIC, self.name_ru_dative):
             gaps.append(RecipientGap.PATRONYMIC)
         return gaps

@@ -10,6 +10,7 @@ from core.compiled import CompiledQuery
 
 from .models import (
     DATIVE_WITH_PATRONYMIC,
+    DATIVE_WITHOUT_PATRONYMIC,
     RECIPIENT_GAP_REASONS,
     PrisonAddress,
     Prisoner,
@@ -44,9 +45,13 @@ def recipient_line_incomplete(*, prefix: str = "") -> Q:
     """Prisoners (or, with ``prefix`` "prisoner__", letters to prisoners) whose «Кому» line
     lacks the year of birth or the full name in the dative: ``Prisoner.recipient_gaps`` in
     SQL."""
-    return Q(**{f"{prefix}birth_year__isnull": True}) | ~Q(
+    with_patronymic = Q(**{f"{prefix}has_no_patronymic": False}) & ~Q(
         **{f"{prefix}name_ru_dative__regex": DATIVE_WITH_PATRONYMIC}
     )
+    without_one = Q(**{f"{prefix}has_no_patronymic": True}) & ~Q(
+        **{f"{prefix}name_ru_dative__regex": DATIVE_WITHOUT_PATRONYMIC}
+    )
+    return Q(**{f"{prefix}birth_year__isnull": True}) | with_patronymic | without_one
 
 
 def prisoner_recipient_gap_reasons(*, prisoner: Prisoner) -> list[str]:

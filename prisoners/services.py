@@ -34,7 +34,7 @@ PERM_MARK_IN_TRANSIT = "prisoners.change_prisoner"
 PERM_ADD_PRISONER = "prisoners.add_prisoner"
 PERM_CHANGE_PRISONER = "prisoners.change_prisoner"
 # The fields the envelope's «Кому» line is made of: a change to them may hold or release letters.
-RECIPIENT_FIELDS = frozenset({"name_ru_dative", "birth_year"})
+RECIPIENT_FIELDS = frozenset({"name_ru_dative", "birth_year", "has_no_patronymic"})
 
 
 def _require(actor: User, perm: str, refusal: str | Promise) -> None:

@@ -11,6 +11,7 @@ from letters import events, selectors
 from letters.models import Letter, LetterReturnPack
 from letters.services import core, dispatch
 from letters.services import translation as letters_translation
+from prisoners import selectors as prisoners_selectors
 from prisoners import services as prisoners_services
 from prisoners.models import Prisoner
 from prisoners.selectors import prisoner_recipient_gap_reasons
@@ -453,3 +454,69 @@ def test_the_tracking_page_says_what_a_held_letter_waits_for(client):
 
     assert "as soon as we have the prisoner&#x27;s full name and year of birth" in page(incomplete)
     assert "as soon as we know where the prisoner is" in page(moved)
+
+
+# --- a person with no patronymic ---------------------------------------------------------------
+
+
+def test_ticking_has_no_patronymic_in_the_admin_releases_a_foreign_citizens_letters(
+    client, coordinator, reviewer, django_capture_on_commit_callbacks
+):
+    # given a letter held because a foreign citizen's dative name has no patronymic
+    prisoner = PrisonerWithAddressFactory(
+        name_ru="Гершкович Эван", name_ru_dative="Гершковичу Эвану"
+    )
+    letter = LetterFactory(status=S.TRANSLATED, prisoner=prisoner, postage=Letter.Postage.PAID)
+    letter = _approve(letter, reviewer, django_capture_on_commit_callbacks)
+    assert letter.status == S.ON_HOLD
+
+    # when a coordinator ticks "has no patronymic" on the prisoner's page
+    client.force_login(coordinator)
+    _admin_save(client, prisoner, django_capture_on_commit_callbacks, has_no_patronymic="on")
+
+    # then the letter is released and ready to post, to «Гершковичу Эвану, 1963 г.р.»
+    letter.refresh_from_db()
+    prisoner.refresh_from_db()
+    assert letter.status == S.APPROVED
+    assert selectors.letters_ready_to_post().filter(pk=letter.pk).exists()
+    assert prisoner.recipient_line_ru == "Гершковичу Эвану, 1963 г.р."
+
+
+@pytest.mark.parametrize(
+    ("dative", "gaps"),
+    [("Гершковичу Эвану", []), ("Гершковичу", ["first_name"]), ("", ["dative_name"])],
+)
+def test_without_a_patronymic_the_line_needs_the_surname_and_first_name(dative, gaps):
+    prisoner = PrisonerFactory(name_ru_dative=dative, has_no_patronymic=True)
+
+    incomplete = Prisoner.objects.filter(
+        prisoners_selectors.recipient_line_incomplete(), pk=prisoner.pk
+    ).exists()
+
+    # the same in Python and in SQL
+    assert prisoner.recipient_gaps() == gaps
+    assert incomplete == bool(gaps)
+
+
+def test_what_a_name_without_patronymic_lacks_reads_in_russian():
+    prisoner = PrisonerFactory(name_ru_dative="Гершковичу", has_no_patronymic=True)
+
+    with translation.override("ru"):
+        reasons = prisoner_recipient_gap_reasons(prisoner=prisoner)
+
+    assert reasons == [
+        "ФИО заключённого в дательном падеже указано не полностью: нужны фамилия и имя, "
+        "например: Гершковичу Эвану."
+    ]
+
+
+def test_saving_a_name_without_patronymic_points_to_the_checkbox(
+    client, coordinator, django_capture_on_commit_callbacks
+):
+    prisoner = PrisonerWithAddressFactory(name_ru_dative="Гершковичу Эвану")
+    client.force_login(coordinator)
+
+    response = _admin_save(client, prisoner, django_capture_on_commit_callbacks)
+    page = client.get(response["Location"]).content.decode()
+
+    assert "tick «has no patronymic»" in page
