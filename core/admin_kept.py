@@ -68,6 +68,7 @@ def _common(cl: Any) -> tuple:
         cl.is_popup,
         cl.to_field,
         params_key(cl),
+        getattr(cl.paginator, "capped", False),  # "more than 1,000": the count says no more
     )
 
 

@@ -15,7 +15,7 @@ from django.utils.translation import ngettext, pgettext_lazy
 from core import crypto
 from core.admin import ReadOnlyAdminMixin
 from core.admin_list import ShownColumnsChangeList
-from core.paginator import EstimatedCountPaginator
+from core.paginator import CappedCountPaginator, EstimatedCountPaginator
 from prisoners import selectors as prisoner_selectors
 from prisoners.models import Prisoner
 
@@ -268,7 +268,8 @@ class LetterAdmin(admin.ModelAdmin):
     volunteer_search_help_text = _("A reference (LB-…) or a prisoner's name.")
     show_full_result_count = False
     # No date_hierarchy: its year/month links cost a scan of every matching letter.
-    paginator = EstimatedCountPaginator
+    # Filtered lists counted to 1,000 at most ("more than 1,000 letters"; core.paginator).
+    paginator = CappedCountPaginator
     list_select_related = ["prisoner", "claimed_by"]
     inlines = [LetterEventInline]
     actions = [skip_translation, release_claim, release_hold, return_to_supporter]
@@ -421,7 +422,14 @@ class LetterAdmin(admin.ModelAdmin):
 
     def changelist_view(self, request, extra_context=None):
         extra_context = (extra_context or {}) | {"desk_tabs": desk.Desk(self).tabs(request)}
-        return super().changelist_view(request, extra_context)
+        response = super().changelist_view(request, extra_context)
+        context = getattr(response, "context_data", None) or {}
+        changelist = context.get("cl")
+        if changelist is not None and changelist.paginator.capped:
+            # Django's "All 1000 selected" would count only as far as the count went.
+            note = _("All matching letters selected (more than %(n)s)")
+            context["selection_note_all"] = note % {"n": changelist.result_count}
+        return response
 
     def save_model(self, request, obj, form, change):
         if change:
