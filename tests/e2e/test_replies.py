@@ -1,10 +1,9 @@
 """In a browser: a volunteer transcribes and translates a prisoner's reply beside its zoomable
 scan (the draft autosaves), a reviewer approves it, and the supporter reads it on their
 letter's page, opening the scan with a click. Screenshots of the transcription page and the
-supporter's view go to var/screenshots/ (and /work/notes/replies/ when that exists)."""
+supporter's view go to var/screenshots/."""
 
 import io
-import shutil
 from pathlib import Path
 
 import fontpkg_pt_serif
@@ -22,7 +21,6 @@ from tests.replies.conftest import posted_letter, volunteer_in
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
 PASSWORD = "correct horse battery"  # tests.factories.UserFactory
-NOTES = Path("/work/notes/replies")
 HANDWRITING = [
     "Здравствуйте, дорогая Маргарет!",
     "Спасибо за письмо и за рассказ о первом снеге.",
@@ -48,12 +46,6 @@ def scanned_page() -> bytes:
     out = io.BytesIO()
     image.save(out, "JPEG", quality=80)
     return out.getvalue()
-
-
-def keep(path: Path) -> None:
-    if NOTES.parent.is_dir():
-        NOTES.mkdir(exist_ok=True)
-        shutil.copy(path, NOTES / path.name)
 
 
 def test_transcribe_translate_approve_and_the_supporter_reads_it(
@@ -91,7 +83,7 @@ def test_transcribe_translate_approve_and_the_supporter_reads_it(
     assert page.locator("img.reply-scan-image").bounding_box()["width"] > before
     page.click("[data-zoom='0']")
     assert "Margaret Thistlewood" not in page.content()
-    keep(screenshot(page, "replies-transcription"))
+    screenshot(page, "replies-transcription")
 
     # when they finish the transcription, translate and hand in
     page.click("#transcribed")
@@ -121,4 +113,4 @@ def test_transcribe_translate_approve_and_the_supporter_reads_it(
     page.click(".reply__original summary")
     expect(scan).to_be_visible()
     page.wait_for_function("() => document.querySelector('.reply__scan img').naturalWidth > 0")
-    keep(screenshot(page, "replies-supporter-view"))
+    screenshot(page, "replies-supporter-view")

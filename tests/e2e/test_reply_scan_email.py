@@ -1,10 +1,7 @@
 """In a browser (issue 14): the supporter reads an approved reply on their letter's page, presses
 "E-mail me the scan", is told it is on its way and gets one e-mail with the page attached;
 pressing again at once is refused with a clear message. Screenshots of the page after each
-press go to var/screenshots/ (and /work/notes/scanmail/ when that exists)."""
-
-import shutil
-from pathlib import Path
+press go to var/screenshots/."""
 
 import pytest
 from django.core import mail
@@ -17,14 +14,6 @@ from tests.replies.conftest import approved_reply, posted_letter
 from .test_replies import scanned_page
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
-
-NOTES = Path("/work/notes/scanmail")
-
-
-def keep(path: Path) -> None:
-    if NOTES.parent.is_dir():
-        NOTES.mkdir(exist_ok=True)
-        shutil.copy(path, NOTES / path.name)
 
 
 def test_the_supporter_asks_for_the_scan_by_e_mail(page, live_server, screenshot):
@@ -42,7 +31,7 @@ def test_the_supporter_asks_for_the_scan_by_e_mail(page, live_server, screenshot
     # then the page says the scan is on its way, and one e-mail with the page went out
     expect(page.get_by_role("status")).to_contain_text("We are sending the scan")
     assert page.url.endswith(track)
-    keep(screenshot(page, "reply-scan-email-sent"))
+    screenshot(page, "reply-scan-email-sent")
     assert len(mail.outbox) == 1
     assert [a[0] for a in mail.outbox[0].attachments] == [f"{letter.reference}-reply-page-1.jpg"]
 
@@ -51,5 +40,5 @@ def test_the_supporter_asks_for_the_scan_by_e_mail(page, live_server, screenshot
 
     # then they are told to wait, and nothing more is sent
     expect(page.get_by_role("status")).to_contain_text("You asked for this scan a moment ago")
-    keep(screenshot(page, "reply-scan-email-too-soon"))
+    screenshot(page, "reply-scan-email-too-soon")
     assert len(mail.outbox) == 1
