@@ -5,36 +5,14 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from core import languages
 from core.crypto import EncryptedTextField
 from core.models import AppendOnlyModel
 from prisoners.models import PrisonAddress, Prisoner
 
-# Languages a supporter may write in; volunteers declare which of these they read.
-LANGUAGES = [
-    ("en", _("English")),
-    ("de", _("German")),
-    ("fr", _("French")),
-    ("es", _("Spanish")),
-    ("it", _("Italian")),
-    ("nl", _("Dutch")),
-    ("pl", _("Polish")),
-    ("uk", _("Ukrainian")),
-    ("ru", _("Russian")),
-]
-# The same names inside a sentence ("Your languages: English, German"), where Russian writes them
-# in lower case ("Ваши языки: английский, немецкий"); LANGUAGES' names stand alone (a menu, a
-# column) and start with a capital.
-LANGUAGES_IN_A_SENTENCE = {
-    "en": pgettext_lazy("language named in a sentence", "English"),
-    "de": pgettext_lazy("language named in a sentence", "German"),
-    "fr": pgettext_lazy("language named in a sentence", "French"),
-    "es": pgettext_lazy("language named in a sentence", "Spanish"),
-    "it": pgettext_lazy("language named in a sentence", "Italian"),
-    "nl": pgettext_lazy("language named in a sentence", "Dutch"),
-    "pl": pgettext_lazy("language named in a sentence", "Polish"),
-    "uk": pgettext_lazy("language named in a sentence", "Ukrainian"),
-    "ru": pgettext_lazy("language named in a sentence", "Russian"),
-}
+# Languages a supporter may write in (core.languages, where the prisoners' pages read them too).
+LANGUAGES = languages.LANGUAGES
+LANGUAGES_IN_A_SENTENCE = languages.LANGUAGES_IN_A_SENTENCE
 CURRENCIES = [("GBP", "GBP £"), ("USD", "USD $"), ("EUR", "EUR €")]
 
 

@@ -5,8 +5,11 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
+
+from core.languages import LANGUAGES
 
 from . import selectors, services
 from .models import RECIPIENT_GAP_WORDS, PrisonAddress, Prisoner, RecipientGap
@@ -54,6 +57,23 @@ class NewAddressForm(forms.Form):
 RUSSIAN_SECTION = pgettext_lazy("prisoner admin section", "In Russian")
 
 
+class PrisonerForm(forms.ModelForm):
+    """The prisoner's record; the languages they read are ticked, not typed as JSON."""
+
+    reads_languages = forms.MultipleChoiceField(
+        label=capfirst(_("languages the prisoner reads besides Russian")),
+        choices=[(code, name) for code, name in LANGUAGES if code != "ru"],
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+        help_text=_("Letters in these languages can go without translation."),
+    )
+
+    class Meta:
+        model = Prisoner
+        # The admin gives the fields of its sections (PrisonerAdmin.fieldsets) instead.
+        fields = ["reads_languages"]
+
+
 class PrisonerAdmin(admin.ModelAdmin):
     """Prisoners' own admin. It is registered by pages.admin, which adds "Mark in transit":
     its confirmation counts the letters that will be held, and only letters can count them.
@@ -70,6 +90,7 @@ class PrisonerAdmin(admin.ModelAdmin):
         "is_demo",
         "new_address_link",
     ]
+    form = PrisonerForm
     list_filter = ["status", "accepts_letters", "is_demo"]
     search_fields = ["name_en", "name_ru", "slug"]
     prepopulated_fields = {"slug": ["name_en"]}

@@ -47,7 +47,6 @@ def _admin_save(client, prisoner: Prisoner, capture, **changes):
         "name_ru_dative": prisoner.name_ru_dative,
         "gender": "male",
         "birth_year": prisoner.birth_year or "",
-        "reads_languages": "[]",
         "addresses-TOTAL_FORMS": "0",
         "addresses-INITIAL_FORMS": "0",
     } | changes

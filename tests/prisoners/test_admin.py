@@ -165,7 +165,6 @@ def test_the_status_cannot_be_edited_on_an_existing_prisoner(client, coordinator
             "name_ru": prisoner.name_ru,
             "name_ru_dative": prisoner.name_ru_dative,
             "gender": "male",
-            "reads_languages": "[]",
             "addresses-TOTAL_FORMS": "0",
             "addresses-INITIAL_FORMS": "0",
         },
@@ -218,3 +217,38 @@ def test_a_refused_new_address_marks_the_fields_it_names(client, coordinator):
     assert page.count('class="form-row errors"') == 3
     assert 'value="Vladimir"' in page  # what was typed stays
     assert PrisonAddress.objects.filter(prisoner=prisoner).count() == 1
+
+
+def test_the_languages_a_prisoner_reads_are_ticked_not_typed(client, coordinator):
+    # given a prisoner who reads no language but Russian
+    prisoner = PrisonerWithAddressFactory(reads_languages=[])
+    client.force_login(coordinator)
+    change = reverse("admin:prisoners_prisoner_change", args=[prisoner.pk])
+    page = client.get(change).content.decode()
+    # the page offers each language as a box to tick, Russian not among them
+    assert 'type="checkbox" name="reads_languages" value="en"' in page
+    assert 'name="reads_languages" value="ru"' not in page
+
+    # when a coordinator ticks English and German and saves
+    response = client.post(
+        change,
+        {
+            "name_en": prisoner.name_en,
+            "slug": prisoner.slug,
+            "accepts_letters": "on",
+            "name_ru": prisoner.name_ru,
+            "name_ru_dative": prisoner.name_ru_dative,
+            "gender": "male",
+            "birth_year": prisoner.birth_year,
+            "reads_languages": ["en", "de"],
+            "addresses-TOTAL_FORMS": "0",
+            "addresses-INITIAL_FORMS": "0",
+        },
+    )
+
+    # then they are kept as the codes letters compare with, and shown ticked
+    assert response.status_code == 302
+    prisoner.refresh_from_db()
+    assert prisoner.reads_languages == ["en", "de"]
+    page = client.get(change).content.decode()
+    assert 'name="reads_languages" value="de" id="id_reads_languages_1" checked' in page

@@ -132,7 +132,6 @@ def test_the_admin_asks_for_the_gender_and_takes_the_russian_summary(coordinator
         "name_ru": "Иванова Анна",
         "name_ru_dative": "Ивановой Анне",
         "case_summary_ru": "Осуждена за антивоенный пост.",
-        "reads_languages": "[]",
     }
 
     without_gender = form_class(data=data)
