@@ -92,6 +92,17 @@ def test_our_pagination_is_djangos_but_for_the_count():
     assert ours == expected
 
 
+def test_the_letters_pagination_is_ours_but_for_more_than_the_cap():
+    templates = Path(__file__).resolve().parents[2] / "templates/admin"
+    ours = (templates / "pagination.html").read_text()
+    letters = (templates / "letters/letter/pagination.html").read_text()
+    capped = (
+        "{% if cl.paginator.capped %}{% blocktranslate with n=cl.result_count %}more than {{ n }} "
+        "letters{% endblocktranslate %}{% else %}{% result_count cl %}{% endif %}"
+    )
+    assert letters == ours.replace("{% result_count cl %}", capped)
+
+
 def test_the_tag_renders_the_count():
     cl = SimpleNamespace(opts=Letter._meta, result_count=3)
     with translation.override("ru"):
