@@ -47,11 +47,12 @@ def letter_by_token(*, token: str) -> Letter | None:
 
 
 def letter_timeline(*, letter: Letter) -> QuerySet[LetterEvent]:
-    """What the supporter may see: status changes only, without staff names or notes."""
+    """What the supporter may see: status changes only, without staff names. The note is
+    loaded for the page to tell what a hold waits for (``letters.tracking``), never shown."""
     # letter_id stays loaded: the related manager reads it on every row, and deferring it
     # would cost one query per event.
     return letter.events.filter(kind=LetterEvent.Kind.TRANSITION).only(
-        "letter_id", "to_status", "action", "created_at"
+        "letter_id", "to_status", "action", "created_at", "note"
     )
 
 

@@ -8,9 +8,13 @@ from typing import Any
 from django.conf import settings
 from django.http import Http404
 from django.urls import reverse
+from django.utils import translation
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy
 
+from prisoners.models import RECIPIENT_GAP_REASONS
+
+from .events import HOLD_NO_ADDRESS
 from .forms import postage_fee_label
 from .lifecycle import CLOSED_UNSENT_STATES, Action, supporter_may_cancel
 from .models import Letter, PostingBatch
@@ -35,6 +39,40 @@ STEP_LABELS: dict[str, Promise] = {
     Action.CANCEL: gettext_lazy("Cancelled at your request"),
     Action.REJECT: gettext_lazy("Not sent"),
 }
+
+# A hold by what it waits for: (the address, the «Кому» line's name and year).
+HOLD_STEP_LABELS: dict[tuple[bool, bool], Promise] = {
+    (True, False): STEP_LABELS[Action.HOLD],
+    (False, True): gettext_lazy("Waiting for the prisoner's full name and year of birth"),
+    (True, True): gettext_lazy(
+        "Waiting for the prisoner's new address, full name and year of birth"
+    ),
+}
+RELEASE_AFTER_DETAILS = gettext_lazy("The prisoner's details are complete; ready to send")
+
+
+def _hold_waits_for(note: str) -> tuple[bool, bool]:
+    """What a hold's note (its reasons, in English) says it waits for: the address, the «Кому»
+    line, or both. A note of neither (a coordinator's own) is read as the address, as before."""
+    with translation.override("en"):
+        details = any(str(reason) in note for reason in RECIPIENT_GAP_REASONS.values())
+        address = str(HOLD_NO_ADDRESS) in note or "No current address." in note
+    return (address or not details, details)
+
+
+def _step_labels(events: list) -> list[Promise]:
+    """Each event's words; a hold's by what it waits for, and its release to match."""
+    labels, held_for = [], (True, False)
+    for event in events:
+        label = STEP_LABELS.get(event.action, event.get_to_status_display())
+        if event.action == Action.HOLD:
+            held_for = _hold_waits_for(event.note)
+            label = HOLD_STEP_LABELS[held_for]
+        elif event.action == Action.RELEASE_HOLD and held_for == (False, True):
+            label = RELEASE_AFTER_DETAILS
+        labels.append(label)
+    return labels
+
 
 # What comes next, shown greyed under the timeline, for each state the letter can rest in.
 NEXT_STEP: dict[str, Promise] = {
@@ -119,11 +157,11 @@ def letter_tracking(*, letter: Letter, token: str) -> dict:
     steps: list[dict[str, Any]] = [
         {
             "date": event.created_at,
-            "label": STEP_LABELS.get(event.action, event.get_to_status_display()),
+            "label": label,
             "status": event.to_status,
             "reason": letter.rejection_reason if event.action == Action.REJECT else "",
         }
-        for event in events
+        for event, label in zip(events, _step_labels(events), strict=True)
     ]
     # "Posted" is the day the coordinator says the batch went to the post office, which may be
     # before the day they marked it (the event's moment): the supporter is told the first.

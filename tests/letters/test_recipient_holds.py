@@ -519,3 +519,57 @@ def test_saving_a_name_without_patronymic_points_to_the_checkbox(
     page = client.get(response["Location"]).content.decode()
 
     assert "tick «has no patronymic»" in page
+
+
+@pytest.mark.parametrize(
+    ("birth_year", "with_address", "held", "released"),
+    [
+        (
+            None,
+            True,
+            "Waiting for the prisoner&#x27;s full name and year of birth",
+            "The prisoner&#x27;s details are complete; ready to send",
+        ),
+        (
+            1963,
+            False,
+            "Waiting for the prisoner&#x27;s new address",
+            "The new address is known; ready to send",
+        ),
+    ],
+)
+def test_the_journey_says_what_the_hold_waited_for_and_what_released_it(
+    client, coordinator, reviewer, django_capture_on_commit_callbacks,
+    birth_year, with_address, held, released,
+):  # fmt: skip
+    # given a letter held at approval, for the prisoner's year of birth or for an address
+    from letters import tokens
+
+    factory = PrisonerWithAddressFactory if with_address else PrisonerFactory
+    prisoner = factory(birth_year=birth_year)
+    letter = LetterFactory(status=S.TRANSLATED, prisoner=prisoner, postage=Letter.Postage.PAID)
+    letter = _approve(letter, reviewer, django_capture_on_commit_callbacks)
+    track = reverse("letters:track", args=[tokens.token_for(salt=letter.tracking_salt)])
+    assert held in client.get(track).content.decode()
+
+    # when what it waited for arrives
+    with django_capture_on_commit_callbacks(execute=True):
+        if with_address:
+            prisoners_services.prisoner_save(
+                prisoner=_with_year(prisoner), actor=coordinator, changed_fields=["birth_year"]
+            )
+        else:
+            prisoners_services.prisoner_address_add(
+                prisoner_id=prisoner.pk, actor=coordinator, **NEW_ADDRESS
+            )
+
+    # then the supporter's page says what happened, in those words
+    letter.refresh_from_db()
+    assert letter.status == S.APPROVED
+    page = client.get(track).content.decode()
+    assert held in page and released in page
+
+
+def _with_year(prisoner: Prisoner) -> Prisoner:
+    prisoner.birth_year = 1963
+    return prisoner
