@@ -21,7 +21,7 @@ class LetterStatus(models.TextChoices):
     IN_TRANSLATION = "in_translation", _("in translation")
     TRANSLATED = "translated", _("translated")
     APPROVED = "approved", _("approved")
-    ON_HOLD = "on_hold", _("waiting for the prisoner's new address")
+    ON_HOLD = "on_hold", _("waiting for the prisoner's address or details")
     POSTED = "posted", _("posted")
     RETURNED = "returned", _("returned")
     CANCELLED = "cancelled", _("cancelled")
