@@ -1,7 +1,8 @@
 """The admin's and axes' own checks look for their middleware in MIDDLEWARE only, and are
 silenced since it moved into the per-path table (``core.middleware.PathMiddleware``). This
 check keeps what they guarded: the admin's path still runs sessions, sign-in and messages,
-in that order, and the lockout middleware."""
+in that order, and the lockout middleware. Another check holds the staff's e-mail language to
+the site's languages."""
 
 from django.apps import apps
 from django.conf import settings
@@ -44,3 +45,20 @@ def admin_path_middleware(app_configs=None, **kwargs) -> list[Error]:
             )
         )
     return errors
+
+
+@register()
+def staff_language(app_configs=None, **kwargs) -> list[Error]:
+    """Staff e-mails are written in LETTERBRIDGE_STAFF_LANGUAGE: a language the site has, or
+    they would silently go out in English."""
+    language = getattr(settings, "LETTERBRIDGE_STAFF_LANGUAGE", settings.LANGUAGE_CODE)
+    codes = [code for code, _name in settings.LANGUAGES]
+    if language in codes:
+        return []
+    return [
+        Error(
+            f"LETTERBRIDGE_STAFF_LANGUAGE is {language!r}, which is not one of LANGUAGES.",
+            hint="Set it to one of: " + ", ".join(codes) + ".",
+            id="core.E003",
+        )
+    ]

@@ -209,6 +209,13 @@ class Prisoner(models.Model):
             return self.name_ru
         return self.name_en
 
+    def staff_name(self) -> str:
+        """Both spellings, for staff who know a prisoner by either (plain text, for e-mails):
+        the active language's first, «Хамроев Бахром Мардонович (Bakhrom Khamroev)»."""
+        local = self.local_name()
+        other = self.name_en if local == self.name_ru else self.name_ru
+        return f"{local} ({other})" if other and other != local else local
+
     def addressee_name(self) -> str:
         """The name as the one a letter goes to («письмо кому?»), for a sentence in the
         active language: in Russian the dative case as stored, the same full name as the

@@ -406,6 +406,9 @@ LETTERBRIDGE_CONTACT_EMAIL = env(
     "LETTERBRIDGE_CONTACT_EMAIL", default=parseaddr(DEFAULT_FROM_EMAIL)[1]
 )
 LETTERBRIDGE_SITE_URL = env("LETTERBRIDGE_SITE_URL", default="http://127.0.0.1:8000")
+# The staff's e-mails (a claim ending, a flagged letter, held letters released, the digest) are
+# written in the team's language, whoever or whatever set them off: one of LANGUAGES.
+LETTERBRIDGE_STAFF_LANGUAGE = env("LETTERBRIDGE_STAFF_LANGUAGE", default=LANGUAGE_CODE)
 LETTERBRIDGE_RETURN_ADDRESS = env.list(
     "LETTERBRIDGE_RETURN_ADDRESS",
     default=["Letterbridge", "PO Box 0000", "London N1 0AA", "UNITED KINGDOM"],

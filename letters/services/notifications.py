@@ -196,14 +196,23 @@ def coordinator_emails() -> list[str]:
     return sorted(set(users.values_list("email", flat=True)))
 
 
+def staff_mail_render(template: str, context: dict) -> tuple[str, str]:
+    """The subject and body of a staff e-mail (``<template>_subject.txt`` and
+    ``<template>.txt``), written in the team's language (LETTERBRIDGE_STAFF_LANGUAGE), not in
+    whichever language the request or task that set it off had."""
+    context = {**context, "organisation": settings.LETTERBRIDGE_ORGANISATION_NAME}
+    with translation.override(settings.LETTERBRIDGE_STAFF_LANGUAGE):
+        subject = render_to_string(f"{template}_subject.txt", context).strip()
+        body = render_to_string(f"{template}.txt", context)
+    return subject, body
+
+
 def coordinators_mail(template: str, context: dict) -> int:
     """E-mail every coordinator ``emails/coordinators/<template>``; returns how many went."""
     recipients = coordinator_emails()
     if not recipients:
         return 0
-    context = {**context, "organisation": settings.LETTERBRIDGE_ORGANISATION_NAME}
-    subject = render_to_string(f"emails/coordinators/{template}_subject.txt", context).strip()
-    body = render_to_string(f"emails/coordinators/{template}.txt", context)
+    subject, body = staff_mail_render(f"emails/coordinators/{template}", context)
     return send_mail(subject, body, None, recipients)
 
 
@@ -216,7 +225,15 @@ def letter_flag_notify_coordinators(*, letter_id: int) -> bool:
     letter = (
         Letter.objects.select_for_update(of=("self",))
         .select_related("prisoner")
-        .only("reference", "language", "flagged_at", "status", "prisoner", "prisoner__name_en")
+        .only(
+            "reference",
+            "language",
+            "flagged_at",
+            "status",
+            "prisoner",
+            "prisoner__name_en",
+            "prisoner__name_ru",
+        )
         .filter(pk=letter_id)
         .first()
     )

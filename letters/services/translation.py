@@ -14,7 +14,6 @@ from django.conf import settings
 from django.contrib.auth.models import User
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -41,6 +40,7 @@ from .core import (
     transition,
 )
 from .dispatch import hold_if_not_sendable
+from .notifications import staff_mail_render
 
 logger = logging.getLogger(__name__)
 
@@ -448,10 +448,8 @@ def _claim_reminder_message(letter: Letter, volunteer: User) -> EmailMultiAltern
         "volunteer": volunteer,
         "translate_url": settings.LETTERBRIDGE_SITE_URL
         + reverse("admin:letters_letter_desk_translate", args=[letter.pk]),
-        "organisation": settings.LETTERBRIDGE_ORGANISATION_NAME,
     }
-    subject = render_to_string("emails/claim_reminder_subject.txt", context).strip()
-    body = render_to_string("emails/claim_reminder.txt", context)
+    subject, body = staff_mail_render("emails/claim_reminder", context)
     return EmailMultiAlternatives(subject=subject, body=body, to=[volunteer.email])
 
 

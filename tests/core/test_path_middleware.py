@@ -11,6 +11,7 @@ from django.test import RequestFactory, override_settings
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from core import checks
 from core.middleware import PathMiddleware
 from tests.factories import LetterFactory, PrisonerWithAddressFactory
 
@@ -159,3 +160,13 @@ def test_the_admins_path_is_checked_at_start_up_in_place_of_the_silenced_checks(
     table["/admin/"] = [AUTH, SESSION, MESSAGES, "axes.middleware.AxesMiddleware"]
     with override_settings(LETTERBRIDGE_MIDDLEWARE_BY_PATH=table):
         assert [e.id for e in admin_path_middleware()] == ["core.E002"]
+
+
+def test_the_staff_language_must_be_one_the_site_has(settings):
+    # given the staff's e-mail language set to one the site does not have, then the check says so
+    settings.LETTERBRIDGE_STAFF_LANGUAGE = "de"
+    (error,) = checks.staff_language()
+    assert error.id == "core.E003" and "'de'" in error.msg and "en, ru" in error.hint
+    # and a language the site has passes
+    settings.LETTERBRIDGE_STAFF_LANGUAGE = "ru"
+    assert checks.staff_language() == []

@@ -3,12 +3,12 @@
 from datetime import timedelta
 
 import pytest
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from letters.models import Letter, LetterEvent, Notification
 from letters.services import dispatch, notifications, submission
 from prisoners.models import Prisoner
-from tests.factories import LetterFactory, PrisonerFactory
+from tests.factories import LetterFactory, PrisonerFactory, PrisonerWithAddressFactory
 
 pytestmark = pytest.mark.django_db
 S = Letter.Status
@@ -182,3 +182,68 @@ def test_a_form_letter_starts_its_own_thread(submit, django_capture_on_commit_ca
     with django_capture_on_commit_callbacks(execute=True):
         submit(PrisonerFactory())
     assert "In-Reply-To" not in outbox[0].extra_headers
+
+
+# --- the staff's language ----------------------------------------------------------------------
+
+
+def _staff_mails(coordinator_user) -> list:
+    """One of each staff e-mail, set off from whatever language is active: a claim ending, a
+    flag, held letters released, the digest."""
+    from django.core import mail
+
+    from letters.services import translation as desk
+
+    prisoner = PrisonerWithAddressFactory(
+        name_en="Bakhrom Khamroev",
+        name_ru="Хамроев Бахром Мардонович",
+        name_ru_dative="Хамроеву Бахрому Мардоновичу",
+    )
+    claimed = LetterFactory(prisoner=prisoner, status=S.IN_TRANSLATION)
+    Letter.objects.filter(pk=claimed.pk).update(
+        claim_expires_at=timezone.now() + timedelta(hours=2)
+    )
+    desk.letter_remind_claim(letter_id=claimed.pk)
+    flagged = LetterFactory(prisoner=prisoner)
+    desk.letter_flag(letter_id=flagged.pk, volunteer=claimed.claimed_by, reason="a risk")
+    notifications.letter_flag_notify_coordinators(letter_id=flagged.pk)
+    held = LetterFactory(prisoner=prisoner, status=S.ON_HOLD)
+    dispatch.letters_sync_holds_for_prisoner(prisoner_id=prisoner.pk)
+    Letter.objects.filter(pk=held.pk).update(status_changed_at=timezone.now() - timedelta(days=40))
+    LetterFactory(status=S.RECEIVED, status_changed_at=timezone.now() - timedelta(days=30))
+    notifications.coordinators_digest()
+    return list(mail.outbox)
+
+
+@pytest.mark.parametrize(
+    ("staff", "active", "expected", "name"),
+    [
+        (
+            "ru",
+            "en",
+            ["Скоро истекает срок", "ждёт вашего решения", "снова в работе", "дольше"],
+            "Хамроев Бахром Мардонович (Bakhrom Khamroev)",
+        ),
+        (
+            "en",
+            "ru",
+            ["ends soon", "waits for your decision", "released from hold", "longer than"],
+            "Bakhrom Khamroev (Хамроев Бахром Мардонович)",
+        ),
+    ],
+)
+def test_staff_e_mails_are_in_the_teams_language_naming_the_prisoner_both_ways(
+    settings, coordinator, outbox, staff, active, expected, name
+):
+    # given the team's language set, and the e-mails set off while another one is active
+    settings.LETTERBRIDGE_STAFF_LANGUAGE = staff
+    with translation.override(active):
+        messages = _staff_mails(coordinator)
+    # then each of the four is in the team's language, and names the prisoner in both spellings
+    subjects = [message.subject for message in messages]
+    assert len(messages) == 4, subjects
+    for message, words in zip(messages, expected, strict=True):
+        assert words in message.subject, message.subject
+    for message in messages[:3]:
+        assert name in message.body, message.body
+    assert "/admin/letters/letter/?status__exact=approved" in messages[2].body
