@@ -277,3 +277,42 @@ def test_a_reference_in_a_desk_list_stays_on_one_line(chromium, page, live_serve
 
     # then the reference is one piece: one line box, "LB-" never alone at a line's end
     assert link.evaluate("el => el.getClientRects().length") == 1
+
+
+def test_the_letters_list_fits_a_1280_px_window(chromium, page, live_server, screenshot):
+    # given letters of every kind of row (a long name, a long status, a volunteer's name)
+    prisoner = PrisonerWithAddressFactory(name_en="Bakhrom Mardonovich Khamroev")
+    for delivery in (Letter.Delivery.POST_FOR_ME, Letter.Delivery.RETURN_TO_ME):
+        submission.letter_submit(
+            prisoner_id=prisoner.pk,
+            supporter_name="Karl Example",
+            supporter_email="karl@supporter.example",
+            language="de",
+            original_text="Hallo Bakhrom!",
+            delivery=delivery,
+            postage_currency="EUR",
+        )
+    coordinator = CoordinatorFactory(username="coordinator-with-a-long-name")
+    list_url = live_server.url + reverse("admin:letters_letter_changelist")
+
+    # when a coordinator who never folded the navigation opens the letters' list at 1280 px
+    _log_in(page, live_server, coordinator.username)
+    page.goto(list_url)
+    expect(page.locator("#result_list")).to_be_visible()
+    page.wait_for_function("!document.getElementById('main').classList.contains('shifted')")
+    screenshot(page, "letters-list-1280")
+
+    # then the navigation starts folded, without that being remembered as their choice, and
+    # all nine columns are on screen: the table does not scroll sideways
+    widths = page.evaluate(
+        "[document.querySelector('.results').scrollWidth,"
+        " document.querySelector('.results').clientWidth]"
+    )
+    assert widths[0] <= widths[1], widths
+    assert page.evaluate("localStorage.getItem('django.admin.navSidebarIsOpen')") is None
+
+    # and once they open it themselves, it stays open
+    page.click("#toggle-nav-sidebar")
+    page.reload()
+    expect(page.locator("#result_list")).to_be_visible()
+    assert "shifted" in page.evaluate("document.getElementById('main').className")
