@@ -1,9 +1,9 @@
 """Reading an e-mail as a person would: who wrote it, what they wrote (without the quoted
 history, the signature or the markup), what they attached, and whether a machine sent it.
 
-Standard library only for the message itself (``email.policy.default``); python-docx and pypdf
-read letters sent as attachments. Nothing here touches the database, and nothing here logs
-what it reads.
+Standard library only for the message itself (``email.policy.default``, forgiving a damaged
+header); python-docx and pypdf read letters sent as attachments. Nothing here touches the
+database, and nothing here logs what it reads.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from email.message import EmailMessage, Message, MIMEPart
 from email.parser import BytesHeaderParser, BytesParser
 from email.utils import parseaddr
 from html.parser import HTMLParser
+from typing import cast
 
 # --- what a message is ------------------------------------------------------------------------
 
@@ -90,9 +91,27 @@ def raw_headers(raw: bytes, limit: int = 65536) -> bytes:
     return raw[: end if 0 <= end < limit else limit]
 
 
+class _ForgivingPolicy(policy.EmailPolicy):
+    """``policy.default`` (EmailMessage objects: get_body, get_content, parsed headers), except
+    that a header its parser fails on is read as the text it is. The standard library raises
+    IndexError on an address list or a Message-ID cut off mid-way (a web form's mailer sends
+    ``Reply-To: "Anna" <anna@example.org>, "Letters" <``): one damaged header then costs that
+    header's structure (its address is found in the text, as for any odd header), not the
+    whole message."""
+
+    def header_fetch_parse(self, name, value):
+        try:
+            return super().header_fetch_parse(name, value)
+        except Exception:  # noqa: BLE001  whatever the header parser raises on a damaged one
+            return " ".join(value.split())
+
+
+FORGIVING = _ForgivingPolicy()
+
+
 def _message(raw: bytes) -> EmailMessage:
-    # policy.default builds EmailMessage objects (get_body, get_content, parsed headers)
-    return BytesParser(policy=policy.default).parsebytes(raw)
+    # An EmailPolicy's parser builds EmailMessage objects; the stubs know it of policy.default.
+    return cast(EmailMessage, BytesParser(policy=FORGIVING).parsebytes(raw))
 
 
 def parse_headers(raw: bytes) -> EmailMessage:

@@ -201,22 +201,22 @@ def test_an_image_is_shown_and_a_document_only_downloaded(client, coordinator, d
 
 
 def test_a_message_we_could_not_read_is_downloaded_as_it_arrived(client, coordinator, directory):
-    # given a real damaged message our reader could not read (a cut-off Reply-To header)
-    (email,) = _ingest("damaged_reply_to_header")
+    # given a damaged message our reader could not take apart (nested 1,100 parts deep)
+    (email,) = _ingest("deeply_nested_mime")
     client.force_login(coordinator)
     # when the coordinator opens it
     page = client.get(_change(email)).content.decode()
     # then the screen says what failed, and offers the message as it arrived
     assert "Could not be read as an e-mail" in page
     assert "Anna Example &lt;anna@example.org&gt;" in page  # read the forgiving way
-    assert "IndexError in email._header_value_parser" in page
+    assert "RecursionError in " in page  # where it ran out depends on the code it ran
     url = reverse("admin:inbox_inboundemail_raw", args=[email.pk])
     assert f'href="{url}"' in page and "open it in a mail program" in page
     # and downloading it gives the very bytes, never shown in the admin's origin
     response = client.get(url)
     assert response.status_code == 200
     assert b"".join(response.streaming_content if response.streaming else [response.content]) == (
-        eml("damaged_reply_to_header")
+        eml("deeply_nested_mime")
     )
     assert response["Content-Type"] == "application/octet-stream"
     assert response["Content-Disposition"] == f'attachment; filename="e-mail-{email.pk}.eml"'

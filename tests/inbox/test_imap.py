@@ -65,9 +65,9 @@ def test_the_task_polls_the_configured_mailbox(dovecot, directory):
 
 
 def test_damaged_messages_go_to_failed_and_never_block_the_rest(dovecot, directory):
-    # given, among letters, a message the parser crashes on, one garbled and one cut off
+    # given, among letters, a message the reader cannot take apart, one garbled and one cut off
     names = (
-        "damaged_reply_to_header",
+        "deeply_nested_mime",
         "plain_utf8_post_it",
         "damaged_base64_body",
         "truncated_mime",
