@@ -108,3 +108,24 @@ def test_the_demo_walk_through_holds_and_releases_a_letter_for_an_incomplete_kom
         )
     held.refresh_from_db()
     assert held.status == Letter.Status.APPROVED
+
+
+def test_the_demo_inbox_holds_a_letter_to_confirm_and_a_question(settings):
+    from inbox.models import InboundEmail
+
+    # given the demo data loaded
+    settings.DEBUG = True
+    call_command("load_demo_data")
+    # when the Inbox is looked at
+    emails = {email.subject: email for email in InboundEmail.objects.all()}
+    # then a German letter to Bakhrom Khamroev waits to be confirmed, guessed as such
+    letter = emails["Brief an Bakhrom Khamroev"]
+    assert letter.status == InboundEmail.Status.RECEIVED
+    assert letter.guessed_prisoner is not None
+    assert letter.guessed_prisoner.slug == "bakhrom-khamroev"
+    assert letter.guessed_language == "de"
+    assert "Sie sind nicht vergessen" in letter.text
+    # and a question waits to be answered
+    question = emails["How long does a letter take?"]
+    assert question.status == InboundEmail.Status.RECEIVED
+    assert question.sender_email == "claire@example.org"

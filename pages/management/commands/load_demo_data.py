@@ -5,6 +5,7 @@ payments are (so the dashboard's postage figures are real). It lives in pages be
 both letters and payments."""
 
 from datetime import date
+from email.message import EmailMessage
 from typing import Any
 
 from django.conf import settings
@@ -13,6 +14,7 @@ from django.contrib.auth.models import Group, Permission
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
+from inbox import services as inbox
 from letters.models import Letter, VolunteerProfile
 from letters.services import dispatch, submission, translation
 from payments import services as payments
@@ -230,6 +232,8 @@ class Command(BaseCommand):
             prisoners = self._prisoners()
             coordinator, volunteer, reviewer = self._staff()
         self._letters(prisoners, coordinator, volunteer, reviewer)
+        for raw in DEMO_EMAILS:
+            inbox.ingest_raw_email(raw)
         self.stdout.write(self.style.SUCCESS("Demo data loaded."))
 
     def _prisoners(self) -> dict[str, Prisoner]:
@@ -345,6 +349,38 @@ class Command(BaseCommand):
             coordinator=coordinator,
             reason="The letter discusses the prisoner's case, which could harm him.",
         )
+
+
+def _demo_email(number: int, sender: str, subject: str, text: str) -> bytes:
+    message = EmailMessage()
+    message["From"] = sender
+    message["To"] = "Letters to prisoners <letters@example.org>"
+    message["Subject"] = subject
+    message["Date"] = f"Mon, 30 Nov 2026 09:{10 + number}:00 +0000"
+    message["Message-ID"] = f"<demo.{number}@mail.example.org>"
+    message.set_content(text)
+    return bytes(message)
+
+
+# What the Inbox holds after `make run`: a letter sent by e-mail, to confirm, and a question to
+# answer (the poller files real ones; see "Letters by e-mail").
+DEMO_EMAILS = [
+    _demo_email(
+        1,
+        "Jonas Beispiel <jonas@example.org>",
+        "Brief an Bakhrom Khamroev",
+        "Lieber Bakhrom,\n\nwir denken in Leipzig an Sie. Der Winter ist gekommen, und im Park "
+        "füttern die Kinder die Enten. Sie sind nicht vergessen.\n\nHerzliche Grüße,\nJonas"
+        "\n\nBitte schicken Sie den Brief für mich ab, ich bezahle das Porto gern.",
+    ),
+    _demo_email(
+        2,
+        "Claire Exemple <claire@example.org>",
+        "How long does a letter take?",
+        "Hello,\n\nI sent a letter to Mikhail Zhilin last week. How long does it usually take "
+        "to reach him, and will I hear if he gets it?\n\nThank you,\nClaire",
+    ),
+]
 
 
 def _demo_scan() -> bytes:
