@@ -322,6 +322,13 @@ class LetterAdmin(admin.ModelAdmin):
             *selectors.SUPPORTER_FIELDS
         )
 
+    def list_query_key(self, request) -> str | None:
+        """core.admin_list compiles the list's queries once per this key and the URL's
+        parameters: a coordinator's list is every letter, through filters whose queries depend
+        on their parameters alone. A volunteer's depends on who they are (letters_visible_to):
+        None, compiled each time."""
+        return "coordinator" if self._coordinator(request) else None
+
     def get_list_display(self, request):
         if self._coordinator(request):
             return self.list_display

@@ -251,3 +251,43 @@ def test_the_fast_way_is_the_one_taken(client, coordinator, letters):
     assert type(cl.result_list) is list and len(cl.result_list) == 3
     assert admin_list._HEADS
     assert {key[0] for key in admin_kept._KEPT} >= {"filters", "actions", "head", "search"}
+
+
+def _letters_sql_compiled(client: Client, path: str, monkeypatch) -> list[str]:
+    """The SQL over letters the ORM wrote while drawing the page."""
+    from django.db.models.sql.compiler import SQLCompiler
+
+    written: list[str] = []
+    as_sql = SQLCompiler.as_sql
+
+    def recording(self, *args, **kwargs):
+        sql, params = as_sql(self, *args, **kwargs)
+        written.append(sql)
+        return sql, params
+
+    with monkeypatch.context() as patched:
+        patched.setattr(SQLCompiler, "as_sql", recording)
+        assert client.get(path).status_code == 200
+    return [sql for sql in written if 'FROM "letters_letter"' in sql]
+
+
+def test_a_coordinators_list_is_compiled_once_per_shape(
+    client, settings, coordinator, volunteer, letters, small_pages, monkeypatch
+):
+    """The page's rows and its capped count are SQL the ORM wrote once for the shape (the same
+    parameters and role), run again with each request: the rows are read anew, never kept. A
+    volunteer's list (which letters depends on who they are) and a search are written each
+    time."""
+    client.force_login(coordinator)
+    path = LIST + "?language__exact=en&o=2"  # three pages of three
+    assert _letters_sql_compiled(client, path, monkeypatch)
+    assert _letters_sql_compiled(client, path, monkeypatch) == []
+    assert _letters_sql_compiled(client, path + "&p=2", monkeypatch)  # another page's slice
+    LetterFactory(status=S.RECEIVED)
+    djangos, fast = _both(client, path, "en", settings)
+    assert fast == djangos  # a new letter shows at once: only the SQL was kept
+    for searched in (LIST + "?q=Boris", LIST + "?q=Boris"):
+        assert _letters_sql_compiled(client, searched, monkeypatch)
+    client.force_login(volunteer)
+    for _twice in range(2):
+        assert _letters_sql_compiled(client, LIST + "?status__exact=received", monkeypatch)
