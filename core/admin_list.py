@@ -25,7 +25,8 @@ from __future__ import annotations
 import html
 import threading
 from collections.abc import Callable, Iterable
-from datetime import datetime
+from datetime import UTC, datetime
+from operator import itemgetter
 from typing import Any
 from urllib.parse import quote as url_quote
 
@@ -227,11 +228,28 @@ def _compiled(key: tuple, build: Callable[[], models.QuerySet], counted: bool) -
         return [(0,)] if counted else []
     sql, params, compiler, converters = compiled
     with connection.cursor() as cursor:
+        _parsed_in_c(connection, cursor)
         cursor.execute(sql, params)
         rows = cursor.fetchall()
     if converters:
         return list(compiler.apply_converters(rows, converters))
     return rows
+
+
+def _parsed_in_c(connection: Any, cursor: Any) -> None:
+    """Date-times read by psycopg's own (C) loader rather than Django's: Django registers a
+    Python subclass of it that sets the connection's time zone on each value, which costs more
+    than the rest of a row, and psycopg uses its C loaders only for its own classes. With the
+    session in UTC, which is what Django sets when ``USE_TZ``, psycopg's loader gives the same
+    value, in ``datetime.timezone.utc`` (tests/core/test_admin_list_page.py compares them)."""
+    if connection.vendor != "postgresql" or connection.timezone is not UTC:
+        return
+    raw = cursor.cursor
+    if raw.connection.pgconn.parameter_status(b"TimeZone") != b"UTC":
+        return
+    from psycopg.types.datetime import TimestamptzLoader
+
+    raw.adapters.register_loader("timestamptz", TimestamptzLoader)
 
 
 def _compiled_fetch(key: tuple) -> Fetch:
@@ -253,7 +271,7 @@ def _plain_model(model: type[models.Model]) -> bool:
     )
 
 
-def _instance(model: type[models.Model], db: str, values: dict[str, Any]) -> Any:
+def _instance(model: type[models.Model], db: str, values: Iterable[tuple[str, Any]]) -> Any:
     """What ``Model.from_db`` makes of a row that has only these columns (the others deferred,
     read from the database if touched), without walking every field of the model."""
     obj = model.__new__(model)
@@ -322,21 +340,39 @@ def load_rows(
             if not _plain_model(field.related_model):
                 return None
     db = queryset.db
+    own_names, own_values = _picker(own)
+    # (name, model, key's attname, its pk's attname, its fields' attnames, their values)
+    joins = [
+        (name, remote, key_attname, remote._meta.pk.attname, *_picker(fields))
+        for name, (remote, key_attname, fields) in followed.items()
+    ]
     rows = []
     build = lambda: queryset.values_list(*names)  # noqa: E731
     for row in build() if fetch is None else fetch(build):
-        obj = _instance(model, db, {attname: row[place] for place, attname in own})
+        obj = _instance(model, db, zip(own_names, own_values(row), strict=True))
         cache = obj._state.fields_cache
-        for name, (remote, key_attname, fields) in followed.items():
+        for name, remote, key_attname, pk_attname, attnames, values_of in joins:
             key = obj.__dict__.get(key_attname)
             if key is None:
                 cache[name] = None
                 continue
-            values = {attname: row[place] for place, attname in fields}
-            values[remote._meta.pk.attname] = key
-            cache[name] = _instance(remote, db, values)
+            related = _instance(remote, db, zip(attnames, values_of(row), strict=True))
+            related.__dict__[pk_attname] = key
+            cache[name] = related
         rows.append(obj)
     return rows
+
+
+def _picker(places: list[tuple[int, str]]) -> tuple[tuple[str, ...], Callable[[tuple], tuple]]:
+    """The attnames and a function that takes their values out of a row, in one C call (a
+    dict comprehension per row and model cost more than making the instance)."""
+    attnames = tuple(attname for _place, attname in places)
+    if len(places) == 1:
+        place = places[0][0]
+        return attnames, lambda row: (row[place],)
+    if not places:
+        return attnames, lambda row: ()
+    return attnames, itemgetter(*(place for place, _attname in places))
 
 
 def _checkbox_cell(cl: ChangeList) -> Cell | None:

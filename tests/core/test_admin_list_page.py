@@ -291,3 +291,27 @@ def test_a_coordinators_list_is_compiled_once_per_shape(
     client.force_login(volunteer)
     for _twice in range(2):
         assert _letters_sql_compiled(client, LIST + "?status__exact=received", monkeypatch)
+
+
+def test_compiled_rows_are_the_orms_values(letters):
+    """The page's rows read from its compiled SQL, date-times parsed by psycopg's own loader,
+    are the values (and time zones) the ORM's values_list gives."""
+    from core import admin_list
+
+    queryset = Letter.objects.select_related("prisoner").order_by("-pk")[1:6]
+    names = ["id", "reference", "created_at", "flagged_at", "prisoner__name_en", "status"]
+    key = ("default", "test_compiled_rows_are_the_orms_values")
+    for _twice in range(2):
+        rows = list(admin_list._compiled_fetch(key)(lambda: queryset.values_list(*names)))
+        djangos = list(queryset.values_list(*names))
+        assert rows == djangos and len(rows) == 5
+        for row, django_row in zip(rows, djangos, strict=True):
+            assert [getattr(value, "tzinfo", None) for value in row] == [
+                getattr(value, "tzinfo", None) for value in django_row
+            ]
+    assert any(row[3] is not None for row in rows)  # a flagged letter's date-time too
+    # One query a key: the key stands for everything its SQL depends on.
+    count = admin_list._compiled_counter((*key, "count"))
+    assert count(Letter.objects.filter(status=S.RECEIVED)[:1]) == 1
+    none = admin_list._compiled_counter((*key, "count", "none"))
+    assert none(Letter.objects.filter(pk__in=[])) == 0  # the ORM's answer without SQL
