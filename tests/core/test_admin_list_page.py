@@ -315,3 +315,18 @@ def test_compiled_rows_are_the_orms_values(letters):
     assert count(Letter.objects.filter(status=S.RECEIVED)[:1]) == 1
     none = admin_list._compiled_counter((*key, "count", "none"))
     assert none(Letter.objects.filter(pk__in=[])) == 0  # the ORM's answer without SQL
+
+
+def test_the_pages_token_is_accepted(coordinator, letters):
+    """The list's token (core.csrf's, not Django's get_token) passes Django's CSRF check on
+    the actions' POST, as the page's form sends it."""
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(coordinator)
+    page = client.get(LIST).content.decode()
+    token = re.search(r'name="csrfmiddlewaretoken" value="([A-Za-z0-9]+)"', page)
+    assert token is not None
+    data = {"action": "release_claim", "_selected_action": [letters[-1].pk]}
+    refused = client.post(LIST, data)
+    assert refused.status_code == 403
+    accepted = client.post(LIST, {**data, "csrfmiddlewaretoken": token.group(1)})
+    assert accepted.status_code == 302
