@@ -59,7 +59,15 @@ def reset() -> None:
 
 
 def _common(cl: Any) -> tuple:
-    """What every part of a list reads besides its own inputs."""
+    """What every part of a list reads besides its own inputs. Worked out once per change
+    list (one request; nothing in it changes while the page is drawn), not once per part."""
+    common = cl.__dict__.get("_kept_common")
+    if common is None:
+        common = cl.__dict__["_kept_common"] = _common_of(cl)
+    return common
+
+
+def _common_of(cl: Any) -> tuple:
     return (
         get_language(),
         get_script_prefix(),

@@ -23,13 +23,15 @@ compares the two pages).
 from __future__ import annotations
 
 import html
+import threading
 from collections.abc import Callable, Iterable
-from datetime import datetime
+from datetime import UTC, datetime
+from operator import itemgetter
 from typing import Any
 from urllib.parse import quote as url_quote
 
 from django.conf import settings
-from django.contrib.admin.options import ModelAdmin
+from django.contrib.admin.options import IncorrectLookupParameters, ModelAdmin
 from django.contrib.admin.templatetags.admin_list import (
     ResultList,
     result_headers,
@@ -39,13 +41,15 @@ from django.contrib.admin.templatetags.admin_list import (
 from django.contrib.admin.templatetags.admin_urls import add_preserved_filters
 from django.contrib.admin.utils import display_for_value, quote
 from django.contrib.admin.views.main import ChangeList
-from django.core.exceptions import FieldDoesNotExist
-from django.db import models
+from django.core.exceptions import EmptyResultSet, FieldDoesNotExist
+from django.core.paginator import InvalidPage
+from django.db import connections, models
 from django.db.models import signals
 from django.db.models.base import ModelState
 from django.db.models.query import ModelIterable
 from django.template.defaultfilters import capfirst
 from django.urls import NoReverseMatch, get_script_prefix, get_urlconf, reverse
+from django.utils import timezone
 from django.utils.formats import localize
 from django.utils.html import conditional_escape, escape
 from django.utils.http import RFC3986_SUBDELIMS
@@ -53,6 +57,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import get_language, gettext
 
 from core.dates import datetime_localizer
+from core.paginator import CappedCountPaginator
 
 # Stands for the primary key in a change URL reversed once per page (underscores are quoted by
 # the admin's quote(), so no real key can contain it).
@@ -76,18 +81,77 @@ class ShownColumnsChangeList(ChangeList):
         columns = self._shown_columns(request)
         if columns is None:
             return super().get_results(request)
+        fast = fast_enabled() and not self.list_editable
+        shape = self._shape(request, columns) if fast else None
         queryset = self.queryset
         self.queryset = queryset.only(*columns)
         try:
-            super().get_results(request)
+            if shape is None:
+                super().get_results(request)
+            else:
+                self._shaped_results(request, shape)
         finally:
             self.queryset = queryset
-        if fast_enabled() and not self.list_editable:
+        if fast:
             related = self.list_select_related
             related = related if isinstance(related, (list, tuple)) else ()
-            rows = load_rows(self.result_list, columns, related)
+            fetch = None
+            if shape is not None and isinstance(self.result_list, models.QuerySet):
+                query = self.result_list.query
+                fetch = _compiled_fetch((*shape, "rows", query.low_mark, query.high_mark))
+            rows = load_rows(self.result_list, columns, related, fetch)
             if rows is not None:
                 self.result_list = rows
+
+    def _shape(self, request, columns: list[str]) -> tuple | None:
+        """What the page's queries are a function of, when the model admin can say so: its
+        ``list_query_key(request)`` vouches that, for the same key and URL parameters, its
+        querysets and filters give the same SQL (None: it cannot). A search is never shaped:
+        its terms may be looked up in the database first (a prisoner's name)."""
+        key_of = getattr(self.model_admin, "list_query_key", None)
+        key = key_of(request) if key_of is not None else None
+        if key is None or self.query or self.is_popup:
+            return None
+        return (
+            self.queryset.db,
+            id(self.model_admin),
+            key,
+            params_key(self),
+            tuple(columns),
+            repr(self.list_select_related),
+            self.list_per_page,
+            self.list_max_show_all,
+            timezone.get_current_timezone_name(),  # a date filter's naive bounds
+        )
+
+    def _shaped_results(self, request, shape: tuple) -> None:
+        """Django's ``ChangeList.get_results``, with the capped count's SQL compiled once per
+        shape (the page's rows are read by ``load_rows``, compiled likewise)."""
+        paginator = self.model_admin.get_paginator(request, self.queryset, self.list_per_page)
+        if isinstance(paginator, CappedCountPaginator):
+            paginator.counter = _compiled_counter((*shape, "count", type(paginator), paginator.cap))
+        result_count = paginator.count
+        if self.model_admin.show_full_result_count:
+            full_result_count = self.root_queryset.count()
+        else:
+            full_result_count = None
+        can_show_all = result_count <= self.list_max_show_all
+        multi_page = result_count > self.list_per_page
+        if (self.show_all and can_show_all) or not multi_page:
+            result_list = self.queryset._clone()
+        else:
+            try:
+                result_list = paginator.page(self.page_num).object_list
+            except InvalidPage:
+                raise IncorrectLookupParameters from None
+        self.result_count = result_count
+        self.show_full_result_count = self.model_admin.show_full_result_count
+        self.show_admin_actions = not self.show_full_result_count or bool(full_result_count)
+        self.full_result_count = full_result_count
+        self.result_list = result_list
+        self.can_show_all = can_show_all
+        self.multi_page = multi_page
+        self.paginator = paginator
 
     def _shown_columns(self, request) -> list[str] | None:
         opts = self.model._meta
@@ -125,6 +189,77 @@ def fast_enabled() -> bool:
     return bool(getattr(settings, "LETTERBRIDGE_ADMIN_LIST_FAST", True))
 
 
+# The SQL of a list's page and count, per shape (ShownColumnsChangeList._shape), kept per thread
+# and connection as core.compiled keeps its queries: the ORM spent more CPU writing these
+# SELECTs (the joins, the ordering, the capped count's subquery) than PostgreSQL running them.
+# The ORM stays their only author; only its output is kept. Never the rows or the counts.
+_SQL = threading.local()
+_SQL_MAX = 512  # shapes per thread; emptied when full
+Fetch = Callable[[Callable[[], models.QuerySet]], Iterable[tuple]]
+
+
+def _compiled(key: tuple, build: Callable[[], models.QuerySet], counted: bool) -> list[tuple]:
+    """The rows of the query ``build`` makes, from SQL compiled once per key; ``counted``: its
+    ``COUNT(*)``, as the ORM counts a sliced query (the query in a subquery)."""
+    alias = key[0]
+    connection = connections[alias]
+    cache = getattr(_SQL, "by_key", None)
+    fresh = getattr(_SQL, "connection", None) is not connection
+    if cache is None or fresh or len(cache) >= _SQL_MAX:
+        cache = _SQL.by_key = {}
+        _SQL.connection = connection
+    compiled = cache.get(key, False)
+    if compiled is False:
+        compiler = build().query.get_compiler(using=alias, connection=connection)
+        try:
+            sql, params = compiler.as_sql()
+        except EmptyResultSet:  # the ORM's answer without SQL: nothing (a count of 0)
+            compiled = None
+        else:
+            if counted:
+                sql = f"SELECT COUNT(*) FROM ({sql}) subquery"  # noqa: S608  (SQL the ORM wrote)
+                converters = None
+            else:
+                fields = [select[0] for select in compiler.select[: compiler.col_count]]
+                converters = compiler.get_converters(fields)
+            compiled = (sql, tuple(params), compiler, converters)
+        cache[key] = compiled
+    if compiled is None:
+        return [(0,)] if counted else []
+    sql, params, compiler, converters = compiled
+    with connection.cursor() as cursor:
+        _parsed_in_c(connection, cursor)
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    if converters:
+        return list(compiler.apply_converters(rows, converters))
+    return rows
+
+
+def _parsed_in_c(connection: Any, cursor: Any) -> None:
+    """Date-times read by psycopg's own (C) loader rather than Django's: Django registers a
+    Python subclass of it that sets the connection's time zone on each value, which costs more
+    than the rest of a row, and psycopg uses its C loaders only for its own classes. With the
+    session in UTC, which is what Django sets when ``USE_TZ``, psycopg's loader gives the same
+    value, in ``datetime.timezone.utc`` (tests/core/test_admin_list_page.py compares them)."""
+    if connection.vendor != "postgresql" or connection.timezone is not UTC:
+        return
+    raw = cursor.cursor
+    if raw.connection.pgconn.parameter_status(b"TimeZone") != b"UTC":
+        return
+    from psycopg.types.datetime import TimestamptzLoader
+
+    raw.adapters.register_loader("timestamptz", TimestamptzLoader)
+
+
+def _compiled_fetch(key: tuple) -> Fetch:
+    return lambda build: _compiled(key, build, counted=False)
+
+
+def _compiled_counter(key: tuple) -> Callable[[models.QuerySet], int]:
+    return lambda queryset: _compiled(key, lambda: queryset, counted=True)[0][0]
+
+
 def _plain_model(model: type[models.Model]) -> bool:
     """A model whose instances ``load_rows`` may build itself: nothing runs when Django makes
     one (no ``__init__`` or ``from_db`` of its own, no init signals)."""
@@ -136,7 +271,7 @@ def _plain_model(model: type[models.Model]) -> bool:
     )
 
 
-def _instance(model: type[models.Model], db: str, values: dict[str, Any]) -> Any:
+def _instance(model: type[models.Model], db: str, values: Iterable[tuple[str, Any]]) -> Any:
     """What ``Model.from_db`` makes of a row that has only these columns (the others deferred,
     read from the database if touched), without walking every field of the model."""
     obj = model.__new__(model)
@@ -148,13 +283,16 @@ def _instance(model: type[models.Model], db: str, values: dict[str, Any]) -> Any
     return obj
 
 
-def load_rows(queryset: Any, columns: Iterable[str], related: Iterable[str]) -> list | None:
+def load_rows(
+    queryset: Any, columns: Iterable[str], related: Iterable[str], fetch: Fetch | None = None
+) -> list | None:
     """The page's rows as model instances with only ``columns`` loaded, and the foreign keys of
     ``related`` followed, as ``queryset.only(*columns)`` with ``select_related`` gives them,
     but read as tuples: ``from_db`` walks all the model's fields for every row and was a sixth
     of the request. None when the query or a model is not one this can read so (annotations,
     prefetches, models with their own ``__init__``, paths deeper than one foreign key): Django
-    then loads the rows itself."""
+    then loads the rows itself. ``fetch`` runs the ``values_list`` query its argument builds
+    (``_compiled_fetch``: from SQL compiled once per shape)."""
     if not isinstance(queryset, models.QuerySet) or queryset._iterable_class is not ModelIterable:
         return None
     query = queryset.query
@@ -202,20 +340,39 @@ def load_rows(queryset: Any, columns: Iterable[str], related: Iterable[str]) -> 
             if not _plain_model(field.related_model):
                 return None
     db = queryset.db
+    own_names, own_values = _picker(own)
+    # (name, model, key's attname, its pk's attname, its fields' attnames, their values)
+    joins = [
+        (name, remote, key_attname, remote._meta.pk.attname, *_picker(fields))
+        for name, (remote, key_attname, fields) in followed.items()
+    ]
     rows = []
-    for row in queryset.values_list(*names):
-        obj = _instance(model, db, {attname: row[place] for place, attname in own})
+    build = lambda: queryset.values_list(*names)  # noqa: E731
+    for row in build() if fetch is None else fetch(build):
+        obj = _instance(model, db, zip(own_names, own_values(row), strict=True))
         cache = obj._state.fields_cache
-        for name, (remote, key_attname, fields) in followed.items():
+        for name, remote, key_attname, pk_attname, attnames, values_of in joins:
             key = obj.__dict__.get(key_attname)
             if key is None:
                 cache[name] = None
                 continue
-            values = {attname: row[place] for place, attname in fields}
-            values[remote._meta.pk.attname] = key
-            cache[name] = _instance(remote, db, values)
+            related = _instance(remote, db, zip(attnames, values_of(row), strict=True))
+            related.__dict__[pk_attname] = key
+            cache[name] = related
         rows.append(obj)
     return rows
+
+
+def _picker(places: list[tuple[int, str]]) -> tuple[tuple[str, ...], Callable[[tuple], tuple]]:
+    """The attnames and a function that takes their values out of a row, in one C call (a
+    dict comprehension per row and model cost more than making the instance)."""
+    attnames = tuple(attname for _place, attname in places)
+    if len(places) == 1:
+        place = places[0][0]
+        return attnames, lambda row: (row[place],)
+    if not places:
+        return attnames, lambda row: ()
+    return attnames, itemgetter(*(place for place, _attname in places))
 
 
 def _checkbox_cell(cl: ChangeList) -> Cell | None:

@@ -3,6 +3,8 @@ a full scan on PostgreSQL, so an unfiltered list shows PostgreSQL's own estimate
 Filtered lists (the ones people page through) keep exact counts; ``CappedCountPaginator``
 counts them only up to a bound ("more than 1,000 letters")."""
 
+from collections.abc import Callable
+
 from django.core.paginator import Paginator
 from django.db import connections
 from django.db.models import QuerySet
@@ -67,6 +69,8 @@ class CappedCountPaginator(EstimatedCountPaginator):
 
     cap = 1000
     capped = False
+    # How the capped query is counted; core.admin_list gives one that compiles it once per shape.
+    counter: Callable[[QuerySet], int] | None = None
 
     @cached_property
     def count(self) -> int:
@@ -74,7 +78,8 @@ class CappedCountPaginator(EstimatedCountPaginator):
         if not isinstance(queryset, QuerySet) or not queryset.query.where:
             return super().count
         # Only the keys, unordered, and no more than one past the cap.
-        seen = queryset.order_by().values("pk")[: self.cap + 1].count()
+        counted = queryset.order_by().values("pk")[: self.cap + 1]
+        seen = counted.count() if self.counter is None else self.counter(counted)
         if seen > self.cap:
             self.capped = True
             return self.cap

@@ -7,7 +7,7 @@ from django.contrib import admin, messages
 from django.db.models import Q
 from django.http import Http404
 from django.urls import reverse
-from django.utils.functional import Promise
+from django.utils.functional import Promise, SimpleLazyObject
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext, pgettext_lazy
@@ -15,6 +15,7 @@ from django.utils.translation import ngettext, pgettext_lazy
 from core import crypto
 from core.admin import ReadOnlyAdminMixin
 from core.admin_list import ShownColumnsChangeList
+from core.csrf import get_token
 from core.paginator import CappedCountPaginator, EstimatedCountPaginator
 from prisoners import selectors as prisoner_selectors
 from prisoners.models import Prisoner
@@ -322,6 +323,13 @@ class LetterAdmin(admin.ModelAdmin):
             *selectors.SUPPORTER_FIELDS
         )
 
+    def list_query_key(self, request) -> str | None:
+        """core.admin_list compiles the list's queries once per this key and the URL's
+        parameters: a coordinator's list is every letter, through filters whose queries depend
+        on their parameters alone. A volunteer's depends on who they are (letters_visible_to):
+        None, compiled each time."""
+        return "coordinator" if self._coordinator(request) else None
+
     def get_list_display(self, request):
         if self._coordinator(request):
             return self.list_display
@@ -421,7 +429,12 @@ class LetterAdmin(admin.ModelAdmin):
         return super().change_view(request, object_id, form_url, extra_context)
 
     def changelist_view(self, request, extra_context=None):
-        extra_context = (extra_context or {}) | {"desk_tabs": desk.Desk(self).tabs(request)}
+        extra_context = (extra_context or {}) | {
+            "desk_tabs": desk.Desk(self).tabs(request),
+            # The page's token (its actions' form, the frame's logout form) made by core.csrf
+            # from one read of the random source, as the desk's pages: Django's draws 64 letters.
+            "csrf_token": SimpleLazyObject(lambda: get_token(request)),
+        }
         response = super().changelist_view(request, extra_context)
         context = getattr(response, "context_data", None) or {}
         changelist = context.get("cl")

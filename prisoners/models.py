@@ -191,7 +191,7 @@ class Prisoner(models.Model):
         """The name as staff of the active language read it (the admin's lists, menus and
         history): in Cyrillic in the Russian admin. Where a query loaded only the English
         name, that one, rather than a query per row for the other."""
-        if "name_ru" in self.get_deferred_fields():
+        if "name_ru" not in self.__dict__:  # deferred (get_deferred_fields, for one field)
             return self.name_en
         return self.local_name()
 

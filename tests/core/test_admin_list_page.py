@@ -251,3 +251,82 @@ def test_the_fast_way_is_the_one_taken(client, coordinator, letters):
     assert type(cl.result_list) is list and len(cl.result_list) == 3
     assert admin_list._HEADS
     assert {key[0] for key in admin_kept._KEPT} >= {"filters", "actions", "head", "search"}
+
+
+def _letters_sql_compiled(client: Client, path: str, monkeypatch) -> list[str]:
+    """The SQL over letters the ORM wrote while drawing the page."""
+    from django.db.models.sql.compiler import SQLCompiler
+
+    written: list[str] = []
+    as_sql = SQLCompiler.as_sql
+
+    def recording(self, *args, **kwargs):
+        sql, params = as_sql(self, *args, **kwargs)
+        written.append(sql)
+        return sql, params
+
+    with monkeypatch.context() as patched:
+        patched.setattr(SQLCompiler, "as_sql", recording)
+        assert client.get(path).status_code == 200
+    return [sql for sql in written if 'FROM "letters_letter"' in sql]
+
+
+def test_a_coordinators_list_is_compiled_once_per_shape(
+    client, settings, coordinator, volunteer, letters, small_pages, monkeypatch
+):
+    """The page's rows and its capped count are SQL the ORM wrote once for the shape (the same
+    parameters and role), run again with each request: the rows are read anew, never kept. A
+    volunteer's list (which letters depends on who they are) and a search are written each
+    time."""
+    client.force_login(coordinator)
+    path = LIST + "?language__exact=en&o=2"  # three pages of three
+    assert _letters_sql_compiled(client, path, monkeypatch)
+    assert _letters_sql_compiled(client, path, monkeypatch) == []
+    assert _letters_sql_compiled(client, path + "&p=2", monkeypatch)  # another page's slice
+    LetterFactory(status=S.RECEIVED)
+    djangos, fast = _both(client, path, "en", settings)
+    assert fast == djangos  # a new letter shows at once: only the SQL was kept
+    for searched in (LIST + "?q=Boris", LIST + "?q=Boris"):
+        assert _letters_sql_compiled(client, searched, monkeypatch)
+    client.force_login(volunteer)
+    for _twice in range(2):
+        assert _letters_sql_compiled(client, LIST + "?status__exact=received", monkeypatch)
+
+
+def test_compiled_rows_are_the_orms_values(letters):
+    """The page's rows read from its compiled SQL, date-times parsed by psycopg's own loader,
+    are the values (and time zones) the ORM's values_list gives."""
+    from core import admin_list
+
+    queryset = Letter.objects.select_related("prisoner").order_by("-pk")[1:6]
+    names = ["id", "reference", "created_at", "flagged_at", "prisoner__name_en", "status"]
+    key = ("default", "test_compiled_rows_are_the_orms_values")
+    for _twice in range(2):
+        rows = list(admin_list._compiled_fetch(key)(lambda: queryset.values_list(*names)))
+        djangos = list(queryset.values_list(*names))
+        assert rows == djangos and len(rows) == 5
+        for row, django_row in zip(rows, djangos, strict=True):
+            assert [getattr(value, "tzinfo", None) for value in row] == [
+                getattr(value, "tzinfo", None) for value in django_row
+            ]
+    assert any(row[3] is not None for row in rows)  # a flagged letter's date-time too
+    # One query a key: the key stands for everything its SQL depends on.
+    count = admin_list._compiled_counter((*key, "count"))
+    assert count(Letter.objects.filter(status=S.RECEIVED)[:1]) == 1
+    none = admin_list._compiled_counter((*key, "count", "none"))
+    assert none(Letter.objects.filter(pk__in=[])) == 0  # the ORM's answer without SQL
+
+
+def test_the_pages_token_is_accepted(coordinator, letters):
+    """The list's token (core.csrf's, not Django's get_token) passes Django's CSRF check on
+    the actions' POST, as the page's form sends it."""
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(coordinator)
+    page = client.get(LIST).content.decode()
+    token = re.search(r'name="csrfmiddlewaretoken" value="([A-Za-z0-9]+)"', page)
+    assert token is not None
+    data = {"action": "release_claim", "_selected_action": [letters[-1].pk]}
+    refused = client.post(LIST, data)
+    assert refused.status_code == 403
+    accepted = client.post(LIST, {**data, "csrfmiddlewaretoken": token.group(1)})
+    assert accepted.status_code == 302
