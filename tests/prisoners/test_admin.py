@@ -252,3 +252,35 @@ def test_the_languages_a_prisoner_reads_are_ticked_not_typed(client, coordinator
     assert prisoner.reads_languages == ["en", "de"]
     page = client.get(change).content.decode()
     assert 'name="reads_languages" value="de" id="id_reads_languages_1" checked' in page
+
+
+def test_an_implausible_year_of_birth_is_refused_in_words_not_by_the_constraints_name(
+    client, coordinator
+):
+    # given a coordinator on a prisoner's page, reading the admin in Russian
+    prisoner = PrisonerWithAddressFactory(birth_year=1963)
+    client.force_login(coordinator)
+    client.cookies["django_language"] = "ru"
+
+    # when they type a year of birth no prisoner has
+    page = client.post(
+        reverse("admin:prisoners_prisoner_change", args=[prisoner.pk]),
+        {
+            "name_en": prisoner.name_en,
+            "slug": prisoner.slug,
+            "accepts_letters": "on",
+            "name_ru": prisoner.name_ru,
+            "name_ru_dative": prisoner.name_ru_dative,
+            "gender": "male",
+            "birth_year": "3000",
+            "addresses-TOTAL_FORMS": "0",
+            "addresses-INITIAL_FORMS": "0",
+        },
+        HTTP_ACCEPT_LANGUAGE="ru",
+    ).content.decode()
+
+    # then the page says what to do, in Russian, and nothing is saved
+    assert "Укажите год рождения между 1900 и 2100." in page
+    assert "prisoner_birth_year_plausible" not in page
+    prisoner.refresh_from_db()
+    assert prisoner.birth_year == 1963
