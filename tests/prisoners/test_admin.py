@@ -8,7 +8,7 @@ from django.urls import reverse
 from letters.models import Letter, LetterEvent
 from prisoners import services
 from prisoners.models import PrisonAddress, Prisoner
-from tests.factories import LetterFactory, PrisonerWithAddressFactory
+from tests.factories import LetterFactory, PrisonerFactory, PrisonerWithAddressFactory
 
 pytestmark = pytest.mark.django_db
 S = Letter.Status
@@ -284,3 +284,40 @@ def test_an_implausible_year_of_birth_is_refused_in_words_not_by_the_constraints
     assert "prisoner_birth_year_plausible" not in page
     prisoner.refresh_from_db()
     assert prisoner.birth_year == 1963
+
+
+def test_a_new_address_for_someone_whose_komu_line_is_incomplete_says_the_letters_still_wait(
+    client, coordinator, django_capture_on_commit_callbacks
+):
+    # given a prisoner with no address and no year of birth, and a letter held for both
+    prisoner = PrisonerFactory(name_en="Evgeny Zinich", name_ru="Зинич Евгений", birth_year=None)
+    held = LetterFactory(prisoner=prisoner, status=S.ON_HOLD)
+    client.force_login(coordinator)
+    new_address = reverse("admin:prisoners_prisoner_new_address", args=[prisoner.pk])
+
+    # the page names them as a Russian reader does, and says the letters wait for the line
+    page = client.get(new_address, HTTP_ACCEPT_LANGUAGE="ru").content.decode()
+    assert "Новый адрес: Зинич Евгений" in page and "Evgeny Zinich</h1>" not in page
+    assert "пока строка «Кому» неполная" in page
+
+    # when a coordinator records the address
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            new_address,
+            {
+                "postal_index": "618540",
+                "region": "Пермский край",
+                "city": "г. Соликамск",
+                "street": "ул. Карла Маркса, д. 1",
+                "facility": "ФКУ ИК-11 ГУФСИН России по Пермскому краю",
+                "valid_from": "2026-12-01",
+            },
+            follow=True,
+        )
+
+    # then they are told the letters still wait, not that they are being released
+    text = response.content.decode()
+    assert "still wait for a complete «Кому» line" in text
+    assert "being released" not in text
+    held.refresh_from_db()
+    assert held.status == S.ON_HOLD
