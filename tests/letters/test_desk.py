@@ -193,6 +193,8 @@ def test_the_translation_heading_starts_with_a_capital_in_russian(client):
     # when the translation page opens, then the editor's heading reads as a heading
     body = client.get(url("translate", letter.pk)).content.decode()
     assert '<label for="translation">Перевод на русский</label>' in body
+    # and the original's language, inside the heading's brackets, in lower case
+    assert "Оригинал (английский)" in body and "Оригинал (Английский)" not in body
 
 
 def test_autosave_then_reload_shows_the_draft(client):
