@@ -54,6 +54,7 @@ def test_the_queue_names_my_languages_as_a_sentence_does(client):
     # given a volunteer who translates from English and German
     volunteer = english_volunteer(languages=["en", "de"], claim_limit=4)
     LetterFactory.create_batch(2, status=S.IN_TRANSLATION, claimed_by=volunteer)
+    LetterFactory(status=S.RECEIVED)  # one waiting, so the queue has its table
     client.force_login(volunteer)
 
     # when they open the queue in English and in Russian
@@ -65,6 +66,9 @@ def test_the_queue_names_my_languages_as_a_sentence_does(client):
     assert "Your languages: English, German." in english
     assert "You hold 2 of 4 letters." in english
     assert "Ваши языки: английский, немецкий." in russian
+    # and the column of names in the nominative is headed «Адресат», not «Кому» (which asks
+    # for the dative: «Кому? Хамроеву»)
+    assert '<th scope="col">Адресат</th>' in russian and ">Кому<" not in russian
 
 
 def test_queue_lists_waiting_letters_in_my_languages_oldest_first(client):
