@@ -69,6 +69,9 @@ def test_the_queue_names_my_languages_as_a_sentence_does(client):
     # and the column of names in the nominative is headed «Адресат», not «Кому» (which asks
     # for the dative: «Кому? Хамроеву»)
     assert '<th scope="col">Адресат</th>' in russian and ">Кому<" not in russian
+    # and the column of "6 minutes ago" is headed "Received" («Получено 6 минут назад»), not
+    # "Waiting" («Ждёт 6 минут назад» is not Russian)
+    assert '<th scope="col">Received</th>' in english and '<th scope="col">Получено</th>' in russian
 
 
 def test_queue_lists_waiting_letters_in_my_languages_oldest_first(client):
