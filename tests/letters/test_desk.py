@@ -327,6 +327,20 @@ def test_release_gives_the_letter_back_with_its_draft(client):
     assert letter.events.get(action="release").actor == volunteer
 
 
+def test_releasing_a_letter_nobody_began_does_not_speak_of_a_draft(client):
+    # given a volunteer who claimed a letter and typed nothing
+    volunteer = english_volunteer()
+    letter = LetterFactory(status=S.IN_TRANSLATION, claimed_by=volunteer, translation="")
+    client.force_login(volunteer)
+
+    # when they give it back
+    page = client.post(url("release", letter.pk), follow=True).content.decode()
+
+    # then they are told it is back in the queue, not that "its draft stays with it"
+    assert f"Letter {letter.reference} is back in the queue." in page
+    assert "its draft stays with it" not in page
+
+
 def test_someone_elses_letter_cannot_be_translated_or_released(client):
     letter = LetterFactory(status=S.IN_TRANSLATION)
     intruder = english_volunteer()
