@@ -425,6 +425,13 @@ class LetterAdmin(admin.ModelAdmin):
             user = request.user
             extra_context["desk_links"] = desk.letter_links(user=user, letter=letter)
             extra_context["closed_unsent"] = letter.status in CLOSED_UNSENT_STATES
+        # Every field of a letter is read-only here (it changes through the desk, the actions
+        # and its tools): "Save" changed nothing yet said the letter "was changed successfully".
+        extra_context |= {
+            "show_save": False,
+            "show_save_and_continue": False,
+            "show_save_and_add_another": False,
+        }
         return super().change_view(request, object_id, form_url, extra_context)
 
     def changelist_view(self, request, extra_context=None):

@@ -253,3 +253,13 @@ def test_the_letter_list_filters_flagged_letters_in_words(superuser_client):
     assert shown == {"yes": {flagged.pk}, "no": {plain.pk}}
     page = superuser_client.get(changelist).content.decode()
     assert "flagged as harmful" in page and "Not empty" not in page
+
+
+def test_a_letters_page_offers_no_save_since_nothing_on_it_can_be_edited(client, coordinator):
+    letter = LetterFactory()
+    client.force_login(coordinator)
+
+    page = client.get(reverse("admin:letters_letter_change", args=[letter.pk])).content.decode()
+
+    assert 'name="_save"' not in page and 'name="_continue"' not in page
+    assert 'name="_addanother"' not in page
