@@ -43,6 +43,10 @@ def test_a_receipt_task_run_twice_sends_once(outbox):
 
     assert len(outbox) == 1
     assert "£2.20" in outbox[0].body
+    # greeted by name, as every other e-mail about their letter is
+    name = payment.letter.supporter_name
+    assert outbox[0].body.startswith(f"Dear {name},")
+    assert f"Dear {name},</p>" in outbox[0].alternatives[0][0]
 
 
 def test_the_russian_receipt_names_the_prisoner_as_the_letter_goes_to_them(outbox):
