@@ -1,7 +1,7 @@
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
 
 
 class LetterAccess(models.Model):
@@ -31,4 +31,8 @@ class LetterAccess(models.Model):
         indexes = [models.Index(fields=["letter", "accessed_at"], name="letteraccess_letter_idx")]
 
     def __str__(self) -> str:
-        return f"{self.user} opened letter {self.letter_id} ({self.page})"
+        return gettext("%(user)s opened letter %(id)s (%(page)s)") % {
+            "user": self.user,
+            "id": self.letter_id,
+            "page": self.page,
+        }

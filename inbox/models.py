@@ -6,8 +6,8 @@ retention purge or the supporter's erasure."""
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
 
 from core.crypto import EncryptedBinaryField, EncryptedTextField
 from letters.models import LANGUAGES, Letter
@@ -210,7 +210,10 @@ class InboundEmail(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"E-mail {self.pk} ({self.get_status_display()})"
+        return gettext("E-mail %(id)s (%(status)s)") % {
+            "id": self.pk,
+            "status": self.get_status_display(),
+        }
 
 
 class InboundAttachment(models.Model):

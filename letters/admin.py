@@ -9,6 +9,7 @@ from django.http import Http404
 from django.urls import reverse
 from django.utils.functional import Promise, SimpleLazyObject
 from django.utils.html import format_html
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext, pgettext_lazy
 
@@ -31,11 +32,17 @@ class LetterAddForm(forms.ModelForm):
     """A letter typed in by staff (one that came by post or e-mail). It goes through the same
     submit service as the public form."""
 
-    prisoner = forms.ModelChoiceField(queryset=Prisoner.objects.filter(accepts_letters=True))
-    supporter_name = forms.CharField(label=_("name to sign with"), max_length=120)
-    supporter_email = forms.EmailField(label=_("e-mail"))
+    # Labelled as the letter's own page labels the same fields, in the reader's language.
+    prisoner = forms.ModelChoiceField(
+        label=capfirst(Letter._meta.get_field("prisoner").verbose_name),
+        queryset=Prisoner.objects.filter(accepts_letters=True),
+    )
+    supporter_name = forms.CharField(label=capfirst(_("name to sign with")), max_length=120)
+    supporter_email = forms.EmailField(label=capfirst(_("e-mail")))
     original_text = forms.CharField(
-        widget=forms.Textarea, max_length=settings.LETTERBRIDGE_MAX_LETTER_CHARS
+        label=capfirst(Letter._meta.get_field("original_text").verbose_name),
+        widget=forms.Textarea,
+        max_length=settings.LETTERBRIDGE_MAX_LETTER_CHARS,
     )
 
     class Meta:
@@ -56,7 +63,7 @@ class LetterAddForm(forms.ModelForm):
         super().clean()
         data = self.cleaned_data
         if data.get("delivery") == Letter.Delivery.POST_FOR_ME and not data.get("postage_currency"):
-            self.add_error("postage_currency", "Choose the currency the postage is paid in.")
+            self.add_error("postage_currency", _("Choose the currency the postage is paid in."))
         return data
 
 
@@ -426,6 +433,13 @@ class LetterAdmin(admin.ModelAdmin):
             user = request.user
             extra_context["desk_links"] = desk.letter_links(user=user, letter=letter)
             extra_context["closed_unsent"] = letter.status in CLOSED_UNSENT_STATES
+        # Every field of a letter is read-only here (it changes through the desk, the actions
+        # and its tools): "Save" changed nothing yet said the letter "was changed successfully".
+        extra_context |= {
+            "show_save": False,
+            "show_save_and_continue": False,
+            "show_save_and_add_another": False,
+        }
         return super().change_view(request, object_id, form_url, extra_context)
 
     def changelist_view(self, request, extra_context=None):

@@ -458,11 +458,11 @@ class Desk:
         except LetterError as error:
             messages.warning(request, error.message)
             return redirect(_url("mine"))
-        messages.success(
-            request,
-            _("Letter %(ref)s is back in the queue; its draft stays with it.")
-            % {"ref": letter.reference},
-        )
+        if letter.translation.strip():
+            done = _("Letter %(ref)s is back in the queue; its draft stays with it.")
+        else:
+            done = _("Letter %(ref)s is back in the queue.")  # nothing was typed: no draft
+        messages.success(request, done % {"ref": letter.reference})
         return redirect(_url("mine") if _can_translate(request.user) else _url("queue"))
 
     # --- review -------------------------------------------------------------------------------

@@ -12,6 +12,7 @@ database.
 
 from __future__ import annotations
 
+import re
 from enum import StrEnum
 
 from django.utils import translation
@@ -142,11 +143,68 @@ def hold_note(reasons: list[Promise]) -> str:
         return " ".join(str(reason) for reason in reasons)
 
 
+# Notes Letterbridge itself writes (in English, as every note is), read in the reader's
+# language: the fixed ones word for word, the e-mail and batch ones by their pattern. A note a
+# person wrote (a reason, a comment) matches none and is shown as written.
+_FIXED_NOTES: tuple[Promise, ...] = (
+    gettext_lazy("Cancelled by the supporter."),
+    gettext_lazy("Cancelled at erasure."),
+    gettext_lazy("The supporter's data was erased at their request."),
+    gettext_lazy("Letter texts and the supporter's details erased after the retention period."),
+    gettext_lazy("Came by e-mail; confirmed in the Inbox."),
+    gettext_lazy("The claim expired."),
+    gettext_lazy("Coordinators e-mailed about the flag."),
+    gettext_lazy("Postage waived by a coordinator."),
+    gettext_lazy("Postage refunded."),
+    gettext_lazy("Postage refunded (Stripe)."),
+    gettext_lazy("Postage refunded by hand."),
+    gettext_lazy("Posted outside its batch."),
+)
+_PATTERN_NOTES: tuple[tuple[re.Pattern[str], Promise], ...] = (
+    (
+        re.compile(r"“(?P<kind>[^”]+)” e-mail sent to the supporter\."),
+        gettext_lazy("“%(kind)s” e-mail sent to the supporter."),
+    ),
+    (
+        re.compile(r"Posted with batch (?P<batch>\d+)\."),
+        gettext_lazy("Posted with batch %(batch)s."),
+    ),
+    (
+        re.compile(r"Put in posting batch (?P<batch>\d+)\."),
+        gettext_lazy("Put in posting batch %(batch)s."),
+    ),
+    (
+        re.compile(r"Posting batch (?P<batch>\d+) was discarded\."),
+        gettext_lazy("Posting batch %(batch)s was discarded."),
+    ),
+)
+
+
+def _system_note(note: str) -> str | None:
+    """``note`` in the active language if Letterbridge wrote it, else None."""
+    with translation.override("en"):
+        fixed = {str(text): text for text in _FIXED_NOTES}
+        kinds = {str(label): label for _value, label in Notification.Kind.choices}
+    if note in fixed:
+        return str(fixed[note])
+    for pattern, text in _PATTERN_NOTES:
+        match = pattern.fullmatch(note)
+        if match is not None:
+            words = match.groupdict()
+            if "kind" in words:
+                words["kind"] = str(kinds.get(words["kind"], words["kind"]))
+            return str(text) % words
+    return None
+
+
 def note_text(event: LetterEvent) -> str:
-    """The event's note for a reader: a hold's reasons in the active language, any other note
-    as it was written."""
-    if event.action != Action.HOLD or not event.note:
+    """The event's note for a reader: a hold's reasons and the notes Letterbridge writes in the
+    active language, any other note as it was written."""
+    if not event.note:
         return event.note
+    if event.action != Action.HOLD:
+        system = _system_note(event.note)
+        return event.note if system is None else system
     with translation.override("en"):
         english = {str(reason): reason for reason in HOLD_REASONS} | _OLD_HOLD_NOTES
     note = event.note

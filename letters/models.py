@@ -1,9 +1,10 @@
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import dateformat
 from django.utils.functional import Promise
+from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
 
 from core import languages
 from core.crypto import EncryptedTextField
@@ -448,7 +449,7 @@ class VolunteerProfile(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"Volunteer {self.user}"
+        return gettext("Volunteer %(user)s") % {"user": self.user}
 
 
 class PostingBatch(models.Model):
@@ -481,7 +482,13 @@ class PostingBatch(models.Model):
         ordering = ["-created_at"]
 
     def __str__(self) -> str:
-        return f"Batch {self.pk} ({self.posted_on or 'not posted'})"
+        # As the ledger and the batch's admin page name it, in the reader's language.
+        if self.posted_on is None:
+            return gettext("Posting batch %(id)s, not posted yet") % {"id": self.pk}
+        return gettext("Posting batch %(id)s, posted %(date)s") % {
+            "id": self.pk,
+            "date": dateformat.format(self.posted_on, "j E Y"),
+        }
 
 
 class Notification(models.Model):
@@ -534,7 +541,10 @@ class Notification(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.kind} for {self.letter_id}"
+        return gettext("“%(kind)s” e-mail about letter %(ref)s") % {
+            "kind": self.get_kind_display(),
+            "ref": self.letter.reference,
+        }
 
 
 class StoredFile(models.Model):

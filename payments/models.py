@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from core.models import AppendOnlyModel
+from core.money import format_money
 from letters.models import CURRENCIES, Letter
 
 
@@ -142,7 +143,8 @@ class Payment(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.amount / 100:.2f} {self.currency} ({self.status})"
+        # As the reader's language writes the sum and the status ("£2.20, paid").
+        return f"{format_money(self.amount, self.currency)}, {self.get_status_display()}"
 
 
 class PaymentEventSource(models.TextChoices):

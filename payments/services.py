@@ -29,6 +29,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _t
 from django.utils.translation import gettext_lazy as _
 
+from core.money import format_money
 from letters.lifecycle import CLOSED_UNSENT_STATES, OPEN_STATES, PERM_COORDINATE
 from letters.models import Letter
 from letters.services.core import LetterError
@@ -640,12 +641,13 @@ def payment_receipt_send(*, payment_id: int) -> bool:
             "letter": letter,
             "prisoner": letter.prisoner,
             "payment": payment,
-            "amount": f"{payment.amount / 100:.2f} {payment.currency}",
             "tracking_url": tracking_url(letter),
             "organisation": settings.LETTERBRIDGE_ORGANISATION_NAME,
             "letter_closed_unsent": letter.status in CLOSED_UNSENT_STATES,
         }
         with translation.override(letter.locale):
+            # "£2.20" / "2,20 £": the amount as the reader's language writes it
+            context["amount"] = format_money(payment.amount, payment.currency)
             subject = render_to_string("payments/emails/receipt_subject.txt", context).strip()
             body = render_to_string("payments/emails/receipt.txt", context)
             html = render_to_string("payments/emails/receipt.html", context)

@@ -219,15 +219,20 @@ class PrisonerAdmin(admin.ModelAdmin):
                 else:
                     form.add_error(None, error)
             else:
-                self.message_user(
-                    request,
-                    _("New address recorded; letters waiting for it are being released."),
-                    messages.SUCCESS,
-                )
+                prisoner.refresh_from_db()
+                if prisoner.recipient_line_complete:
+                    done = _("New address recorded; letters waiting for it are being released.")
+                else:
+                    # The letters still wait for the «Кому» line, which this page warns about.
+                    done = _(
+                        "New address recorded. Letters to this prisoner still wait for a "
+                        "complete «Кому» line."
+                    )
+                self.message_user(request, done, messages.SUCCESS)
                 return redirect("admin:prisoners_prisoner_change", prisoner.pk)
         context = {
             **self.admin_site.each_context(request),
-            "title": _("New address for %(name)s") % {"name": prisoner.name_en},
+            "title": _("New address for %(name)s") % {"name": prisoner.local_name()},
             "prisoner": prisoner,
             "form": form,
             "opts": self.model._meta,

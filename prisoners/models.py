@@ -178,11 +178,15 @@ class Prisoner(models.Model):
             models.CheckConstraint(
                 condition=Q(birth_year__isnull=True) | Q(birth_year__range=(1900, 2100)),
                 name="prisoner_birth_year_plausible",
+                violation_error_message=_("Enter a year of birth between 1900 and 2100."),
             ),
             # Released and deceased people receive no letters through us.
             models.CheckConstraint(
                 condition=~Q(status__in=["released", "deceased"]) | Q(accepts_letters=False),
                 name="prisoner_free_or_dead_accepts_no_letters",
+                violation_error_message=_(
+                    "Someone released or deceased accepts no letters: untick «accepts letters now»."
+                ),
             ),
         ]
         indexes = [models.Index(fields=["accepts_letters", "name_en"])]

@@ -6,8 +6,8 @@ Every status change is a service in ``replies.services``; the scans are private 
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
 
 from core.crypto import EncryptedTextField
 from core.models import AppendOnlyModel
@@ -168,7 +168,11 @@ class Reply(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"Reply {self.pk} to {self.letter_id}"
+        # The letter's reference, as staff know it (not its database id), in their language.
+        return gettext("Reply %(id)s to letter %(ref)s") % {
+            "id": self.pk,
+            "ref": self.letter.reference,
+        }
 
 
 class ReplyPage(models.Model):

@@ -19,6 +19,7 @@ from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.translation import gettext
 
 from core import crypto
 from inbox.selectors import inbound_export
@@ -108,19 +109,23 @@ def supporter_data_export(*, letter_ids: list[int]) -> dict:
         .order_by("created_at", "pk")
     )
     exported = []
+    locale = "en"
     for letter in letters:
-        with translation.override(_language(letter.locale)):
+        locale = _language(letter.locale)  # the newest letter's, for the file's own words
+        with translation.override(locale):
             exported.append(_letter_export(letter))
+    with translation.override(locale):
+        not_held = gettext(
+            "We keep no account, password or IP address for supporters. Card details are held "
+            "by Stripe, never by us."
+        )
     return {
         "generated_at": timezone.now().isoformat(),
         "organisation": settings.LETTERBRIDGE_ORGANISATION_NAME,
         "letters": exported,
         "emails": inbound_export(letter_ids=letter_ids),
         "replies": replies_export(letter_ids=letter_ids),
-        "not_held": (
-            "We keep no account, password or IP address for supporters. Card details are held "
-            "by Stripe, never by us."
-        ),
+        "not_held": not_held,
     }
 
 
@@ -134,7 +139,7 @@ def _letter_export(letter: Letter) -> dict:
     """One letter of the export, its words in the active language."""
     return {
         "reference": letter.reference,
-        "to": letter.prisoner.name_en,
+        "to": letter.prisoner.local_name(),
         "written_at": _iso(letter.created_at),
         "your_name": letter.supporter_name,
         "your_email": letter.supporter_email,

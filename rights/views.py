@@ -89,4 +89,8 @@ def rights_erase(request, token: str):
         context = {"letters": letters, "token": token, "form": form}
         return private(render(request, "rights/home.html", context, status=400))
     result = services.supporter_erase(letter_ids=ids)
+    if not result["erased"]:
+        # Sent again (the browser's reload of the "erased" page, a second tab): nothing was
+        # left, and "we erased ... from 0 letters" would read as if nothing had been erased.
+        return private(redirect("rights:home", token=token))
     return private(render(request, "rights/erased.html", {"result": result}))

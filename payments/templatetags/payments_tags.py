@@ -5,6 +5,7 @@ from django.conf import settings
 from django.utils.formats import number_format
 from django.utils.translation import gettext
 
+from core.money import format_money
 from letters.lifecycle import OPEN_STATES
 from letters.models import Letter
 from payments import stripe_api
@@ -35,7 +36,7 @@ def postage_state(letter: Letter) -> dict:
         "state": state,
         "can_pay": letter.status in OPEN_STATES and state in ("due", "waiting", "failed"),
         "online": stripe_api.is_configured(),
-        "amount": f"{fee / 100:.2f} {letter.postage_currency}",
+        "amount": format_money(fee, letter.postage_currency),
     }
 
 

@@ -38,12 +38,12 @@ def test_the_tracking_page_gives_the_instructions_and_no_pay_button(
 
     # then the postage block says what is due, how to pay it and which reference to quote
     postage = page.locator("section.postage")
-    expect(postage).to_contain_text("Postage due: 2.20 GBP.")
+    expect(postage).to_contain_text("Postage due: £2.20.")
     # line for line, as the organisation wrote them
     assert postage.locator(".postage__instructions").inner_text() == INSTRUCTIONS
     expect(postage).to_contain_text(f"Payment reference to quote: {letter.reference}")
     # and nothing on the page offers to pay online
-    expect(page.get_by_role("button", name="Pay 2.20 GBP")).to_have_count(0)
+    expect(page.get_by_role("button", name="Pay £2.20")).to_have_count(0)
     expect(
         page.locator(f"form[action*='{reverse('payments:checkout', args=[token])}']")
     ).to_have_count(0)

@@ -87,6 +87,35 @@ def test_admin_add_without_currency_keeps_input_and_says_why(superuser_client):
     assert not Letter.objects.exists()
 
 
+def test_the_add_form_reads_in_russian_with_capitalised_labels(superuser_client):
+    # given a coordinator adding a letter that came by post, reading the admin in Russian
+    prisoner = PrisonerWithAddressFactory()
+    add = reverse("admin:letters_letter_add")
+
+    # then every label reads in Russian, capitalised like the rest of the admin
+    page = superuser_client.get(add, HTTP_ACCEPT_LANGUAGE="ru").content.decode()
+    for label in ("Заключённый", "Имя для подписи", "Адрес электронной почты", "Письмо"):
+        assert f">{label}:</label>" in page, label
+    assert "Prisoner:" not in page and "Original text:" not in page
+
+    # and a letter to post without its currency is refused in Russian, what was typed kept
+    page = superuser_client.post(
+        add,
+        {
+            "prisoner": prisoner.pk,
+            "supporter_name": "Маргарет",
+            "supporter_email": "margaret@example.org",
+            "locale": "ru",
+            "language": "en",
+            "original_text": "Text that must survive the error.",
+            "delivery": "post_for_me",
+        },
+        HTTP_ACCEPT_LANGUAGE="ru",
+    ).content.decode()
+    assert "Выберите валюту, в которой оплачивается почтовый сбор." in page
+    assert "Text that must survive the error." in page
+
+
 def test_skip_translation_admin_action(client, coordinator):
     letter = LetterFactory(language="ru")
     client.force_login(coordinator)
@@ -224,3 +253,13 @@ def test_the_letter_list_filters_flagged_letters_in_words(superuser_client):
     assert shown == {"yes": {flagged.pk}, "no": {plain.pk}}
     page = superuser_client.get(changelist).content.decode()
     assert "flagged as harmful" in page and "Not empty" not in page
+
+
+def test_a_letters_page_offers_no_save_since_nothing_on_it_can_be_edited(client, coordinator):
+    letter = LetterFactory()
+    client.force_login(coordinator)
+
+    page = client.get(reverse("admin:letters_letter_change", args=[letter.pk])).content.decode()
+
+    assert 'name="_save"' not in page and 'name="_continue"' not in page
+    assert 'name="_addanother"' not in page

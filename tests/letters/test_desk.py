@@ -54,6 +54,7 @@ def test_the_queue_names_my_languages_as_a_sentence_does(client):
     # given a volunteer who translates from English and German
     volunteer = english_volunteer(languages=["en", "de"], claim_limit=4)
     LetterFactory.create_batch(2, status=S.IN_TRANSLATION, claimed_by=volunteer)
+    LetterFactory(status=S.RECEIVED)  # one waiting, so the queue has its table
     client.force_login(volunteer)
 
     # when they open the queue in English and in Russian
@@ -65,6 +66,12 @@ def test_the_queue_names_my_languages_as_a_sentence_does(client):
     assert "Your languages: English, German." in english
     assert "You hold 2 of 4 letters." in english
     assert "Ваши языки: английский, немецкий." in russian
+    # and the column of names in the nominative is headed «Адресат», not «Кому» (which asks
+    # for the dative: «Кому? Хамроеву»)
+    assert '<th scope="col">Адресат</th>' in russian and ">Кому<" not in russian
+    # and the column of "6 minutes ago" is headed "Received" («Получено 6 минут назад»), not
+    # "Waiting" («Ждёт 6 минут назад» is not Russian)
+    assert '<th scope="col">Received</th>' in english and '<th scope="col">Получено</th>' in russian
 
 
 def test_queue_lists_waiting_letters_in_my_languages_oldest_first(client):
@@ -193,6 +200,8 @@ def test_the_translation_heading_starts_with_a_capital_in_russian(client):
     # when the translation page opens, then the editor's heading reads as a heading
     body = client.get(url("translate", letter.pk)).content.decode()
     assert '<label for="translation">Перевод на русский</label>' in body
+    # and the original's language, inside the heading's brackets, in lower case
+    assert "Оригинал (английский)" in body and "Оригинал (Английский)" not in body
 
 
 def test_autosave_then_reload_shows_the_draft(client):
@@ -316,6 +325,20 @@ def test_release_gives_the_letter_back_with_its_draft(client):
     assert letter.status == S.RECEIVED and letter.claimed_by is None
     assert letter.translation == "Начало."
     assert letter.events.get(action="release").actor == volunteer
+
+
+def test_releasing_a_letter_nobody_began_does_not_speak_of_a_draft(client):
+    # given a volunteer who claimed a letter and typed nothing
+    volunteer = english_volunteer()
+    letter = LetterFactory(status=S.IN_TRANSLATION, claimed_by=volunteer, translation="")
+    client.force_login(volunteer)
+
+    # when they give it back
+    page = client.post(url("release", letter.pk), follow=True).content.decode()
+
+    # then they are told it is back in the queue, not that "its draft stays with it"
+    assert f"Letter {letter.reference} is back in the queue." in page
+    assert "its draft stays with it" not in page
 
 
 def test_someone_elses_letter_cannot_be_translated_or_released(client):

@@ -7,9 +7,11 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.urls import reverse
 from django.utils import translation
 
 from letters.events import (
+    _FIXED_NOTES,
     ACTION_LABELS,
     Recorded,
     action_label,
@@ -17,7 +19,10 @@ from letters.events import (
     postage_action,
 )
 from letters.lifecycle import Action
-from letters.models import Letter, Notification
+from letters.models import Letter, LetterEvent, Notification
+from letters.services.notifications import notification_send
+from letters.services.submission import letter_cancel
+from tests.factories import LetterFactory
 
 BASE = Path(settings.BASE_DIR)
 _NOT_OURS = {".venv", "tests", "benchmarks", "migrations", "var"}
@@ -157,3 +162,38 @@ def test_a_code_without_a_label_reads_as_its_words_and_never_fails(code, english
         assert action_label(code) == english
     with translation.override("ru"):
         assert action_label(code) == russian
+
+
+def test_the_notes_letterbridge_writes_read_in_russian_on_the_letters_admin_page(
+    client, coordinator
+):
+    # given a letter the supporter cancelled, and their e-mails sent (notes written in English)
+    letter = LetterFactory(status=Letter.Status.RECEIVED)
+    letter_cancel(letter_id=letter.pk)
+    for notification in Notification.objects.filter(letter=letter):
+        notification_send(notification_id=notification.pk)
+    notes = set(LetterEvent.objects.filter(letter=letter).values_list("note", flat=True))
+    assert {"Cancelled by the supporter.", "“cancelled” e-mail sent to the supporter."} <= notes
+
+    # when a coordinator reads its page in Russian
+    client.force_login(coordinator)
+    page = client.get(
+        reverse("admin:letters_letter_change", args=[letter.pk]), HTTP_ACCEPT_LANGUAGE="ru"
+    ).content.decode()
+
+    # then the notes read in Russian, and no English one is left
+    assert "Отменено по просьбе автора." in page
+    assert "Автору отправлено уведомление «отменено»." in page
+    assert "sent to the supporter" not in page and "Cancelled by the supporter" not in page
+
+
+def test_every_fixed_note_is_one_our_code_writes():
+    # the table of notes read in Russian names only sentences the services really write
+    sources = "".join(
+        path.read_text()
+        for folder in ("letters/services", "payments")
+        for path in (BASE / folder).glob("*.py")
+    )
+    with translation.override("en"):
+        missing = [str(note) for note in _FIXED_NOTES if f'"{note}"' not in sources]
+    assert missing == []

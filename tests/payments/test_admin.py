@@ -406,3 +406,17 @@ def test_a_closed_letters_fee_is_not_waived(desk):
     assert response.status_code == 200
     assert "This letter is closed." in response.content.decode()
     assert not Payment.objects.exists()
+
+
+def test_a_payments_page_names_it_in_the_readers_language(desk):
+    # given a paid payment, and a coordinator reading the admin in Russian
+    payment = StripePaymentFactory(status=Payment.Status.PAID, paid_at=timezone.now())
+
+    # when they open it
+    page = desk.get(
+        reverse("admin:payments_payment_change", args=[payment.pk]), HTTP_ACCEPT_LANGUAGE="ru"
+    ).content.decode()
+
+    # then it is called as Russian writes a sum and a status, not "2.20 GBP (paid)"
+    assert "2,20\xa0£, оплачено" in page
+    assert "2.20 GBP (paid)" not in page

@@ -63,8 +63,8 @@ def test_pay_from_the_tracking_page_then_paid_after_the_webhook(page, live_serve
 
     # when the supporter opens the tracking page and pays
     page.goto(track)
-    assert page.get_by_text("Postage due: 2.20 GBP.").is_visible()
-    page.get_by_role("button", name="Pay 2.20 GBP").click()
+    assert page.get_by_text("Postage due: £2.20.").is_visible()
+    page.get_by_role("button", name="Pay £2.20").click()
     page.wait_for_url("**?payment=done")
 
     # then, back from Stripe before the webhook, the page says it is waiting

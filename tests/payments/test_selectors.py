@@ -115,3 +115,22 @@ def test_the_ledgers_amounts_use_the_readers_decimal_mark():
         assert (minor_units(220), minor_units(-280), minor_units("x")) == ("2.20", "-2.80", "")
     with translation.override("ru"):
         assert (minor_units(220), minor_units(-280)) == ("2,20", "-2,80")
+
+
+def test_a_batchs_label_in_the_ledger_is_in_the_readers_language(desk, coordinator):
+    # given a posted batch
+    PostingBatch.objects.create(
+        created_by=coordinator,
+        posted_on=timezone.localdate().replace(month=12, day=7),
+        postage_spent=440,
+        postage_currency="GBP",
+    )
+
+    # when a coordinator reads the ledger in Russian
+    page = desk.get(
+        reverse("admin:payments_payment_ledger"), HTTP_ACCEPT_LANGUAGE="ru"
+    ).content.decode()
+
+    # then the batch is named in Russian, not "Batch 1 (2026-12-07)"
+    assert "отправлена 7 декабря" in page
+    assert "Batch " not in page

@@ -42,7 +42,11 @@ def test_a_receipt_task_run_twice_sends_once(outbox):
     assert tasks.send_payment_receipt.delay(payment.pk).get() is False
 
     assert len(outbox) == 1
-    assert "2.20 GBP" in outbox[0].body
+    assert "£2.20" in outbox[0].body
+    # greeted by name, as every other e-mail about their letter is
+    name = payment.letter.supporter_name
+    assert outbox[0].body.startswith(f"Dear {name},")
+    assert f"Dear {name},</p>" in outbox[0].alternatives[0][0]
 
 
 def test_the_russian_receipt_names_the_prisoner_as_the_letter_goes_to_them(outbox):
@@ -64,6 +68,8 @@ def test_the_russian_receipt_names_the_prisoner_as_the_letter_goes_to_them(outbo
     for text in (message.body, html):
         assert "вашего письма Хамроеву Бахрому Мардоновичу" in text
         assert "Bakhrom Khamroev" not in text
+        # and the amount is written as Russian writes it, as on the letter's page
+        assert "2,20\xa0£" in text and "2.20 GBP" not in text
 
 
 def test_no_receipt_for_a_payment_that_is_not_paid(outbox):

@@ -96,8 +96,8 @@ def _block(letter, **request_get):
 
 def test_block_due_offers_to_pay_the_fee(stripe_on):
     html = _block(LetterFactory(postage_currency="USD"))
-    assert "Postage due: 2.73 USD" in html
-    assert "Pay 2.73 USD" in html
+    assert "Postage due: $2.73" in html
+    assert "Pay $2.73" in html
     assert 'method="post"' in html
 
 
@@ -132,10 +132,10 @@ def test_block_without_stripe_gives_the_instructions_and_the_reference(stripe_of
     html = _block(letter)
 
     # then it gives them, line for line, with the reference to quote, and offers no button
-    assert "Postage due: 2.20 GBP." in html
+    assert "Postage due: £2.20." in html
     assert "Bank transfer to Letterbridge<br>Sort code 00-11-22" in html
     assert "Payment reference to quote:" in html and letter.reference in html
-    assert "<form" not in html and "Pay 2.20 GBP" not in html
+    assert "<form" not in html and "Pay £2.20" not in html
     assert "Online payment is not available" not in html
 
 
@@ -164,7 +164,7 @@ def test_block_with_stripe_gives_no_instructions(stripe_on, settings):
 
     html = _block(LetterFactory())
 
-    assert "Pay 2.20 GBP" in html
+    assert "Pay £2.20" in html
     assert "Bank transfer" not in html and "Payment reference to quote" not in html
 
 
@@ -257,7 +257,7 @@ def test_the_instructions_email_reads_in_russian(outbox, stripe_off, settings):
     letter = _email("received", Letter.Status.RECEIVED, locale="ru")
 
     (message,) = outbox
-    assert "Как оплатить 2.20 GBP:" in message.body
+    assert "Как оплатить 2,20\xa0£:" in message.body
     assert f"укажите номер письма {letter.reference}" in message.body
 
 
@@ -277,7 +277,7 @@ def test_the_tracking_page_shows_the_block_and_its_button(client, stripe_on):
     # then the postage block offers to pay, posting to the checkout with the token
     body = response.content.decode()
     assert response.status_code == 200
-    assert "Postage due: 2.20 GBP." in body
+    assert "Postage due: £2.20." in body
     assert f'action="{reverse("payments:checkout", args=[token])}"' in body
 
 

@@ -8,7 +8,7 @@ from django.urls import reverse
 from letters.models import Letter, LetterEvent
 from prisoners import services
 from prisoners.models import PrisonAddress, Prisoner
-from tests.factories import LetterFactory, PrisonerWithAddressFactory
+from tests.factories import LetterFactory, PrisonerFactory, PrisonerWithAddressFactory
 
 pytestmark = pytest.mark.django_db
 S = Letter.Status
@@ -252,3 +252,72 @@ def test_the_languages_a_prisoner_reads_are_ticked_not_typed(client, coordinator
     assert prisoner.reads_languages == ["en", "de"]
     page = client.get(change).content.decode()
     assert 'name="reads_languages" value="de" id="id_reads_languages_1" checked' in page
+
+
+def test_an_implausible_year_of_birth_is_refused_in_words_not_by_the_constraints_name(
+    client, coordinator
+):
+    # given a coordinator on a prisoner's page, reading the admin in Russian
+    prisoner = PrisonerWithAddressFactory(birth_year=1963)
+    client.force_login(coordinator)
+    client.cookies["django_language"] = "ru"
+
+    # when they type a year of birth no prisoner has
+    page = client.post(
+        reverse("admin:prisoners_prisoner_change", args=[prisoner.pk]),
+        {
+            "name_en": prisoner.name_en,
+            "slug": prisoner.slug,
+            "accepts_letters": "on",
+            "name_ru": prisoner.name_ru,
+            "name_ru_dative": prisoner.name_ru_dative,
+            "gender": "male",
+            "birth_year": "3000",
+            "addresses-TOTAL_FORMS": "0",
+            "addresses-INITIAL_FORMS": "0",
+        },
+        HTTP_ACCEPT_LANGUAGE="ru",
+    ).content.decode()
+
+    # then the page says what to do, in Russian, and nothing is saved
+    assert "Укажите год рождения между 1900 и 2100." in page
+    assert "prisoner_birth_year_plausible" not in page
+    prisoner.refresh_from_db()
+    assert prisoner.birth_year == 1963
+
+
+def test_a_new_address_for_someone_whose_komu_line_is_incomplete_says_the_letters_still_wait(
+    client, coordinator, django_capture_on_commit_callbacks
+):
+    # given a prisoner with no address and no year of birth, and a letter held for both
+    prisoner = PrisonerFactory(name_en="Evgeny Zinich", name_ru="Зинич Евгений", birth_year=None)
+    held = LetterFactory(prisoner=prisoner, status=S.ON_HOLD)
+    client.force_login(coordinator)
+    new_address = reverse("admin:prisoners_prisoner_new_address", args=[prisoner.pk])
+
+    # the page names them as a Russian reader does, and says the letters wait for the line
+    page = client.get(new_address, HTTP_ACCEPT_LANGUAGE="ru").content.decode()
+    assert "Новый адрес: Зинич Евгений" in page and "Evgeny Zinich</h1>" not in page
+    assert "пока строка «Кому» неполная" in page
+
+    # when a coordinator records the address
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            new_address,
+            {
+                "postal_index": "618540",
+                "region": "Пермский край",
+                "city": "г. Соликамск",
+                "street": "ул. Карла Маркса, д. 1",
+                "facility": "ФКУ ИК-11 ГУФСИН России по Пермскому краю",
+                "valid_from": "2026-12-01",
+            },
+            follow=True,
+        )
+
+    # then they are told the letters still wait, not that they are being released
+    text = response.content.decode()
+    assert "still wait for a complete «Кому» line" in text
+    assert "being released" not in text
+    held.refresh_from_db()
+    assert held.status == S.ON_HOLD

@@ -464,3 +464,20 @@ def test_the_desks_breadcrumbs_name_it_once(client, letter, language):
     crumbs = page.split('<div class="breadcrumbs">', 1)[1].split("</div>", 1)[0]
     name = "Ответы заключённых" if language == "ru" else "Replies from prisoners"
     assert crumbs.count(name) == 1
+
+
+def test_a_replys_admin_page_names_it_by_its_letters_reference_in_the_readers_language(
+    client, letter
+):
+    # given a recorded reply, and a coordinator reading the admin in Russian
+    reply = record(letter)
+    client.force_login(CoordinatorFactory())
+
+    # when they open the reply's admin page
+    page = client.get(
+        reverse("admin:replies_reply_change", args=[reply.pk]), HTTP_ACCEPT_LANGUAGE="ru"
+    ).content.decode()
+
+    # then it is called by the letter's reference, in Russian, not "Reply 1 to 7"
+    assert f"Ответ {reply.pk} на письмо {letter.reference}" in page
+    assert f"Reply {reply.pk} to" not in page

@@ -122,3 +122,16 @@ def test_every_label_the_export_shows_is_in_the_russian_catalogue_and_translated
     entries = [m for m in MESSAGES if m["msgid"] == english and m.get("msgstr") == russian]
     assert entries, f"{code}: no translated entry for {english!r} in the Russian catalogue"
     assert russian != english and russian.strip()
+
+
+def test_a_russian_export_names_the_prisoner_and_says_what_we_do_not_hold_in_russian(client):
+    # given a letter whose supporter reads Russian
+    letter = LetterFactory(locale="ru", prisoner__name_ru="Хамроев Бахром Мардонович")
+    token = services.rights_link_token(letter_ids=[letter.pk])
+
+    # when they download their data
+    data = json.loads(client.get(reverse("rights:export", args=[token])).content)
+
+    # then the prisoner is named as a Russian reader writes him, and no sentence is in English
+    assert data["letters"][0]["to"] == "Хамроев Бахром Мардонович"
+    assert data["not_held"].startswith("Мы не заводим")

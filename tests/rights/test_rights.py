@@ -218,6 +218,23 @@ def test_the_erased_page_reopened_later_leads_to_the_data_page(client):
     assert LetterEvent.objects.filter(action="supporter_erased").count() == 1
 
 
+def test_the_erase_sent_again_leads_to_the_data_page_not_to_erased_from_0_letters(client):
+    # given a supporter who erased their data
+    letter = LetterFactory(supporter_email="anna@example.org")
+    token = services.rights_link_token(letter_ids=[letter.pk])
+    erase = reverse("rights:erase", args=[token])
+    client.post(erase, {"confirm": "on"})
+
+    # when the browser sends the form again (reloading the "erased" page)
+    response = client.post(erase, {"confirm": "on"})
+
+    # then it leads to their data page, which says the data is erased
+    assert response.status_code == 302
+    assert response["Location"] == reverse("rights:home", args=[token])
+    home = client.get(response["Location"]).content.decode()
+    assert "Your data is erased" in home and "from 0 letters" not in home
+
+
 @pytest.mark.parametrize(
     ("locale", "warning"),
     [
