@@ -22,6 +22,7 @@ from prisoners import selectors as prisoner_selectors
 from prisoners.models import Prisoner
 
 from . import desk, events, selectors
+from .forms import LetterTextField
 from .lifecycle import CLOSED_UNSENT_STATES
 from .models import Letter, LetterEvent, Notification, PostingBatch, VolunteerProfile
 from .services import dispatch, submission, translation
@@ -39,7 +40,9 @@ class LetterAddForm(forms.ModelForm):
     )
     supporter_name = forms.CharField(label=capfirst(_("name to sign with")), max_length=120)
     supporter_email = forms.EmailField(label=capfirst(_("e-mail")))
-    original_text = forms.CharField(
+    # As on the public form: a text of only blanks or control characters (which the submit
+    # service refuses) is no text, and gets "This field is required." instead of an error page.
+    original_text = LetterTextField(
         label=capfirst(Letter._meta.get_field("original_text").verbose_name),
         widget=forms.Textarea,
         max_length=settings.LETTERBRIDGE_MAX_LETTER_CHARS,

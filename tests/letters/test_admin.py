@@ -87,6 +87,31 @@ def test_admin_add_without_currency_keeps_input_and_says_why(superuser_client):
     assert not Letter.objects.exists()
 
 
+@pytest.mark.parametrize("text", ["\x1b", "\u200b\n\u200b", " \t\x00"])
+def test_admin_add_of_a_text_that_shows_nothing_says_so_instead_of_failing(superuser_client, text):
+    # given a letter typed in whose text is only control or invisible characters (the fuzz
+    # test found "\x1b" gave an error page: the form took it, the submit service refused it)
+    prisoner = PrisonerWithAddressFactory()
+    response = superuser_client.post(
+        reverse("admin:letters_letter_add"),
+        {
+            "prisoner": prisoner.pk,
+            "supporter_name": "Margaret",
+            "supporter_email": "margaret@example.org",
+            "locale": "en",
+            "language": "en",
+            "original_text": text,
+            "delivery": "post_for_me",
+            "postage_currency": "GBP",
+        },
+    )
+    # then the form comes back saying the letter is missing, with what was typed, and no letter
+    assert response.status_code == 200
+    assert "This field is required." in response.content.decode()
+    assert 'value="Margaret"' in response.content.decode()
+    assert not Letter.objects.exists()
+
+
 def test_the_add_form_reads_in_russian_with_capitalised_labels(superuser_client):
     # given a coordinator adding a letter that came by post, reading the admin in Russian
     prisoner = PrisonerWithAddressFactory()
