@@ -629,7 +629,8 @@ class Desk:
                 "letter": letter,
                 "prisoner": letter.prisoner,
                 "reason": reason,
-                "reason_language": dict(settings.LANGUAGES).get(letter.locale, letter.locale),
+                # «на своём языке: английский», in the reader's words, not the language's own
+                "reason_language": LANGUAGES_IN_A_SENTENCE.get(letter.locale, letter.locale),
                 "note": note,
             },
         )

@@ -588,7 +588,10 @@ def render_return_pdf(letter: Letter) -> bytes:
             Paragraph(escape(_("How to post it from abroad")), styles["h2"]),
         ]
         steps = [
-            _("Print page 2 onwards (the letter) on plain white paper. Do not add anything."),
+            _(
+                "Print the letter (from page 2 up to the address sheet) on plain white paper. "
+                "Do not add anything."
+            ),
         ]
         if letter.signature_ru:
             steps.append(

@@ -537,7 +537,7 @@ def test_the_kind_reason_is_offered_in_the_supporters_language_once_in_the_email
     # when the coordinator opens it, the reason offered is in Russian, and says which language
     decide = client.get(url("decide", letter.pk)).content.decode()
     assert "тюремный цензор не пропускает" in decide
-    assert "in their language: Русский" in decide
+    assert "in their language: Russian." in decide  # named in the coordinator's words
 
     # and when they reject it with that reason as offered
     reason = re.search(r'<textarea id="reason"[^>]*>\s*([^<]*)</textarea>', decide).group(1)
@@ -705,3 +705,14 @@ def test_desk_lists_name_the_prisoner_in_the_readers_script(client):
     # then each names the prisoner in its own script
     assert "Bakhrom Khamroev" in pages["en"] and "Хамроев Бахром" not in pages["en"]
     assert pages["ru"].count("Хамроев Бахром") >= 2 and "Bakhrom Khamroev" not in pages["ru"]
+
+
+def test_a_russian_coordinator_reads_the_writers_language_as_a_russian_sentence_names_it(client):
+    # given a letter whose writer reads English, flagged, and a coordinator reading Russian
+    letter = LetterFactory(
+        locale="en", flagged_at=timezone.now(), flag_reason="?", flagged_by=VolunteerFactory()
+    )
+    client.force_login(CoordinatorFactory())
+    # when they open it, the language is named in lower case, as inside a Russian sentence
+    decide = client.get(url("decide", letter.pk), HTTP_ACCEPT_LANGUAGE="ru").content.decode()
+    assert "на своём языке: английский." in decide
