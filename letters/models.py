@@ -502,7 +502,7 @@ class Notification(models.Model):
         RETURNED = "returned", _("returned")
         CANCELLED = "cancelled", _("cancelled")
         REJECTED = "rejected", _("rejected")
-        ON_HOLD = "on_hold", _("waiting for a new address")
+        ON_HOLD = "on_hold", _("waiting for the prisoner's address or details")
 
     letter = models.ForeignKey(
         Letter,

@@ -130,7 +130,11 @@ def test_no_label_is_left_in_english_in_russian():
         (Action.HAND_IN, "translation handed in", "перевод сдан"),
         (Action.RELEASE_HOLD, "released from hold", "снято с удержания"),
         ("postage_paid", "postage paid", "почтовый сбор оплачен"),
-        ("email_on_hold", "supporter e-mailed: waiting for a new address", None),
+        (
+            "email_on_hold",
+            "supporter e-mailed: waiting for the prisoner's address or details",
+            "автор уведомлён: письмо ждёт адреса или данных заключённого",
+        ),
         ("came_by_email", "came by e-mail", "пришло по электронной почте"),
     ],
 )
