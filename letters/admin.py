@@ -27,6 +27,7 @@ from .lifecycle import CLOSED_UNSENT_STATES
 from .models import Letter, LetterEvent, Notification, PostingBatch, VolunteerProfile
 from .services import dispatch, submission, translation
 from .services.core import LetterError
+from .templatetags.letters_tags import datetime_with_zone
 
 
 class LetterAddForm(forms.ModelForm):
@@ -94,10 +95,16 @@ class LetterEventInline(EventLabelMixin, ReadOnlyAdminMixin, admin.TabularInline
     model = LetterEvent
     extra = 0
     can_delete = False
-    fields = ("created_at", "kind", "what_happened", "from_status", "to_status", "by", "note_shown")
+    fields = ("when", "kind", "what_happened", "from_status", "to_status", "by", "note_shown")
     readonly_fields = fields
     ordering = ["created_at", "pk"]
     verbose_name_plural = _("history")
+
+    @admin.display(description=pgettext_lazy("admin field", "created at"))
+    def when(self, event: LetterEvent) -> str:
+        # Naming the zone, as the desk and the letter's own page do ("7 December 2026, 01:03
+        # GMT"): a history read beside the supporter's e-mails must say which 01:03 it means.
+        return datetime_with_zone(event.created_at)
 
     @admin.display(description=_("by"))
     def by(self, event) -> str | Promise:

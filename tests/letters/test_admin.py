@@ -5,6 +5,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from letters.models import Letter, LetterEvent, Notification
+from letters.templatetags.letters_tags import datetime_with_zone
 from tests.factories import LetterFactory, PrisonerWithAddressFactory
 
 pytestmark = pytest.mark.django_db
@@ -288,3 +289,15 @@ def test_a_letters_page_offers_no_save_since_nothing_on_it_can_be_edited(client,
 
     assert 'name="_save"' not in page and 'name="_continue"' not in page
     assert 'name="_addanother"' not in page
+
+
+def test_a_letters_history_names_the_time_zone_of_each_moment(client, coordinator):
+    # given a letter with a history, and a coordinator reading Russian
+    letter = _letter_with_history()
+    client.force_login(coordinator)
+    client.cookies["django_language"] = "ru"
+    # when they open it, each moment of its history says which zone it is in, as the desk does
+    page = client.get(reverse("admin:letters_letter_change", args=[letter.pk])).content.decode()
+    moment = LetterEvent.objects.filter(letter=letter).first().created_at
+    expected = datetime_with_zone(moment)
+    assert expected.endswith(("GMT", "BST")) and expected in page
