@@ -153,15 +153,20 @@ def word_start_pattern(word: str, *, vendor: str) -> str:
 
 
 def prisoner_ids_by_name_word(*, word: str, limit: int = 200) -> list[int]:
-    """Prisoners with a word of their English or Russian name that starts with ``word``, in
-    any case: "Zhilin", "жилин" and "Murza" (of Kara-Murza) each find theirs. A scan of the
-    few hundred prisoners, done before a search of the letters so that one can use indexes."""
+    """Prisoners with a word of their English or Russian name, or of the name in the dative
+    as an envelope's «Кому» line has it, that starts with ``word``, in any case: "Zhilin",
+    "жилин", "Murza" (of Kara-Murza) and «Хамроеву» each find theirs. A scan of the few
+    hundred prisoners, done before a search of the letters so that one can use indexes."""
     word = word.strip()
     if not word:
         return []
     starts_a_word = word_start_pattern(word, vendor=connection.vendor)
     return list(
-        Prisoner.objects.filter(Q(name_en__iregex=starts_a_word) | Q(name_ru__iregex=starts_a_word))
+        Prisoner.objects.filter(
+            Q(name_en__iregex=starts_a_word)
+            | Q(name_ru__iregex=starts_a_word)
+            | Q(name_ru_dative__iregex=starts_a_word)
+        )
         .order_by("pk")
         .values_list("pk", flat=True)[:limit]
     )

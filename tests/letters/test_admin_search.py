@@ -14,9 +14,15 @@ CHANGELIST = reverse("admin:letters_letter_changelist")
 @pytest.fixture
 def letters():
     """Two prisoners' letters, waiting in English (a language the test volunteers read)."""
-    zhilin = PrisonerWithAddressFactory(name_en="Mikhail Zhilin", name_ru="Михаил Юрьевич Жилин")
+    zhilin = PrisonerWithAddressFactory(
+        name_en="Mikhail Zhilin",
+        name_ru="Михаил Юрьевич Жилин",
+        name_ru_dative="Жилину Михаилу Юрьевичу",
+    )
     kara_murza = PrisonerWithAddressFactory(
-        name_en="Vladimir Kara-Murza", name_ru="Владимир Кара-Мурза"
+        name_en="Vladimir Kara-Murza",
+        name_ru="Владимир Кара-Мурза",
+        name_ru_dative="Кара-Мурзе Владимиру Владимировичу",
     )
     return {
         "zhilin": LetterFactory(prisoner=zhilin, supporter_email="Margaret@Example.org"),
@@ -46,6 +52,9 @@ def _refs(*letters: Letter) -> set[str]:
         ("жилин", ["zhilin", "zhilin_too"]),
         ("Murza", ["kara_murza"]),
         ("Мурза", ["kara_murza"]),
+        # as the envelope's «Кому» line has the name, in the dative
+        ("Жилину", ["zhilin", "zhilin_too"]),
+        ("мурзе", ["kara_murza"]),
         ("hilin", []),  # a word's start, not any part of it
     ],
 )
@@ -54,7 +63,8 @@ def test_any_word_of_a_prisoners_name_finds_their_letters(
 ):
     # given someone in this role at the letter list
     client.force_login(request.getfixturevalue(role))
-    # when they search for one word of a prisoner's name, English or Russian, in any case
+    # when they search for one word of a prisoner's name, English or Russian (or the dative),
+    # in any case
     # then exactly that prisoner's letters are found
     assert _found(client, term) == _refs(*(letters[name] for name in expected))
 
