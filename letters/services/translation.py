@@ -296,15 +296,19 @@ def letter_approve(*, letter_id: int, reviewer: User) -> Letter:
 
 @transaction.atomic(durable=True)
 def letter_skip_translation(*, letter_id: int, coordinator: User) -> Letter:
-    """A letter already in Russian, or to a prisoner who reads its language, goes as written."""
+    """A letter already in Russian, or to a prisoner who reads its language, goes as written:
+    signed as its writer signed it. The Cyrillic signature proposed from their name when it
+    came is dropped, since no volunteer confirmed it (it would print «Анна Эксампле» under the
+    letter's own «С уважением, Анна»)."""
     require_permission(coordinator, PERM_COORDINATE)
     letter = lock_letter(letter_id)
     ensure_allowed(letter, Action.SKIP_TRANSLATION)
     ensure_not_flagged(letter)
     transition(letter, action=Action.SKIP_TRANSLATION, actor=coordinator)
     letter.translation = letter.original_text
+    letter.signature_ru = ""
     hold_if_not_sendable(letter, actor=None)
-    save_letter(letter, "translation")
+    save_letter(letter, "translation", "signature_ru")
     return letter
 
 

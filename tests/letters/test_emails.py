@@ -231,6 +231,30 @@ def test_the_return_email_and_its_pdf_say_whether_the_letter_was_translated(skip
         assert "Here is your letter translated into Russian, ready to post." in first_page
 
 
+def test_a_letter_sent_as_written_is_signed_as_written(outbox):
+    # given a letter in Russian from "Anna Example", ending with her own sign-off, whose
+    # translation a coordinator skipped
+    letter = _approved_letter(
+        skipped=True,
+        language="ru",
+        delivery="return_to_me",
+        supporter_name="Anna Example",
+        signature_ru="Анна Эксампле",  # as proposed from her name when the letter came
+        original_text="Здравствуйте! Сегодня выпал первый снег.\n\nС уважением, Анна",
+    )
+    # then no signature nobody confirmed is added under it
+    assert letter.signature_ru == ""
+    # and its return pack neither prints one nor tells the supporter it is signed so
+    dispatch.letter_return(letter_id=letter.pk, coordinator=None)
+    message = _sent(letter, "returned", outbox)
+    ((_name, content, _mimetype),) = message.attachments
+    text = " ".join(
+        " ".join(page.extract_text().split()) for page in PdfReader(io.BytesIO(content)).pages
+    )
+    assert "The letter is signed" not in text
+    assert "Эксампле" not in text
+
+
 def test_the_return_pdf_of_a_letter_in_a_language_the_prisoner_reads_does_not_claim_russian(
     outbox,
 ):
