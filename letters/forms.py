@@ -11,6 +11,7 @@ from django.utils.choices import normalize_choices
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from core.countries import COUNTRIES
 from core.money import format_money
 from core.text import is_blank
 from prisoners.models import Prisoner
@@ -20,53 +21,6 @@ from .models import LANGUAGES, Letter
 
 CURRENCY_MISSING = _("Choose the currency you will pay the postage in.")
 
-# Where supporters usually write from. The country is optional and only helps us plan postage;
-# "another country" and "prefer not to say" both store nothing.
-COUNTRIES = [
-    ("AM", _("Armenia")),
-    ("AU", _("Australia")),
-    ("AT", _("Austria")),
-    ("BE", _("Belgium")),
-    ("CA", _("Canada")),
-    ("HR", _("Croatia")),
-    ("CY", _("Cyprus")),
-    ("CZ", _("Czechia")),
-    ("DK", _("Denmark")),
-    ("EE", _("Estonia")),
-    ("FI", _("Finland")),
-    ("FR", _("France")),
-    ("GE", _("Georgia")),
-    ("DE", _("Germany")),
-    ("GR", _("Greece")),
-    ("HU", _("Hungary")),
-    ("IS", _("Iceland")),
-    ("IE", _("Ireland")),
-    ("IL", _("Israel")),
-    ("IT", _("Italy")),
-    ("JP", _("Japan")),
-    ("KZ", _("Kazakhstan")),
-    ("LV", _("Latvia")),
-    ("LT", _("Lithuania")),
-    ("LU", _("Luxembourg")),
-    ("MD", _("Moldova")),
-    ("ME", _("Montenegro")),
-    ("NL", _("Netherlands")),
-    ("NZ", _("New Zealand")),
-    ("NO", _("Norway")),
-    ("PL", _("Poland")),
-    ("PT", _("Portugal")),
-    ("RO", _("Romania")),
-    ("RS", _("Serbia")),
-    ("SK", _("Slovakia")),
-    ("SI", _("Slovenia")),
-    ("ES", _("Spain")),
-    ("SE", _("Sweden")),
-    ("CH", _("Switzerland")),
-    ("TR", _("Türkiye")),
-    ("UA", _("Ukraine")),
-    ("GB", _("United Kingdom")),
-    ("US", _("United States")),
-]
 NO_COUNTRY = ("", _("Prefer not to say, or not listed"))
 
 

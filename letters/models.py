@@ -7,6 +7,7 @@ from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from core import languages
+from core.countries import COUNTRIES
 from core.crypto import EncryptedTextField
 from core.models import AppendOnlyModel
 from prisoners.models import PrisonAddress, Prisoner
@@ -76,7 +77,7 @@ class Letter(models.Model):
         editable=False,
         verbose_name=pgettext_lazy("admin field", "supporter email hash"),
     )
-    supporter_country = models.CharField(_("country"), max_length=2, blank=True)
+    supporter_country = models.CharField(_("country"), max_length=2, blank=True, choices=COUNTRIES)
     locale = models.CharField(
         _("language for e-mails"), max_length=8, choices=settings.LANGUAGES, default="en"
     )

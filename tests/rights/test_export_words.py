@@ -25,6 +25,7 @@ WORDS = {
         "payment status": "refunded",
         "email language": "English",
         "letter language": "German",
+        "country": "Germany",
     },
     "ru": {
         "status": "отправлено",
@@ -35,6 +36,7 @@ WORDS = {
         "payment status": "возвращено",
         "email language": "Русский",
         "letter language": "Немецкий",
+        "country": "Германия",
     },
 }
 
@@ -51,6 +53,7 @@ def test_the_export_gives_codes_in_words_in_the_letters_language_and_keeps_the_c
         source=Letter.Source.EMAIL,
         postage=Letter.Postage.PAID,
         language="de",
+        supporter_country="DE",
     )
     Payment.objects.create(
         letter=letter, provider="manual", status="refunded", currency="GBP", amount=220
@@ -72,6 +75,7 @@ def test_the_export_gives_codes_in_words_in_the_letters_language_and_keeps_the_c
         "payment status": payment["status"],
         "email language": exported["email_language"],
         "letter language": exported["letter_language"],
+        "country": exported["your_country"],
     } == WORDS[locale]
     assert (
         exported["status_code"],
@@ -82,7 +86,8 @@ def test_the_export_gives_codes_in_words_in_the_letters_language_and_keeps_the_c
         payment["status_code"],
         exported["email_language_code"],
         exported["letter_language_code"],
-    ) == ("posted", "post_for_me", "email", "paid", "manual", "refunded", locale, "de")
+        exported["your_country_code"],
+    ) == ("posted", "post_for_me", "email", "paid", "manual", "refunded", locale, "de", "DE")
 
 
 def test_a_letter_without_a_language_is_exported_in_english():

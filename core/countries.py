@@ -1,0 +1,52 @@
+"""The countries a supporter may say they write from. Here, below every app, so that a letter's
+country reads as a name wherever it is shown (the admin, the data export), not as a code."""
+
+from django.utils.translation import gettext_lazy as _
+
+# Where supporters usually write from. The country is optional and only helps us plan postage;
+# "another country" and "prefer not to say" both store nothing.
+COUNTRIES = [
+    ("AM", _("Armenia")),
+    ("AU", _("Australia")),
+    ("AT", _("Austria")),
+    ("BE", _("Belgium")),
+    ("CA", _("Canada")),
+    ("HR", _("Croatia")),
+    ("CY", _("Cyprus")),
+    ("CZ", _("Czechia")),
+    ("DK", _("Denmark")),
+    ("EE", _("Estonia")),
+    ("FI", _("Finland")),
+    ("FR", _("France")),
+    ("GE", _("Georgia")),
+    ("DE", _("Germany")),
+    ("GR", _("Greece")),
+    ("HU", _("Hungary")),
+    ("IS", _("Iceland")),
+    ("IE", _("Ireland")),
+    ("IL", _("Israel")),
+    ("IT", _("Italy")),
+    ("JP", _("Japan")),
+    ("KZ", _("Kazakhstan")),
+    ("LV", _("Latvia")),
+    ("LT", _("Lithuania")),
+    ("LU", _("Luxembourg")),
+    ("MD", _("Moldova")),
+    ("ME", _("Montenegro")),
+    ("NL", _("Netherlands")),
+    ("NZ", _("New Zealand")),
+    ("NO", _("Norway")),
+    ("PL", _("Poland")),
+    ("PT", _("Portugal")),
+    ("RO", _("Romania")),
+    ("RS", _("Serbia")),
+    ("SK", _("Slovakia")),
+    ("SI", _("Slovenia")),
+    ("ES", _("Spain")),
+    ("SE", _("Sweden")),
+    ("CH", _("Switzerland")),
+    ("TR", _("Türkiye")),
+    ("UA", _("Ukraine")),
+    ("GB", _("United Kingdom")),
+    ("US", _("United States")),
+]
