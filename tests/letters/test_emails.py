@@ -410,3 +410,28 @@ def test_the_ready_email_of_a_letter_held_at_once_does_not_promise_the_next_batc
     assert "translated into Russian and checked" in message.body
     for text in _both(message):
         assert "next batch" not in text
+
+
+@pytest.mark.parametrize(
+    ("delivery", "postage", "refund_said"),
+    [
+        ("return_to_me", "not_needed", False),
+        ("post_for_me", "due", False),
+        ("post_for_me", "paid", True),
+    ],
+)
+def test_the_cancellation_email_speaks_of_postage_only_when_some_was_paid(
+    delivery, postage, refund_said, outbox
+):
+    # given a cancelled letter, sent back to its writer or posted by us, paid for or not
+    letter = LetterFactory(status="cancelled", delivery=delivery, postage=postage, locale="en")
+    event = LetterEvent.objects.create(letter=letter, to_status="cancelled", action="test")
+    notification = Notification.objects.create(letter=letter, event=event, kind="cancelled")
+    # when its e-mail is sent
+    assert notifications.notification_send(notification_id=notification.pk)
+    (message,) = outbox
+    # then a refund is promised only to whoever paid, and "if you paid" to nobody
+    for text in (message.body, message.alternatives[0][0]):
+        assert "we have cancelled your letter" in text
+        assert ("The postage you paid will be refunded." in text) is refund_said
+        assert "If you paid" not in text
