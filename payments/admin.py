@@ -77,6 +77,8 @@ class PostageForm(forms.Form):
         min_value=Decimal("0.01"),
         required=False,
         help_text=_("For a manual payment. Empty means the standard fee."),
+        # Django's own message prints its limit as "0.01" in every language.
+        error_messages={"min_value": _("Enter an amount above zero, or leave it empty.")},
     )
     currency = forms.ChoiceField(
         label=_("Currency"),

@@ -133,6 +133,14 @@ def test_the_desk_refuses_clearly_and_keeps_what_was_typed(desk, coordinator):
     no_how = desk.post(reverse("admin:payments_payment_settle"), {"reference": letter.reference})
     assert "Choose how the postage was paid, or waive the fee." in no_how.content.decode()
     assert "This field is required." not in no_how.content.decode()
+    # an amount of nothing is refused in words that do not print Django's "0.01" in Russian
+    desk.cookies["django_language"] = "ru"
+    zero = desk.post(
+        reverse("admin:payments_payment_settle"),
+        {"reference": letter.reference, "how": "bank_transfer", "amount": "0"},
+    ).content.decode()
+    assert "Введите сумму больше нуля или оставьте поле пустым." in zero
+    assert "0.01" not in zero
 
 
 def test_volunteers_cannot_use_the_desk(client, volunteer):
