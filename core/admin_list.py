@@ -31,6 +31,7 @@ from typing import Any, NamedTuple
 from urllib.parse import quote as url_quote
 
 from django.conf import settings
+from django.contrib.admin.filters import FieldListFilter
 from django.contrib.admin.options import IncorrectLookupParameters, ModelAdmin
 from django.contrib.admin.templatetags.admin_list import (
     ResultList,
@@ -77,6 +78,18 @@ class ShownColumnsChangeList(ChangeList):
     ["flagged_at"]}), or a foreign key's and the related fields its ``__str__`` reads
     ({"prisoner": ["prisoner", "prisoner__name_en"]}). A column it cannot place (a callable
     not described there) makes it load whole rows, as Django does."""
+
+    def get_filters(self, request):
+        """Django's, with the filters that have nothing to filter by left out of the queryset:
+        a field's filter with no parameter in the URL still filtered by an empty ``Q()``, which
+        adds nothing to the SQL but cost a copy of the queryset each (five a page)."""
+        specs, *rest = super().get_filters(request)
+        if fast_enabled():
+            for spec in specs:
+                if type(spec).queryset is FieldListFilter.queryset and not spec.used_parameters:
+                    # On this request's filter object only.
+                    spec.queryset = _unfiltered  # type: ignore[method-assign]
+        return (specs, *rest)
 
     def get_results(self, request):
         columns = self._shown_columns(request)
@@ -182,6 +195,10 @@ class ShownColumnsChangeList(ChangeList):
             else:
                 columns.add(name)
         return sorted(columns)
+
+
+def _unfiltered(request: Any, queryset: models.QuerySet) -> models.QuerySet:
+    return queryset
 
 
 def fast_enabled() -> bool:
