@@ -13,9 +13,11 @@ kind not handled here makes the whole list fall back to Django's own rendering.
 ``ShownColumnsChangeList`` loads, for the page of rows it shows, only the columns the list
 displays: the others (long texts, encrypted ones decrypted on load) cost time for nothing. Actions
 still get the whole queryset (``ChangeList.get_queryset``), not the reduced one. It reads them as
-tuples (``load_rows``), building the instances itself where nothing runs when Django makes one,
-so the page's ``cl.result_list`` is a list. ``results_table`` writes the whole table, headings
-kept per key, where the template would be Django's own change_list_results.html.
+tuples (``read_rows``), building the instances itself where nothing runs when Django makes one,
+and only when something asks for them: where every column can be drawn from the tuples (a
+model's ``str_reader``, a column method's ``reads_only``), the table is, and no instance is made.
+``results_table`` writes the whole table, headings kept per key, where the template would be
+Django's own change_list_results.html.
 ``LETTERBRIDGE_ADMIN_LIST_FAST = False`` turns all of it off (tests/core/test_admin_list_page.py
 compares the two pages).
 """

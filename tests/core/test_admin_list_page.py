@@ -334,3 +334,24 @@ def test_the_pages_token_is_accepted(coordinator, letters):
     assert refused.status_code == 403
     accepted = client.post(LIST, {**data, "csrfmiddlewaretoken": token.group(1)})
     assert accepted.status_code == 302
+
+
+@pytest.mark.parametrize("language", ["en", "ru"])
+def test_str_readers_say_what_str_says(letters, coordinator, language):
+    """The tuple path's str() of a prisoner, a letter and a user is the instances' own."""
+    from django.utils import translation
+
+    from core.admin_list import str_reader
+    from prisoners.models import Prisoner
+
+    with translation.override(language):
+        for model, objs in (
+            (Prisoner, Prisoner.objects.all()),
+            (Letter, Letter.objects.all()),
+            (type(coordinator), [coordinator]),
+        ):
+            reader = str_reader(model)
+            assert reader is not None
+            fields, text_of = reader
+            for obj in objs:
+                assert text_of(*(getattr(obj, field) for field in fields)) == str(obj)
