@@ -15,7 +15,7 @@ from django.utils.translation import ngettext, pgettext_lazy
 
 from core import crypto
 from core.admin import ReadOnlyAdminMixin
-from core.admin_list import ShownColumnsChangeList
+from core.admin_list import ShownColumnsChangeList, reads_only
 from core.csrf import get_token
 from core.paginator import CappedCountPaginator, EstimatedCountPaginator
 from prisoners import selectors as prisoner_selectors
@@ -406,6 +406,7 @@ class LetterAdmin(admin.ModelAdmin):
         raise Http404
 
     @admin.display(description=_("flagged"), boolean=True, ordering="flagged_at")
+    @reads_only("flagged_at")  # the list may draw it from the rows read, without instances
     def flagged(self, obj) -> bool:
         return obj.flagged_at is not None
 

@@ -150,13 +150,15 @@ class Desk:
     def tabs(self, request) -> list[dict]:
         user = request.user
         tabs = []
-        if _can_translate(user) or selectors.user_is_coordinator(user=user):
+        translates = _can_translate(user)  # asked once: each has_perm walks the backends
+        coordinator = selectors.user_is_coordinator(user=user)
+        if translates or coordinator:
             tabs.append({"name": "queue", "label": _("Queue"), "url": _url("queue")})
-        if _can_translate(user):
+        if translates:
             tabs.append({"name": "mine", "label": _("My letters"), "url": _url("mine")})
-        if _can_review(user):
+        if coordinator or user.has_perm(PERM_REVIEW):  # _can_review, the cheaper question first
             tabs.append({"name": "review", "label": _("Review"), "url": _url("review_list")})
-        if selectors.user_is_coordinator(user=user):
+        if coordinator:
             tabs.append({"name": "flags", "label": _("Flagged"), "url": _url("flags")})
         return tabs
 

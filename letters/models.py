@@ -1,3 +1,5 @@
+from collections.abc import Callable
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -344,6 +346,12 @@ class Letter(models.Model):
 
     def __str__(self) -> str:
         return self.reference
+
+    @classmethod
+    def str_reader(cls) -> tuple[tuple[str, ...], Callable[[str], str]]:
+        """``__str__`` as a function of the field it reads (core.admin_list draws the list's
+        checkboxes' labels from the rows read, without instances)."""
+        return ("reference",), lambda reference: reference
 
 
 class LetterEvent(AppendOnlyModel):

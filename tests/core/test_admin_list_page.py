@@ -41,7 +41,7 @@ QUERIES = [
 @pytest.fixture
 def letters(volunteer, coordinator):
     prisoner = PrisonerWithAddressFactory(name_en="Ann <O'Brien> & Co")
-    other = PrisonerWithAddressFactory(name_en="Boris")
+    other = PrisonerWithAddressFactory(name_en="Boris", name_ru="")  # shown as Boris in Russian too
     made = [
         LetterFactory(prisoner=prisoner if i % 2 else other, status=status, language="en")
         for i, status in enumerate(
@@ -240,15 +240,19 @@ def test_the_kept_actions_follow_the_counts(client, settings, coordinator, lette
 
 
 def test_the_fast_way_is_the_one_taken(client, coordinator, letters):
-    """The comparisons above are of the fast page: its rows were read as tuples (a list, not
-    Django's queryset), its headings kept and its sidebar kept."""
+    """The comparisons above are of the fast page: its rows were read as tuples (not Django's
+    queryset) and drawn from them without a model instance, its headings kept and its sidebar
+    kept."""
     from core import admin_list
 
     admin_kept.reset()
     admin_list._HEADS.clear()
     client.force_login(coordinator)
     cl = client.get(LIST + "?status__exact=received").context["cl"]
-    assert type(cl.result_list) is list and len(cl.result_list) == 3
+    assert type(cl.result_list) is admin_list.LoadedRows and len(cl.result_list) == 3
+    assert cl.result_list._objects is None, "the rows were drawn from instances"
+    pk = cl.result_list.places["id"]
+    assert [letter.pk for letter in cl.result_list] == [row[pk] for row in cl.result_list.rows]
     assert admin_list._HEADS
     assert {key[0] for key in admin_kept._KEPT} >= {"filters", "actions", "head", "search"}
 
@@ -330,3 +334,24 @@ def test_the_pages_token_is_accepted(coordinator, letters):
     assert refused.status_code == 403
     accepted = client.post(LIST, {**data, "csrfmiddlewaretoken": token.group(1)})
     assert accepted.status_code == 302
+
+
+@pytest.mark.parametrize("language", ["en", "ru"])
+def test_str_readers_say_what_str_says(letters, coordinator, language):
+    """The tuple path's str() of a prisoner, a letter and a user is the instances' own."""
+    from django.utils import translation
+
+    from core.admin_list import str_reader
+    from prisoners.models import Prisoner
+
+    with translation.override(language):
+        for model, objs in (
+            (Prisoner, Prisoner.objects.all()),
+            (Letter, Letter.objects.all()),
+            (type(coordinator), [coordinator]),
+        ):
+            reader = str_reader(model)
+            assert reader is not None
+            fields, text_of = reader
+            for obj in objs:
+                assert text_of(*(getattr(obj, field) for field in fields)) == str(obj)
