@@ -31,8 +31,9 @@ class LetterAccess(models.Model):
         indexes = [models.Index(fields=["letter", "accessed_at"], name="letteraccess_letter_idx")]
 
     def __str__(self) -> str:
-        return gettext("%(user)s opened letter %(id)s (%(page)s)") % {
+        # The letter by its reference, as staff know it, not its database id.
+        return gettext("%(user)s opened letter %(reference)s (%(page)s)") % {
             "user": self.user,
-            "id": self.letter_id,
+            "reference": self.letter.reference,
             "page": self.page,
         }

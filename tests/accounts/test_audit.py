@@ -31,3 +31,20 @@ def test_coordinators_see_the_audit_and_volunteers_do_not(client, coordinator, v
     assert response.status_code == 200 and letter.reference in response.content.decode()
     client.force_login(volunteer)
     assert client.get(url).status_code == 403
+
+
+def test_an_access_record_names_the_letter_by_its_reference_in_the_readers_language(
+    client, coordinator
+):
+    # given a recorded opening of a letter
+    letter = LetterFactory()
+    access = LetterAccess.objects.create(
+        user=coordinator, letter=letter, page="letters_letter_change"
+    )
+    client.force_login(coordinator)
+    client.cookies["django_language"] = "ru"
+    # when a coordinator reading Russian opens the record
+    url = reverse("admin:accounts_letteraccess_change", args=[access.pk])
+    page = client.get(url).content.decode()
+    # then it names the letter as staff know it, by its reference, in Russian
+    assert f"просмотр письма {letter.reference}" in page
