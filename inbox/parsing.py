@@ -308,12 +308,34 @@ _TRANSFER_DEFECTS = (
 )
 
 
+# The transfer encodings the e-mail library decodes. Given any other (a garbled header such as
+# `Content-Transfer-Encoding: "`), it hands over the body still encoded, base64 as letters.
+_KNOWN_TRANSFERS = {
+    "",
+    "7bit",
+    "8bit",
+    "binary",
+    "base64",
+    "quoted-printable",
+    "uuencode",
+    "x-uuencode",
+    "uue",
+    "x-uue",
+}
+
+
 def _body_damaged(message: EmailMessage) -> bool:
     """Whether the letter's own part was damaged in transit (call after reading it: the
-    library notes the defects as it decodes). Its text would be garbled or cut short, so a
-    person must look rather than a volunteer translate it."""
+    library notes the defects as it decodes), or came in a transfer encoding nobody can
+    decode. Its text would be garbled or cut short, so a person must look rather than a
+    volunteer translate it."""
     body = message.get_body(preferencelist=("plain", "html"))
-    return body is not None and any(isinstance(d, _TRANSFER_DEFECTS) for d in body.defects)
+    if body is None:
+        return False
+    transfer = str(body.get("Content-Transfer-Encoding", "")).strip().lower()
+    return transfer not in _KNOWN_TRANSFERS or any(
+        isinstance(d, _TRANSFER_DEFECTS) for d in body.defects
+    )
 
 
 def _normalise(text: str) -> str:

@@ -653,3 +653,16 @@ def test_a_damaged_header_costs_only_that_header(directory):
         assert email.guessed_prisoner == directory["khamroev"]
         assert email.sender_email == ANNA
     assert first.sender_name == "Anna Example" and "crocuses" in first.text
+
+
+def test_a_letter_in_a_transfer_encoding_nobody_decodes_goes_to_a_person(directory):
+    # given a letter whose Content-Transfer-Encoding header was garbled on the way, so the
+    # e-mail library hands over its body still in base64
+    garbled = eml("plain_utf8_post_it").replace(
+        b"Content-Transfer-Encoding: base64", b'Content-Transfer-Encoding: "', 1
+    )
+    # when it is ingested
+    email = services.ingest_raw_email(garbled).email
+    # then it is kept for a person as damaged on the way, not offered as a letter of base64
+    assert (email.status, email.reason) == (Status.FAILED, Reason.DAMAGED)
+    assert email.raw == garbled
