@@ -196,9 +196,20 @@ QUEUE_FIELDS = (
 )
 
 
+def prisoners_accepting_none() -> QuerySet:
+    """Prisoners who accept no letters now: a handful, read once per query (PostgreSQL hashes
+    them), so the queue's count stays an index-only scan of letter_waiting_idx, which carries
+    the prisoner; a join to every letter's prisoner would read the table's rows again."""
+    return Prisoner.objects.filter(accepts_letters=False).values("pk")
+
+
 def _waiting(p, coordinator: bool, one_language: bool) -> QuerySet[Letter]:
-    """The queue's filter, for letters_queue (values) and WaitingLetters (stand-ins, p)."""
-    queryset = Letter.objects.filter(status=Letter.Status.RECEIVED, flagged_at__isnull=True)
+    """The queue's filter, for letters_queue (values) and WaitingLetters (stand-ins, p).
+    A letter to someone who accepts no letters now (released, deceased, or a transfer nobody
+    can trace) is not offered: translating it would be work for nothing, or for later."""
+    queryset = Letter.objects.filter(
+        status=Letter.Status.RECEIVED, flagged_at__isnull=True
+    ).exclude(prisoner_id__in=prisoners_accepting_none())
     if not coordinator:
         queryset = queryset.filter(language__in=p.languages)
     if one_language:

@@ -38,6 +38,7 @@ from .core import (
     InvalidTransition,
     LetterError,
     NoCurrentAddress,
+    NotAcceptingLetters,
     PostageNotSettled,
     RecipientLineIncomplete,
     ensure_allowed,
@@ -68,6 +69,8 @@ def hold_reasons(prisoner: Prisoner) -> list[Promise]:
 
 def _ensure_sendable(prisoner: Prisoner) -> None:
     """Refuse to post, return or release a letter to a prisoner it cannot go to now."""
+    if not prisoner.accepts_letters:  # released, deceased, or a transfer nobody can trace
+        raise NotAcceptingLetters()
     if prisoner_current_address(prisoner=prisoner) is None:
         raise NoCurrentAddress()
     if not prisoner.recipient_line_complete:
@@ -140,7 +143,7 @@ def letters_release_holds_for_prisoner(*, prisoner_id: int) -> list[int]:
     for pk in ids:
         try:
             letter_release_hold(letter_id=pk, actor=None)
-        except (InvalidTransition, NoCurrentAddress, RecipientLineIncomplete):
+        except (InvalidTransition, NoCurrentAddress, RecipientLineIncomplete, NotAcceptingLetters):
             continue
         released.append(pk)
     return released
