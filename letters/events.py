@@ -71,6 +71,8 @@ ACTION_LABELS: dict[str, Promise] = {
     Action.RETURN: gettext_lazy("sent back to the supporter to post"),
     Action.CANCEL: gettext_lazy("letter cancelled"),
     Action.REJECT: gettext_lazy("letter rejected"),
+    Action.CLOSE_RELEASED: gettext_lazy("closed: the prisoner was released"),
+    Action.CLOSE_DECEASED: gettext_lazy("closed: the prisoner died"),
     # facts
     Recorded.CAME_BY_EMAIL: gettext_lazy("came by e-mail"),
     Recorded.FLAG: gettext_lazy("flagged as possibly harmful"),
@@ -95,6 +97,12 @@ ACTION_LABELS: dict[str, Promise] = {
     email_action(_K.REJECTED): gettext_lazy("supporter e-mailed: letter rejected"),
     email_action(_K.ON_HOLD): gettext_lazy(
         "supporter e-mailed: waiting for the prisoner's address or details"
+    ),
+    email_action(_K.PRISONER_RELEASED): gettext_lazy(
+        "supporter e-mailed: closed, the prisoner was released"
+    ),
+    email_action(_K.PRISONER_DECEASED): gettext_lazy(
+        "supporter e-mailed: closed, the prisoner died"
     ),
 }
 

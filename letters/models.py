@@ -513,6 +513,8 @@ class Notification(models.Model):
         CANCELLED = "cancelled", _("cancelled")
         REJECTED = "rejected", _("rejected")
         ON_HOLD = "on_hold", _("waiting for the prisoner's address or details")
+        PRISONER_RELEASED = "prisoner_released", _("closed: the prisoner was released")
+        PRISONER_DECEASED = "prisoner_deceased", _("closed: the prisoner died")
 
     letter = models.ForeignKey(
         Letter,
