@@ -468,6 +468,10 @@ def letter_return_process(*, letter_id: int) -> Letter | None:
         return letter_return(letter_id=letter_id, coordinator=None)
     except (NoCurrentAddress, RecipientLineIncomplete):
         letters_hold_for_prisoner(prisoner_id=letter.prisoner_id)
+    except NotAcceptingLetters:
+        # It waits, approved, until the prisoner accepts letters again (the sweep asks again),
+        # or is closed if they were released or died.
+        logger.info("letter not returned, the prisoner accepts none now id=%s", letter_id)
     except LetterError as error:  # changed meanwhile (cancelled, held) or cannot be printed
         logger.warning("letter not returned id=%s: %s", letter_id, error.__class__.__name__)
     return None

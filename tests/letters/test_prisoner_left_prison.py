@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from letters import selectors, tasks
 from letters.lifecycle import Action
-from letters.models import Letter, LetterEvent, Notification
+from letters.models import Letter, LetterEvent, LetterReturnPack, Notification
 from letters.services import closure, translation
 from letters.services.core import NotAcceptingLetters, NothingToClaim
 from payments import stripe_api
@@ -369,6 +369,12 @@ def test_a_prisoner_who_only_stops_accepting_letters_keeps_them_waiting(
     prisoner = _prisoner()
     received = LetterFactory(prisoner=prisoner)
     approved = LetterFactory(prisoner=prisoner, status=S.APPROVED)
+    to_return = LetterFactory(
+        prisoner=prisoner,
+        status=S.APPROVED,
+        delivery=Letter.Delivery.RETURN_TO_ME,
+        status_changed_at=timezone.now() - timezone.timedelta(hours=2),
+    )
     volunteer = VolunteerFactory()
     mail.outbox = []
 
@@ -380,11 +386,13 @@ def test_a_prisoner_who_only_stops_accepting_letters_keeps_them_waiting(
         )
         tasks.sweep_side_effects.delay().get()
 
-    # then nothing is closed and nobody is written to
+    # then nothing is closed, nothing is sent back to post (the sweep tried the approved
+    # return), and nobody is written to
     assert {letter.status for letter in Letter.objects.filter(prisoner=prisoner)} == {
         S.RECEIVED,
         S.APPROVED,
     }
+    assert not LetterReturnPack.objects.filter(letter=to_return).exists()
     assert not LetterEvent.objects.filter(
         action__in=[Action.CLOSE_RELEASED, Action.CLOSE_DECEASED]
     ).exists()
