@@ -515,6 +515,7 @@ class Notification(models.Model):
         ON_HOLD = "on_hold", _("waiting for the prisoner's address or details")
         PRISONER_RELEASED = "prisoner_released", _("closed: the prisoner was released")
         PRISONER_DECEASED = "prisoner_deceased", _("closed: the prisoner died")
+        DO_NOT_POST = "do_not_post", _("returned letter: do not post it")
 
     letter = models.ForeignKey(
         Letter,

@@ -330,6 +330,51 @@ def test_the_tracking_page_of_a_closed_letter_shows_its_translation_and_says_why
     assert client.get(reverse("letters:returned_pdf", args=[token])).status_code == 404
 
 
+def test_the_writer_of_a_letter_returned_lately_is_asked_not_to_post_it_once(
+    coordinator, django_capture_on_commit_callbacks
+):
+    # given letters sent back to their writers to post: one last week (a Russian speaker's),
+    # one half a year ago
+    prisoner = _prisoner()
+    lately = LetterFactory(
+        prisoner=prisoner,
+        status=S.RETURNED,
+        delivery=Letter.Delivery.RETURN_TO_ME,
+        locale="ru",
+        supporter_name="Ольга",
+        status_changed_at=timezone.now() - timezone.timedelta(days=7),
+    )
+    long_ago = LetterFactory(
+        prisoner=prisoner,
+        status=S.RETURNED,
+        delivery=Letter.Delivery.RETURN_TO_ME,
+        status_changed_at=timezone.now() - timezone.timedelta(days=180),
+    )
+    mail.outbox = []
+
+    # when he is marked released, and the closing runs again
+    with django_capture_on_commit_callbacks(execute=True):
+        prisoner_services.prisoner_mark_left_prison(
+            prisoner_id=prisoner.pk, actor=coordinator, status=Prisoner.Status.RELEASED
+        )
+    with django_capture_on_commit_callbacks(execute=True):
+        assert closure.letters_close_for_prisoner(prisoner_id=prisoner.pk).warned == []
+
+    # then the recent letter's writer is asked, once and in Russian, not to post it
+    (message,) = mail.outbox
+    assert message.to == [lately.supporter_email]
+    assert message.subject == (
+        f"Пожалуйста, не отправляйте письмо Хамроеву Бахрому Мардоновичу ({lately.reference})"
+    )
+    body = _one_line(message.body)
+    assert "Хорошая новость: Хамроев Бахром Мардонович вышел на свободу." in body
+    assert "Пожалуйста, не отправляйте его: по этому тюремному адресу адресата больше нет." in body
+    # and both letters stay returned; the history says the writer was told
+    assert Letter.objects.get(pk=lately.pk).status == S.RETURNED
+    assert lately.events.filter(action="do_not_post").count() == 1
+    assert not long_ago.events.filter(action="do_not_post").exists()
+
+
 def test_the_sweep_closes_what_a_lost_task_left_open(settings, coordinator):
     # given someone marked released long enough ago, whose closing task was lost
     prisoner = _prisoner()
