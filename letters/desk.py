@@ -28,7 +28,7 @@ from core.paginator import BoundedPaginator
 from core.urls import reverse_for_each, reverse_once
 
 from . import selectors
-from .lifecycle import OPEN_STATES, PERM_REVIEW, PERM_TRANSLATE
+from .lifecycle import OPEN_STATES, PERM_REVIEW, PERM_TRANSLATE, Action
 from .models import LANGUAGES, LANGUAGES_IN_A_SENTENCE, Letter
 from .services import translation
 from .services.core import InvalidTransition, LetterError, NothingToClaim, StaleDraft
@@ -658,7 +658,18 @@ def _stopped_message(user, letter_id: int) -> str | None:
     letter = selectors.letter_stopped_for(user=user, letter_id=letter_id)
     if letter is None:
         return None
-    if letter.status == Letter.Status.CANCELLED:
+    closed_by = getattr(letter, "closed_by", "")
+    if closed_by == Action.CLOSE_RELEASED:
+        message = _(
+            "Letter %(ref)s was closed because its prisoner has been released: there is "
+            "nothing more to do with it."
+        )
+    elif closed_by == Action.CLOSE_DECEASED:
+        message = _(
+            "Letter %(ref)s was closed because its prisoner has died: there is nothing more to "
+            "do with it."
+        )
+    elif letter.status == Letter.Status.CANCELLED:
         message = _("Its writer cancelled letter %(ref)s: there is nothing more to do with it.")
     else:
         message = _("A coordinator stopped letter %(ref)s: there is nothing more to do with it.")

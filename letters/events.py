@@ -40,6 +40,7 @@ class Recorded(StrEnum):
     BATCH_REMOVE = "batch_remove"  # taken out of one (or the batch was discarded)
     SUPPORTER_ERASED = "supporter_erased"  # erased at the supporter's request
     TEXTS_ERASED = "texts_erased"  # erased after the retention period
+    DO_NOT_POST = "do_not_post"  # a returned letter's writer told not to post it (prisoner gone)
 
 
 def postage_action(postage: str) -> str:
@@ -71,6 +72,8 @@ ACTION_LABELS: dict[str, Promise] = {
     Action.RETURN: gettext_lazy("sent back to the supporter to post"),
     Action.CANCEL: gettext_lazy("letter cancelled"),
     Action.REJECT: gettext_lazy("letter rejected"),
+    Action.CLOSE_RELEASED: gettext_lazy("closed: the prisoner was released"),
+    Action.CLOSE_DECEASED: gettext_lazy("closed: the prisoner died"),
     # facts
     Recorded.CAME_BY_EMAIL: gettext_lazy("came by e-mail"),
     Recorded.FLAG: gettext_lazy("flagged as possibly harmful"),
@@ -81,6 +84,7 @@ ACTION_LABELS: dict[str, Promise] = {
     Recorded.BATCH_REMOVE: gettext_lazy("taken out of a posting batch"),
     Recorded.SUPPORTER_ERASED: gettext_lazy("supporter's data erased at their request"),
     Recorded.TEXTS_ERASED: gettext_lazy("texts erased after the retention period"),
+    Recorded.DO_NOT_POST: gettext_lazy("writer told not to post the returned letter"),
     # postage (letter_set_postage never moves it back to "not needed")
     postage_action(_P.DUE): gettext_lazy("postage due"),
     postage_action(_P.PAID): gettext_lazy("postage paid"),
@@ -95,6 +99,15 @@ ACTION_LABELS: dict[str, Promise] = {
     email_action(_K.REJECTED): gettext_lazy("supporter e-mailed: letter rejected"),
     email_action(_K.ON_HOLD): gettext_lazy(
         "supporter e-mailed: waiting for the prisoner's address or details"
+    ),
+    email_action(_K.PRISONER_RELEASED): gettext_lazy(
+        "supporter e-mailed: closed, the prisoner was released"
+    ),
+    email_action(_K.PRISONER_DECEASED): gettext_lazy(
+        "supporter e-mailed: closed, the prisoner died"
+    ),
+    email_action(_K.DO_NOT_POST): gettext_lazy(
+        "supporter e-mailed: do not post the returned letter"
     ),
 }
 
@@ -161,6 +174,8 @@ _FIXED_NOTES: tuple[Promise, ...] = (
     gettext_lazy("Postage refunded (Stripe)."),
     gettext_lazy("Postage refunded by hand."),
     gettext_lazy("Posted outside its batch."),
+    gettext_lazy("Closed: the prisoner has been released."),
+    gettext_lazy("Closed: the prisoner has died."),
 )
 _PATTERN_NOTES: tuple[tuple[re.Pattern[str], Promise], ...] = (
     (

@@ -30,6 +30,10 @@ class Action(StrEnum):
     RETURN = "return"
     CANCEL = "cancel"
     REJECT = "reject"
+    # The prisoner was released, or died: every letter still on its way to them closes
+    # (cancelled, its postage refunded, its writer told in words fitting the news).
+    CLOSE_RELEASED = "close_prisoner_released"
+    CLOSE_DECEASED = "close_prisoner_deceased"
 
 
 # Letters still open: nothing has left the building, so the supporter may cancel and a
@@ -68,6 +72,13 @@ TRANSITIONS: dict[Action, tuple[frozenset[str], str]] = {
     Action.RETURN: (frozenset({S.APPROVED}), S.RETURNED),
     Action.CANCEL: (OPEN_STATES, S.CANCELLED),
     Action.REJECT: (OPEN_STATES, S.REJECTED),
+    Action.CLOSE_RELEASED: (OPEN_STATES, S.CANCELLED),
+    Action.CLOSE_DECEASED: (OPEN_STATES, S.CANCELLED),
+}
+# The closing action for a prisoner's status that ends their letters (prisoners.models).
+CLOSE_FOR_STATUS: dict[str, Action] = {
+    "released": Action.CLOSE_RELEASED,
+    "deceased": Action.CLOSE_DECEASED,
 }
 
 # The permissions staff hold (letters.models.Letter.Meta.permissions).
@@ -93,6 +104,8 @@ ACTION_TAKER: dict[Action, str] = {
     Action.RETURN: PERM_COORDINATE,
     Action.REJECT: PERM_COORDINATE,
     Action.EXPIRE_CLAIM: SYSTEM,
+    Action.CLOSE_RELEASED: SYSTEM,  # after a coordinator marks the prisoner released
+    Action.CLOSE_DECEASED: SYSTEM,
 }
 
 

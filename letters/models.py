@@ -329,10 +329,11 @@ class Letter(models.Model):
             # The translation queue and "claim next": waiting letters, oldest first. Without
             # it PostgreSQL walks the created_at index through every old, finished letter.
             # The language rides along so that counting a volunteer's queue reads only this
-            # index (an index-only scan), not a thousand rows of the table.
+            # index (an index-only scan), not a thousand rows of the table; and the prisoner, so
+            # that leaving out letters to someone who accepts none needs no row either.
             models.Index(
                 fields=["created_at", "id"],
-                include=["language"],
+                include=["language", "prisoner"],
                 condition=Q(status="received", flagged_at__isnull=True),
                 name="letter_waiting_idx",
             ),
@@ -512,6 +513,9 @@ class Notification(models.Model):
         CANCELLED = "cancelled", _("cancelled")
         REJECTED = "rejected", _("rejected")
         ON_HOLD = "on_hold", _("waiting for the prisoner's address or details")
+        PRISONER_RELEASED = "prisoner_released", _("closed: the prisoner was released")
+        PRISONER_DECEASED = "prisoner_deceased", _("closed: the prisoner died")
+        DO_NOT_POST = "do_not_post", _("returned letter: do not post it")
 
     letter = models.ForeignKey(
         Letter,

@@ -17,6 +17,7 @@ from prisoners.selectors import prisoner_current_address, recipient_line_incompl
 from . import tokens
 from .events import Recorded
 from .lifecycle import (
+    CLOSE_FOR_STATUS,
     CLOSED_UNSENT_STATES,
     OPEN_STATES,
     PERM_COORDINATE,
@@ -67,6 +68,24 @@ def letter_translation_skipped(
     if events is None:
         return letter.events.filter(kind=LetterEvent.Kind.TRANSITION, action=skip).exists()
     return any(event.action == skip for event in events)
+
+
+def letter_translation_approved(
+    *, letter: Letter, events: Iterable[LetterEvent] | None = None
+) -> bool:
+    """Whether a reviewer approved the letter's Russian translation (a draft, or a letter sent
+    on as written, is not one to show its writer as a translation)."""
+    if events is None:
+        return letter.events.filter(
+            kind=LetterEvent.Kind.TRANSITION, action=Action.APPROVE
+        ).exists()
+    return any(event.action == Action.APPROVE for event in events)
+
+
+def letter_closed_for_prisoner(*, events: Iterable[LetterEvent]) -> str:
+    """The action that closed the letter because its prisoner was released or died, or ""."""
+    closing = {Action.CLOSE_RELEASED, Action.CLOSE_DECEASED}
+    return next((event.action for event in events if event.action in closing), "")
 
 
 # The most links one "Find my letters" e-mail carries, newest first.
@@ -196,9 +215,20 @@ QUEUE_FIELDS = (
 )
 
 
+def prisoners_accepting_none() -> QuerySet:
+    """Prisoners who accept no letters now: a handful, read once per query (PostgreSQL hashes
+    them), so the queue's count stays an index-only scan of letter_waiting_idx, which carries
+    the prisoner; a join to every letter's prisoner would read the table's rows again."""
+    return Prisoner.objects.filter(accepts_letters=False).values("pk")
+
+
 def _waiting(p, coordinator: bool, one_language: bool) -> QuerySet[Letter]:
-    """The queue's filter, for letters_queue (values) and WaitingLetters (stand-ins, p)."""
-    queryset = Letter.objects.filter(status=Letter.Status.RECEIVED, flagged_at__isnull=True)
+    """The queue's filter, for letters_queue (values) and WaitingLetters (stand-ins, p).
+    A letter to someone who accepts no letters now (released, deceased, or a transfer nobody
+    can trace) is not offered: translating it would be work for nothing, or for later."""
+    queryset = Letter.objects.filter(
+        status=Letter.Status.RECEIVED, flagged_at__isnull=True
+    ).exclude(prisoner_id__in=prisoners_accepting_none())
     if not coordinator:
         queryset = queryset.filter(language__in=p.languages)
     if one_language:
@@ -348,8 +378,14 @@ def letter_for_desk(*, user, letter_id: int) -> Letter | None:
 
 
 def letter_stopped_for(*, user, letter_id: int) -> Letter | None:
-    """A letter this person once claimed that has since been cancelled by its writer or
-    rejected: the desk tells them so, rather than that the letter "is not available"."""
+    """A letter this person once claimed that has since been cancelled (by its writer, or
+    closed when its prisoner was released or died) or rejected: the desk tells them so, rather
+    than that the letter "is not available". ``closed_by``: the action that closed it."""
+    closing = (
+        LetterEvent.objects.filter(letter=OuterRef("pk"), kind=LetterEvent.Kind.TRANSITION)
+        .order_by("-created_at", "-pk")
+        .values("action")[:1]
+    )
     return (
         Letter.objects.filter(
             pk=letter_id,
@@ -358,6 +394,7 @@ def letter_stopped_for(*, user, letter_id: int) -> Letter | None:
             events__actor=user,
         )
         .only("reference", "status")
+        .annotate(closed_by=Subquery(closing))
         .first()
     )
 
@@ -489,6 +526,7 @@ class SideEffectsOverdue:
     batches: list[int]  # batches never printed
     prisoners: list[int]  # prisoners whose letters' holds disagree with their address or «Кому»
     flags: list[int]  # flagged letters coordinators were never e-mailed about
+    closures: list[int]  # prisoners released or deceased whose letters are still open
 
 
 def side_effects_overdue(*, now: datetime | None = None) -> SideEffectsOverdue:
@@ -527,8 +565,24 @@ def side_effects_overdue(*, now: datetime | None = None) -> SideEffectsOverdue:
     flags = list(
         flags_unannounced().filter(flagged_at__lt=cutoff).values_list("pk", flat=True)[:200]
     )
+    # Marked released or deceased a while ago, a letter to them still open: the closing task
+    # was lost. (Their holds are not synced: closing is what happens to those letters.)
+    closures = list(
+        Letter.objects.filter(
+            status__in=OPEN_STATES,
+            prisoner__status__in=CLOSE_FOR_STATUS,
+            prisoner__updated_at__lt=cutoff,
+        )
+        .order_by()
+        .values_list("prisoner_id", flat=True)
+        .distinct()[:200]
+    )
     return SideEffectsOverdue(
-        returns=returns, batches=batches, prisoners=sorted(prisoners), flags=flags
+        returns=returns,
+        batches=batches,
+        prisoners=sorted(prisoners - set(closures)),
+        flags=flags,
+        closures=sorted(closures),
     )
 
 
@@ -589,4 +643,36 @@ def letters_to_hold_by_prisoner(*, prisoner_ids: list[int]) -> dict[int, int]:
         .values("prisoner_id")
         .annotate(n=Count("pk"))
         .values_list("prisoner_id", "n")
+    )
+
+
+def letters_in_flight_by_prisoner(*, prisoner_ids: list[int]) -> dict[int, int]:
+    """Per prisoner id, the letters still on their way (open): those that marking the prisoner
+    released or deceased closes."""
+    return dict(
+        Letter.objects.filter(prisoner_id__in=prisoner_ids, status__in=OPEN_STATES)
+        .values("prisoner_id")
+        .annotate(n=Count("pk"))
+        .values_list("prisoner_id", "n")
+    )
+
+
+@dataclass(frozen=True)
+class PrisonerClosures:
+    closed: int  # letters closed because the prisoner was released or died
+    refunds: int  # of them, the ones whose postage was paid (refunded, or being refunded)
+    open: int  # letters still open: the closing task has yet to run
+
+
+def prisoner_closures(*, prisoner_id: int) -> PrisonerClosures:
+    """What closing the letters to this prisoner has done so far, for their admin page."""
+    closed = Letter.objects.filter(
+        prisoner_id=prisoner_id,
+        status=Letter.Status.CANCELLED,
+        events__action__in=[Action.CLOSE_RELEASED, Action.CLOSE_DECEASED],
+    )
+    return PrisonerClosures(
+        closed=closed.count(),
+        refunds=closed.filter(postage__in=[Letter.Postage.PAID, Letter.Postage.REFUNDED]).count(),
+        open=Letter.objects.filter(prisoner_id=prisoner_id, status__in=OPEN_STATES).count(),
     )

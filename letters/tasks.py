@@ -10,7 +10,7 @@ from celery import shared_task
 from core.tasks import mail_task
 
 from . import selectors
-from .services import dispatch, notifications, privacy, translation
+from .services import closure, dispatch, notifications, privacy, translation
 
 logger = logging.getLogger(__name__)
 
@@ -61,6 +61,13 @@ def sync_prisoner_holds(prisoner_id: int) -> None:
     dispatch.letters_sync_holds_for_prisoner(prisoner_id=prisoner_id)
 
 
+@shared_task(acks_late=True, max_retries=5)
+def close_letters_to_prisoner(prisoner_id: int) -> list[int]:
+    """The prisoner was released or died: close their open letters (each e-mails its writer
+    through the outbox and has its postage refunded by payments). Safe to run again."""
+    return closure.letters_close_for_prisoner(prisoner_id=prisoner_id).closed
+
+
 @shared_task(acks_late=True, autoretry_for=(SMTPException, ConnectionError), max_retries=5)
 def notify_coordinators_of_flag(letter_id: int) -> None:
     notifications.letter_flag_notify_coordinators(letter_id=letter_id)
@@ -81,12 +88,15 @@ def sweep_side_effects() -> dict:
         sync_prisoner_holds.delay(pk)
     for pk in overdue.flags:
         notify_coordinators_of_flag.delay(pk)
+    for pk in overdue.closures:
+        close_letters_to_prisoner.delay(pk)
     counts = {
         "returns": len(overdue.returns),
         "batches": len(overdue.batches),
         "prisoners": len(overdue.prisoners),
         "notifications": _queue_lost_notifications(),
         "flags": len(overdue.flags),
+        "closures": len(overdue.closures),
     }
     logger.info("side effects sweep %s", counts)
     return counts

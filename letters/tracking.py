@@ -16,9 +16,15 @@ from prisoners.models import RECIPIENT_GAP_REASONS
 
 from .events import HOLD_NO_ADDRESS
 from .forms import postage_fee_label
-from .lifecycle import CLOSED_UNSENT_STATES, Action, supporter_may_cancel
+from .lifecycle import CLOSE_FOR_STATUS, CLOSED_UNSENT_STATES, Action, supporter_may_cancel
 from .models import Letter, PostingBatch
-from .selectors import letter_by_token, letter_timeline, letter_translation_skipped
+from .selectors import (
+    letter_by_token,
+    letter_closed_for_prisoner,
+    letter_timeline,
+    letter_translation_approved,
+    letter_translation_skipped,
+)
 
 S = Letter.Status
 
@@ -38,6 +44,8 @@ STEP_LABELS: dict[str, Promise] = {
     Action.RETURN: gettext_lazy("Sent back to you to post"),
     Action.CANCEL: gettext_lazy("Cancelled at your request"),
     Action.REJECT: gettext_lazy("Not sent"),
+    Action.CLOSE_RELEASED: gettext_lazy("Not sent: the prisoner has been released"),
+    Action.CLOSE_DECEASED: gettext_lazy("Not sent: we learned that the prisoner has died"),
 }
 
 # A hold by what it waits for: (the address, the «Кому» line's name and year).
@@ -90,10 +98,19 @@ def letter_or_404(token: str) -> Letter:
     return letter
 
 
+def prisoner_left_prison(letter: Letter) -> bool:
+    """The letter's prisoner has been released or has died: no prison address is theirs."""
+    return letter.prisoner.status in CLOSE_FOR_STATUS
+
+
 def returned_pdf_ready(letter: Letter) -> bool:
-    """A returned letter's PDF (translation and address sheet) can be drawn."""
+    """A returned letter's PDF (translation and address sheet) can be drawn: never once its
+    prisoner has been released or has died, so nobody posts it to a prison they have left."""
     return (
-        letter.status == S.RETURNED and bool(letter.translation) and letter.texts_erased_at is None
+        letter.status == S.RETURNED
+        and bool(letter.translation)
+        and letter.texts_erased_at is None
+        and not prisoner_left_prison(letter)
     )
 
 
@@ -186,6 +203,15 @@ def letter_tracking(*, letter: Letter, token: str) -> dict:
         if returned_pdf_ready(letter)
         else None,
         "translation_skipped": translation_skipped,
+        # Closed because the prisoner was released or died: the checked translation stays
+        # readable here, as the supporter's e-mail says.
+        "closed_translation": letter.translation
+        if letter_closed_for_prisoner(events=events)
+        and letter_translation_approved(letter=letter, events=events)
+        and letter.texts_erased_at is None
+        else "",
+        # Returned to post, and the prisoner has since left prison: say not to post it.
+        "do_not_post": letter.status == S.RETURNED and prisoner_left_prison(letter),
     }
 
 

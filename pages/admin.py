@@ -11,7 +11,11 @@ from django.utils.translation import ngettext
 
 from letters import admin as letters_admin
 from letters.models import Letter
-from letters.selectors import letters_to_hold_by_prisoner
+from letters.selectors import (
+    letters_in_flight_by_prisoner,
+    letters_to_hold_by_prisoner,
+    prisoner_closures,
+)
 from prisoners import admin as prisoners_admin
 from prisoners import selectors, services
 from prisoners.models import Prisoner
@@ -66,9 +70,111 @@ def mark_in_transit(modeladmin, request, queryset):
     return None
 
 
+def _mark_left_prison(modeladmin, request, queryset, *, status: str):
+    """Released or deceased. Asks first, as "Mark in transit" does: the page lists the people
+    and how many letters on their way to each will be closed (each writer told, postage paid
+    refunded); only its Confirm changes anything. The closing itself runs in the worker."""
+    action = "mark_released" if status == Prisoner.Status.RELEASED else "mark_deceased"
+    prisoner_ids = list(queryset.values_list("pk", flat=True))
+    in_flight = letters_in_flight_by_prisoner(prisoner_ids=prisoner_ids)
+    if not request.POST.get("post"):
+        prisoners = list(selectors.prisoners_for_transit(prisoner_ids=prisoner_ids))
+        context = {
+            **modeladmin.admin_site.each_context(request),
+            "title": _("Mark released?")
+            if status == Prisoner.Status.RELEASED
+            else _("Mark deceased?"),
+            "opts": modeladmin.model._meta,
+            "status": status,
+            "action": action,
+            "prisoners": [(prisoner, in_flight.get(prisoner.pk, 0)) for prisoner in prisoners],
+            "letters_to_close": sum(in_flight.values()),
+            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+        }
+        return TemplateResponse(
+            request, "admin/prisoners/mark_left_prison_confirmation.html", context
+        )
+    for prisoner in queryset:
+        try:
+            services.prisoner_mark_left_prison(
+                prisoner_id=prisoner.pk, actor=request.user, status=status
+            )
+        except PermissionDenied as error:
+            modeladmin.message_user(request, str(error), messages.ERROR)
+            return None
+        except ValidationError as error:
+            modeladmin.message_user(request, f"{prisoner}: {error.messages[0]}", messages.WARNING)
+            continue
+        letters = in_flight.get(prisoner.pk, 0)
+        modeladmin.message_user(
+            request,
+            ngettext(
+                "%(name)s: %(status)s. %(n)d letter in flight is being closed and its writer "
+                "told by e-mail; paid postage is refunded.",
+                "%(name)s: %(status)s. %(n)d letters in flight are being closed and their "
+                "writers told by e-mail; paid postage is refunded.",
+                letters,
+            )
+            % {
+                "name": prisoner.local_name(),
+                "status": Prisoner(status=status, gender=prisoner.gender).status_word(),
+                "n": letters,
+            },
+            messages.SUCCESS,
+        )
+    return None
+
+
+@admin.action(
+    description=_("Mark released: close the letters in flight, tell their writers"),
+    permissions=["change"],
+)
+def mark_released(modeladmin, request, queryset):
+    return _mark_left_prison(modeladmin, request, queryset, status=Prisoner.Status.RELEASED)
+
+
+@admin.action(
+    description=_("Mark deceased: close the letters in flight, tell their writers"),
+    permissions=["change"],
+)
+def mark_deceased(modeladmin, request, queryset):
+    return _mark_left_prison(modeladmin, request, queryset, status=Prisoner.Status.DECEASED)
+
+
 @admin.register(Prisoner)
 class PrisonerAdmin(prisoners_admin.PrisonerAdmin):
-    actions = [mark_in_transit]
+    actions = [mark_in_transit, mark_released, mark_deceased]
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        """A released or deceased person's page says what became of the letters that were on
+        their way: how many were closed with their writers told, and any still being closed."""
+        if obj is not None and request.method == "GET" and obj.status in services.LEFT_PRISON:
+            done = prisoner_closures(prisoner_id=obj.pk)
+            if done.closed:
+                self.message_user(
+                    request,
+                    ngettext(
+                        "%(n)d letter in flight was closed and its writer told (postage "
+                        "refunded: %(refunds)d).",
+                        "%(n)d letters in flight were closed and their writers told (postage "
+                        "refunded: %(refunds)d).",
+                        done.closed,
+                    )
+                    % {"n": done.closed, "refunds": done.refunds},
+                    messages.INFO,
+                )
+            if done.open:
+                self.message_user(
+                    request,
+                    ngettext(
+                        "%(n)d letter to this person is still open; it is being closed.",
+                        "%(n)d letters to this person are still open; they are being closed.",
+                        done.open,
+                    )
+                    % {"n": done.open},
+                    messages.WARNING,
+                )
+        return super().render_change_form(request, context, add, change, form_url, obj)
 
 
 @admin.register(Letter)

@@ -26,9 +26,15 @@ SORTS = (SORT_NAME, SORT_FEWEST)
 _SLUG = re.compile(r"[-a-zA-Z0-9_]+")
 
 
+NO_PRISON_ADDRESS = frozenset(
+    {Prisoner.Status.IN_TRANSIT, Prisoner.Status.RELEASED, Prisoner.Status.DECEASED}
+)
+
+
 def prisoner_current_address(*, prisoner: Prisoner, on: date | None = None) -> PrisonAddress | None:
-    """The address valid on ``on`` (today by default), or None while the prisoner is in transit."""
-    if prisoner.status == Prisoner.Status.IN_TRANSIT:
+    """The address valid on ``on`` (today by default), or None while the prisoner is in transit,
+    or once they are released or deceased (no prison address is theirs any more)."""
+    if prisoner.status in NO_PRISON_ADDRESS:
         return None
     on = on or timezone.localdate()
     return (

@@ -21,7 +21,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from .models import PrisonAddress, Prisoner
-from .signals import prisoner_addressee_changed
+from .signals import prisoner_addressee_changed, prisoner_left_prison
 
 # A Russian envelope's lines are read by Russian Post: a line with no Cyrillic letter in it
 # ("Vladimir", "IK-2") was typed in transliteration.
@@ -31,6 +31,9 @@ PERM_ADD_ADDRESS = "prisoners.add_prisonaddress"
 NEVER_IN_TRANSIT = (Prisoner.Status.RELEASED, Prisoner.Status.DECEASED)
 # In transit closes the address and holds the prisoner's letters: a change to the prisoner.
 PERM_MARK_IN_TRANSIT = "prisoners.change_prisoner"
+# Released or deceased ends the address and closes the letters on their way: a change too.
+PERM_MARK_LEFT_PRISON = "prisoners.change_prisoner"
+LEFT_PRISON = NEVER_IN_TRANSIT
 PERM_ADD_PRISONER = "prisoners.add_prisoner"
 PERM_CHANGE_PRISONER = "prisoners.change_prisoner"
 # The fields the envelope's «Кому» line is made of: a change to them may hold or release letters.
@@ -158,3 +161,38 @@ def prisoner_mark_in_transit(
         prisoner.save(update_fields=["status", "updated_at"])
     _announce(prisoner.pk)
     return prisoner
+
+
+@transaction.atomic
+def prisoner_mark_left_prison(
+    *, prisoner_id: int, actor: User, status: str, since: date | None = None
+) -> bool:
+    """The prisoner was released, or died: they accept no letters, the prison address ends
+    (nobody may be sent there: not our post, not a supporter posting a returned letter), and,
+    after commit, the letters still on their way to them are closed (letters listens). Returns
+    whether anything changed; marking someone again with the same status announces it again,
+    which closes whatever a lost task left open, and nothing twice."""
+    _require(actor, PERM_MARK_LEFT_PRISON, _("You are not allowed to change a prisoner."))
+    if status not in LEFT_PRISON:
+        raise ValueError(status)
+    prisoner = Prisoner.objects.select_for_update().get(pk=prisoner_id)
+    if prisoner.status in LEFT_PRISON and prisoner.status != status:
+        raise ValidationError(
+            _("The status is already “%(status)s”.") % {"status": prisoner.get_status_display()}
+        )
+    changed = prisoner.status != status or prisoner.accepts_letters
+    # Gone from that prison before the day they are marked: the address is nobody's today.
+    _close_open_address(prisoner, last_day=(since or timezone.localdate()) - timedelta(days=1))
+    if changed:
+        prisoner.status = status
+        prisoner.accepts_letters = False
+        prisoner.save(update_fields=["status", "accepts_letters", "updated_at"])
+    transaction.on_commit(
+        partial(
+            prisoner_left_prison.send_robust,
+            sender=Prisoner,
+            prisoner_id=prisoner.pk,
+            status=status,
+        )
+    )
+    return changed

@@ -6,6 +6,7 @@ concern:
 - ``submission``: the supporter writes and cancels;
 - ``translation``: the desk (claims, drafts, hand-in, review, flags, claim reminders);
 - ``dispatch``: holds, postage, posting batches, posting and returning;
+- ``closure``: closing the letters on their way to someone released or deceased;
 - ``notifications``: e-mails to supporters and coordinators;
 - ``privacy``: erasing a supporter's data, on request or after the retention period.
 

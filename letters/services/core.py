@@ -33,6 +33,8 @@ NOTIFY: dict[Action, str] = {
     Action.RETURN: Notification.Kind.RETURNED,
     Action.CANCEL: Notification.Kind.CANCELLED,
     Action.REJECT: Notification.Kind.REJECTED,
+    Action.CLOSE_RELEASED: Notification.Kind.PRISONER_RELEASED,
+    Action.CLOSE_DECEASED: Notification.Kind.PRISONER_DECEASED,
 }
 
 

@@ -24,7 +24,7 @@ from prisoners.selectors import prisoner_current_address
 
 from .. import pdf
 from ..events import HOLD_NO_ADDRESS, Recorded, hold_note, postage_action
-from ..lifecycle import PERM_COORDINATE, Action
+from ..lifecycle import CLOSE_FOR_STATUS, PERM_COORDINATE, Action
 from ..models import (
     CURRENCIES,
     Letter,
@@ -38,6 +38,7 @@ from .core import (
     InvalidTransition,
     LetterError,
     NoCurrentAddress,
+    NotAcceptingLetters,
     PostageNotSettled,
     RecipientLineIncomplete,
     ensure_allowed,
@@ -68,6 +69,8 @@ def hold_reasons(prisoner: Prisoner) -> list[Promise]:
 
 def _ensure_sendable(prisoner: Prisoner) -> None:
     """Refuse to post, return or release a letter to a prisoner it cannot go to now."""
+    if not prisoner.accepts_letters:  # released, deceased, or a transfer nobody can trace
+        raise NotAcceptingLetters()
     if prisoner_current_address(prisoner=prisoner) is None:
         raise NoCurrentAddress()
     if not prisoner.recipient_line_complete:
@@ -78,6 +81,8 @@ def hold_if_not_sendable(letter: Letter, *, actor: User | None) -> None:
     """An approved letter whose prisoner has no known address or an incomplete «Кому» line
     waits on hold, the note saying why; so neither a posting batch nor a return pack takes it.
     Part of the caller's transition (approval), in its transaction."""
+    if letter.prisoner.status in CLOSE_FOR_STATUS:
+        return  # released or deceased: the letter is closed (services.closure), not held
     reasons = hold_reasons(letter.prisoner)
     if reasons:
         transition(letter, action=Action.HOLD, actor=actor, note=hold_note(reasons))
@@ -110,8 +115,8 @@ def letters_hold_for_prisoner(*, prisoner_id: int) -> list[int]:
     Safe to run twice."""
     prisoner = Prisoner.objects.get(pk=prisoner_id)
     reasons = hold_reasons(prisoner)
-    if not reasons:
-        return []
+    if not reasons or prisoner.status in CLOSE_FOR_STATUS:
+        return []  # (released or deceased: their letters close instead, services.closure)
     ids = list(
         Letter.objects.filter(prisoner_id=prisoner_id, status=S.APPROVED).values_list(
             "pk", flat=True
@@ -140,7 +145,7 @@ def letters_release_holds_for_prisoner(*, prisoner_id: int) -> list[int]:
     for pk in ids:
         try:
             letter_release_hold(letter_id=pk, actor=None)
-        except (InvalidTransition, NoCurrentAddress, RecipientLineIncomplete):
+        except (InvalidTransition, NoCurrentAddress, RecipientLineIncomplete, NotAcceptingLetters):
             continue
         released.append(pk)
     return released
@@ -152,6 +157,8 @@ def letters_sync_holds_for_prisoner(*, prisoner_id: int) -> tuple[list[int], lis
     line), approved letters go on hold; once nothing does, held letters go back to approved
     and coordinators are told. Returns (held, released)."""
     prisoner = Prisoner.objects.get(pk=prisoner_id)
+    if prisoner.status in CLOSE_FOR_STATUS:
+        return [], []  # their letters close instead (services.closure)
     if hold_reasons(prisoner):
         return letters_hold_for_prisoner(prisoner_id=prisoner_id), []
     released = letters_release_holds_for_prisoner(prisoner_id=prisoner_id)
@@ -461,6 +468,10 @@ def letter_return_process(*, letter_id: int) -> Letter | None:
         return letter_return(letter_id=letter_id, coordinator=None)
     except (NoCurrentAddress, RecipientLineIncomplete):
         letters_hold_for_prisoner(prisoner_id=letter.prisoner_id)
+    except NotAcceptingLetters:
+        # It waits, approved, until the prisoner accepts letters again (the sweep asks again),
+        # or is closed if they were released or died.
+        logger.info("letter not returned, the prisoner accepts none now id=%s", letter_id)
     except LetterError as error:  # changed meanwhile (cancelled, held) or cannot be printed
         logger.warning("letter not returned id=%s: %s", letter_id, error.__class__.__name__)
     return None

@@ -27,12 +27,17 @@ from ..selectors import (
     FLAG_ANNOUNCED,
     flags_unannounced,
     letter_return_pack_current,
+    letter_translation_approved,
     letter_translation_skipped,
     letters_flagged,
     stuck_letters,
 )
 
 logger = logging.getLogger(__name__)
+
+CLOSING_KINDS = frozenset(
+    {Notification.Kind.PRISONER_RELEASED, Notification.Kind.PRISONER_DECEASED}
+)
 
 
 def tracking_url(letter: Letter) -> str:
@@ -88,6 +93,10 @@ def _notification_send_one(*, notification_id: int) -> bool:
             "tracking_url": tracking_url(letter),
             "organisation": settings.LETTERBRIDGE_ORGANISATION_NAME,
             "translation_skipped": letter_translation_skipped(letter=letter),
+            # A letter closed because its prisoner was released or died: its page shows the
+            # checked translation too, and the e-mail says so.
+            "translation_ready": notification.kind in CLOSING_KINDS
+            and letter_translation_approved(letter=letter),
         }
         with translation.override(letter.locale):
             name = f"emails/letter_{notification.kind}"

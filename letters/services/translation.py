@@ -25,10 +25,12 @@ from .. import signature
 from ..events import Recorded
 from ..lifecycle import OPEN_STATES, PERM_COORDINATE, PERM_REVIEW, PERM_TRANSLATE, Action
 from ..models import Letter, LetterEvent, VolunteerProfile
+from ..selectors import prisoners_accepting_none
 from .core import (
     ClaimLimitReached,
     InvalidTransition,
     LetterError,
+    NotAcceptingLetters,
     NothingToClaim,
     NotPermitted,
     StaleDraft,
@@ -106,7 +108,11 @@ def letter_claim(*, letter_id: int, volunteer: User) -> Letter:
     """Take one named letter. Whoever locks the row first wins; the rest get InvalidTransition."""
     require_permission(volunteer, PERM_TRANSLATE)
     _check_claim_limit(volunteer)
-    return _claim(lock_letter(letter_id), volunteer)
+    letter = lock_letter(letter_id)
+    ensure_allowed(letter, Action.CLAIM)
+    if not letter.prisoner.accepts_letters:  # a queue page opened before the prisoner changed
+        raise NotAcceptingLetters()
+    return _claim(letter, volunteer)
 
 
 UNREAD_BY_A_CLAIM = (
@@ -127,6 +133,7 @@ _oldest_waiting = CompiledQuery(
     lambda p: (
         Letter.objects.select_for_update(skip_locked=True, of=("self",))
         .filter(status=S.RECEIVED, language__in=p.languages, flagged_at__isnull=True)
+        .exclude(prisoner_id__in=prisoners_accepting_none())  # as the queue
         .order_by("created_at", "pk")
         .values_list(*_READ_BY_A_CLAIM)[:1]
     )

@@ -50,6 +50,7 @@ def test_sweep_finishes_side_effects_that_never_ran(coordinator, outbox):
         "prisoners": 0,
         "notifications": 0,
         "flags": 0,
+        "closures": 0,
     }
 
 

@@ -157,6 +157,8 @@ ALLOWED = {
     ("axes.accessfailurelog", "delete_selected"): SUPERUSER,
     ("prisoners.prisoner", "delete_selected"): SUPERUSER,
     ("prisoners.prisoner", "mark_in_transit"): COORDINATORS,
+    ("prisoners.prisoner", "mark_released"): COORDINATORS,  # closes the letters in flight
+    ("prisoners.prisoner", "mark_deceased"): COORDINATORS,
     ("prisoners.prisonaddress", "delete_selected"): SUPERUSER,
     ("letters.letter", "delete_selected"): NOBODY,  # cancelled or rejected, never deleted
     ("replies.reply", "delete_selected"): NOBODY,  # withheld or erased, never deleted

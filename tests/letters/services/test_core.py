@@ -12,7 +12,7 @@ from django.forms.models import model_to_dict
 from letters import lifecycle
 from letters.lifecycle import PERM_COORDINATE, TRANSITIONS, Action
 from letters.models import Letter, LetterEvent
-from letters.services import core, dispatch, submission, translation
+from letters.services import closure, core, dispatch, submission, translation
 from letters.services.core import InvalidTransition
 from tests.factories import CoordinatorFactory, LetterFactory, VolunteerFactory
 
@@ -69,6 +69,13 @@ def _perform(action: Action, letter: Letter, coordinator, reviewer):
             return translation.letter_reject(
                 letter_id=pk, coordinator=coordinator, reason="Harmful."
             )
+        case Action.CLOSE_RELEASED | Action.CLOSE_DECEASED:
+            # The closing service leaves a letter no longer open alone (None), so that a rerun
+            # closes nothing twice: refused all the same.
+            closed = closure.letter_close_for_prisoner(letter_id=pk, action=action)
+            if closed is None:
+                raise InvalidTransition(action, letter.status)
+            return closed
     raise AssertionError(action)
 
 
