@@ -297,6 +297,45 @@ def test_a_coordinators_list_is_compiled_once_per_shape(
         assert _letters_sql_compiled(client, LIST + "?status__exact=received", monkeypatch)
 
 
+def test_a_coordinators_queryset_is_built_once_per_shape(
+    client, settings, coordinator, volunteer, letters, small_pages, monkeypatch
+):
+    """The filters, ordering and joins Django applies to the list's queryset are applied once
+    per shape and the result copied for the next requests: never evaluated (no rows kept), the
+    sidebar's filters made anew each time, a changed letter shown at once. A volunteer's list
+    (which depends on who they are) is built every time."""
+    from django.contrib.admin.views.main import ChangeList
+
+    from core import admin_list
+
+    admin_list._SQL.__dict__.clear()
+    built: list[str] = []
+    djangos_get_queryset = ChangeList.get_queryset
+
+    def counting(self, request, exclude_parameters=None):
+        built.append(request.user.username)
+        return djangos_get_queryset(self, request, exclude_parameters)
+
+    monkeypatch.setattr(ChangeList, "get_queryset", counting)
+    client.force_login(coordinator)
+    path = LIST + "?language__exact=en&o=2"
+    first = _page(client, path, "en")
+    for _again in range(2):
+        assert _page(client, path, "en") == first
+    assert built == [coordinator.username]
+    Letter.objects.filter(pk=letters[0].pk).update(language="ru")
+    djangos, fast = _both(client, path, "en", settings)
+    assert fast == djangos and fast != first
+    assert _page(client, LIST + "?language__exact=ru", "en")[1].count(letters[0].reference) >= 1
+    kept = [value for key, value in admin_list._SQL.by_key.items() if key[-1] == "queryset"]
+    assert kept and all(queryset._result_cache is None for queryset, _clear in kept)
+    client.force_login(volunteer)
+    built.clear()
+    for _twice in range(2):
+        assert client.get(LIST + "?status__exact=received").status_code == 200
+    assert len(built) == 2
+
+
 def test_compiled_rows_are_the_orms_values(letters):
     """The page's rows read from its compiled SQL, date-times parsed by psycopg's own loader,
     are the values (and time zones) the ORM's values_list gives."""
@@ -316,9 +355,9 @@ def test_compiled_rows_are_the_orms_values(letters):
     assert any(row[3] is not None for row in rows)  # a flagged letter's date-time too
     # One query a key: the key stands for everything its SQL depends on.
     count = admin_list._compiled_counter((*key, "count"))
-    assert count(Letter.objects.filter(status=S.RECEIVED)[:1]) == 1
+    assert count(lambda: Letter.objects.filter(status=S.RECEIVED)[:1]) == 1
     none = admin_list._compiled_counter((*key, "count", "none"))
-    assert none(Letter.objects.filter(pk__in=[])) == 0  # the ORM's answer without SQL
+    assert none(lambda: Letter.objects.filter(pk__in=[])) == 0  # the ORM's answer without SQL
 
 
 def test_the_pages_token_is_accepted(coordinator, letters):
