@@ -13,7 +13,7 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext, pgettext_lazy
 
-from core import crypto
+from core import admin_kept, crypto
 from core.admin import ReadOnlyAdminMixin
 from core.admin_list import ShownColumnsChangeList, reads_only
 from core.csrf import get_token
@@ -459,6 +459,8 @@ class LetterAdmin(admin.ModelAdmin):
             # The page's token (its actions' form, the frame's logout form) made by core.csrf
             # from one read of the random source, as the desk's pages: Django's draws 64 letters.
             "csrf_token": SimpleLazyObject(lambda: get_token(request)),
+            # The page kept whole but for its rows, counts, search form, messages and tabs.
+            "kept_page": admin_kept.CHANGE_LIST_PAGE,
         }
         response = super().changelist_view(request, extra_context)
         context = getattr(response, "context_data", None) or {}

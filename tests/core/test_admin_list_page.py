@@ -394,3 +394,103 @@ def test_str_readers_say_what_str_says(letters, coordinator, language):
             fields, text_of = reader
             for obj in objs:
                 assert text_of(*(getattr(obj, field) for field in fields)) == str(obj)
+
+
+# ----- the whole page kept but for its holes (core.frame's KeptPage, admin_kept.CHANGE_LIST_PAGE)
+
+
+def _kept_pages() -> list[tuple]:
+    from core import frame
+
+    return [kept for key, kept in frame._FRAMES.items() if key[1:2] == ("change_list",)]
+
+
+def _reset_kept() -> None:
+    from core import frame
+
+    frame.reset()
+    admin_kept.reset()
+
+
+def test_the_change_list_page_is_kept_whole_but_its_holes(
+    client, settings, coordinator, letters, monkeypatch
+):
+    """The second request draws only the page's holes: the filters, the head and the page's
+    other blocks come from the kept page."""
+    from django.template.loader_tags import BlockNode
+
+    _reset_kept()
+    client.force_login(coordinator)
+    first = _page(client, LIST + "?status__exact=received", "en")
+    (kept,) = _kept_pages()
+    assert kept[1] == admin_kept.CHANGE_LIST_PAGE.holes
+    drawn: list[str] = []
+    render = BlockNode.render
+
+    def recording(self, context):
+        drawn.append(self.name)
+        return render(self, context)
+
+    monkeypatch.setattr(BlockNode, "render", recording)
+    assert _page(client, LIST + "?status__exact=received", "en") == first
+    assert set(drawn) <= {*admin_kept.CHANGE_LIST_PAGE.holes, "actions", "actions-form"} | {
+        "actions-submit",
+        "actions-counter",
+    }
+    assert "filters" not in drawn and "content" not in drawn
+
+
+def test_the_kept_page_is_each_persons_roles_and_languages(
+    client, settings, coordinator, volunteer, letters, small_pages
+):
+    """Kept pages drawn in one order are Django's pages when asked in another: each role,
+    language, person and query has its own, with its own name in the header."""
+    from tests.factories import CoordinatorFactory
+
+    _reset_kept()
+    other = CoordinatorFactory(username="second-coordinator")
+    people = [coordinator, other, volunteer]
+    queries = ["", "?status__exact=received", "?o=2&p=2", "?language__exact=en"]
+    for order in (people, people[::-1]):
+        for person in order:
+            client.force_login(person)
+            for language in ("ru", "en"):
+                for query in queries:
+                    djangos, fast = _both(client, LIST + query, language, settings)
+                    assert fast == djangos, (person.username, language, query)
+                    assert f"<strong>{person.username}</strong>" in fast[1]
+    assert len(_kept_pages()) == len(people) * 2 * len(queries)
+
+
+def test_the_kept_page_shows_each_requests_messages(client, settings, coordinator, letters):
+    """A message (an action's result) shows on the next page drawn from the kept page, once."""
+    _reset_kept()
+    client.force_login(coordinator)
+    _page(client, LIST, "en")
+    assert _kept_pages()
+    held = letters[-1]
+    data = {"action": "release_claim", "_selected_action": [held.pk], "index": "0"}
+    assert client.post(LIST, data).status_code == 302
+    _status, with_message = _page(client, LIST, "en")
+    assert '<ul class="messagelist">' in with_message
+    assert "1 letter back in the queue." in with_message
+    djangos, fast = _both(client, LIST, "en", settings)
+    assert fast == djangos
+    assert '<ul class="messagelist">' not in fast[1]
+
+
+def test_a_search_is_never_kept_and_nothing_personal_is(client, settings, coordinator, letters):
+    """A search's page is drawn as usual (what a person typed is not kept); the kept pages hold
+    no row, name, reference, count, search term or token: those are drawn per request."""
+    _reset_kept()
+    client.force_login(coordinator)
+    for query in ("", "?status__exact=received", "?q=Boris", "?q=Boris", "?flagged=yes"):
+        djangos, fast = _both(client, LIST + query, "en", settings)
+        assert fast == djangos, query
+    kept_text = "".join(text for kept in _kept_pages() for text in kept[0])
+    assert len(_kept_pages()) == 3
+    assert "Boris" not in kept_text and "O&#x27;Brien" not in kept_text
+    assert not any(letter.reference in kept_text for letter in letters)
+    assert "csrfmiddlewaretoken" in kept_text
+    assert not re.search(r'name="csrfmiddlewaretoken" value="[A-Za-z0-9]+"', kept_text)
+    assert "result_list" not in kept_text and "letters</p>" not in kept_text
