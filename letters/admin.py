@@ -382,6 +382,15 @@ class LetterAdmin(admin.ModelAdmin):
     def get_changelist(self, request, **kwargs):
         return ShownColumnsChangeList
 
+    def get_actions(self, request):
+        """Django's, worked out once per request: the change list asked three times (for the
+        checkbox column, the actions' form and its choices), each filtering the actions by
+        permission anew. Kept on the request only, never across requests."""
+        kept = request.__dict__.setdefault("_letter_admin_actions", {})
+        if id(self) not in kept:
+            kept[id(self)] = super().get_actions(request)
+        return kept[id(self)]
+
     def get_changelist_instance(self, request):
         changelist = super().get_changelist_instance(request)
         if not self._coordinator(request):

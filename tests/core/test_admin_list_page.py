@@ -494,3 +494,25 @@ def test_a_search_is_never_kept_and_nothing_personal_is(client, settings, coordi
     assert "csrfmiddlewaretoken" in kept_text
     assert not re.search(r'name="csrfmiddlewaretoken" value="[A-Za-z0-9]+"', kept_text)
     assert "result_list" not in kept_text and "letters</p>" not in kept_text
+
+
+def test_the_actions_are_worked_out_once_a_request(client, coordinator, volunteer, letters):
+    """The list asks for its actions three times a request; they are filtered by permission
+    once, and anew for every request (a volunteer is offered none of the coordinator's)."""
+    from django.contrib.admin import ModelAdmin
+
+    asked: list[str] = []
+    djangos = ModelAdmin._filter_actions_by_permissions
+
+    def counting(self, request, actions):
+        asked.append(request.user.username)
+        return djangos(self, request, actions)
+
+    with mock.patch.object(ModelAdmin, "_filter_actions_by_permissions", counting):
+        client.force_login(coordinator)
+        for _twice in range(2):
+            page = client.get(LIST).content.decode()
+            assert 'value="release_claim"' in page
+        client.force_login(volunteer)
+        assert 'value="release_claim"' not in client.get(LIST).content.decode()
+    assert asked == [coordinator.username] * 2 + [volunteer.username]
