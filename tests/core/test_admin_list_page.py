@@ -516,3 +516,20 @@ def test_the_actions_are_worked_out_once_a_request(client, coordinator, voluntee
         client.force_login(volunteer)
         assert 'value="release_claim"' not in client.get(LIST).content.decode()
     assert asked == [coordinator.username] * 2 + [volunteer.username]
+
+
+def test_a_kept_page_follows_a_change_of_role(client, settings, coordinator, letters):
+    """A coordinator whose page was kept, then taken out of the coordinators, gets a
+    volunteer's page (its filters, columns and actions), Django's, from the next request."""
+    from django.contrib.auth.models import Group
+
+    _reset_kept()
+    client.force_login(coordinator)
+    before = _page(client, LIST, "en")
+    assert 'value="release_claim"' in before[1]
+    coordinator.groups.remove(Group.objects.get(name="Coordinators"))
+    coordinator.groups.add(Group.objects.get(name="Volunteers"))
+    djangos, fast = _both(client, LIST, "en", settings)
+    assert fast == djangos and fast[0] == 200
+    assert 'value="release_claim"' not in fast[1] and fast[1] != before[1]
+    assert 'id="changelist-filter"' in fast[1]
