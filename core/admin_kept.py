@@ -18,7 +18,9 @@ come from the database or depend on the request, facet counts) is drawn every ti
 - ``search`` and ``pagination``: the search form and the page links, keyed by the counts they
   print (read per request) and the page's parameters.
 
-Kept per process, up to ``_KEPT_MAX`` parts (emptied when full); nothing personal is logged.
+Nothing is kept for a search: its term would stay in the process as part of a key, so every part
+of a searched list is drawn anew. Kept per process, up to ``_KEPT_MAX`` parts (emptied when
+full); nothing personal is logged.
 ``LETTERBRIDGE_ADMIN_LIST_FAST`` False draws every part every time.
 
 ``CHANGE_LIST_PAGE``: the whole change list page kept by core.frame but for its holes (the
@@ -247,6 +249,9 @@ class KeptPartNode(Node):
 
     def render(self, context: Context) -> SafeString:
         key_of, replay = PARTS[self.part]
+        cl = context.get("cl")
+        if cl is not None and cl.query:  # what a person searched for is theirs: never kept
+            return self.nodelist.render(context)
         key = key_of(context) if fast_enabled() else None
         if key is None:
             return self.nodelist.render(context)

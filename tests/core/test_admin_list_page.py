@@ -496,6 +496,18 @@ def test_a_search_is_never_kept_and_nothing_personal_is(client, settings, coordi
     assert "result_list" not in kept_text and "letters</p>" not in kept_text
 
 
+def test_no_part_of_a_searched_list_is_kept(client, settings, coordinator, letters):
+    """What a coordinator searched for (a supporter's name, say) is not kept in the process,
+    not even as the key of a part: a searched list is drawn whole, as Django draws it."""
+    _reset_kept()
+    client.force_login(coordinator)
+    for query in ("?q=Boris", "?q=Boris&status__exact=received"):
+        djangos, fast = _both(client, LIST + query, "en", settings)
+        assert fast == djangos, query
+    assert not [key for key in admin_kept._KEPT if "Boris" in repr(key)]
+    assert "Boris" not in "".join(admin_kept._KEPT.values())
+
+
 def test_the_actions_are_worked_out_once_a_request(client, coordinator, volunteer, letters):
     """The list asks for its actions three times a request; they are filtered by permission
     once, and anew for every request (a volunteer is offered none of the coordinator's)."""
