@@ -18,8 +18,16 @@ come from the database or depend on the request, facet counts) is drawn every ti
 - ``search`` and ``pagination``: the search form and the page links, keyed by the counts they
   print (read per request) and the page's parameters.
 
-Kept per process, up to ``_KEPT_MAX`` parts (emptied when full); nothing personal is logged.
+Nothing is kept for a search: its term would stay in the process as part of a key, so every part
+of a searched list is drawn anew. Kept per process, up to ``_KEPT_MAX`` parts (emptied when
+full); nothing personal is logged.
 ``LETTERBRIDGE_ADMIN_LIST_FAST`` False draws every part every time.
+
+``CHANGE_LIST_PAGE``: the whole change list page kept by core.frame but for its holes (the
+messages, the sidebar of apps, the tools with the desk's tabs, the search form, the table with
+its actions, the page links), keyed by what the sidebar of filters and the head read
+(``change_list_page_key``). Kept only when the page has no search term (nothing a person typed
+is kept), no formset and no date hierarchy.
 """
 
 from __future__ import annotations
@@ -43,6 +51,7 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
 
 from core.admin_list import fast_enabled, params_key
+from core.frame import KeptPage
 
 _KEPT: dict[tuple, str] = {}
 _KEPT_MAX = 2048  # parts × languages × query strings; emptied when full
@@ -200,6 +209,29 @@ def pagination_key(context: Context) -> tuple | None:
     )
 
 
+def change_list_page_key(context: Context) -> tuple | None:
+    """What the change list page reads outside its holes: the head (title, media, names), the
+    sidebar of filters (and whether there is one), the list's parameters and the language
+    (both keys' ``_common``); the frame's key adds the person's name and flags. None: the page
+    is drawn as usual (a search, a formset, a date hierarchy, filters that read data)."""
+    cl = context.get("cl")
+    if cl is None or not fast_enabled() or cl.query or cl.formset is not None:
+        return None
+    if cl.date_hierarchy or context.get("to_field") or context.get("is_popup"):
+        return None
+    filters, head = filters_key(context), head_key(context)
+    if filters is None or head is None:
+        return None
+    return (filters, head, str(context.get("opts")), bool(context.get("has_add_permission")))
+
+
+CHANGE_LIST_PAGE = KeptPage(
+    "change_list",
+    ("nav-sidebar", "messages", "object-tools-items", "search", "result_list", "pagination"),
+    change_list_page_key,
+)
+
+
 PARTS: dict[str, tuple[Callable[[Context], tuple | None], Callable[[Context], None] | None]] = {
     "filters": (filters_key, None),
     "actions": (actions_key, _replay_actions),
@@ -217,6 +249,9 @@ class KeptPartNode(Node):
 
     def render(self, context: Context) -> SafeString:
         key_of, replay = PARTS[self.part]
+        cl = context.get("cl")
+        if cl is not None and cl.query:  # what a person searched for is theirs: never kept
+            return self.nodelist.render(context)
         key = key_of(context) if fast_enabled() else None
         if key is None:
             return self.nodelist.render(context)

@@ -93,12 +93,46 @@ class ShownColumnsChangeList(ChangeList):
                     spec.queryset = _unfiltered  # type: ignore[method-assign]
         return (specs, *rest)
 
+    def get_queryset(self, request, exclude_parameters=None):
+        """Django's; for a shaped list (``_shape``) the queryset that the filters, the
+        ordering and ``select_related`` made of the root queryset is kept per shape, beside the
+        shape's SQL, and a copy of it given again: building it (a copy of the query for each
+        step) cost more than the rest of the list's setup, for a query whose SQL was kept
+        anyway. The filters themselves are made anew for each request (the sidebar reads
+        them), and the rows are read anew: the queryset is never evaluated, only copied."""
+        shape = self._shape_of(request) if exclude_parameters is None else None
+        if shape is None:
+            return super().get_queryset(request, exclude_parameters)
+        key = (*shape, "queryset")
+        cache = _thread_cache(shape[0])
+        kept = cache.get(key)
+        if kept is None:
+            queryset = super().get_queryset(request)
+            cache[key] = (queryset._chain(), self.clear_all_filters_qs)  # type: ignore[attr-defined]
+            return queryset
+        (self.filter_specs, self.has_filters, _rest, _duplicates, self.has_active_filters) = (
+            self.get_filters(request)
+        )
+        queryset, self.clear_all_filters_qs = kept
+        return queryset._chain()
+
+    def _shape_of(self, request) -> tuple | None:
+        """``_shape`` of this list, worked out once per request (None: not shaped)."""
+        if "_shape_key" not in self.__dict__:
+            shape = None
+            if fast_enabled() and not self.list_editable:
+                columns = self._shown_columns(request)
+                if columns is not None:
+                    shape = self._shape(request, columns)
+            self._shape_key = shape
+        return self._shape_key
+
     def get_results(self, request):
         columns = self._shown_columns(request)
         if columns is None:
             return super().get_results(request)
         fast = fast_enabled() and not self.list_editable
-        shape = self._shape(request, columns) if fast else None
+        shape = self._shape_of(request) if fast else None
         queryset = self.queryset
         self.queryset = queryset.only(*columns)
         try:
@@ -129,7 +163,7 @@ class ShownColumnsChangeList(ChangeList):
         if key is None or self.query or self.is_popup:
             return None
         return (
-            self.queryset.db,
+            self.root_queryset.db,  # the list's queryset's: the filters do not route it
             id(self.model_admin),
             key,
             params_key(self),
@@ -218,16 +252,23 @@ _SQL_MAX = 512  # shapes per thread; emptied when full
 Fetch = Callable[[Callable[[], models.QuerySet]], Iterable[tuple]]
 
 
-def _compiled(key: tuple, build: Callable[[], models.QuerySet], counted: bool) -> list[tuple]:
-    """The rows of the query ``build`` makes, from SQL compiled once per key; ``counted``: its
-    ``COUNT(*)``, as the ORM counts a sliced query (the query in a subquery)."""
-    alias = key[0]
+def _thread_cache(alias: str) -> dict:
+    """This thread's kept SQL (and shaped querysets) for the connection ``alias`` names."""
     connection = connections[alias]
     cache = getattr(_SQL, "by_key", None)
     fresh = getattr(_SQL, "connection", None) is not connection
     if cache is None or fresh or len(cache) >= _SQL_MAX:
         cache = _SQL.by_key = {}
         _SQL.connection = connection
+    return cache
+
+
+def _compiled(key: tuple, build: Callable[[], models.QuerySet], counted: bool) -> list[tuple]:
+    """The rows of the query ``build`` makes, from SQL compiled once per key; ``counted``: its
+    ``COUNT(*)``, as the ORM counts a sliced query (the query in a subquery)."""
+    alias = key[0]
+    connection = connections[alias]
+    cache = _thread_cache(alias)
     compiled = cache.get(key, False)
     if compiled is False:
         compiler = build().query.get_compiler(using=alias, connection=connection)
@@ -276,8 +317,9 @@ def _compiled_fetch(key: tuple) -> Fetch:
     return lambda build: _compiled(key, build, counted=False)
 
 
-def _compiled_counter(key: tuple) -> Callable[[models.QuerySet], int]:
-    return lambda queryset: _compiled(key, lambda: queryset, counted=True)[0][0]
+def _compiled_counter(key: tuple) -> Callable[[Callable[[], models.QuerySet]], int]:
+    """Counts the query its argument builds (built only when the key's SQL is not kept)."""
+    return lambda build: _compiled(key, build, counted=True)[0][0]
 
 
 def _plain_model(model: type[models.Model]) -> bool:
@@ -638,6 +680,8 @@ def _column(cl: ChangeList, name: Any, linked: bool, first: bool) -> _Column | N
             except TypeError:
                 return empty
 
+        show.few_values = True  # type: ignore[attr-defined]  # (_tuple_column keeps the cells)
+
     elif isinstance(field, models.DateTimeField):
         classes.append("nowrap")
         kind, source = "own", field.attname
@@ -820,6 +864,8 @@ def _tuple_column(cl: ChangeList, loaded: LoadedRows, column: _Column) -> Drawn 
             stand_in.__dict__.update((field, row[place]) for field, place in named)
             return source(stand_in)
 
+    if url is None and kind == "own" and getattr(show, "few_values", False):
+        return _few_values_column(opening, closing, show, places[source])
     if url is None:
         return lambda rows: [opening + show(value_of(row)) + closing for row in rows]
     pk_place = places.get(cl.lookup_opts.pk.name)
@@ -829,6 +875,28 @@ def _tuple_column(cl: ChangeList, loaded: LoadedRows, column: _Column) -> Drawn 
         f'{opening}<a href="{url(row[pk_place])}">{show(value_of(row))}</a>{closing}'
         for row in rows
     ]
+
+
+def _few_values_column(opening: str, closing: str, show: Callable[[Any], str], place: int) -> Drawn:
+    """A column of a few values (a field's choices): each value's whole cell made once per
+    page, where calling ``show`` for every row cost more than the rest of the cell."""
+    cells: dict[Any, str] = {}
+
+    def drawn(rows: list[tuple]) -> list[str]:
+        out: list[str] = []
+        append = out.append
+        for row in rows:
+            value = row[place]
+            try:
+                append(cells[value])
+            except KeyError:
+                cell = cells[value] = opening + show(value) + closing
+                append(cell)
+            except TypeError:  # an unhashable value, drawn as ever
+                append(opening + show(value) + closing)
+        return out
+
+    return drawn
 
 
 def _tuple_checkbox(cl: ChangeList, loaded: LoadedRows) -> Drawn | None:

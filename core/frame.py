@@ -19,6 +19,11 @@ HTML that changes only with the things ``frame_key`` reads.
 - **The CSRF token is not kept**: the logout form's token is cut out and the page's own is put
   back in each response, as ``core.pagecache`` does for public pages; a frame whose token the
   cache cannot recognise is not kept.
+- **A kept page**: a view may give its context a ``kept_page`` (``KeptPage``): the whole page
+  around its own holes (blocks, at any depth: the rows, the messages, the search form) is kept
+  like the frame, keyed by the frame's key and the page's ``key(context)``, which must hold
+  everything the rest of the page reads (None: the page is drawn as usual, in the frame).
+  core.admin_kept gives the change list's.
 - Kept per process, up to ``_FRAMES_MAX`` frames (emptied when full). ``LETTERBRIDGE_ADMIN_FRAME``
   False draws Django's frame every time (tests/core/test_admin_frame.py compares the two).
 """
@@ -28,8 +33,9 @@ from __future__ import annotations
 import re
 import secrets
 import threading
+from collections.abc import Callable
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.conf import settings
 from django.template import Context, Node, NodeList
@@ -71,6 +77,16 @@ _TOKEN_INPUT = re.compile(r'(name="csrfmiddlewaretoken" value=")[A-Za-z0-9]+(")'
 _FRAMES: dict[tuple, tuple[tuple[str, ...], tuple[str, ...], bool]] = {}
 _FRAMES_MAX = 1024  # users × languages × kinds of page; emptied when full
 _LOCK = threading.Lock()
+
+
+class KeptPage(NamedTuple):
+    """A page kept whole but for ``holes``, the blocks drawn on every request. ``key`` gives
+    everything the rest of the page reads beyond what the frame's key holds, or None when the
+    page cannot be kept (then it is drawn as usual)."""
+
+    name: str
+    holes: tuple[str, ...]
+    key: Callable[[Context], tuple | None]
 
 
 def reset() -> None:
@@ -182,8 +198,20 @@ class AdminFrameNode(Node):
         with context.render_context.push_state(base, isolated_context=False):
             if not enabled():
                 return base.nodelist.render(context)
-            holes, fillers = _holes_and_fillers(base_blocks, block_context)
-            key = frame_key(context, holes, fillers)
+            page = context.get("kept_page")
+            page_key = page.key(context) if isinstance(page, KeptPage) else None
+            if page_key is not None and isinstance(page, KeptPage):
+                # Every block but the page's holes is kept: its key names which templates'
+                # blocks those are (as the frame's fillers do).
+                holes = page.holes
+                fillers = tuple(
+                    (name, id(nodes[-1])) for name, nodes in block_context.blocks.items() if nodes
+                )
+                frame = frame_key(context, holes, fillers)
+                key = None if frame is None else (frame, page.name, page_key)
+            else:
+                holes, fillers = _holes_and_fillers(base_blocks, block_context)
+                key = frame_key(context, holes, fillers)
             token = _token(context)
             if key is None or token is None:
                 return base.nodelist.render(context)
@@ -201,7 +229,10 @@ class AdminFrameNode(Node):
             out: list[Any] = []
             for text, name in zip(texts, names, strict=False):
                 out.append(text.replace(_TOKEN, token) if has_token else text)
-                out.append(base_blocks[name].render(context))
+                # A page's hole may be a block inside another: drawn by its name, as the block
+                # tag would (the most derived template's block, with block.super).
+                node = base_blocks.get(name) or BlockNode(name, NodeList())
+                out.append(node.render(context))
             last = texts[-1]
             out.append(last.replace(_TOKEN, token) if has_token else last)
             return mark_safe("".join(out))  # noqa: S308  (templates' output, escaped as drawn)

@@ -69,17 +69,21 @@ class CappedCountPaginator(EstimatedCountPaginator):
 
     cap = 1000
     capped = False
-    # How the capped query is counted; core.admin_list gives one that compiles it once per shape.
-    counter: Callable[[QuerySet], int] | None = None
+    # How the capped query is counted, given what builds it; core.admin_list gives one that
+    # compiles it once per shape (and then builds it no more).
+    counter: Callable[[Callable[[], QuerySet]], int] | None = None
 
     @cached_property
     def count(self) -> int:
         queryset = self.object_list
         if not isinstance(queryset, QuerySet) or not queryset.query.where:
             return super().count
+
         # Only the keys, unordered, and no more than one past the cap.
-        counted = queryset.order_by().values("pk")[: self.cap + 1]
-        seen = counted.count() if self.counter is None else self.counter(counted)
+        def counted() -> QuerySet:
+            return queryset.order_by().values("pk")[: self.cap + 1]
+
+        seen = counted().count() if self.counter is None else self.counter(counted)
         if seen > self.cap:
             self.capped = True
             return self.cap

@@ -13,7 +13,7 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext, pgettext_lazy
 
-from core import crypto
+from core import admin_kept, crypto
 from core.admin import ReadOnlyAdminMixin
 from core.admin_list import ShownColumnsChangeList, reads_only
 from core.csrf import get_token
@@ -382,6 +382,15 @@ class LetterAdmin(admin.ModelAdmin):
     def get_changelist(self, request, **kwargs):
         return ShownColumnsChangeList
 
+    def get_actions(self, request):
+        """Django's, worked out once per request: the change list asked three times (for the
+        checkbox column, the actions' form and its choices), each filtering the actions by
+        permission anew. Kept on the request only, never across requests."""
+        kept = request.__dict__.setdefault("_letter_admin_actions", {})
+        if id(self) not in kept:
+            kept[id(self)] = super().get_actions(request)
+        return kept[id(self)]
+
     def get_changelist_instance(self, request):
         changelist = super().get_changelist_instance(request)
         if not self._coordinator(request):
@@ -459,6 +468,8 @@ class LetterAdmin(admin.ModelAdmin):
             # The page's token (its actions' form, the frame's logout form) made by core.csrf
             # from one read of the random source, as the desk's pages: Django's draws 64 letters.
             "csrf_token": SimpleLazyObject(lambda: get_token(request)),
+            # The page kept whole but for its rows, counts, search form, messages and tabs.
+            "kept_page": admin_kept.CHANGE_LIST_PAGE,
         }
         response = super().changelist_view(request, extra_context)
         context = getattr(response, "context_data", None) or {}

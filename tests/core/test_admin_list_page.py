@@ -297,6 +297,45 @@ def test_a_coordinators_list_is_compiled_once_per_shape(
         assert _letters_sql_compiled(client, LIST + "?status__exact=received", monkeypatch)
 
 
+def test_a_coordinators_queryset_is_built_once_per_shape(
+    client, settings, coordinator, volunteer, letters, small_pages, monkeypatch
+):
+    """The filters, ordering and joins Django applies to the list's queryset are applied once
+    per shape and the result copied for the next requests: never evaluated (no rows kept), the
+    sidebar's filters made anew each time, a changed letter shown at once. A volunteer's list
+    (which depends on who they are) is built every time."""
+    from django.contrib.admin.views.main import ChangeList
+
+    from core import admin_list
+
+    admin_list._SQL.__dict__.clear()
+    built: list[str] = []
+    djangos_get_queryset = ChangeList.get_queryset
+
+    def counting(self, request, exclude_parameters=None):
+        built.append(request.user.username)
+        return djangos_get_queryset(self, request, exclude_parameters)
+
+    monkeypatch.setattr(ChangeList, "get_queryset", counting)
+    client.force_login(coordinator)
+    path = LIST + "?language__exact=en&o=2"
+    first = _page(client, path, "en")
+    for _again in range(2):
+        assert _page(client, path, "en") == first
+    assert built == [coordinator.username]
+    Letter.objects.filter(pk=letters[0].pk).update(language="ru")
+    djangos, fast = _both(client, path, "en", settings)
+    assert fast == djangos and fast != first
+    assert _page(client, LIST + "?language__exact=ru", "en")[1].count(letters[0].reference) >= 1
+    kept = [value for key, value in admin_list._SQL.by_key.items() if key[-1] == "queryset"]
+    assert kept and all(queryset._result_cache is None for queryset, _clear in kept)
+    client.force_login(volunteer)
+    built.clear()
+    for _twice in range(2):
+        assert client.get(LIST + "?status__exact=received").status_code == 200
+    assert len(built) == 2
+
+
 def test_compiled_rows_are_the_orms_values(letters):
     """The page's rows read from its compiled SQL, date-times parsed by psycopg's own loader,
     are the values (and time zones) the ORM's values_list gives."""
@@ -316,9 +355,9 @@ def test_compiled_rows_are_the_orms_values(letters):
     assert any(row[3] is not None for row in rows)  # a flagged letter's date-time too
     # One query a key: the key stands for everything its SQL depends on.
     count = admin_list._compiled_counter((*key, "count"))
-    assert count(Letter.objects.filter(status=S.RECEIVED)[:1]) == 1
+    assert count(lambda: Letter.objects.filter(status=S.RECEIVED)[:1]) == 1
     none = admin_list._compiled_counter((*key, "count", "none"))
-    assert none(Letter.objects.filter(pk__in=[])) == 0  # the ORM's answer without SQL
+    assert none(lambda: Letter.objects.filter(pk__in=[])) == 0  # the ORM's answer without SQL
 
 
 def test_the_pages_token_is_accepted(coordinator, letters):
@@ -355,3 +394,154 @@ def test_str_readers_say_what_str_says(letters, coordinator, language):
             fields, text_of = reader
             for obj in objs:
                 assert text_of(*(getattr(obj, field) for field in fields)) == str(obj)
+
+
+# ----- the whole page kept but for its holes (core.frame's KeptPage, admin_kept.CHANGE_LIST_PAGE)
+
+
+def _kept_pages() -> list[tuple]:
+    from core import frame
+
+    return [kept for key, kept in frame._FRAMES.items() if key[1:2] == ("change_list",)]
+
+
+def _reset_kept() -> None:
+    from core import frame
+
+    frame.reset()
+    admin_kept.reset()
+
+
+def test_the_change_list_page_is_kept_whole_but_its_holes(
+    client, settings, coordinator, letters, monkeypatch
+):
+    """The second request draws only the page's holes: the filters, the head and the page's
+    other blocks come from the kept page."""
+    from django.template.loader_tags import BlockNode
+
+    _reset_kept()
+    client.force_login(coordinator)
+    first = _page(client, LIST + "?status__exact=received", "en")
+    (kept,) = _kept_pages()
+    assert kept[1] == admin_kept.CHANGE_LIST_PAGE.holes
+    drawn: list[str] = []
+    render = BlockNode.render
+
+    def recording(self, context):
+        drawn.append(self.name)
+        return render(self, context)
+
+    monkeypatch.setattr(BlockNode, "render", recording)
+    assert _page(client, LIST + "?status__exact=received", "en") == first
+    assert set(drawn) <= {*admin_kept.CHANGE_LIST_PAGE.holes, "actions", "actions-form"} | {
+        "actions-submit",
+        "actions-counter",
+    }
+    assert "filters" not in drawn and "content" not in drawn
+
+
+def test_the_kept_page_is_each_persons_roles_and_languages(
+    client, settings, coordinator, volunteer, letters, small_pages
+):
+    """Kept pages drawn in one order are Django's pages when asked in another: each role,
+    language, person and query has its own, with its own name in the header."""
+    from tests.factories import CoordinatorFactory
+
+    _reset_kept()
+    other = CoordinatorFactory(username="second-coordinator")
+    people = [coordinator, other, volunteer]
+    queries = ["", "?status__exact=received", "?o=2&p=2", "?language__exact=en"]
+    for order in (people, people[::-1]):
+        for person in order:
+            client.force_login(person)
+            for language in ("ru", "en"):
+                for query in queries:
+                    djangos, fast = _both(client, LIST + query, language, settings)
+                    assert fast == djangos, (person.username, language, query)
+                    assert f"<strong>{person.username}</strong>" in fast[1]
+    assert len(_kept_pages()) == len(people) * 2 * len(queries)
+
+
+def test_the_kept_page_shows_each_requests_messages(client, settings, coordinator, letters):
+    """A message (an action's result) shows on the next page drawn from the kept page, once."""
+    _reset_kept()
+    client.force_login(coordinator)
+    _page(client, LIST, "en")
+    assert _kept_pages()
+    held = letters[-1]
+    data = {"action": "release_claim", "_selected_action": [held.pk], "index": "0"}
+    assert client.post(LIST, data).status_code == 302
+    _status, with_message = _page(client, LIST, "en")
+    assert '<ul class="messagelist">' in with_message
+    assert "1 letter back in the queue." in with_message
+    djangos, fast = _both(client, LIST, "en", settings)
+    assert fast == djangos
+    assert '<ul class="messagelist">' not in fast[1]
+
+
+def test_a_search_is_never_kept_and_nothing_personal_is(client, settings, coordinator, letters):
+    """A search's page is drawn as usual (what a person typed is not kept); the kept pages hold
+    no row, name, reference, count, search term or token: those are drawn per request."""
+    _reset_kept()
+    client.force_login(coordinator)
+    for query in ("", "?status__exact=received", "?q=Boris", "?q=Boris", "?flagged=yes"):
+        djangos, fast = _both(client, LIST + query, "en", settings)
+        assert fast == djangos, query
+    kept_text = "".join(text for kept in _kept_pages() for text in kept[0])
+    assert len(_kept_pages()) == 3
+    assert "Boris" not in kept_text and "O&#x27;Brien" not in kept_text
+    assert not any(letter.reference in kept_text for letter in letters)
+    assert "csrfmiddlewaretoken" in kept_text
+    assert not re.search(r'name="csrfmiddlewaretoken" value="[A-Za-z0-9]+"', kept_text)
+    assert "result_list" not in kept_text and "letters</p>" not in kept_text
+
+
+def test_no_part_of_a_searched_list_is_kept(client, settings, coordinator, letters):
+    """What a coordinator searched for (a supporter's name, say) is not kept in the process,
+    not even as the key of a part: a searched list is drawn whole, as Django draws it."""
+    _reset_kept()
+    client.force_login(coordinator)
+    for query in ("?q=Boris", "?q=Boris&status__exact=received"):
+        djangos, fast = _both(client, LIST + query, "en", settings)
+        assert fast == djangos, query
+    assert not [key for key in admin_kept._KEPT if "Boris" in repr(key)]
+    assert "Boris" not in "".join(admin_kept._KEPT.values())
+
+
+def test_the_actions_are_worked_out_once_a_request(client, coordinator, volunteer, letters):
+    """The list asks for its actions three times a request; they are filtered by permission
+    once, and anew for every request (a volunteer is offered none of the coordinator's)."""
+    from django.contrib.admin import ModelAdmin
+
+    asked: list[str] = []
+    djangos = ModelAdmin._filter_actions_by_permissions
+
+    def counting(self, request, actions):
+        asked.append(request.user.username)
+        return djangos(self, request, actions)
+
+    with mock.patch.object(ModelAdmin, "_filter_actions_by_permissions", counting):
+        client.force_login(coordinator)
+        for _twice in range(2):
+            page = client.get(LIST).content.decode()
+            assert 'value="release_claim"' in page
+        client.force_login(volunteer)
+        assert 'value="release_claim"' not in client.get(LIST).content.decode()
+    assert asked == [coordinator.username] * 2 + [volunteer.username]
+
+
+def test_a_kept_page_follows_a_change_of_role(client, settings, coordinator, letters):
+    """A coordinator whose page was kept, then taken out of the coordinators, gets a
+    volunteer's page (its filters, columns and actions), Django's, from the next request."""
+    from django.contrib.auth.models import Group
+
+    _reset_kept()
+    client.force_login(coordinator)
+    before = _page(client, LIST, "en")
+    assert 'value="release_claim"' in before[1]
+    coordinator.groups.remove(Group.objects.get(name="Coordinators"))
+    coordinator.groups.add(Group.objects.get(name="Volunteers"))
+    djangos, fast = _both(client, LIST, "en", settings)
+    assert fast == djangos and fast[0] == 200
+    assert 'value="release_claim"' not in fast[1] and fast[1] != before[1]
+    assert 'id="changelist-filter"' in fast[1]
