@@ -451,3 +451,27 @@ def test_a_prisoner_who_only_stops_accepting_letters_keeps_them_waiting(
         prisoner=prisoner, actor=coordinator, changed_fields=["accepts_letters"]
     )
     assert list(selectors.letters_queue(user=volunteer)) == [received]
+
+
+@pytest.mark.django_db
+def test_the_confirmation_reads_as_a_russian_coordinator_would_say_it(client, coordinator):
+    # given a prisoner, and a coordinator reading the admin in Russian
+    prisoner = _prisoner()
+    client.force_login(coordinator)
+    client.cookies["django_language"] = "ru"
+
+    # when they choose "Mark released" and "Mark deceased" for him
+    pages = [
+        client.post(
+            reverse("admin:prisoners_prisoner_changelist"),
+            {"action": action, "_selected_action": [prisoner.pk]},
+        ).content.decode()
+        for action in ("mark_released", "mark_deceased")
+    ]
+
+    # then the address "no longer holds" (an address does not "close"), and the button says
+    # yes to the action, not «Подтвердить смерть», which reads as certifying a death
+    assert all("их тюремный адрес больше не действует" in page for page in pages)
+    assert "Да, отметить освобождение" in pages[0]
+    assert "Да, отметить смерть" in pages[1]
+    assert not any("Подтвердить" in page for page in pages)
