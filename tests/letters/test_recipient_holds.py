@@ -99,6 +99,48 @@ def test_the_supporter_is_told_the_letter_waits_for_the_prisoners_details_not_an
     assert "нам нужно дополнить адрес на конверте" in ru.body
 
 
+def test_a_held_letter_whose_postage_is_due_asks_for_it_not_that_nothing_is_to_be_done(
+    reviewer, outbox, django_capture_on_commit_callbacks
+):
+    """Approval that puts a letter straight on hold sends two e-mails: "translated, pay the
+    postage", then "waiting for the prisoner's details". The second must not undo the first by
+    saying there is nothing to do while the postage is unpaid."""
+    # given letters to a prisoner without a year of birth: postage due (one supporter reads
+    # Russian), and postage paid
+    prisoner = PrisonerWithAddressFactory(birth_year=None)
+    due = LetterFactory(status=S.TRANSLATED, prisoner=prisoner, postage=Letter.Postage.DUE)
+    due_ru = LetterFactory(
+        status=S.TRANSLATED, prisoner=prisoner, postage=Letter.Postage.DUE, locale="ru"
+    )
+    paid = LetterFactory(status=S.TRANSLATED, prisoner=prisoner, postage=Letter.Postage.PAID)
+
+    # when they are approved and held
+    for letter in (due, due_ru, paid):
+        _approve(letter, reviewer, django_capture_on_commit_callbacks)
+
+    def held_mail(letter):
+        (sent,) = [
+            m
+            for m in outbox
+            if m.to == [letter.supporter_email] and ("details" in m.subject or "уточн" in m.subject)
+        ]
+        html = sent.alternatives[0][0] if sent.alternatives else ""
+        return sent.body, html
+
+    # then the unpaid letters' e-mails ask for the postage, with how to pay, in text and HTML
+    for body in held_mail(due):
+        assert "The postage is still to be paid" in body
+        assert due.reference in body
+        assert "You do not need to do anything" not in body
+    for body in held_mail(due_ru):
+        assert "Марка ещё не оплачена: оплатите её сейчас" in body
+        assert "Вам ничего не нужно делать" not in body
+    # and the paid one's says there is nothing to do
+    for body in held_mail(paid):
+        assert "You do not need to do anything; we will write when it moves on." in body
+        assert "postage is still to be paid" not in body
+
+
 def test_a_dative_name_without_the_patronymic_holds_the_letter_too(
     reviewer, django_capture_on_commit_callbacks
 ):
