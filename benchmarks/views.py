@@ -4,7 +4,7 @@ in the README)."""
 
 import random
 
-from django.db import connection
+from django.db import connection, transaction
 from django.http import HttpResponse
 
 from prisoners.models import Prisoner
@@ -25,6 +25,7 @@ def one_select(request):
 
 _PROBE_BODY = "Dear friend, " + "we think of you every day. " * 40  # about a letter's length
 _probe_ready = False
+_PROBE_LOCK = 0x6C625F70  # an advisory lock's key: only one worker creates the table
 
 
 def one_insert(request):
@@ -33,10 +34,14 @@ def one_insert(request):
     global _probe_ready
     with connection.cursor() as cursor:
         if not _probe_ready:
-            cursor.execute(
-                "CREATE TABLE IF NOT EXISTS bench_probe "
-                "(id bigserial PRIMARY KEY, body text NOT NULL, created_at timestamptz NOT NULL)"
-            )
+            # Four workers asking at once on a fresh database raced in IF NOT EXISTS (a
+            # duplicate pg_type row, answered 500 during the warm-up): one at a time.
+            with transaction.atomic():
+                cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_PROBE_LOCK])
+                cursor.execute(
+                    "CREATE TABLE IF NOT EXISTS bench_probe (id bigserial PRIMARY KEY, "
+                    "body text NOT NULL, created_at timestamptz NOT NULL)"
+                )
             _probe_ready = True
         cursor.execute(
             "INSERT INTO bench_probe (body, created_at) VALUES (%s, now())", [_PROBE_BODY]
