@@ -410,7 +410,7 @@ class ReplyDesk:
         return self._render(
             request,
             "record.html",
-            _("Record a reply from %(name)s") % {"name": prisoner.name_en},
+            _("Record a reply from %(name)s") % {"name": prisoner.local_name()},
             {
                 "prisoner": prisoner,
                 "form": form,

@@ -481,3 +481,19 @@ def test_a_replys_admin_page_names_it_by_its_letters_reference_in_the_readers_la
     # then it is called by the letter's reference, in Russian, not "Reply 1 to 7"
     assert f"Ответ {reply.pk} на письмо {letter.reference}" in page
     assert f"Reply {reply.pk} to" not in page
+
+
+def test_the_record_page_names_the_prisoner_in_the_pages_language(client):
+    # given a posted letter to a prisoner with both spellings of the name
+    letter = posted_letter(
+        prisoner=PrisonerFactory(name_en="Bakhrom Khamroev", name_ru="Хамроев Бахром Мардонович")
+    )
+    client.force_login(CoordinatorFactory())
+
+    # when a coordinator reading Russian opens the record page for them
+    client.cookies["django_language"] = "ru"
+    body = client.get(url("record"), {"prisoner": letter.prisoner_id}).content.decode()
+
+    # then the heading names them in Cyrillic, as the list they chose from did
+    assert "Записать ответ: Хамроев Бахром Мардонович" in body
+    assert "Bakhrom Khamroev" not in body
