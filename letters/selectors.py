@@ -82,6 +82,22 @@ def letter_translation_approved(
     return any(event.action == Action.APPROVE for event in events)
 
 
+def letter_held_at_once(*, event: LetterEvent) -> bool:
+    """Whether the step of ``event`` (an approval) put the letter on hold at once, without an
+    e-mail of its own, and it waits there still: the only change of status since is that hold,
+    which queued no notification (``services.dispatch.hold_if_not_sendable``). The step's own
+    e-mail then tells the supporter of the hold. A hold released, or one that came later by
+    itself (which has its own e-mail), is not."""
+    since = list(
+        LetterEvent.objects.filter(
+            letter_id=event.letter_id, kind=LetterEvent.Kind.TRANSITION, pk__gt=event.pk
+        )
+        .order_by("pk")
+        .values_list("action", "notification")[:2]
+    )
+    return len(since) == 1 and since[0][0] == Action.HOLD and since[0][1] is None
+
+
 def letter_closed_for_prisoner(*, events: Iterable[LetterEvent]) -> str:
     """The action that closed the letter because its prisoner was released or died, or ""."""
     closing = {Action.CLOSE_RELEASED, Action.CLOSE_DECEASED}

@@ -138,11 +138,18 @@ def ensure_allowed(letter: Letter, action: Action) -> None:
 
 
 def transition(
-    letter: Letter, *, action: Action, actor: User | None, note: str = ""
+    letter: Letter,
+    *,
+    action: Action,
+    actor: User | None,
+    note: str = "",
+    notify: bool = True,
 ) -> LetterEvent:
     """Move a locked letter along ``action``: the event, the new status, the claim cleared when
     it leaves translation, the announcement and the supporter's e-mail after commit. The caller
-    saves the letter (``save_letter``)."""
+    saves the letter (``save_letter``). ``notify`` False: the e-mail of the step this transition
+    is part of tells the supporter of it too (a hold at approval: see
+    ``dispatch.hold_if_not_sendable``)."""
     ensure_allowed(letter, action)
     to = TRANSITIONS[action][1]
     event = LetterEvent.objects.create(
@@ -163,7 +170,7 @@ def transition(
         letter.claim_expires_at = None
         letter.claim_reminded_at = None
     announce_after_commit(letter.pk, action, from_status, to)
-    kind = _supporter_notification(letter, action)
+    kind = _supporter_notification(letter, action) if notify else None
     if kind:
         queue_notification(letter, event, kind)
     return event
@@ -173,7 +180,7 @@ def _supporter_notification(letter: Letter, action: Action) -> str | None:
     """The e-mail this transition sends the supporter, if any. A letter they post themselves
     is returned straight after approval, and the return e-mail carries the PDF: a "ready"
     e-mail a second before it would say the same thing twice. (If it goes on hold instead,
-    the hold e-mail tells them.)"""
+    the hold e-mail tells them: ``dispatch.hold_if_not_sendable``.)"""
     kind = NOTIFY.get(action)
     if kind == Notification.Kind.TRANSLATED and letter.delivery == Letter.Delivery.RETURN_TO_ME:
         return None

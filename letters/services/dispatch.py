@@ -30,6 +30,7 @@ from ..models import (
     Letter,
     LetterEvent,
     LetterReturnPack,
+    Notification,
     PostingBatch,
     PostingBatchDocument,
 )
@@ -77,15 +78,25 @@ def _ensure_sendable(prisoner: Prisoner) -> None:
         raise RecipientLineIncomplete()
 
 
-def hold_if_not_sendable(letter: Letter, *, actor: User | None) -> None:
+def hold_if_not_sendable(letter: Letter, *, actor: User | None, approval: LetterEvent) -> None:
     """An approved letter whose prisoner has no known address or an incomplete «Кому» line
     waits on hold, the note saying why; so neither a posting batch nor a return pack takes it.
-    Part of the caller's transition (approval), in its transaction."""
+    Part of the caller's transition (``approval``, the event of the approval or of the skipped
+    translation), in its transaction.
+
+    The supporter hears of the hold in the approval's own e-mail ("translated; it waits for the
+    prisoner's details, and here is what to do"), not in a second one a second after it: the
+    hold queues none (``selectors.letter_held_at_once`` tells the e-mail). An approval that
+    sends no e-mail (a letter the supporter posts themselves: theirs comes with the return)
+    leaves the hold its own."""
     if letter.prisoner.status in CLOSE_FOR_STATUS:
         return  # released or deceased: the letter is closed (services.closure), not held
     reasons = hold_reasons(letter.prisoner)
     if reasons:
-        transition(letter, action=Action.HOLD, actor=actor, note=hold_note(reasons))
+        told = Notification.objects.filter(event=approval).exists()
+        transition(
+            letter, action=Action.HOLD, actor=actor, note=hold_note(reasons), notify=not told
+        )
 
 
 @transaction.atomic(durable=True)

@@ -26,6 +26,7 @@ from ..models import Letter, LetterEvent, Notification
 from ..selectors import (
     FLAG_ANNOUNCED,
     flags_unannounced,
+    letter_held_at_once,
     letter_return_pack_current,
     letter_translation_approved,
     letter_translation_skipped,
@@ -51,13 +52,14 @@ def tracking_url(letter: Letter) -> str:
 def notification_send(*, notification_id: int) -> bool:
     """Send one e-mail once, after every earlier e-mail of its letter; whether it went now.
 
-    One step can queue two e-mails at once (a letter approved while its prisoner has no
-    address: "translated", then "waiting for a new address"), and the worker may run their
-    tasks side by side: the supporter read "waiting for a new address" first and "translated,
-    we will post it as soon as the postage is paid" after it. So the letter's earlier e-mails
-    still unsent go first, oldest first, each in its own transaction; the task of an earlier
-    one then finds it sent. One that fails is left to its own task's retries: it must not hold
-    back every later e-mail of the letter."""
+    A letter can have two e-mails unsent at once (its "translated" e-mail still waiting or
+    retrying when a coordinator puts it on hold), and the worker may run their tasks side by
+    side: the supporter would read "waiting for a new address" first and "translated, we will
+    post it as soon as the postage is paid" after it. So the letter's earlier e-mails still
+    unsent go first, oldest first, each in its own transaction; the task of an earlier one then
+    finds it sent. (A hold at approval itself sends no e-mail of its own: the "translated" one
+    tells of it, ``held_at_once``.) One that fails is left to its own task's retries: it must
+    not hold back every later e-mail of the letter."""
     letter_id = Notification.objects.values_list("letter_id", flat=True).get(pk=notification_id)
     earlier = Notification.objects.filter(
         letter_id=letter_id, pk__lt=notification_id, sent_at__isnull=True
@@ -97,6 +99,10 @@ def _notification_send_one(*, notification_id: int) -> bool:
             # checked translation too, and the e-mail says so.
             "translation_ready": notification.kind in CLOSING_KINDS
             and letter_translation_approved(letter=letter),
+            # Approved (or sent on as written) and held at once for the prisoner's address or
+            # «Кому» line: this one e-mail says so too, and what the supporter is to do.
+            "held_at_once": notification.kind == Notification.Kind.TRANSLATED
+            and letter_held_at_once(event=notification.event),
         }
         with translation.override(letter.locale):
             name = f"emails/letter_{notification.kind}"
@@ -131,7 +137,8 @@ def _notification_send_one(*, notification_id: int) -> bool:
             letter=letter,
             kind=LetterEvent.Kind.NOTIFIED,
             action=email_action(notification.kind),
-            note=f"“{notification.get_kind_display()}” e-mail sent to the supporter.",
+            note=f"“{notification.get_kind_display()}” e-mail sent to the supporter"
+            + (", saying it waits on hold." if context["held_at_once"] else "."),
         )
     logger.info("notification sent id=%s kind=%s", notification.pk, notification.kind)
     return True

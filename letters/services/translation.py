@@ -295,8 +295,8 @@ def letter_approve(*, letter_id: int, reviewer: User) -> Letter:
     ensure_not_flagged(letter)
     if is_blank(letter.translation):
         raise LetterError(_("The translation is empty."))
-    transition(letter, action=Action.APPROVE, actor=reviewer)
-    hold_if_not_sendable(letter, actor=None)
+    approval = transition(letter, action=Action.APPROVE, actor=reviewer)
+    hold_if_not_sendable(letter, actor=None, approval=approval)
     save_letter(letter)
     return letter
 
@@ -311,10 +311,10 @@ def letter_skip_translation(*, letter_id: int, coordinator: User) -> Letter:
     letter = lock_letter(letter_id)
     ensure_allowed(letter, Action.SKIP_TRANSLATION)
     ensure_not_flagged(letter)
-    transition(letter, action=Action.SKIP_TRANSLATION, actor=coordinator)
+    approval = transition(letter, action=Action.SKIP_TRANSLATION, actor=coordinator)
     letter.translation = letter.original_text
     letter.signature_ru = ""
-    hold_if_not_sendable(letter, actor=None)
+    hold_if_not_sendable(letter, actor=None, approval=approval)
     save_letter(letter, "translation", "signature_ru")
     return letter
 

@@ -404,7 +404,7 @@ def test_the_ready_email_of_a_letter_held_at_once_does_not_promise_the_next_batc
         translation="Привет",
     )
     translation.letter_approve(letter_id=letter.pk, reviewer=CoordinatorFactory())
-    # when the "ready" e-mail is sent (the hold's own e-mail follows it)
+    # when the "ready" e-mail is sent (the only one: it tells of the hold too)
     message = _sent(letter, "translated", outbox)
     # then it does not say the letter goes out with the next batch
     assert "translated into Russian and checked" in message.body

@@ -102,9 +102,9 @@ def test_the_supporter_is_told_the_letter_waits_for_the_prisoners_details_not_an
 def test_a_held_letter_whose_postage_is_due_asks_for_it_not_that_nothing_is_to_be_done(
     reviewer, outbox, django_capture_on_commit_callbacks
 ):
-    """Approval that puts a letter straight on hold sends two e-mails: "translated, pay the
-    postage", then "waiting for the prisoner's details". The second must not undo the first by
-    saying there is nothing to do while the postage is unpaid."""
+    """Approval that puts a letter straight on hold sends one e-mail: "translated, and waiting
+    for the prisoner's details". It must not say there is nothing to do while the postage is
+    unpaid."""
     # given letters to a prisoner without a year of birth: postage due (one supporter reads
     # Russian), and postage paid
     prisoner = PrisonerWithAddressFactory(birth_year=None)

@@ -52,19 +52,27 @@ def test_return_email_goes_without_pdf_when_the_prisoner_moved_in_between(
     assert notification.sent_at is not None
 
 
-def test_a_letters_emails_go_out_in_the_order_of_its_steps(reviewer, outbox):
-    # given a translation approved while its prisoner has no address: held at once, so two
-    # e-mails are queued together, "translated" and then "waiting for a new address"
+def _approved_then_held(reviewer) -> Letter:
+    """A translation approved, its "translated" e-mail not sent yet (its task waits, or was
+    lost), when a coordinator puts the letter on hold: two e-mails unsent together,
+    "translated" and then "waiting for a new address"."""
     from letters.services import translation
     from tests.factories import VolunteerFactory
 
     letter = LetterFactory(
         status=S.TRANSLATED,
-        prisoner=PrisonerFactory(),
+        prisoner=PrisonerWithAddressFactory(),
         translated_by=VolunteerFactory(),
         translation="Привет",
     )
     translation.letter_approve(letter_id=letter.pk, reviewer=reviewer)
+    dispatch.letter_hold(letter_id=letter.pk, actor=reviewer, note="Checking the address.")
+    return letter
+
+
+def test_a_letters_emails_go_out_in_the_order_of_its_steps(reviewer, outbox):
+    # given a letter approved, then held before its "translated" e-mail went
+    letter = _approved_then_held(reviewer)
     translated, on_hold = Notification.objects.filter(letter=letter).order_by("pk")
     assert (translated.kind, on_hold.kind) == ("translated", "on_hold")
 
@@ -85,17 +93,8 @@ def test_a_letters_emails_go_out_in_the_order_of_its_steps(reviewer, outbox):
 def test_an_earlier_email_that_fails_does_not_hold_back_the_later_one(
     reviewer, outbox, monkeypatch
 ):
-    # given the same two e-mails queued together, the first of which cannot be sent now
-    from letters.services import translation
-    from tests.factories import VolunteerFactory
-
-    letter = LetterFactory(
-        status=S.TRANSLATED,
-        prisoner=PrisonerFactory(),
-        translated_by=VolunteerFactory(),
-        translation="Привет",
-    )
-    translation.letter_approve(letter_id=letter.pk, reviewer=reviewer)
+    # given the same two e-mails unsent together, the first of which cannot be sent now
+    letter = _approved_then_held(reviewer)
     translated, on_hold = Notification.objects.filter(letter=letter).order_by("pk")
     send_one = notifications._notification_send_one
 

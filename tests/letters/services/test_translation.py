@@ -146,11 +146,13 @@ def test_approve_without_address_puts_letter_on_hold(reviewer, django_capture_on
     # when it is approved
     with django_capture_on_commit_callbacks(execute=True):
         translation.letter_approve(letter_id=letter.pk, reviewer=reviewer)
-    # then it waits on hold, and the supporter hears of both steps
+    # then it waits on hold, and the supporter hears of both steps in one e-mail
     letter.refresh_from_db()
     assert letter.status == S.ON_HOLD
     kinds = list(letter.notifications.values_list("kind", flat=True))
-    assert kinds == ["translated", "on_hold"]
+    assert kinds == ["translated"]
+    actions = list(letter.events.filter(kind="transition").values_list("action", flat=True))
+    assert actions[-2:] == ["approve", "hold"]
 
 
 def test_reject_requires_reason(coordinator):
