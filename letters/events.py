@@ -147,7 +147,15 @@ def code_words(code: str) -> str:
 # Why a letter was put on hold: each written into the hold event's note in English (the site's
 # language, as every note is), one sentence after the other, and read in the reader's language.
 HOLD_NO_ADDRESS = gettext_lazy("The prisoner has no current address.")
-HOLD_REASONS: tuple[Promise, ...] = (HOLD_NO_ADDRESS, *RECIPIENT_GAP_REASONS.values())
+# A coordinator unticked «accepts letters now» for someone still in prison or in transit (a
+# transfer nobody can trace, a pause they asked for, a prison refusing letters). Released or
+# deceased people are not held for it: their letters close (services.closure).
+HOLD_NOT_ACCEPTING = gettext_lazy("The prisoner cannot receive letters at the moment.")
+HOLD_REASONS: tuple[Promise, ...] = (
+    HOLD_NOT_ACCEPTING,
+    HOLD_NO_ADDRESS,
+    *RECIPIENT_GAP_REASONS.values(),
+)
 # Notes of holds written before the reasons were translatable.
 _OLD_HOLD_NOTES = {"No current address.": HOLD_NO_ADDRESS}
 

@@ -540,7 +540,7 @@ def notifications_lost() -> list[int]:
 class SideEffectsOverdue:
     returns: list[int]  # approved return_to_me letters never returned
     batches: list[int]  # batches never printed
-    prisoners: list[int]  # prisoners whose letters' holds disagree with their address or «Кому»
+    prisoners: list[int]  # whose letters' holds disagree with address, «Кому», accepting letters
     flags: list[int]  # flagged letters coordinators were never e-mailed about
     closures: list[int]  # prisoners released or deceased whose letters are still open
 
@@ -573,8 +573,11 @@ def side_effects_overdue(*, now: datetime | None = None) -> SideEffectsOverdue:
     incomplete = recipient_line_incomplete(prefix="prisoner__")
     held_with_address = waiting.filter(status=Letter.Status.ON_HOLD).exclude(in_transit)
     held_with_address = held_with_address.filter(has_current_address()).exclude(incomplete)
+    held_with_address = held_with_address.filter(prisoner__accepts_letters=True)
+    # Accepting no letters while still in prison (released or deceased: closures, below).
+    paused = Q(prisoner__accepts_letters=False) & ~Q(prisoner__status__in=CLOSE_FOR_STATUS)
     approved_without = waiting.filter(status=Letter.Status.APPROVED).filter(
-        in_transit | ~has_current_address() | incomplete
+        in_transit | ~has_current_address() | incomplete | paused
     )
     prisoners = set(held_with_address.values_list("prisoner_id", flat=True)[:200])
     prisoners |= set(approved_without.values_list("prisoner_id", flat=True)[:200])

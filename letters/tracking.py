@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy
 
 from prisoners.models import RECIPIENT_GAP_REASONS
 
-from .events import HOLD_NO_ADDRESS
+from .events import HOLD_NO_ADDRESS, HOLD_NOT_ACCEPTING
 from .forms import postage_fee_label
 from .lifecycle import CLOSE_FOR_STATUS, CLOSED_UNSENT_STATES, Action, supporter_may_cancel
 from .models import Letter, PostingBatch
@@ -57,6 +57,12 @@ HOLD_STEP_LABELS: dict[tuple[bool, bool], Promise] = {
     ),
 }
 RELEASE_AFTER_DETAILS = gettext_lazy("The prisoner's details are complete; ready to send")
+# A hold while the prisoner accepted no letters: said before anything else it also waited for
+# (an address, the «Кому» line), as it matters most to the writer; and its release.
+HOLD_NOT_ACCEPTING_LABEL = gettext_lazy(
+    "Waiting: the prisoner cannot receive letters at the moment"
+)
+RELEASE_AFTER_NOT_ACCEPTING = gettext_lazy("The prisoner can receive letters again; ready to send")
 
 
 def _hold_waits_for(note: str) -> tuple[bool, bool]:
@@ -68,14 +74,23 @@ def _hold_waits_for(note: str) -> tuple[bool, bool]:
     return (address or not details, details)
 
 
+def _held_while_not_accepting(note: str) -> bool:
+    """Whether a hold's note (its reasons, in English) says the prisoner accepted no letters."""
+    with translation.override("en"):
+        return str(HOLD_NOT_ACCEPTING) in note
+
+
 def _step_labels(events: list) -> list[Promise]:
     """Each event's words; a hold's by what it waits for, and its release to match."""
-    labels, held_for = [], (True, False)
+    labels, held_for, paused = [], (True, False), False
     for event in events:
         label = STEP_LABELS.get(event.action, event.get_to_status_display())
         if event.action == Action.HOLD:
             held_for = _hold_waits_for(event.note)
-            label = HOLD_STEP_LABELS[held_for]
+            paused = _held_while_not_accepting(event.note)
+            label = HOLD_NOT_ACCEPTING_LABEL if paused else HOLD_STEP_LABELS[held_for]
+        elif event.action == Action.RELEASE_HOLD and paused:
+            label = RELEASE_AFTER_NOT_ACCEPTING
         elif event.action == Action.RELEASE_HOLD and held_for == (False, True):
             label = RELEASE_AFTER_DETAILS
         labels.append(label)
@@ -89,6 +104,29 @@ NEXT_STEP: dict[str, Promise] = {
     S.TRANSLATED: gettext_lazy("Next: another volunteer checks the translation."),
     S.ON_HOLD: gettext_lazy("Next: we send it as soon as we know where the prisoner is."),
 }
+
+
+# What comes next while the prisoner accepts no letters at the moment (still in prison: a
+# transfer nobody can trace, a pause, a prison refusing letters). The queue offers no waiting
+# letter to translators then; one already taken is finished and checked, and then waits.
+NEXT_WHILE_NOT_ACCEPTING: dict[str, Promise] = {
+    S.RECEIVED: gettext_lazy(
+        "Next: the prisoner cannot receive letters at the moment, so the translation waits "
+        "until they can again."
+    ),
+    S.IN_TRANSLATION: gettext_lazy(
+        "Next: the translation is finished and checked, and then your letter waits until the "
+        "prisoner can receive letters again."
+    ),
+    S.APPROVED: gettext_lazy("Next: we send it as soon as the prisoner can receive letters again."),
+}
+NEXT_WHILE_NOT_ACCEPTING[S.TRANSLATED] = NEXT_WHILE_NOT_ACCEPTING[S.IN_TRANSLATION]
+NEXT_WHILE_NOT_ACCEPTING[S.ON_HOLD] = NEXT_WHILE_NOT_ACCEPTING[S.APPROVED]
+# A letter written in Russian needs no translator: it is read, then sent on.
+NEXT_WHILE_NOT_ACCEPTING_RU = gettext_lazy(
+    "Next: the prisoner cannot receive letters at the moment, so your letter waits until they "
+    "can again."
+)
 
 
 def letter_or_404(token: str) -> Letter:
@@ -135,7 +173,17 @@ def _sent_back(events: list) -> bool:
     return bool(events) and events[-1].action == Action.SEND_BACK
 
 
+def prisoner_not_accepting(letter: Letter) -> bool:
+    """The letter's prisoner is still in prison (or in transit) but accepts no letters at the
+    moment: a coordinator unticked «accepts letters now». Not someone released or deceased."""
+    return not letter.prisoner.accepts_letters and not prisoner_left_prison(letter)
+
+
 def _next_step(letter: Letter, events: list, translation_skipped: bool):
+    if letter.status in NEXT_WHILE_NOT_ACCEPTING and prisoner_not_accepting(letter):
+        if letter.status == S.RECEIVED and letter.language == "ru":
+            return NEXT_WHILE_NOT_ACCEPTING_RU
+        return NEXT_WHILE_NOT_ACCEPTING[letter.status]
     if letter.status == S.RECEIVED and letter.language == "ru":
         return gettext_lazy("Next: we read it before it goes on.")
     if letter.status == S.IN_TRANSLATION and _sent_back(events):

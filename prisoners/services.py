@@ -1,6 +1,7 @@
 """Changes to a prisoner's record and dated address history. Each is one transaction; the address
 changes keep exactly one open address (``valid_until`` NULL). A change to what a letter needs
-(the address, the «Кому» line's name in the dative and year of birth) is announced after commit,
+(the address, the «Кому» line's name in the dative and year of birth, whether the prisoner
+accepts letters at the moment) is announced after commit,
 so letters waiting on it can be held or released by the letters app. Each takes the acting user
 and refuses (PermissionDenied, with a message fit to show) one who lacks the permission the
 change needs."""
@@ -38,6 +39,10 @@ PERM_ADD_PRISONER = "prisoners.add_prisoner"
 PERM_CHANGE_PRISONER = "prisoners.change_prisoner"
 # The fields the envelope's «Кому» line is made of: a change to them may hold or release letters.
 RECIPIENT_FIELDS = frozenset({"name_ru_dative", "birth_year", "has_no_patronymic"})
+# The fields a change to which may hold or release letters: the «Кому» line's, and «accepts
+# letters now» (unticked for someone still in prison: a transfer nobody can trace, a pause they
+# asked for, a prison refusing letters).
+HOLDING_FIELDS = RECIPIENT_FIELDS | {"accepts_letters"}
 
 
 def _require(actor: User, perm: str, refusal: str | Promise) -> None:
@@ -54,9 +59,10 @@ def _announce(prisoner_id: int) -> None:
 @transaction.atomic
 def prisoner_save(*, prisoner: Prisoner, actor: User, changed_fields: Iterable[str]) -> Prisoner:
     """Save a prisoner added or edited in the admin (its form has validated the fields). A
-    change to the «Кому» line's parts is announced after commit: letters held for an incomplete
-    line go back to approved once it is complete (and the address known); a line that became
-    incomplete holds the approved ones."""
+    change to the «Кому» line's parts or to «accepts letters now» is announced after commit:
+    letters held for an incomplete line, or while the prisoner accepted none, go back to
+    approved once nothing holds them (and the address is known); a line that became incomplete,
+    or «accepts letters now» unticked, holds the approved ones."""
     adding = prisoner.pk is None
     if adding:
         _require(actor, PERM_ADD_PRISONER, _("You are not allowed to add a prisoner."))
@@ -64,7 +70,7 @@ def prisoner_save(*, prisoner: Prisoner, actor: User, changed_fields: Iterable[s
         _require(actor, PERM_CHANGE_PRISONER, _("You are not allowed to change a prisoner."))
     prisoner.name_ru_dative = prisoner.name_ru_dative.strip()
     prisoner.save()
-    if not adding and RECIPIENT_FIELDS.intersection(changed_fields):
+    if not adding and HOLDING_FIELDS.intersection(changed_fields):
         _announce(prisoner.pk)
     return prisoner
 

@@ -1,6 +1,7 @@
-"""From an approved letter to the post: holds while the prisoner has no address or an incomplete
-«Кому» line, the postage payments reports, batches of letters printed and posted together, and
-the return of ``return_to_me`` letters to their supporters."""
+"""From an approved letter to the post: holds while the prisoner accepts no letters at the
+moment, has no address or an incomplete «Кому» line, the postage payments reports, batches of
+letters printed and posted together, and the return of ``return_to_me`` letters to their
+supporters."""
 
 from __future__ import annotations
 
@@ -23,7 +24,7 @@ from prisoners.models import RECIPIENT_GAP_REASONS, PrisonAddress, Prisoner
 from prisoners.selectors import prisoner_current_address
 
 from .. import pdf
-from ..events import HOLD_NO_ADDRESS, Recorded, hold_note, postage_action
+from ..events import HOLD_NO_ADDRESS, HOLD_NOT_ACCEPTING, Recorded, hold_note, postage_action
 from ..lifecycle import CLOSE_FOR_STATUS, PERM_COORDINATE, Action
 from ..models import (
     CURRENCIES,
@@ -61,10 +62,14 @@ RETURN_PACKS = "return-packs"
 
 
 def hold_reasons(prisoner: Prisoner) -> list[Promise]:
-    """Why a letter to this prisoner cannot go now: no current address, and what the «Кому»
-    line lacks (without the year of birth and the full name in the dative, prisons return a
-    letter or do not hand it over). Empty when nothing holds it."""
-    reasons = [] if prisoner_current_address(prisoner=prisoner) is not None else [HOLD_NO_ADDRESS]
+    """Why a letter to this prisoner cannot go now, what matters most to its writer first: they
+    accept no letters at the moment (a coordinator unticked «accepts letters now»), no current
+    address, and what the «Кому» line lacks (without the year of birth and the full name in the
+    dative, prisons return a letter or do not hand it over). Empty when nothing holds it.
+    (Released or deceased people accept none either; the callers close their letters instead.)"""
+    reasons = [] if prisoner.accepts_letters else [HOLD_NOT_ACCEPTING]
+    if prisoner_current_address(prisoner=prisoner) is None:
+        reasons.append(HOLD_NO_ADDRESS)
     return reasons + [RECIPIENT_GAP_REASONS[gap] for gap in prisoner.recipient_gaps()]
 
 
@@ -79,8 +84,9 @@ def _ensure_sendable(prisoner: Prisoner) -> None:
 
 
 def hold_if_not_sendable(letter: Letter, *, actor: User | None, approval: LetterEvent) -> None:
-    """An approved letter whose prisoner has no known address or an incomplete «Кому» line
-    waits on hold, the note saying why; so neither a posting batch nor a return pack takes it.
+    """An approved letter whose prisoner accepts no letters at the moment, has no known address
+    or an incomplete «Кому» line waits on hold, the note saying why; so neither a posting batch
+    nor a return pack takes it.
     Part of the caller's transition (``approval``, the event of the approval or of the skipped
     translation), in its transaction.
 
@@ -121,9 +127,9 @@ def letter_release_hold(*, letter_id: int, actor: User | None) -> Letter:
 
 
 def letters_hold_for_prisoner(*, prisoner_id: int) -> list[int]:
-    """Hold every approved letter to a prisoner who has no current address (in transit) or
-    whose «Кому» line is incomplete. Each hold is its own transaction; returns the ids held.
-    Safe to run twice."""
+    """Hold every approved letter to a prisoner who accepts no letters at the moment, has no
+    current address (in transit) or whose «Кому» line is incomplete. Each hold is its own
+    transaction; returns the ids held. Safe to run twice."""
     prisoner = Prisoner.objects.get(pk=prisoner_id)
     reasons = hold_reasons(prisoner)
     if not reasons or prisoner.status in CLOSE_FOR_STATUS:
@@ -144,9 +150,9 @@ def letters_hold_for_prisoner(*, prisoner_id: int) -> list[int]:
 
 
 def letters_release_holds_for_prisoner(*, prisoner_id: int) -> list[int]:
-    """Nothing holds the prisoner's letters any more (the new address is known, the «Кому»
-    line complete): every letter on hold goes back to approved. Returns the ids released; a
-    second run finds none and releases nothing."""
+    """Nothing holds the prisoner's letters any more (they accept letters, the new address is
+    known, the «Кому» line complete): every letter on hold goes back to approved. Returns the
+    ids released; a second run finds none and releases nothing."""
     ids = list(
         Letter.objects.filter(prisoner_id=prisoner_id, status=S.ON_HOLD).values_list(
             "pk", flat=True
@@ -163,10 +169,11 @@ def letters_release_holds_for_prisoner(*, prisoner_id: int) -> list[int]:
 
 
 def letters_sync_holds_for_prisoner(*, prisoner_id: int) -> tuple[list[int], list[int]]:
-    """After a change to the prisoner's address or «Кому» line (prisoners announces it; see
-    letters.receivers): while anything holds their letters (no current address, an incomplete
-    line), approved letters go on hold; once nothing does, held letters go back to approved
-    and coordinators are told. Returns (held, released)."""
+    """After a change to the prisoner's address, «Кому» line or «accepts letters now»
+    (prisoners announces it; see letters.receivers): while anything holds their letters (they
+    accept none at the moment, no current address, an incomplete line), approved letters go on
+    hold; once nothing does, held letters go back to approved and coordinators are told.
+    Returns (held, released)."""
     prisoner = Prisoner.objects.get(pk=prisoner_id)
     if prisoner.status in CLOSE_FOR_STATUS:
         return [], []  # their letters close instead (services.closure)
@@ -469,20 +476,18 @@ def letter_return(*, letter_id: int, coordinator: User | None) -> Letter:
 
 def letter_return_process(*, letter_id: int) -> Letter | None:
     """Return an approved ``return_to_me`` letter (the worker's task): its pack is stored and
-    the letter moves to returned, whose e-mail carries the pack. A prisoner who has lost the
-    address, or whose «Кому» line is incomplete, has their letters held. None when there is
+    the letter moves to returned, whose e-mail carries the pack. A prisoner who accepts no
+    letters at the moment, has lost the address, or whose «Кому» line is incomplete, has their
+    letters held (released or deceased: left to services.closure). None when there is
     nothing to do; safe to repeat."""
     letter = Letter.objects.only("status", "delivery", "prisoner_id").get(pk=letter_id)
     if letter.status != S.APPROVED or letter.delivery != Letter.Delivery.RETURN_TO_ME:
         return None
     try:
         return letter_return(letter_id=letter_id, coordinator=None)
-    except (NoCurrentAddress, RecipientLineIncomplete):
+    except (NotAcceptingLetters, NoCurrentAddress, RecipientLineIncomplete):
+        # Held (a released or deceased prisoner's letters are not: they are closed).
         letters_hold_for_prisoner(prisoner_id=letter.prisoner_id)
-    except NotAcceptingLetters:
-        # It waits, approved, until the prisoner accepts letters again (the sweep asks again),
-        # or is closed if they were released or died.
-        logger.info("letter not returned, the prisoner accepts none now id=%s", letter_id)
     except LetterError as error:  # changed meanwhile (cancelled, held) or cannot be printed
         logger.warning("letter not returned id=%s: %s", letter_id, error.__class__.__name__)
     return None

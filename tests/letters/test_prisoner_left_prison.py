@@ -1,7 +1,8 @@
 """A prisoner released or deceased: the letters on their way to them stop being offered to
 translators, close (cancelled, the reason recorded), have their paid postage refunded at Stripe
 and their writers told in their own language, once; a prisoner who merely accepts no letters
-for now (a transfer nobody can trace) keeps their letters, which wait out of the queue."""
+for now (a transfer nobody can trace) keeps their letters, which wait out of the queue (and,
+once approved, on hold)."""
 
 import re
 
@@ -431,17 +432,19 @@ def test_a_prisoner_who_only_stops_accepting_letters_keeps_them_waiting(
         )
         tasks.sweep_side_effects.delay().get()
 
-    # then nothing is closed, nothing is sent back to post (the sweep tried the approved
-    # return), and nobody is written to
+    # then nothing is closed and nothing is sent back to post: the approved letters wait on
+    # hold (tests/letters/test_not_accepting_holds.py), their writers told so, nobody else
     assert {letter.status for letter in Letter.objects.filter(prisoner=prisoner)} == {
         S.RECEIVED,
-        S.APPROVED,
+        S.ON_HOLD,
     }
     assert not LetterReturnPack.objects.filter(letter=to_return).exists()
     assert not LetterEvent.objects.filter(
         action__in=[Action.CLOSE_RELEASED, Action.CLOSE_DECEASED]
     ).exists()
-    assert mail.outbox == []
+    assert sorted(m.to[0] for m in mail.outbox) == sorted(
+        [approved.supporter_email, to_return.supporter_email]
+    )
     # and the waiting letter is not offered to translators, nor the approved one posted
     assert list(selectors.letters_queue(user=volunteer)) == []
     assert not selectors.letters_ready_to_post().filter(pk=approved.pk).exists()
