@@ -120,6 +120,9 @@ NEXT_WHILE_NOT_ACCEPTING: dict[str, Promise] = {
     ),
     S.APPROVED: gettext_lazy("Next: we send it as soon as the prisoner can receive letters again."),
 }
+# The "Now" of a letter held while the prisoner accepts none (its status's own label speaks of
+# an address or details).
+ON_HOLD_WHILE_NOT_ACCEPTING = gettext_lazy("waiting until the prisoner can receive letters")
 NEXT_WHILE_NOT_ACCEPTING[S.TRANSLATED] = NEXT_WHILE_NOT_ACCEPTING[S.IN_TRANSLATION]
 NEXT_WHILE_NOT_ACCEPTING[S.ON_HOLD] = NEXT_WHILE_NOT_ACCEPTING[S.APPROVED]
 # A letter written in Russian needs no translator: it is read, then sent on.
@@ -205,6 +208,13 @@ def _next_step(letter: Letter, events: list, translation_skipped: bool):
     return NEXT_STEP.get(letter.status)
 
 
+def _status_label(letter: Letter) -> str | Promise:
+    """The letter's state as the page's "Now" says it."""
+    if letter.status == S.ON_HOLD and prisoner_not_accepting(letter):
+        return ON_HOLD_WHILE_NOT_ACCEPTING
+    return letter.get_status_display()
+
+
 def _posted_on(letter: Letter) -> date | None:
     if letter.status != S.POSTED or letter.posting_batch_id is None:
         return None
@@ -240,6 +250,7 @@ def letter_tracking(*, letter: Letter, token: str) -> dict:
     return {
         "letter": letter,
         "token": token,
+        "status_label": _status_label(letter),
         "steps": steps,
         "next_step": _next_step(letter, events, translation_skipped),
         "can_cancel": supporter_may_cancel(letter.status),

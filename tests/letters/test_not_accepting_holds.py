@@ -78,6 +78,10 @@ RELEASED_LABEL = {
     "en": "The prisoner can receive letters again; ready to send",
     "ru": "Адресат снова может получать письма; письмо готово к отправке",
 }
+NOW = {
+    "en": "waiting until the prisoner can receive letters",
+    "ru": "ждёт, когда адресат сможет получать письма",
+}
 NEXT_HELD = {
     "en": "Next: we send it as soon as the prisoner can receive letters again.",
     "ru": "Дальше: мы отправим письмо, как только адресат снова сможет получать письма.",
@@ -409,9 +413,12 @@ def test_the_tracking_page_says_a_held_letter_waits_until_the_prisoner_can_recei
     # when its writer opens its page
     page = _page(client, letter, language)
 
-    # then the timeline and the next step say what it waits for, not a new address
+    # then its state, the timeline and the next step say what it waits for, not an address
+    assert NOW[language] in page
     assert LABEL[language] in page
     assert NEXT_HELD[language] in page
+    assert "waiting for the prisoner's address or details" not in page
+    assert "ждёт адреса или данных заключённого" not in page
     assert "new address" not in page and "новый адрес" not in page
 
 
