@@ -213,6 +213,7 @@ def test_ticking_it_again_releases_the_letters_and_tells_the_coordinators(
     (told,) = [m for m in outbox if coordinator.email in m.to]
     assert "2 letters to Bakhrom Khamroev" in told.subject and "released from hold" in told.subject
     assert all(letter.reference in told.body for letter in letters)
+    assert "they can receive letters, the address is known" in told.body  # why, all of it
     # and the writers' pages say so
     assert RELEASED_LABEL["en"] in _page(client, letters[0])
 
