@@ -142,6 +142,8 @@ class PrisonerAdmin(admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         services.prisoner_save(prisoner=obj, actor=request.user, changed_fields=form.changed_data)
+        if change and "accepts_letters" in form.changed_data:
+            self._say_what_happens_to_letters(request, obj)
         # Saved, and the next page should still say the line is not finished; one that opens
         # the change page again ("Save and continue editing") says it there itself.
         if "_continue" not in request.POST and "_saveasnew" not in request.POST:
@@ -151,6 +153,25 @@ class PrisonerAdmin(admin.ModelAdmin):
         if obj is not None and request.method == "GET":
             self._warn_if_incomplete(request, obj)
         return super().render_change_form(request, context, add, change, form_url, obj)
+
+    def _say_what_happens_to_letters(self, request, prisoner: Prisoner) -> None:
+        """«Accepts letters now» changed for someone still in prison or in transit: what the
+        worker is about to do to their letters (held and the writers told, or released)."""
+        if prisoner.status in services.LEFT_PRISON:
+            return  # released or deceased: closing their letters is «Mark released/deceased»
+        if prisoner.accepts_letters:
+            message = _(
+                "Letters to this prisoner are back in the translation queue, and the ones on "
+                "hold go back to approved once nothing else holds them; you will get an e-mail "
+                "listing them."
+            )
+        else:
+            message = _(
+                "Letters to this prisoner now wait: they leave the translation queue, and "
+                "approved ones go on hold, each writer told by e-mail. Tick «accepts letters "
+                "now» again when they can receive letters."
+            )
+        self.message_user(request, message, messages.INFO)
 
     def _warn_if_incomplete(self, request, prisoner: Prisoner) -> None:
         reasons = selectors.prisoner_recipient_gap_reasons(prisoner=prisoner)

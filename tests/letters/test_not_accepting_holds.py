@@ -543,3 +543,25 @@ def test_the_hold_comes_before_the_others_in_its_reasons():
         "The prisoner has no current address.",
         "The prisoner's year of birth is missing.",
     ]
+
+
+def test_the_coordinator_is_told_what_happens_to_the_letters_when_saving(
+    client, coordinator, django_capture_on_commit_callbacks
+):
+    # given a coordinator on the admin page of a man in prison, reading Russian
+    prisoner = _prisoner()
+    client.force_login(coordinator)
+    client.cookies["django_language"] = "ru"
+    change = reverse("admin:prisoners_prisoner_change", args=[prisoner.pk])
+
+    def save(accepts: bool) -> str:
+        _admin_save(client, prisoner, django_capture_on_commit_callbacks, accepts=accepts)
+        return client.get(change).content.decode()
+
+    # when they untick «accepts letters now» and save, the page says what it does to letters
+    assert "Письма этому адресату теперь ждут" in save(False)
+    # and when they tick it again, that too
+    assert "Письма этому адресату вернулись в очередь на перевод" in save(True)
+    # and a save that leaves it as it was says neither
+    page = save(True)
+    assert "теперь ждут" not in page and "вернулись в очередь" not in page
