@@ -686,12 +686,12 @@ def _column(cl: ChangeList, name: Any, linked: bool, first: bool) -> _Column | N
         classes.append("nowrap")
         kind, source = "own", field.attname
         empty_values = field.empty_values
-        localize = datetime_localizer()
+        localize = datetime_localizer(escaped=True)
 
         def show(value) -> str:
             if not isinstance(value, datetime) and value in empty_values:
                 return empty  # (comparing each date-time with the empty values cost more)
-            return _escape(localize(value))
+            return localize(value)
 
     elif type(field) in (models.CharField, models.TextField, models.SlugField):
         kind, source = "own", field.attname
