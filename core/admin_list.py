@@ -570,6 +570,7 @@ def _link(cl: ChangeList) -> Callable[[Any], str] | None:
         key = url_quote(str(quote(pk)), safe=RFC3986_SUBDELIMS + "/~:@")
         return before + escape(key) + after
 
+    url.parts = parts  # type: ignore[attr-defined]  # (the cells of an integer key use them)
     return url
 
 
@@ -686,12 +687,12 @@ def _column(cl: ChangeList, name: Any, linked: bool, first: bool) -> _Column | N
         classes.append("nowrap")
         kind, source = "own", field.attname
         empty_values = field.empty_values
-        localize = datetime_localizer()
+        localize = datetime_localizer(escaped=True)
 
         def show(value) -> str:
             if not isinstance(value, datetime) and value in empty_values:
                 return empty  # (comparing each date-time with the empty values cost more)
-            return _escape(localize(value))
+            return localize(value)
 
     elif type(field) in (models.CharField, models.TextField, models.SlugField):
         kind, source = "own", field.attname
@@ -842,14 +843,26 @@ def _tuple_column(cl: ChangeList, loaded: LoadedRows, column: _Column) -> Drawn 
         empty = cl.model_admin.get_empty_value_display()
 
         def drawn_related(rows: list[tuple]) -> list[str]:
+            # One cell per related row of the page (a page's letters share few prisoners):
+            # within one result the same key was read with the same fields. Kept for this
+            # call only.
             out = []
+            cells: dict[Any, str] = {}
             for row in rows:
-                if row[key_place] is None:
+                key = row[key_place]
+                if key is None:
                     out.append(opening + empty + closing)
                     continue
-                text = text_of(*values(row)) if values is not None else text_of(row[only])
-                text = _escape(text) if type(text) is str else conditional_escape(text)
-                out.append(opening + text + closing)
+                cell = cells.get(key)
+                if cell is None:
+                    text = text_of(*values(row)) if values is not None else text_of(row[only])
+                    text = _escape(text) if type(text) is str else conditional_escape(text)
+                    cell = opening + text + closing
+                    try:
+                        cells[key] = cell
+                    except TypeError:  # an unhashable key: drawn for each row
+                        pass
+                out.append(cell)
             return out
 
         return None if url is not None else drawn_related
@@ -861,8 +874,13 @@ def _tuple_column(cl: ChangeList, loaded: LoadedRows, column: _Column) -> Drawn 
 
         def value_of(row: tuple) -> Any:
             stand_in = _StandIn()
-            stand_in.__dict__.update((field, row[place]) for field, place in named)
+            fields = stand_in.__dict__
+            for field, place in named:
+                fields[field] = row[place]
             return source(stand_in)
+
+        if url is None:
+            return _object_column(opening, closing, show, value_of)
 
     if url is None and kind == "own" and getattr(show, "few_values", False):
         return _few_values_column(opening, closing, show, places[source])
@@ -871,10 +889,52 @@ def _tuple_column(cl: ChangeList, loaded: LoadedRows, column: _Column) -> Drawn 
     pk_place = places.get(cl.lookup_opts.pk.name)
     if pk_place is None:
         return None
-    return lambda rows: [
-        f'{opening}<a href="{url(row[pk_place])}">{show(value_of(row))}</a>{closing}'
-        for row in rows
-    ]
+    parts = getattr(url, "parts", None)
+    if parts is None:
+        return lambda rows: [
+            f'{opening}<a href="{url(row[pk_place])}">{show(value_of(row))}</a>{closing}'
+            for row in rows
+        ]
+    head, middle, tail = f'{opening}<a href="{parts[0]}', f'{parts[1]}">', f"</a>{closing}"
+
+    def drawn_linked(rows: list[tuple]) -> list[str]:
+        # The change URL's parts around the key written into the cell's own f-string: an
+        # integer key is its digits, which neither quoting changes (as url() writes it).
+        out: list[str] = []
+        append = out.append
+        for row in rows:
+            pk = row[pk_place]
+            if type(pk) is int:
+                append(f"{head}{pk}{middle}{show(value_of(row))}{tail}")
+            else:
+                append(f'{opening}<a href="{url(pk)}">{show(value_of(row))}</a>{closing}')
+        return out
+
+    return drawn_linked
+
+
+def _object_column(
+    opening: str, closing: str, show: Callable[[Any], str], value_of: Callable[[tuple], Any]
+) -> Drawn:
+    """A column method's cells (a boolean column's icons): each of its results True, False
+    and None drawn once per page, any other result for each row."""
+    cells: dict[Any, str] = {}
+
+    def drawn(rows: list[tuple]) -> list[str]:
+        out: list[str] = []
+        append = out.append
+        for row in rows:
+            value = value_of(row)
+            if value is None or type(value) is bool:
+                cell = cells.get(value)
+                if cell is None:
+                    cell = cells[value] = opening + show(value) + closing
+                append(cell)
+            else:
+                append(opening + show(value) + closing)
+        return out
+
+    return drawn
 
 
 def _few_values_column(opening: str, closing: str, show: Callable[[Any], str], place: int) -> Drawn:
@@ -910,6 +970,27 @@ def _tuple_checkbox(cl: ChangeList, loaded: LoadedRows) -> Drawn | None:
     if None in places:
         return None
     values = itemgetter(*places)
+    if len(places) == 1 and label.count("{") == label.count("}") == 1 and "{}" in label:
+        # The label's text around its one slot, and the input's HTML around the key and the
+        # label, as _checkbox_html writes them, joined in one f-string a row.
+        before, after = label.split("{}")
+        head = '<td class="action-checkbox"><input type="checkbox" name="_selected_action" value="'
+        middle = f'" class="action-select" aria-label="{before}'
+        tail = f'{after}"></td>'
+
+        def drawn_checkboxes(rows: list[tuple]) -> list[str]:
+            out: list[str] = []
+            append = out.append
+            for row in rows:
+                text = text_of(values(row))
+                pk = row[pk_place]
+                if type(text) is str and type(pk) is int:
+                    append(f"{head}{pk}{middle}{_escape(text)}{tail}")
+                else:
+                    append(_checkbox_html(label, text, pk))
+            return out
+
+        return drawn_checkboxes
     if len(places) == 1:
         return lambda rows: [
             _checkbox_html(label, text_of(values(row)), row[pk_place]) for row in rows

@@ -51,6 +51,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 else:
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+        # Django's, the health check asking the socket before sending SELECT 1 (core.db).
+        DATABASES["default"]["ENGINE"] = "core.db.postgresql"
 
 # --- Applications ---------------------------------------------------------------------------
 DJANGO_APPS = [

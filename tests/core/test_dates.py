@@ -2,6 +2,7 @@
 and German, every 37 minutes over a year (midnights, noons, both clock changes) with odd
 seconds."""
 
+import html
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -57,3 +58,39 @@ def test_the_localizer_writes_any_format_as_django(language, pattern, monkeypatc
         localize = datetime_localizer()
         expected = [dateformat.format(timezone.localtime(v), pattern) for v in values]
         assert [localize(v) for v in values] == expected
+
+
+@pytest.mark.parametrize("language", ["en", "ru", "de"])
+@pytest.mark.parametrize(
+    "pattern",
+    [
+        None,  # the language's own DATETIME_FORMAT
+        "j F Y, H:i",
+        "H:i, j F Y",  # the minute's part first: written value by value
+        r"j F Y \<\&\> {x} H:i",  # text to escape, braces, between the day's and minute's parts
+        r"\<\b\> P \"N\" j",
+        "j F Y, H:i:s",  # seconds: value by value
+    ],
+)
+def test_the_escaped_localizer_is_the_localizers_text_escaped(language, pattern, monkeypatch):
+    """datetime_localizer(escaped=True), which keeps each day's and each minute's text per
+    response, writes what html.escape makes of Django's text, across both clock changes, in
+    other time zones and for naive values."""
+    if pattern is not None:
+        monkeypatch.setattr("core.dates.formats.get_format", lambda name: pattern)
+    values = VALUES[::3] + [v.replace(tzinfo=None) for v in VALUES[:200]]
+    for zone in ("Europe/London", "America/St_Johns", "Asia/Kathmandu", "UTC"):
+        with translation.override(language), timezone.override(zone):
+            escaped = datetime_localizer(escaped=True)
+            format_string = pattern or formats.get_format("DATETIME_FORMAT")
+            expected = [
+                html.escape(
+                    dateformat.format(
+                        timezone.localtime(v) if timezone.is_aware(v) else v, format_string
+                    )
+                )
+                for v in values
+            ]
+            assert [escaped(v) for v in values] == expected
+            plain = datetime_localizer()
+            assert [html.escape(plain(v)) for v in values] == expected

@@ -10,6 +10,7 @@ import pytest
 import yaml
 from django.conf import settings
 from django.core.management import call_command
+from django.db import connection
 
 from config.celery import app as celery_app
 from letters.models import Letter
@@ -115,7 +116,8 @@ def test_production_requires_two_factor_whatever_the_environment_says():
 
 
 def test_tests_run_on_postgresql_and_redis():
-    assert settings.DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
+    assert settings.DATABASES["default"]["ENGINE"] == "core.db.postgresql"  # Django's, subclassed
+    assert connection.vendor == "postgresql"
     assert settings.CACHES["default"]["BACKEND"].endswith("RedisCache")
 
 
