@@ -159,8 +159,13 @@ def test_redis_flushed_with_tasks_queued_the_sweep_repairs_everything(worker, br
     wait_for(lambda: PostingBatchDocument.objects.filter(batch=batch).exists(), what="batch PDF")
     for letter in (returning, posted, held):
         wait_for(lambda letter=letter: all_sent(letter.pk), what="notifications sent")
-    # (a returned letter gets no "ready" e-mail: the one with the PDF says it all)
-    expected = {"r@example.org": 2, "p@example.org": 2, "h@example.org": 3}
+    # (a returned letter gets no "ready" e-mail: the one with the PDF says it all; the letter
+    # held at its approval hears of the hold in the approval's own e-mail, none of its own)
+    expected = {"r@example.org": 2, "p@example.org": 2, "h@example.org": 2}
     for email, count in expected.items():
         assert len(_mail_for(worker.mail_dir, email)) == count, email
+    # and that e-mail, sent after the hold was released, does not say the letter waits
+    held_mail = "".join(_mail_for(worker.mail_dir, "h@example.org"))
+    assert "translated into Russian" in held_mail
+    assert "cannot go out just yet" not in held_mail
     assert Notification.objects.filter(attempts__gt=1).count() == 0
