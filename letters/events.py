@@ -97,9 +97,7 @@ ACTION_LABELS: dict[str, Promise] = {
     email_action(_K.RETURNED): gettext_lazy("supporter e-mailed: letter returned to post"),
     email_action(_K.CANCELLED): gettext_lazy("supporter e-mailed: letter cancelled"),
     email_action(_K.REJECTED): gettext_lazy("supporter e-mailed: letter rejected"),
-    email_action(_K.ON_HOLD): gettext_lazy(
-        "supporter e-mailed: waiting for the prisoner's address or details"
-    ),
+    email_action(_K.ON_HOLD): gettext_lazy("supporter e-mailed: letter on hold"),
     email_action(_K.PRISONER_RELEASED): gettext_lazy(
         "supporter e-mailed: closed, the prisoner was released"
     ),

@@ -120,9 +120,10 @@ NEXT_WHILE_NOT_ACCEPTING: dict[str, Promise] = {
     ),
     S.APPROVED: gettext_lazy("Next: we send it as soon as the prisoner can receive letters again."),
 }
-# The "Now" of a letter held while the prisoner accepts none (its status's own label speaks of
-# an address or details).
+# The "Now" of a held letter says what it waits for (the status's own label, for staff, only
+# that it waits): the prisoner able to receive letters again, or their address or details.
 ON_HOLD_WHILE_NOT_ACCEPTING = gettext_lazy("waiting until the prisoner can receive letters")
+ON_HOLD_FOR_ADDRESS_OR_DETAILS = gettext_lazy("waiting for the prisoner's address or details")
 NEXT_WHILE_NOT_ACCEPTING[S.TRANSLATED] = NEXT_WHILE_NOT_ACCEPTING[S.IN_TRANSLATION]
 NEXT_WHILE_NOT_ACCEPTING[S.ON_HOLD] = NEXT_WHILE_NOT_ACCEPTING[S.APPROVED]
 # A letter written in Russian needs no translator: it is read, then sent on.
@@ -210,8 +211,10 @@ def _next_step(letter: Letter, events: list, translation_skipped: bool):
 
 def _status_label(letter: Letter) -> str | Promise:
     """The letter's state as the page's "Now" says it."""
-    if letter.status == S.ON_HOLD and prisoner_not_accepting(letter):
-        return ON_HOLD_WHILE_NOT_ACCEPTING
+    if letter.status == S.ON_HOLD:
+        if prisoner_not_accepting(letter):
+            return ON_HOLD_WHILE_NOT_ACCEPTING
+        return ON_HOLD_FOR_ADDRESS_OR_DETAILS
     return letter.get_status_display()
 
 

@@ -132,8 +132,8 @@ def test_no_label_is_left_in_english_in_russian():
         ("postage_paid", "postage paid", "почтовый сбор оплачен"),
         (
             "email_on_hold",
-            "supporter e-mailed: waiting for the prisoner's address or details",
-            "автор уведомлён: письмо ждёт адреса или данных заключённого",
+            "supporter e-mailed: letter on hold",
+            "автор уведомлён: письмо отложено",
         ),
         ("came_by_email", "came by e-mail", "пришло по электронной почте"),
     ],

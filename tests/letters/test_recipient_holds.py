@@ -8,7 +8,7 @@ from django.urls import reverse
 from django.utils import translation
 
 from letters import events, selectors
-from letters.models import Letter, LetterReturnPack
+from letters.models import Letter, LetterReturnPack, Notification
 from letters.services import core, dispatch
 from letters.services import translation as letters_translation
 from prisoners import selectors as prisoners_selectors
@@ -495,6 +495,16 @@ def test_the_tracking_page_says_what_a_held_letter_waits_for(client):
 
     assert "as soon as we have the prisoner&#x27;s full name and year of birth" in page(incomplete)
     assert "as soon as we know where the prisoner is" in page(moved)
+    # and its "Now" names what it waits for, where staff pages say only that it is on hold
+    for letter in (incomplete, moved):
+        assert "waiting for the prisoner&#x27;s address or details" in page(letter)
+        assert letter.get_status_display() == "on hold until it can be sent"
+
+
+def test_the_held_status_reads_in_russian_for_staff():
+    with translation.override("ru"):
+        assert str(Letter.Status.ON_HOLD.label) == "отложено до возможности отправки"
+        assert str(Notification.Kind.ON_HOLD.label) == "отложено"
 
 
 # --- a person with no patronymic ---------------------------------------------------------------

@@ -136,7 +136,7 @@ def test_digest_lists_stuck_letters_per_state_once_a_day(coordinator, outbox):
     assert coordinator.email in message.to
     assert all(letter.reference in message.body for letter in stuck)
     assert "received: 1 (oldest 30 days)" in message.body
-    assert "waiting for the prisoner's address or details: 1 (oldest 20 days)" in message.body
+    assert "on hold until it can be sent: 1 (oldest 20 days)" in message.body
 
 
 def test_digest_sends_nothing_when_nothing_is_stuck(coordinator, outbox):
