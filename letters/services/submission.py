@@ -90,7 +90,7 @@ def letter_submit(
     # The same letter sent twice (a double click, or Back and Send again) is one letter: the
     # second sending is answered with the first one's page.
     key = _sending_key(arguments)
-    earlier, held = _letter_sent_just_now(key)
+    earlier, held = _letter_sent_just_now(key, arguments)
     if earlier is not None:
         return earlier
     try:
@@ -126,20 +126,34 @@ def _sending_key(arguments: dict[str, Any]) -> str:
     return f"letters:sending:{digest}"
 
 
-def _letter_sent_just_now(key: str) -> tuple[SubmittedLetter | None, bool]:
+def _letter_sent_just_now(
+    key: str, arguments: dict[str, Any]
+) -> tuple[SubmittedLetter | None, bool]:
     """The letter this same sending made a moment ago, if any, and whether this sending now
     holds the key (it is the first). A first sending still being saved is waited for, briefly;
-    if it is stuck, this one goes on without the key, which stays the first one's."""
+    if it is stuck, this one goes on without the key, which stays the first one's.
+
+    The cache holds only the letter's number, so the letter found by it must still be this
+    supporter's, to this prisoner: after a database is restored, or where two databases share
+    one cache, the number can name someone else's letter, whose page must not be shown."""
     deadline = time.monotonic() + SAME_LETTER_WAIT_SECONDS
     while not cache.add(key, _SENDING, SAME_LETTER_SECONDS):
         earlier = cache.get(key)
         if earlier is None:
             continue  # it expired or the first sending failed: try to hold it again
         if earlier != _SENDING:
-            letter = Letter.objects.filter(pk=earlier).exclude(status=S.CANCELLED).first()
+            letter = (
+                Letter.objects.filter(
+                    pk=earlier,
+                    prisoner_id=arguments["prisoner_id"],
+                    supporter_email_hash=crypto.lookup_hash(arguments["supporter_email"]),
+                )
+                .exclude(status=S.CANCELLED)
+                .first()
+            )
             if letter is None or letter.texts_erased_at is not None:
                 cache.delete(key)
-                continue  # cancelled or erased since: this sending makes a new letter
+                continue  # cancelled, erased or not this sending's: it makes a new letter
             token = tokens.token_for(salt=letter.tracking_salt)
             return SubmittedLetter(letter=letter, token=token), False
         if time.monotonic() > deadline:

@@ -734,6 +734,27 @@ def test_a_cancelled_letter_sent_again_is_a_new_letter(client):
     assert Letter.objects.exclude(pk=first.pk).get().status == Letter.Status.RECEIVED
 
 
+def test_a_remembered_sending_that_names_someone_elses_letter_makes_a_new_letter(client):
+    # given a letter remembered for this sending whose number, after the database was restored
+    # from a backup, is now another supporter's letter to another prisoner
+    prisoner = PrisonerFactory()
+    client.post(reverse("letters:write"), form_data(prisoner))
+    first = Letter.objects.get()
+    someone_else = LetterFactory()
+    (stored,) = cache._cache.get_client().keys("*letters:sending:*")  # the sending's key
+    key = stored.decode()[stored.decode().index("letters:sending:") :]
+    assert cache.get(key) == first.pk
+    cache.set(key, someone_else.pk, 600)
+    # when the supporter sends the same letter again
+    response = client.post(reverse("letters:write"), form_data(prisoner))
+    # then they land on a new letter of their own, never on the other supporter's page
+    assert response.status_code == 302
+    assert not response["Location"].startswith(track_url(someone_else))
+    mine = Letter.objects.exclude(pk__in=[first.pk, someone_else.pk]).get()
+    assert response["Location"].startswith(track_url(mine))
+    assert mine.prisoner == prisoner
+
+
 def test_a_sending_that_gives_up_on_a_stuck_first_one_leaves_the_first_ones_key(
     client, monkeypatch
 ):
