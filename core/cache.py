@@ -33,3 +33,29 @@ class RedisCache(DjangoRedisCache):
     def __init__(self, server, params):
         super().__init__(server, params)
         self._class = ReusingRedisCacheClient
+
+
+def cache_forget_all() -> int:
+    """Forget what the cache learned from the database: sessions, staff permissions, public
+    pages, remembered sendings. After a restore they describe rows that are no longer there.
+    On Redis only this app's keys go (those under its ``KEY_PREFIX``): Celery's queues and
+    beat's lock share the database and stay. Returns how many keys went (-1 where the backend
+    cannot count them)."""
+    from django.core.cache import caches
+
+    backend = caches["default"]
+    if not isinstance(backend, DjangoRedisCache):
+        backend.clear()
+        return -1
+    if not backend.key_prefix:
+        raise ValueError("the Redis cache has no KEY_PREFIX: its keys cannot be told apart")
+    client = backend._cache.get_client(write=True)
+    removed, batch = 0, []
+    for key in client.scan_iter(match=f"{backend.key_prefix}:*", count=1000):
+        batch.append(key)
+        if len(batch) == 1000:
+            removed += client.unlink(*batch)
+            batch = []
+    if batch:
+        removed += client.unlink(*batch)
+    return removed

@@ -13,4 +13,4 @@ if [ "${FORCE:-0}" != "1" ]; then
 fi
 pg_restore --clean --if-exists --no-owner --no-privileges --single-transaction \
   --exit-on-error --dbname="$DATABASE_URL" "$file"
-echo "Restored $file"
+echo "Restored $file. Next: manage.py migrate, then manage.py forget_cache, then start the services."
