@@ -18,6 +18,9 @@ os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/13")
 from config.settings.production import *  # noqa: E402, F403
 
 ROOT_URLCONF = "benchmarks.urls"
+# Runs on different databases (100k, 1M letters) share one Redis: keep their caches apart, so
+# what one run remembered (pages, permissions, a letter's sending) never answers for another's.
+CACHES["default"]["KEY_PREFIX"] = f"bench-{DATABASES['default']['NAME']}"  # noqa: F405
 SECURE_SSL_REDIRECT = False
 SESSION_COOKIE_SECURE = False
 CSRF_COOKIE_SECURE = False
